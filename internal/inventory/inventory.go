@@ -1,0 +1,210 @@
+// Package inventory defines what dependency extractors produce: packages with
+// the place in a manifest or lockfile where each is declared.
+//
+// Each supported format lives in its own small package below this one and
+// implements Extractor; internal/inventory/list lists them all.
+package inventory
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"strings"
+)
+
+// Ecosystem names, spelled as OSV spells them.
+const (
+	Go        = "Go"
+	NPM       = "npm"
+	PyPI      = "PyPI"
+	CratesIO  = "crates.io"
+	Maven     = "Maven"
+	RubyGems  = "RubyGems"
+	Packagist = "Packagist"
+	NuGet     = "NuGet"
+)
+
+// Relation says how a package reaches the project.
+type Relation string
+
+// Relations. RelationUnknown means the format does not say.
+const (
+	RelationUnknown    Relation = ""
+	RelationDirect     Relation = "direct"
+	RelationTransitive Relation = "transitive"
+)
+
+// Location is where a package is declared.
+type Location struct {
+	// Path is slash-separated and relative to the scan root.
+	Path string `json:"path"`
+	// Line is 1-based; 0 when the format gives no line.
+	Line int `json:"line,omitempty"`
+}
+
+// Package is one dependency found in a manifest or lockfile.
+type Package struct {
+	// Ecosystem is one of the constants above.
+	Ecosystem string `json:"ecosystem"`
+	// Name as the ecosystem spells it (Maven: "group:artifact"; npm: "@scope/name").
+	Name string `json:"name"`
+	// Version is the exact resolved version; empty when the manifest does not
+	// pin one (see Constraint).
+	Version string `json:"version,omitempty"`
+	// Constraint is the requirement as written when the package is not pinned
+	// to one version (for example ">=2.0,<3"); empty for pinned packages.
+	Constraint string `json:"constraint,omitempty"`
+	// Relation is direct, transitive or unknown.
+	Relation Relation `json:"relation,omitempty"`
+	// Dev is true for development-only dependencies, where the format says so.
+	Dev bool `json:"dev,omitempty"`
+	// Location is where the package is declared.
+	Location Location `json:"location"`
+}
+
+// Pinned reports whether the package has an exact version to match.
+func (p Package) Pinned() bool { return p.Version != "" }
+
+// PURL returns the package URL (https://github.com/package-url/purl-spec).
+func (p Package) PURL() string {
+	typ, ns, name := "", "", p.Name
+	switch p.Ecosystem {
+	case Go:
+		typ = "golang"
+		if i := strings.LastIndex(name, "/"); i >= 0 {
+			ns, name = name[:i], name[i+1:]
+		}
+	case NPM:
+		typ = "npm"
+		if strings.HasPrefix(name, "@") {
+			if i := strings.Index(name, "/"); i > 0 {
+				ns, name = name[:i], name[i+1:]
+			}
+		}
+	case PyPI:
+		typ, name = "pypi", NormalizeName(PyPI, name)
+	case CratesIO:
+		typ = "cargo"
+	case Maven:
+		typ = "maven"
+		if i := strings.Index(name, ":"); i >= 0 {
+			ns, name = name[:i], name[i+1:]
+		}
+	case RubyGems:
+		typ = "gem"
+	case Packagist:
+		typ = "composer"
+		if i := strings.Index(name, "/"); i >= 0 {
+			ns, name = name[:i], name[i+1:]
+		}
+	case NuGet:
+		typ = "nuget"
+	default:
+		typ = strings.ToLower(p.Ecosystem)
+	}
+	var b strings.Builder
+	b.WriteString("pkg:")
+	b.WriteString(typ)
+	b.WriteByte('/')
+	if ns != "" {
+		for i, seg := range strings.Split(ns, "/") {
+			if i > 0 {
+				b.WriteByte('/')
+			}
+			b.WriteString(purlEscape(seg))
+		}
+		b.WriteByte('/')
+	}
+	b.WriteString(purlEscape(name))
+	if p.Version != "" {
+		b.WriteByte('@')
+		b.WriteString(purlEscape(p.Version))
+	}
+	return b.String()
+}
+
+func purlEscape(s string) string {
+	return strings.ReplaceAll(url.PathEscape(s), "+", "%2B")
+}
+
+// NormalizeName returns the form of a package name under which an ecosystem
+// considers two names the same: PEP 503 for PyPI, lower case for the
+// case-insensitive registries, unchanged elsewhere (Go module paths and npm
+// names are case-sensitive).
+func NormalizeName(ecosystem, name string) string {
+	switch ecosystem {
+	case PyPI:
+		var b strings.Builder
+		b.Grow(len(name))
+		sep := false
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if c == '-' || c == '_' || c == '.' {
+				sep = true
+				continue
+			}
+			if sep && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			sep = false
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+		}
+		return b.String()
+	case CratesIO, Packagist, NuGet:
+		return strings.ToLower(name)
+	default:
+		return name
+	}
+}
+
+// Input is one file handed to an extractor.
+type Input struct {
+	// Path is slash-separated and relative to Root; it is what locations report.
+	Path string
+	// Reader yields the file's content.
+	Reader io.Reader
+	// Root is the tree being scanned, for formats that read sibling files
+	// (requirements includes, go.sum). It may be nil.
+	Root fs.FS
+}
+
+// Extractor turns one kind of manifest or lockfile into packages.
+type Extractor interface {
+	// Name is a short stable identifier, e.g. "npm/package-lock".
+	Name() string
+	// FileRequired reports whether the file at the slash-separated path is
+	// one this extractor reads. It looks at the name only.
+	FileRequired(path string) bool
+	// Extract reads the file. Errors name the file and, where they can, the
+	// line and field (use ParseError).
+	Extract(ctx context.Context, in *Input) ([]Package, error)
+}
+
+// ParseError is an error in a manifest, naming the file, line and field.
+type ParseError struct {
+	Path  string
+	Line  int    // 0 when unknown
+	Field string // empty when not about one field
+	Err   error
+}
+
+func (e *ParseError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Path)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Field != "" {
+		fmt.Fprintf(&b, ": field %q", e.Field)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }

@@ -1,0 +1,140 @@
+// Package inventorytest holds the shared test harness of the extractors:
+// golden files under testdata/ (rewritten with -update) and fuzz targets
+// seeded from the same files.
+package inventorytest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/airlock-sec/airlock/internal/inventory"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// Golden extracts every file matching pattern (a filepath.Glob pattern
+// relative to the test's directory, for example "testdata/*.json") with x
+// and compares the packages, or the error text, with the file's ".golden"
+// twin. The file is handed to the extractor under its base name, inside a
+// file system rooted at its directory, so includes resolve.
+func Golden(t *testing.T, x inventory.Extractor, pattern string) {
+	t.Helper()
+	files, err := filepath.Glob(pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, file := range files {
+		if strings.HasSuffix(file, ".golden") {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			got := Render(Extract(t, x, file))
+			golden := file + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
+			}
+		})
+	}
+	if n == 0 {
+		t.Fatalf("no files match %s", pattern)
+	}
+}
+
+// Result is what Extract returns: packages or an error.
+type Result struct {
+	Packages []inventory.Package
+	Err      error
+}
+
+// Extract runs x over one file on disk, handing it over under its base name.
+func Extract(t testing.TB, x inventory.Extractor, file string) Result {
+	t.Helper()
+	dir := filepath.Dir(file)
+	name := filepath.Base(file)
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	pkgs, err := x.Extract(context.Background(), &inventory.Input{Path: name, Reader: f, Root: os.DirFS(dir)})
+	return Result{Packages: pkgs, Err: err}
+}
+
+// Render is the golden form of a result: indented JSON of the packages, or
+// "error: " and the message.
+func Render(r Result) []byte {
+	if r.Err != nil {
+		return []byte("error: " + r.Err.Error() + "\n")
+	}
+	if r.Packages == nil {
+		r.Packages = []inventory.Package{}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r.Packages); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
+
+// Fuzz seeds f with every file matching pattern and checks that x never
+// panics, that every error is a *inventory.ParseError naming the file, and
+// that every package has a name, an ecosystem and a non-negative line.
+// name is the path the input is handed over as (it must satisfy
+// x.FileRequired).
+func Fuzz(f *testing.F, x inventory.Extractor, name, pattern string) {
+	files, err := filepath.Glob(pattern)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, file := range files {
+		if strings.HasSuffix(file, ".golden") {
+			continue
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	if !x.FileRequired(name) {
+		f.Fatalf("%s does not want %s", x.Name(), name)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		root := fstest.MapFS{name: &fstest.MapFile{Data: data}}
+		pkgs, err := x.Extract(context.Background(), &inventory.Input{Path: name, Reader: bytes.NewReader(data), Root: root})
+		if err != nil {
+			if !strings.Contains(err.Error(), name) {
+				t.Fatalf("error does not name the file %s: %v", name, err)
+			}
+			return
+		}
+		for _, p := range pkgs {
+			if p.Name == "" || p.Ecosystem == "" || p.Location.Line < 0 || p.Location.Path == "" {
+				t.Fatalf("malformed package %+v", p)
+			}
+		}
+	})
+}
