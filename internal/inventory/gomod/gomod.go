@@ -1,0 +1,331 @@
+// Package gomod extracts Go modules from go.mod files, and from
+// vendor/modules.txt when a vendored tree has no go.mod beside it.
+//
+// From go.mod it reports every require directive (RelationTransitive when
+// marked "// indirect", RelationDirect otherwise) with Go's "v"-prefixed
+// version as written, including pseudo-versions. Replace directives are
+// applied as the go command applies them: a replacement by another module
+// version reports that module and version, at the require line; a
+// replacement by a local directory ("=> ../x") drops the module, because its
+// code comes from the working tree rather than a registry and has no
+// version to match against advisories. A replacement for a module that is
+// not required changes nothing. Exclude directives are ignored: they only
+// remove versions from consideration and never add a module.
+//
+// The Go standard library is reported as a package named "stdlib" whose
+// version comes from the toolchain directive, or else from the go
+// directive, written the way Go's vulnerability database writes it: without
+// the "v" and with three components ("go 1.21" gives "1.21.0", "go1.21rc1"
+// gives "1.21.0-rc.1"). The go directive only states the minimum version
+// the module needs, so this is the oldest standard library it may be built
+// with.
+//
+// Before go 1.17 a go.mod lists only part of the module graph (the graph is
+// not pruned), so for such files, and for files without a go directive,
+// which the go command treats as go 1.16, the modules recorded in a go.sum
+// beside the go.mod that go.mod does not mention are added as transitive
+// dependencies, each at the highest version go.sum holds source for, located
+// at that go.sum line. This approximates minimal version selection without
+// reading every module's go.mod; go.sum entries that only cover a module's
+// go.mod file are skipped, because the module's code was not needed.
+//
+// vendor/modules.txt is read only when there is no go.mod in the directory
+// above the vendor directory, since that go.mod says everything the file
+// does and more; when the scanned tree is not available the file is read.
+// Its modules have RelationUnknown, because modules.txt marks which modules
+// go.mod requires but not which of them are indirect.
+package gomod
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
+
+	"github.com/airlock-sec/airlock/internal/inventory"
+)
+
+// Extractor reads go.mod and vendor/modules.txt files.
+type Extractor struct{}
+
+// New returns a go.mod extractor.
+func New() *Extractor { return &Extractor{} }
+
+// Name implements inventory.Extractor.
+func (*Extractor) Name() string { return "go/gomod" }
+
+// FileRequired implements inventory.Extractor.
+func (*Extractor) FileRequired(p string) bool {
+	if path.Base(p) == "go.mod" {
+		return true
+	}
+	return path.Base(p) == "modules.txt" && path.Base(path.Dir(p)) == "vendor"
+}
+
+// Extract implements inventory.Extractor.
+func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.Package, error) {
+	data, err := io.ReadAll(in.Reader)
+	if err != nil {
+		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+	}
+	if path.Base(in.Path) == "modules.txt" {
+		return extractModulesTxt(in, data)
+	}
+	return extractGoMod(in, data)
+}
+
+func extractGoMod(in *inventory.Input, data []byte) ([]inventory.Package, error) {
+	f, err := modfile.Parse(in.Path, data, nil)
+	if err != nil {
+		return nil, parseError(in.Path, err)
+	}
+
+	// Replacements keyed by module path, and by path and version for the
+	// ones that name a version; a versioned replacement wins over one for
+	// all versions, as in the go command.
+	all := make(map[string]*modfile.Replace)
+	exact := make(map[module.Version]*modfile.Replace)
+	for _, r := range f.Replace {
+		if r.Old.Version == "" {
+			all[r.Old.Path] = r
+		} else {
+			exact[r.Old] = r
+		}
+	}
+
+	var pkgs []inventory.Package
+	if p, ok := stdlib(in.Path, f); ok {
+		pkgs = append(pkgs, p)
+	}
+	mentioned := make(map[string]bool)
+	for _, r := range f.Replace {
+		mentioned[r.Old.Path] = true
+		if r.New.Version != "" {
+			mentioned[r.New.Path] = true
+		}
+	}
+	for _, req := range f.Require {
+		mentioned[req.Mod.Path] = true
+		mod := req.Mod
+		r := exact[mod]
+		if r == nil {
+			r = all[mod.Path]
+		}
+		if r != nil {
+			if r.New.Version == "" {
+				continue
+			}
+			mod = r.New
+		}
+		rel := inventory.RelationDirect
+		if req.Indirect {
+			rel = inventory.RelationTransitive
+		}
+		pkgs = append(pkgs, inventory.Package{
+			Ecosystem: inventory.Go,
+			Name:      mod.Path,
+			Version:   mod.Version,
+			Relation:  rel,
+			Location:  inventory.Location{Path: in.Path, Line: req.Syntax.Start.Line},
+		})
+	}
+
+	if f.Go == nil || semver.Compare("v"+vulndbVersion(f.Go.Version), "v1.17.0-0") < 0 {
+		extra, err := goSum(in, mentioned)
+		if err != nil {
+			return nil, err
+		}
+		pkgs = append(pkgs, extra...)
+	}
+	return pkgs, nil
+}
+
+// stdlib returns the standard library package named by the toolchain or go
+// directive.
+func stdlib(file string, f *modfile.File) (inventory.Package, bool) {
+	var v string
+	var line int
+	if f.Toolchain != nil {
+		v, line = fromToolchain(f.Toolchain.Name), f.Toolchain.Syntax.Start.Line
+	}
+	if v == "" && f.Go != nil {
+		v, line = vulndbVersion(f.Go.Version), f.Go.Syntax.Start.Line
+	}
+	if v == "" {
+		return inventory.Package{}, false
+	}
+	return inventory.Package{
+		Ecosystem: inventory.Go,
+		Name:      "stdlib",
+		Version:   v,
+		Relation:  inventory.RelationDirect,
+		Location:  inventory.Location{Path: file, Line: line},
+	}, true
+}
+
+// fromToolchain turns a toolchain name such as "go1.22.3" or
+// "go1.22.3-custom" into a vulndb version; it returns "" for "default" and
+// names it cannot read.
+func fromToolchain(name string) string {
+	v, ok := strings.CutPrefix(name, "go")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(v, "-+ \t"); i >= 0 {
+		v = v[:i]
+	}
+	return vulndbVersion(v)
+}
+
+// vulndbVersion turns a Go version ("1.21", "1.21.3", "1.22rc1") into the
+// semantic version Go's vulnerability database uses for the standard
+// library ("1.21.0", "1.21.3", "1.22.0-rc.1"); it returns "" for anything
+// else.
+func vulndbVersion(v string) string {
+	m := modfile.GoVersionRE.FindStringSubmatch(v)
+	if m == nil {
+		return ""
+	}
+	patch := m[4]
+	if patch == "" {
+		patch = "0"
+	}
+	out := m[1] + "." + m[2] + "." + patch
+	if pre := m[5]; pre != "" {
+		i := strings.IndexFunc(pre, func(r rune) bool { return '0' <= r && r <= '9' })
+		out += "-" + pre[:i] + "." + pre[i:]
+	}
+	return out
+}
+
+// goSum returns the modules of the go.sum beside in.Path that are not in
+// mentioned, at the highest version go.sum holds source for.
+func goSum(in *inventory.Input, mentioned map[string]bool) ([]inventory.Package, error) {
+	if in.Root == nil {
+		return nil, nil
+	}
+	sumPath := path.Join(path.Dir(in.Path), "go.sum")
+	data, err := fs.ReadFile(in.Root, sumPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, &inventory.ParseError{Path: sumPath, Err: err}
+	}
+
+	var order []string
+	best := make(map[string]inventory.Package)
+	line := 0
+	for len(data) > 0 {
+		line++
+		var text []byte
+		text, data, _ = bytes.Cut(data, []byte("\n"))
+		fields := strings.Fields(string(text))
+		if len(fields) == 0 {
+			continue
+		}
+		if len(fields) != 3 {
+			return nil, &inventory.ParseError{Path: sumPath, Line: line, Err: errors.New("malformed go.sum line: want module, version and hash")}
+		}
+		name, version := fields[0], fields[1]
+		if strings.HasSuffix(version, "/go.mod") || mentioned[name] {
+			continue
+		}
+		if !semver.IsValid(version) {
+			return nil, &inventory.ParseError{Path: sumPath, Line: line, Err: fmt.Errorf("invalid version %q for %s", version, name)}
+		}
+		prev, seen := best[name]
+		if !seen {
+			order = append(order, name)
+		} else if semver.Compare(version, prev.Version) <= 0 {
+			continue
+		}
+		best[name] = inventory.Package{
+			Ecosystem: inventory.Go,
+			Name:      name,
+			Version:   version,
+			Relation:  inventory.RelationTransitive,
+			Location:  inventory.Location{Path: sumPath, Line: line},
+		}
+	}
+	pkgs := make([]inventory.Package, 0, len(order))
+	for _, name := range order {
+		pkgs = append(pkgs, best[name])
+	}
+	return pkgs, nil
+}
+
+// parseError turns a modfile error into a ParseError, keeping the line of
+// the first problem.
+func parseError(file string, err error) error {
+	var list modfile.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		e := list[0]
+		msg := e.Err
+		if e.ModPath != "" {
+			msg = fmt.Errorf("%s: %w", e.ModPath, e.Err)
+		}
+		return &inventory.ParseError{Path: file, Line: e.Pos.Line, Field: e.Verb, Err: msg}
+	}
+	return &inventory.ParseError{Path: file, Err: err}
+}
+
+// extractModulesTxt reads vendor/modules.txt, unless a go.mod above the
+// vendor directory makes it redundant.
+func extractModulesTxt(in *inventory.Input, data []byte) ([]inventory.Package, error) {
+	if in.Root != nil {
+		goMod := path.Join(path.Dir(path.Dir(in.Path)), "go.mod")
+		if _, err := fs.Stat(in.Root, goMod); err == nil {
+			return nil, nil
+		}
+	}
+	var pkgs []inventory.Package
+	line := 0
+	for len(data) > 0 {
+		line++
+		var raw []byte
+		raw, data, _ = bytes.Cut(data, []byte("\n"))
+		text, ok := strings.CutPrefix(string(raw), "# ")
+		if !ok {
+			continue
+		}
+		// "# path version", optionally followed by "=> new [version]";
+		// "# path => new [version]" records a replacement of all versions
+		// and lists no module of its own.
+		old, repl, replaced := strings.Cut(text, "=>")
+		f := strings.Fields(old)
+		if len(f) != 2 {
+			if len(f) == 1 && replaced {
+				continue
+			}
+			return nil, &inventory.ParseError{Path: in.Path, Line: line, Err: fmt.Errorf("malformed module line %q", raw)}
+		}
+		mod := module.Version{Path: f[0], Version: f[1]}
+		if replaced {
+			r := strings.Fields(repl)
+			switch len(r) {
+			case 1:
+				continue // a local directory
+			case 2:
+				mod = module.Version{Path: r[0], Version: r[1]}
+			default:
+				return nil, &inventory.ParseError{Path: in.Path, Line: line, Err: fmt.Errorf("malformed replacement in %q", raw)}
+			}
+		}
+		pkgs = append(pkgs, inventory.Package{
+			Ecosystem: inventory.Go,
+			Name:      mod.Path,
+			Version:   mod.Version,
+			Location:  inventory.Location{Path: in.Path, Line: line},
+		})
+	}
+	return pkgs, nil
+}
