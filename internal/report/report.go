@@ -1,0 +1,218 @@
+// Package report writes a scan.Result in the formats airlock offers: a table
+// for people, canonical JSON, SARIF 2.1.0 for code-scanning tools, a GitLab
+// dependency scanning report, and a CycloneDX 1.6 SBOM with vulnerabilities.
+//
+// Every format reads the same result and writes deterministic output: the
+// same result always gives the same bytes, so reports can be diffed and
+// tested against golden files.
+package report
+
+import (
+	"crypto/sha1"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/scan"
+)
+
+// Options configure a report.
+type Options struct {
+	// ToolName names the tool in reports that record it ("airlock").
+	ToolName string
+	// ToolVersion is the tool's version; reports that require a version
+	// write "unknown" when it is empty.
+	ToolVersion string
+	// Color enables ANSI colours in the table. Set it only for terminals.
+	Color bool
+}
+
+// Format names an output format.
+type Format string
+
+// Formats.
+const (
+	Table     Format = "table"
+	JSON      Format = "json"
+	SARIF     Format = "sarif"
+	GitLab    Format = "gitlab"
+	CycloneDX Format = "cyclonedx"
+)
+
+// Formats lists every format Write accepts.
+func Formats() []Format {
+	return []Format{Table, JSON, SARIF, GitLab, CycloneDX}
+}
+
+// Write writes r to w in format f.
+func Write(w io.Writer, f Format, r *scan.Result, o Options) error {
+	if r == nil {
+		return errors.New("report: no result to write")
+	}
+	var err error
+	switch f {
+	case Table:
+		err = writeTable(w, r, o)
+	case JSON:
+		err = writeJSON(w, r, o)
+	case SARIF:
+		err = writeSARIF(w, r, o)
+	case GitLab:
+		err = writeGitLab(w, r, o)
+	case CycloneDX:
+		err = writeCycloneDX(w, r, o)
+	default:
+		names := make([]string, 0, len(Formats()))
+		for _, v := range Formats() {
+			names = append(names, string(v))
+		}
+		return fmt.Errorf("report: unknown format %q; use one of: %s", f, strings.Join(names, ", "))
+	}
+	if err != nil {
+		return fmt.Errorf("report: write %s: %w", f, err)
+	}
+	return nil
+}
+
+func toolName(o Options) string {
+	if o.ToolName == "" {
+		return "airlock"
+	}
+	return o.ToolName
+}
+
+func toolVersion(o Options) string {
+	if o.ToolVersion == "" {
+		return "unknown"
+	}
+	return o.ToolVersion
+}
+
+// informationURI is the project's home page, named in SARIF and GitLab reports.
+const informationURI = "https://github.com/airlock-sec/airlock"
+
+// displayAlias returns the alias worth showing beside a finding's id: the
+// first CVE alias, or else the first GHSA alias, that differs from the id.
+func displayAlias(f *finding.Finding) string {
+	for _, prefix := range []string{"CVE-", "GHSA-"} {
+		for _, a := range f.Aliases {
+			if a != f.ID && strings.HasPrefix(a, prefix) {
+				return a
+			}
+		}
+	}
+	return ""
+}
+
+// lowestFix returns the lowest fixed version, or "" when none is known.
+func lowestFix(f *finding.Finding) string {
+	if len(f.FixedVersions) == 0 {
+		return ""
+	}
+	return f.FixedVersions[0]
+}
+
+// remedy is the advice for a vulnerability: which version to upgrade to.
+// It returns "" when no fixed version is known.
+func remedy(f *finding.Finding) string {
+	switch len(f.FixedVersions) {
+	case 0:
+		return ""
+	case 1:
+		return "Upgrade to version " + f.FixedVersions[0] + "."
+	}
+	return "Upgrade to one of the fixed versions: " + strings.Join(f.FixedVersions, ", ") + "."
+}
+
+// maxCVSS returns the highest CVSS base score of a finding and whether any
+// score is known.
+func maxCVSS(f *finding.Finding) (float64, bool) {
+	best, ok := 0.0, false
+	for _, c := range f.CVSS {
+		if c.Score > 0 && (!ok || c.Score > best) {
+			best, ok = c.Score, true
+		}
+	}
+	return best, ok
+}
+
+// advisory describes the database an identifier comes from.
+type advisory struct {
+	// kind is the lower-case identifier type GitLab expects (cve, ghsa, ...).
+	kind string
+	// source names the database.
+	source string
+	// url is the identifier's page.
+	url string
+}
+
+// advisoryFor classifies a vulnerability identifier by its prefix. Unknown
+// prefixes are treated as OSV records.
+func advisoryFor(id string) advisory {
+	switch {
+	case strings.HasPrefix(id, "CVE-"):
+		return advisory{"cve", "NVD", "https://nvd.nist.gov/vuln/detail/" + id}
+	case strings.HasPrefix(id, "GHSA-"):
+		return advisory{"ghsa", "GitHub Advisory Database", "https://github.com/advisories/" + id}
+	case strings.HasPrefix(id, "GO-"):
+		return advisory{"go", "Go Vulnerability Database", "https://pkg.go.dev/vuln/" + id}
+	case strings.HasPrefix(id, "PYSEC-"):
+		return advisory{"pysec", "PyPI Advisory Database", "https://osv.dev/vulnerability/" + id}
+	case strings.HasPrefix(id, "RUSTSEC-"):
+		return advisory{"rustsec", "RustSec Advisory Database", "https://rustsec.org/advisories/" + id + ".html"}
+	}
+	return advisory{"osv", "OSV", "https://osv.dev/vulnerability/" + id}
+}
+
+// uuidNamespace is the RFC 4122 URL namespace; airlock's own namespace is
+// derived from it and the project URL.
+var uuidNamespace = [16]byte{0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}
+
+// stableUUID returns a name-based (version 5) UUID for the parts, so the same
+// input always gives the same UUID. The kind keeps UUIDs of different uses
+// apart.
+func stableUUID(kind string, parts ...string) string {
+	ns := uuidV5(uuidNamespace, informationURI+"/"+kind)
+	var name strings.Builder
+	for _, p := range parts {
+		name.WriteString(p)
+		name.WriteByte(0)
+	}
+	u := uuidV5(ns, name.String())
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+func uuidV5(ns [16]byte, name string) [16]byte {
+	h := sha1.New()
+	h.Write(ns[:])
+	h.Write([]byte(name))
+	var u [16]byte
+	copy(u[:], h.Sum(nil))
+	u[6] = u[6]&0x0f | 0x50
+	u[8] = u[8]&0x3f | 0x80
+	return u
+}
+
+// oneLine collapses runs of white space, including line breaks, to one space.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// truncate shortens s to at most max runes, cutting at a word boundary when
+// one is near and marking the cut with an ellipsis.
+func truncate(s string, max int) string {
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	cut := max - 1
+	for i := cut; i > max/2; i-- {
+		if r[i] == ' ' {
+			cut = i
+			break
+		}
+	}
+	return strings.TrimRight(string(r[:cut]), " ,;:.-") + "…"
+}

@@ -1,0 +1,258 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/scan"
+)
+
+// titleWidth is the most runes of a title the table shows.
+const titleWidth = 72
+
+// ANSI escape sequences used by the table.
+const (
+	ansiReset   = "\x1b[0m"
+	ansiBoldRed = "\x1b[1;31m"
+	ansiYellow  = "\x1b[33m"
+	ansiDim     = "\x1b[2m"
+	ansiBold    = "\x1b[1m"
+)
+
+// tableRow is one finding as table cells.
+type tableRow struct {
+	severity finding.Severity
+	cells    [4]string // id, package, fixed in, title
+}
+
+// writeTable writes findings grouped by the file they are in, then a summary,
+// the number of ignored findings and the notices.
+func writeTable(w io.Writer, r *scan.Result, o Options) error {
+	var (
+		groups  = map[string][]tableRow{}
+		paths   []string
+		ignored int
+	)
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if f.Ignored != nil {
+			ignored++
+			continue
+		}
+		p := f.Location.Path
+		if _, ok := groups[p]; !ok {
+			paths = append(paths, p)
+		}
+		groups[p] = append(groups[p], rowFor(f))
+	}
+	slices.Sort(paths)
+
+	header := [5]string{"SEVERITY", "ID", "PACKAGE", "FIXED IN", "TITLE"}
+	var width [4]int // the last column is not padded
+	for i := range width {
+		width[i] = utf8.RuneCountInString(header[i])
+	}
+	for _, rows := range groups {
+		for _, row := range rows {
+			width[0] = max(width[0], len(row.severity))
+			for i := 0; i < 3; i++ {
+				width[i+1] = max(width[i+1], utf8.RuneCountInString(row.cells[i]))
+			}
+		}
+	}
+
+	var b strings.Builder
+	for _, p := range paths {
+		name := p
+		if name == "" {
+			name = "(no file)"
+		}
+		b.WriteString(paint(o, ansiBold, name))
+		b.WriteByte('\n')
+		writeLine(&b, width, header[:], "", o)
+		for _, row := range groups[p] {
+			label := strings.ToUpper(string(row.severity))
+			cells := append([]string{label}, row.cells[:]...)
+			writeLine(&b, width, cells, severityColor(row.severity), o)
+		}
+		b.WriteByte('\n')
+	}
+
+	b.WriteString(summary(r))
+	b.WriteByte('\n')
+	if ignored > 0 {
+		fmt.Fprintf(&b, "%s not listed.\n", plural(ignored, "ignored finding", "ignored findings"))
+	}
+	if len(r.Notices) > 0 {
+		b.WriteString("\nNotices:\n")
+		for _, n := range r.Notices {
+			msg := oneLine(n.Message)
+			if n.Path != "" {
+				msg = n.Path + ": " + msg
+			}
+			fmt.Fprintf(&b, "  %s %s\n", paint(o, noticeColor(n.Level), string(n.Level)+":"), msg)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeLine writes one indented table line. The first cell is coloured with
+// color when colours are on; padding stays outside the escape sequences and
+// the line never ends in spaces.
+func writeLine(b *strings.Builder, width [4]int, cells []string, color string, o Options) {
+	var line strings.Builder
+	line.WriteString("  ")
+	for i, c := range cells {
+		if i < len(width) {
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c)+2)
+			if i == 0 {
+				c = paint(o, color, c)
+			}
+			line.WriteString(c)
+			line.WriteString(pad)
+			continue
+		}
+		line.WriteString(c)
+	}
+	b.WriteString(strings.TrimRight(line.String(), " "))
+	b.WriteByte('\n')
+}
+
+func rowFor(f *finding.Finding) tableRow {
+	id := f.ID
+	if a := displayAlias(f); a != "" {
+		id += " (" + a + ")"
+	}
+	pkg, fixed := "-", "-"
+	switch {
+	case f.Package != nil:
+		pkg = f.Package.Name
+		if v := f.Package.Version; v != "" {
+			pkg += "@" + v
+		} else if c := f.Package.Constraint; c != "" {
+			pkg += " " + c
+		}
+	case f.Location.StartLine > 0:
+		pkg = "line " + strconv.Itoa(f.Location.StartLine)
+	}
+	if f.Kind == finding.KindVulnerability {
+		fixed = lowestFix(f)
+		if fixed == "" {
+			fixed = "no fix"
+		}
+	}
+	title := oneLine(f.Title)
+	if title == "" {
+		title = truncate(oneLine(f.Description), titleWidth)
+	}
+	return tableRow{
+		severity: f.Severity,
+		cells:    [4]string{id, pkg, fixed, truncate(title, titleWidth)},
+	}
+}
+
+// summary is the closing line: how many vulnerabilities of each severity in
+// how many packages and manifests, and any other findings.
+func summary(r *scan.Result) string {
+	var (
+		bySeverity   = map[finding.Severity]int{}
+		byKind       = map[finding.Kind]int{}
+		vulnPackages = map[string]bool{}
+		vulnFiles    = map[string]bool{}
+		vulns        int
+	)
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if f.Ignored != nil {
+			continue
+		}
+		if f.Kind != finding.KindVulnerability {
+			byKind[f.Kind]++
+			continue
+		}
+		vulns++
+		bySeverity[f.Severity]++
+		if f.Package != nil {
+			vulnPackages[f.Package.PURL()] = true
+		}
+		vulnFiles[f.Location.Path] = true
+	}
+	scanned := map[string]bool{}
+	for _, m := range r.Manifests {
+		for _, p := range m.Packages {
+			scanned[p.PURL()] = true
+		}
+	}
+
+	var b strings.Builder
+	if vulns == 0 {
+		fmt.Fprintf(&b, "No known vulnerabilities found in %s.", plural(len(scanned), "package", "packages"))
+	} else {
+		var parts []string
+		for _, s := range finding.Severities {
+			if n := bySeverity[s]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, s))
+			}
+		}
+		fmt.Fprintf(&b, "%s (%s) in %s across %s; %s scanned in %s.",
+			plural(vulns, "vulnerability", "vulnerabilities"), strings.Join(parts, ", "),
+			plural(len(vulnPackages), "package", "packages"),
+			plural(len(vulnFiles), "manifest", "manifests"),
+			plural(len(scanned), "package", "packages"),
+			plural(len(r.Manifests), "manifest", "manifests"))
+	}
+	if len(byKind) > 0 {
+		kinds := make([]string, 0, len(byKind))
+		total := 0
+		for k, n := range byKind {
+			kinds = append(kinds, fmt.Sprintf("%d %s", n, k))
+			total += n
+		}
+		slices.SortFunc(kinds, func(a, b string) int {
+			return strings.Compare(strings.TrimLeft(a, "0123456789 "), strings.TrimLeft(b, "0123456789 "))
+		})
+		fmt.Fprintf(&b, "\n%s (%s).", plural(total, "other finding", "other findings"), strings.Join(kinds, ", "))
+	}
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func severityColor(s finding.Severity) string {
+	switch s {
+	case finding.Critical, finding.High:
+		return ansiBoldRed
+	case finding.Medium:
+		return ansiYellow
+	}
+	return ansiDim
+}
+
+func noticeColor(l scan.NoticeLevel) string {
+	switch l {
+	case scan.NoticeError:
+		return ansiBoldRed
+	case scan.NoticeWarning:
+		return ansiYellow
+	}
+	return ansiDim
+}
+
+// paint wraps s in an ANSI colour when colours are on.
+func paint(o Options, color, s string) string {
+	if !o.Color || color == "" || s == "" {
+		return s
+	}
+	return color + s + ansiReset
+}
