@@ -46,11 +46,11 @@ func fixture() *scan.Result {
 			Ecosystem: inventory.PyPI, Name: "requests", Constraint: ">=2.31,<3", Relation: inventory.RelationDirect,
 			Location: inventory.Location{Path: "requirements.txt", Line: 3},
 		}
-		babel  = pkg(inventory.NPM, "@babel/traverse", "7.22.5", inventory.RelationTransitive, "services/web/package-lock.json", 0)
-		lodash = pkg(inventory.NPM, "lodash", "4.17.20", inventory.RelationDirect, "services/web/package-lock.json", 0)
-		express   = pkg(inventory.NPM, "express", "4.19.2", inventory.RelationDirect, "services/web/package-lock.json", 0)
-		timecr = pkg(inventory.CratesIO, "time", "0.1.45", inventory.RelationUnknown, "Cargo.lock", 0)
-		smallv = pkg(inventory.CratesIO, "smallvec", "1.13.2", inventory.RelationUnknown, "Cargo.lock", 0)
+		babel   = pkg(inventory.NPM, "@babel/traverse", "7.22.5", inventory.RelationTransitive, "services/web/package-lock.json", 0)
+		lodash  = pkg(inventory.NPM, "lodash", "4.17.20", inventory.RelationDirect, "services/web/package-lock.json", 0)
+		express = pkg(inventory.NPM, "express", "4.19.2", inventory.RelationDirect, "services/web/package-lock.json", 0)
+		timecr  = pkg(inventory.CratesIO, "time", "0.1.45", inventory.RelationUnknown, "Cargo.lock", 0)
+		smallv  = pkg(inventory.CratesIO, "smallvec", "1.13.2", inventory.RelationUnknown, "Cargo.lock", 0)
 	)
 	fp := func(id string, p *inventory.Package, path string) string {
 		if p == nil {
