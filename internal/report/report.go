@@ -166,15 +166,18 @@ func advisoryFor(id string) advisory {
 	return advisory{"osv", "OSV", "https://osv.dev/vulnerability/" + id}
 }
 
-// uuidNamespace is the RFC 4122 URL namespace; airlock's own namespace is
-// derived from it and the project URL.
-var uuidNamespace = [16]byte{0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}
+// urlNamespace is the RFC 9562 namespace for names that are URLs.
+var urlNamespace = [16]byte{0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}
+
+// uuidNamespaceURL names airlock's UUIDs. It must never change: GitLab
+// tracks vulnerabilities by the UUIDs derived from it.
+const uuidNamespaceURL = "https://github.com/airlock-sec/airlock/uuid/"
 
 // stableUUID returns a name-based (version 5) UUID for the parts, so the same
 // input always gives the same UUID. The kind keeps UUIDs of different uses
 // apart.
 func stableUUID(kind string, parts ...string) string {
-	ns := uuidV5(uuidNamespace, informationURI+"/"+kind)
+	ns := uuidV5(urlNamespace, uuidNamespaceURL+kind)
 	var name strings.Builder
 	for _, p := range parts {
 		name.WriteString(p)
