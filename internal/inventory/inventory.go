@@ -125,8 +125,10 @@ func (p Package) PURL() string {
 	return b.String()
 }
 
+// purlEscape percent-encodes a purl segment: the spec reserves "@" (so an npm
+// scope is "%40scope") and "+" besides what a URL path escapes.
 func purlEscape(s string) string {
-	return strings.ReplaceAll(url.PathEscape(s), "+", "%2B")
+	return strings.NewReplacer("+", "%2B", "@", "%40").Replace(url.PathEscape(s))
 }
 
 // NormalizeName returns the form of a package name under which an ecosystem

@@ -1,0 +1,299 @@
+// Package poetrylock extracts PyPI dependencies from Poetry's poetry.lock.
+//
+// Every [[package]] table is one pinned package, reported at its header
+// line. All lock file versions are read: 1.x (Poetry before 1.2), which
+// marks development packages with category = "dev"; 2.0 (Poetry 1.2 to
+// 1.8), which records no groups; and 2.1 (Poetry 2), which lists each
+// package's groups.
+//
+// Which packages are direct comes from the sibling pyproject.toml, when the
+// scanned tree has one: names under [tool.poetry.dependencies],
+// [tool.poetry.dev-dependencies], [tool.poetry.group.*.dependencies],
+// PEP 621 [project] dependencies and optional-dependencies, and PEP 735
+// [dependency-groups] are direct, every other locked package transitive.
+// Without a readable pyproject.toml the relation is unknown.
+//
+// A package is a development dependency when its category is "dev", when
+// its groups do not include "main", or, for 2.0 lock files, when the
+// pyproject.toml names it in a non-main group and no main dependency needs
+// it, directly or through the locked dependency graph.
+//
+// Packages whose source is git, a local directory or file, or a URL are
+// skipped: their version does not identify a release on a package index, so
+// it cannot be matched against advisories. Packages from other indexes
+// (source type "legacy", a private mirror) are kept.
+package poetrylock
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/airlock-sec/airlock/internal/inventory"
+)
+
+// Extractor reads poetry.lock files.
+type Extractor struct{}
+
+// New returns a poetry.lock extractor.
+func New() *Extractor { return &Extractor{} }
+
+// Name implements inventory.Extractor.
+func (*Extractor) Name() string { return "python/poetrylock" }
+
+// FileRequired implements inventory.Extractor.
+func (*Extractor) FileRequired(p string) bool { return path.Base(p) == "poetry.lock" }
+
+type lockFile struct {
+	Package []lockPackage `toml:"package"`
+}
+
+type lockPackage struct {
+	Name         string         `toml:"name"`
+	Version      string         `toml:"version"`
+	Category     string         `toml:"category"` // lock 1.x: "main" or "dev"
+	Groups       []string       `toml:"groups"`   // lock 2.1
+	Source       lockSource     `toml:"source"`
+	Dependencies map[string]any `toml:"dependencies"`
+}
+
+type lockSource struct {
+	Type string `toml:"type"` // git, directory, file, url, legacy
+}
+
+// Extract implements inventory.Extractor.
+func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
+	data, err := io.ReadAll(in.Reader)
+	if err != nil {
+		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+	}
+	var lock lockFile
+	if _, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&lock); err != nil {
+		return nil, tomlError(in.Path, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	lines := arrayTableLines(data, "package")
+	if len(lines) != len(lock.Package) {
+		lines = nil // packages written as an inline array: no header lines
+	}
+	line := func(i int) int {
+		if lines == nil {
+			return 0
+		}
+		return lines[i]
+	}
+	for i, p := range lock.Package {
+		if p.Name == "" {
+			return nil, &inventory.ParseError{Path: in.Path, Line: line(i), Field: "name", Err: errors.New("missing package name")}
+		}
+		if p.Version == "" {
+			return nil, &inventory.ParseError{Path: in.Path, Line: line(i), Field: "version", Err: fmt.Errorf("package %s has no version", p.Name)}
+		}
+	}
+
+	proj := readProject(in.Root, path.Join(path.Dir(in.Path), "pyproject.toml"))
+	var forMain, forDev map[string]bool
+	if proj != nil {
+		forMain = reachable(lock.Package, proj.main)
+		forDev = reachable(lock.Package, proj.dev)
+	}
+
+	var pkgs []inventory.Package
+	for i, p := range lock.Package {
+		switch p.Source.Type {
+		case "git", "directory", "file", "url":
+			continue
+		}
+		key := inventory.NormalizeName(inventory.PyPI, p.Name)
+		pkg := inventory.Package{
+			Ecosystem: inventory.PyPI,
+			Name:      p.Name,
+			Version:   p.Version,
+			Location:  inventory.Location{Path: in.Path, Line: line(i)},
+		}
+		switch {
+		case p.Category != "":
+			pkg.Dev = p.Category == "dev"
+		case len(p.Groups) > 0:
+			pkg.Dev = !contains(p.Groups, "main")
+		case proj != nil:
+			pkg.Dev = !forMain[key] && forDev[key]
+		}
+		if proj != nil {
+			pkg.Relation = inventory.RelationTransitive
+			if proj.main[key] || proj.dev[key] {
+				pkg.Relation = inventory.RelationDirect
+			}
+		}
+		pkgs = append(pkgs, pkg)
+	}
+	return pkgs, nil
+}
+
+// reachable returns the normalised names of the locked packages that roots
+// need, directly or through the dependencies the lock file records.
+func reachable(pkgs []lockPackage, roots map[string]bool) map[string]bool {
+	deps := map[string][]string{}
+	for _, p := range pkgs {
+		key := inventory.NormalizeName(inventory.PyPI, p.Name)
+		for d := range p.Dependencies {
+			deps[key] = append(deps[key], inventory.NormalizeName(inventory.PyPI, d))
+		}
+	}
+	seen := map[string]bool{}
+	var queue []string
+	for r := range roots {
+		seen[r] = true
+		queue = append(queue, r)
+	}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, d := range deps[n] {
+			if !seen[d] {
+				seen[d] = true
+				queue = append(queue, d)
+			}
+		}
+	}
+	return seen
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// tomlError turns a TOML decoding error into a ParseError with its line.
+func tomlError(file string, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		return &inventory.ParseError{Path: file, Line: pe.Position.Line, Err: errors.New(pe.Message)}
+	}
+	return &inventory.ParseError{Path: file, Err: err}
+}
+
+// project is what pyproject.toml says about direct dependencies, by
+// normalised name.
+type project struct {
+	main map[string]bool
+	dev  map[string]bool // in a group other than main
+}
+
+// readProject reads the direct dependencies from pyproject.toml at name. It
+// returns nil when there is no such file, it is not valid TOML, or it
+// declares no dependencies at all: then the lock file alone cannot tell
+// direct from transitive.
+func readProject(root fs.FS, name string) *project {
+	if root == nil {
+		return nil
+	}
+	data, err := fs.ReadFile(root, name)
+	if err != nil {
+		return nil
+	}
+	var doc map[string]any
+	if _, err := toml.Decode(string(data), &doc); err != nil {
+		return nil
+	}
+	p := &project{main: map[string]bool{}, dev: map[string]bool{}}
+	declared := false
+	add := func(set map[string]bool, name string) {
+		declared = true
+		if name == "" {
+			return
+		}
+		if n := inventory.NormalizeName(inventory.PyPI, name); n != "python" {
+			set[n] = true
+		}
+	}
+
+	poetry := table(table(doc, "tool"), "poetry")
+	if deps, ok := poetry["dependencies"].(map[string]any); ok {
+		for n := range deps {
+			add(p.main, n)
+		}
+	}
+	if deps, ok := poetry["dev-dependencies"].(map[string]any); ok {
+		for n := range deps {
+			add(p.dev, n)
+		}
+	}
+	for g, v := range table(poetry, "group") {
+		group, _ := v.(map[string]any)
+		set := p.dev
+		if g == "main" {
+			set = p.main
+		}
+		for n := range table(group, "dependencies") {
+			add(set, n)
+		}
+	}
+
+	proj := table(doc, "project")
+	for _, s := range stringList(proj["dependencies"]) {
+		add(p.main, requirementName(s))
+	}
+	for _, v := range table(proj, "optional-dependencies") {
+		for _, s := range stringList(v) {
+			add(p.main, requirementName(s))
+		}
+	}
+	for _, v := range table(doc, "dependency-groups") {
+		for _, s := range stringList(v) {
+			add(p.dev, requirementName(s))
+		}
+	}
+	if !declared {
+		return nil
+	}
+	return p
+}
+
+// table returns the sub-table key of t, or nil.
+func table(t map[string]any, key string) map[string]any {
+	m, _ := t[key].(map[string]any)
+	return m
+}
+
+// stringList returns the string elements of a TOML array.
+func stringList(v any) []string {
+	list, _ := v.([]any)
+	var out []string
+	for _, e := range list {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// requirementName returns the project name at the start of a PEP 508
+// requirement string, or "" if there is none.
+func requirementName(s string) string {
+	start := 0
+	for start < len(s) && (s[start] == ' ' || s[start] == '\t') {
+		start++
+	}
+	end := start
+	for end < len(s) {
+		c := s[end]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == '_') {
+			break
+		}
+		end++
+	}
+	return s[start:end]
+}
