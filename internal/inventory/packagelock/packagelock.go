@@ -167,7 +167,7 @@ func (p *parser) parse(ctx context.Context) error {
 			return p.fail(err, 0, field{}, "")
 		}
 		if !more {
-			if p.s.ws() != 0 {
+			if p.s.ws(); p.s.pos < len(p.s.data) {
 				return p.fail(p.s.errorf("data after the top-level object"), 0, field{}, "")
 			}
 			return nil

@@ -3,10 +3,13 @@ package packagelock
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/airlock-sec/airlock/internal/inventory"
 	"github.com/airlock-sec/airlock/internal/inventory/inventorytest"
@@ -194,5 +197,60 @@ func BenchmarkExtract10k(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		extract(b, data)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		line int
+		want string
+	}{
+		{`{"lockfileVersion": 3, "packages": {"node_modules/a": {"version": "1.0.0"}}} x`, 1, "data after the top-level object"},
+		{"{\n\"lockfileVersion\": 3,\n\"packages\": {\"node_modules/a\": {\"version\": \"1.0\\x\"}}}", 3, "escape"},
+		{"{\n\"lockfileVersion\": 3,\n\"packages\": {\"node_modules/a\": {\"dev\": \"yes\"}}}", 3, "want true or false"},
+		{"{\n\"lockfileVersion\": 3,\n\"packages\": {\"\": {\"dependencies\": {\"a\": 1}}}}", 3, "want an object of strings"},
+		{"{\n\"lockfileVersion\": 3,\n\"packages\": {\"node_modules/a\": {\"x\": 01}}}", 3, "leading zero"},
+		{"{\n\"lockfileVersion\": 3,\n\"packages\": {\"node_modules/a\": {\"x\": [1,]}}}", 3, "trailing comma"},
+		{"{\n\"lockfileVersion\": \"3\"}", 2, "unsupported lockfileVersion"},
+		{"{\n\"lockfileVersion\": 1,\n\"dependencies\": {\"a\": []}}", 3, "want '{'"},
+		{"{\"name\": \"x\"}", 0, "missing lockfileVersion"},
+		{"{\"lockfileVersion\": 2, \"packages\": nul}", 1, "want '{'"},
+		{"{\"lockfileVersion\": 2, \"packages\": {\"a\": {\"x\": \"\x01\"}}}", 1, "want a string character"},
+		{strings.Repeat("[", 20000), 1, "want a JSON object"},
+		{"{\"x\":" + strings.Repeat("[", 20000), 1, "nested more than"},
+	} {
+		_, err := New().Extract(context.Background(), &inventory.Input{Path: "package-lock.json", Reader: strings.NewReader(tc.in)})
+		var pe *inventory.ParseError
+		if !errors.As(err, &pe) {
+			t.Errorf("Extract(%.40q) error = %v, want a ParseError", tc.in, err)
+			continue
+		}
+		if pe.Line != tc.line || !strings.Contains(pe.Error(), tc.want) {
+			t.Errorf("Extract(%.40q) error = %v (line %d), want line %d and %q", tc.in, err, pe.Line, tc.line, tc.want)
+		}
+	}
+}
+
+func TestLinks(t *testing.T) {
+	// A package reached through a workspace's own node_modules is direct for
+	// that workspace; one only its dependency needs is transitive.
+	in := `{
+  "lockfileVersion": 3,
+  "packages": {
+    "": {"workspaces": ["w"]},
+    "node_modules/w": {"resolved": "w", "link": true},
+    "w": {"name": "w", "version": "1.0.0", "devDependencies": {"a": "^1"}},
+    "w/node_modules/a": {"version": "1.0.0", "dev": true},
+    "w/node_modules/b": {"version": "2.0.0", "dev": true}
+  }
+}`
+	pkgs := extract(t, []byte(in))
+	want := []inventory.Package{
+		{Ecosystem: inventory.NPM, Name: "a", Version: "1.0.0", Relation: inventory.RelationDirect, Dev: true, Location: inventory.Location{Path: "package-lock.json", Line: 7}},
+		{Ecosystem: inventory.NPM, Name: "b", Version: "2.0.0", Relation: inventory.RelationTransitive, Dev: true, Location: inventory.Location{Path: "package-lock.json", Line: 8}},
+	}
+	if diff := cmp.Diff(want, pkgs); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

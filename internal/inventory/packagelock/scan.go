@@ -45,7 +45,8 @@ func (s *scanner) unexpected(want string) error {
 	return s.errorf("unexpected byte %#x, want %s", c, want)
 }
 
-// ws skips white space and returns the next byte, or 0 at the end.
+// ws skips white space and returns the next byte, or 0 at the end (or at
+// a NUL byte; callers tell the two apart by pos where it matters).
 func (s *scanner) ws() byte {
 	for s.pos < len(s.data) {
 		switch c := s.data[s.pos]; c {
