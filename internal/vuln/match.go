@@ -1,0 +1,288 @@
+package vuln
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/google/osv-scalibr/semantic"
+
+	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/inventory"
+	"github.com/airlock-sec/airlock/internal/osv"
+)
+
+// Source is where records come from; *vulndb.DB is one.
+type Source interface {
+	// Query returns the records naming the package (name normalised by the
+	// source).
+	Query(ctx context.Context, ecosystem, name string) ([]*osv.Vulnerability, error)
+	// Names returns every normalised package name with records in an
+	// ecosystem.
+	Names(ctx context.Context, ecosystem string) (map[string]bool, error)
+}
+
+// Matcher matches packages against a Source. It caches per scan: create
+// one per scan.
+type Matcher struct {
+	src     Source
+	names   map[string]map[string]bool
+	records map[[2]string][]*osv.Vulnerability
+}
+
+// NewMatcher returns a matcher over src.
+func NewMatcher(src Source) *Matcher {
+	return &Matcher{src: src, names: map[string]map[string]bool{}, records: map[[2]string][]*osv.Vulnerability{}}
+}
+
+func (m *Matcher) lookup(ctx context.Context, eco, norm string) ([]*osv.Vulnerability, error) {
+	names, ok := m.names[eco]
+	if !ok {
+		var err error
+		if names, err = m.src.Names(ctx, eco); err != nil {
+			return nil, err
+		}
+		m.names[eco] = names
+	}
+	if !names[norm] {
+		return nil, nil
+	}
+	k := [2]string{eco, norm}
+	if rs, ok := m.records[k]; ok {
+		return rs, nil
+	}
+	rs, err := m.src.Query(ctx, eco, norm)
+	if err != nil {
+		return nil, err
+	}
+	m.records[k] = rs
+	return rs, nil
+}
+
+// Match returns the findings for one package: one per vulnerability, with
+// records that alias each other merged. Unpinned packages match nothing.
+func (m *Matcher) Match(ctx context.Context, p inventory.Package) ([]finding.Finding, error) {
+	if !p.Pinned() {
+		return nil, nil
+	}
+	norm := inventory.NormalizeName(p.Ecosystem, p.Name)
+	records, err := m.lookup(ctx, p.Ecosystem, norm)
+	if err != nil || len(records) == 0 {
+		return nil, err
+	}
+	v := parseVersion(p.Ecosystem, p.Version)
+	var hits []hit
+	for _, r := range records {
+		if r.Withdrawn != nil {
+			continue
+		}
+		h := hit{rec: r, sev: finding.Unknown}
+		matched := false
+		for i := range r.Affected {
+			a := &r.Affected[i]
+			if !affectedEntryMatches(a, p.Ecosystem, norm) || informational(a) || !affects(a, v) {
+				continue
+			}
+			matched = true
+			sev, scores := severityOf(r, a)
+			if sev.Rank() > h.sev.Rank() || (h.sev == finding.Unknown && sev != finding.Unknown) {
+				h.sev = sev
+			}
+			h.cvss = append(h.cvss, scores...)
+			h.fixed = append(h.fixed, fixedAbove(a, v)...)
+		}
+		if matched {
+			hits = append(hits, h)
+		}
+	}
+	return merge(p, v, hits), nil
+}
+
+type hit struct {
+	rec   *osv.Vulnerability
+	sev   finding.Severity
+	cvss  []finding.CVSS
+	fixed []string
+}
+
+// merge groups hits whose ids or aliases overlap into one finding each.
+func merge(p inventory.Package, v version, hits []hit) []finding.Finding {
+	if len(hits) == 0 {
+		return nil
+	}
+	// Union-find over hits, joined through any shared id.
+	parent := make([]int, len(hits))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	owner := map[string]int{}
+	for i, h := range hits {
+		for _, id := range append([]string{h.rec.ID}, h.rec.Aliases...) {
+			if j, ok := owner[id]; ok {
+				parent[find(i)] = find(j)
+			} else {
+				owner[id] = i
+			}
+		}
+	}
+	groups := map[int][]hit{}
+	var roots []int
+	for i := range hits {
+		r := find(i)
+		if _, ok := groups[r]; !ok {
+			roots = append(roots, r)
+		}
+		groups[r] = append(groups[r], hits[i])
+	}
+	out := make([]finding.Finding, 0, len(roots))
+	for _, r := range roots {
+		out = append(out, build(p, v, groups[r]))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// idRank orders the ids of one vulnerability for the choice of the primary
+// one: the ecosystem's own database first (GO-, PYSEC-, RUSTSEC-, ...),
+// then GHSA, then the rest, CVE last (a CVE is kept as an alias).
+func idRank(id string) int {
+	switch {
+	case strings.HasPrefix(id, "CVE-"):
+		return 3
+	case strings.HasPrefix(id, "GHSA-"):
+		return 1
+	case strings.HasPrefix(id, "GO-"), strings.HasPrefix(id, "PYSEC-"), strings.HasPrefix(id, "RUSTSEC-"):
+		return 0
+	}
+	return 2
+}
+
+func build(p inventory.Package, v version, hs []hit) finding.Finding {
+	sort.Slice(hs, func(i, j int) bool {
+		a, b := hs[i].rec.ID, hs[j].rec.ID
+		if ra, rb := idRank(a), idRank(b); ra != rb {
+			return ra < rb
+		}
+		return a < b
+	})
+	primary := hs[0].rec
+	pkg := p
+	f := finding.Finding{
+		Kind:     finding.KindVulnerability,
+		ID:       primary.ID,
+		Severity: finding.Unknown,
+		Location: finding.Location{Path: p.Location.Path, StartLine: p.Location.Line},
+		Package:  &pkg,
+	}
+	ids := map[string]bool{}
+	vectors := map[string]bool{}
+	refs := map[string]bool{}
+	fixed := map[string]bool{}
+	for _, h := range hs {
+		r := h.rec
+		for _, id := range append([]string{r.ID}, r.Aliases...) {
+			ids[id] = true
+		}
+		if h.sev.Rank() > f.Severity.Rank() || (f.Severity == finding.Unknown && h.sev != finding.Unknown) {
+			f.Severity = h.sev
+		}
+		for _, c := range h.cvss {
+			if !vectors[c.Vector] {
+				vectors[c.Vector] = true
+				f.CVSS = append(f.CVSS, c)
+			}
+		}
+		for _, fx := range h.fixed {
+			fixed[fx] = true
+		}
+		for _, ref := range r.References {
+			if ref.URL != "" && !refs[ref.URL] {
+				refs[ref.URL] = true
+				f.References = append(f.References, ref.URL)
+			}
+		}
+		if f.Title == "" {
+			f.Title = title(r)
+		}
+		if f.Description == "" {
+			f.Description = strings.TrimSpace(r.Details)
+		}
+		if r.Published != nil && !r.Published.IsZero() && (f.Published == nil || r.Published.Before(*f.Published)) {
+			t := r.Published.UTC()
+			f.Published = &t
+		}
+		if !r.Modified.IsZero() && (f.Modified == nil || r.Modified.After(*f.Modified)) {
+			t := r.Modified.UTC()
+			f.Modified = &t
+		}
+	}
+	delete(ids, f.ID)
+	for id := range ids {
+		f.Aliases = append(f.Aliases, id)
+	}
+	sort.Strings(f.Aliases)
+	for fx := range fixed {
+		f.FixedVersions = append(f.FixedVersions, fx)
+	}
+	sortVersions(p.Ecosystem, f.FixedVersions)
+	if f.Title == "" {
+		f.Title = f.ID
+	}
+	f.Fingerprint = finding.Fingerprint(string(finding.KindVulnerability), p.Location.Path, p.Ecosystem,
+		inventory.NormalizeName(p.Ecosystem, p.Name), stableID(f))
+	return f
+}
+
+// stableID is the identifier the fingerprint uses: the lowest CVE when the
+// vulnerability has one (CVE ids do not change when another database adds
+// its own record), else the primary id.
+func stableID(f finding.Finding) string {
+	for _, id := range f.Aliases {
+		if strings.HasPrefix(id, "CVE-") {
+			return id
+		}
+	}
+	return f.ID
+}
+
+func title(r *osv.Vulnerability) string {
+	if s := strings.TrimSpace(r.Summary); s != "" {
+		return s
+	}
+	d := strings.TrimSpace(r.Details)
+	if i := strings.IndexAny(d, "\n"); i >= 0 {
+		d = d[:i]
+	}
+	if len(d) > 120 {
+		cut := strings.LastIndex(d[:120], " ")
+		if cut < 60 {
+			cut = 117
+		}
+		d = d[:cut] + "..."
+	}
+	return d
+}
+
+// sortVersions sorts in the ecosystem's order, lowest first.
+func sortVersions(eco string, vs []string) {
+	sort.SliceStable(vs, func(i, j int) bool {
+		a, err := semantic.Parse(vs[i], eco)
+		if err != nil {
+			return vs[i] < vs[j]
+		}
+		c, err := a.CompareStr(vs[j])
+		if err != nil {
+			return vs[i] < vs[j]
+		}
+		return c < 0
+	})
+}
+
