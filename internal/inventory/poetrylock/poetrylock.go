@@ -32,6 +32,8 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"strconv"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 
@@ -176,13 +178,28 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// tomlError turns a TOML decoding error into a ParseError with its line.
+// tomlError turns a TOML decoding error into a ParseError with its line
+// and, for a value of the wrong type, its key.
 func tomlError(file string, err error) error {
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
 		return &inventory.ParseError{Path: file, Line: pe.Position.Line, Err: errors.New(pe.Message)}
 	}
-	return &inventory.ParseError{Path: file, Err: err}
+	// Type mismatches read "toml: line N (last key "k"): message".
+	msg := strings.TrimPrefix(err.Error(), "toml: ")
+	out := &inventory.ParseError{Path: file, Err: errors.New(msg)}
+	var n int
+	if _, err := fmt.Sscanf(msg, "line %d", &n); err == nil && n > 0 {
+		out.Line = n
+	}
+	const lastKey = "(last key "
+	if i, j := strings.Index(msg, lastKey), strings.Index(msg, "): "); i >= 0 && j > i {
+		if k, err := strconv.Unquote(msg[i+len(lastKey) : j]); err == nil {
+			out.Field = k
+		}
+		out.Err = errors.New(msg[j+len("): "):])
+	}
+	return out
 }
 
 // project is what pyproject.toml says about direct dependencies, by
