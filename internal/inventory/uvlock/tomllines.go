@@ -1,0 +1,96 @@
+package uvlock
+
+import "strings"
+
+// arrayTableLines returns the 1-based line numbers of the "[[name]]" array
+// table headers in a TOML document, in order, in one pass. It follows
+// strings (including multi-line ones) so that a header-like line inside a
+// string is not counted.
+func arrayTableLines(data []byte, name string) []int {
+	var out []int
+	var multi string // closing delimiter of the multi-line string we are in
+	line := 1
+	atLineStart := true
+	for i := 0; i < len(data); {
+		c := data[i]
+		if c == '\n' {
+			line++
+			atLineStart = true
+			i++
+			continue
+		}
+		if multi != "" {
+			if c == '\\' && multi == `"""` {
+				i++
+				if i < len(data) && data[i] != '\n' {
+					i++
+				}
+				continue
+			}
+			if hasPrefixAt(data, i, multi) {
+				i += len(multi)
+				for i < len(data) && data[i] == multi[0] {
+					i++ // up to two quotes may end the string's content
+				}
+				multi = ""
+				continue
+			}
+			i++
+			continue
+		}
+		if atLineStart && c != ' ' && c != '\t' && c != '\r' {
+			atLineStart = false
+			if c == '[' && isHeader(data[i:], name) {
+				out = append(out, line)
+			}
+		}
+		switch {
+		case c == '#':
+			for i < len(data) && data[i] != '\n' {
+				i++
+			}
+		case hasPrefixAt(data, i, `"""`) || hasPrefixAt(data, i, `'''`):
+			multi = string(data[i : i+3])
+			i += 3
+		case c == '"' || c == '\'':
+			i = skipString(data, i)
+		default:
+			i++
+		}
+	}
+	return out
+}
+
+func hasPrefixAt(data []byte, i int, s string) bool {
+	return len(data)-i >= len(s) && string(data[i:i+len(s)]) == s
+}
+
+// skipString returns the index after the single-line string starting at i.
+func skipString(data []byte, i int) int {
+	q := data[i]
+	for i++; i < len(data) && data[i] != '\n'; i++ {
+		if q == '"' && data[i] == '\\' && i+1 < len(data) && data[i+1] != '\n' {
+			i++
+			continue
+		}
+		if data[i] == q {
+			return i + 1
+		}
+	}
+	return i
+}
+
+// isHeader reports whether b starts with "[[name]]", allowing whitespace
+// inside the brackets.
+func isHeader(b []byte, name string) bool {
+	end := 0
+	for end < len(b) && b[end] != '\n' {
+		end++
+	}
+	s := string(b[:end])
+	if !strings.HasPrefix(s, "[[") {
+		return false
+	}
+	s, _, ok := strings.Cut(s[2:], "]]")
+	return ok && strings.TrimSpace(s) == name
+}
