@@ -1,0 +1,115 @@
+// Package gradlelock extracts Java dependencies from Gradle dependency
+// lockfiles: gradle.lockfile, buildscript-gradle.lockfile and
+// settings-gradle.lockfile, and the per-configuration files that Gradle
+// before 7 wrote under gradle/dependency-locks/.
+//
+// Each "group:artifact:version=configuration,…" line is reported as the
+// package "group:artifact" at that version and line. A package locked only
+// in configurations whose names start with "test" (testCompileClasspath,
+// testRuntimeClasspath, …) is Dev; in the per-configuration files the
+// configuration is the file's name. Lockfiles list the whole resolved
+// graph without saying which modules the build declares itself, so the
+// Relation is unknown. Comments and the "empty=" line, which names the
+// configurations that resolved nothing, are skipped.
+package gradlelock
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/airlock-sec/airlock/internal/inventory"
+)
+
+// Extractor reads Gradle lockfiles.
+type Extractor struct{}
+
+// New returns a Gradle lockfile extractor.
+func New() *Extractor { return &Extractor{} }
+
+// Name implements inventory.Extractor.
+func (*Extractor) Name() string { return "java/gradlelock" }
+
+// FileRequired implements inventory.Extractor.
+func (*Extractor) FileRequired(p string) bool {
+	switch path.Base(p) {
+	case "gradle.lockfile", "buildscript-gradle.lockfile", "settings-gradle.lockfile":
+		return true
+	}
+	return isLegacy(p)
+}
+
+// isLegacy reports whether p is a per-configuration lockfile,
+// gradle/dependency-locks/<configuration>.lockfile.
+func isLegacy(p string) bool {
+	dir := path.Dir(p)
+	return strings.HasSuffix(p, ".lockfile") && path.Base(dir) == "dependency-locks" && path.Base(path.Dir(dir)) == "gradle"
+}
+
+// Extract implements inventory.Extractor.
+func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.Package, error) {
+	data, err := io.ReadAll(in.Reader)
+	if err != nil {
+		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+	}
+	// In a per-configuration file every line belongs to the configuration
+	// the file is named after.
+	var fileConfig string
+	if isLegacy(in.Path) {
+		fileConfig = strings.TrimSuffix(path.Base(in.Path), ".lockfile")
+	}
+
+	var pkgs []inventory.Package
+	line := 0
+	for len(data) > 0 {
+		line++
+		var raw []byte
+		raw, data, _ = bytes.Cut(data, []byte("\n"))
+		text := strings.TrimSpace(string(raw))
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		coords, configs, hasConfigs := strings.Cut(text, "=")
+		if coords == "empty" && hasConfigs {
+			continue
+		}
+		parts := strings.Split(coords, ":")
+		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+			return nil, &inventory.ParseError{Path: in.Path, Line: line, Err: fmt.Errorf("want group:artifact:version, got %q", coords)}
+		}
+		dev := false
+		switch {
+		case hasConfigs:
+			dev = testOnly(strings.Split(configs, ","))
+		case fileConfig != "":
+			dev = testOnly([]string{fileConfig})
+		}
+		pkgs = append(pkgs, inventory.Package{
+			Ecosystem: inventory.Maven,
+			Name:      parts[0] + ":" + parts[1],
+			Version:   parts[2],
+			Dev:       dev,
+			Location:  inventory.Location{Path: in.Path, Line: line},
+		})
+	}
+	return pkgs, nil
+}
+
+// testOnly reports whether every configuration is a test one.
+func testOnly(configs []string) bool {
+	n := 0
+	for _, c := range configs {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		if !strings.HasPrefix(c, "test") {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
