@@ -1,0 +1,122 @@
+package policy
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/inventory"
+)
+
+func load(t *testing.T, name string) (*Policy, error) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Parse(name, bytes.NewReader(b))
+}
+
+func TestParseErrors(t *testing.T) {
+	for name, want := range map[string]string{
+		"noreason.yaml": `noreason.yaml:2: ignore[0]: field "reason" is required`,
+		"baddate.yaml":  `baddate.yaml:2: ignore[0]: field "expires": "next week" is not a date`,
+		"unknown.yaml":  `unknown.yaml:1: unknown field "ignores"`,
+		"broken.yaml":   `broken.yaml: line`,
+	} {
+		_, err := load(t, name)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want %q", name, err, want)
+		}
+	}
+}
+
+func vuln(id, path, name string, aliases ...string) finding.Finding {
+	return finding.Finding{Kind: finding.KindVulnerability, ID: id, Aliases: aliases,
+		Location: finding.Location{Path: path},
+		Package:  &inventory.Package{Ecosystem: inventory.PyPI, Name: name, Version: "1.0"}}
+}
+
+func TestApply(t *testing.T) {
+	p, err := load(t, "valid.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := []finding.Finding{
+		vuln("PYSEC-1", "a/go.mod", "x", "GHSA-aaaa-bbbb-cccc"),         // by alias, anywhere
+		vuln("PYSEC-2", "svc/requirements.txt", "demo-pkg", "CVE-2020-1"), // package + path match
+		vuln("PYSEC-3", "svc/requirements.txt", "other", "CVE-2020-1"),    // wrong package
+		vuln("PYSEC-4", "svc/poetry.lock", "demo-pkg", "CVE-2020-1"),      // wrong path
+		vuln("GO-2022-0969", "go.mod", "stdlib"),                          // expired ignore
+	}
+	now := time.Date(2026, 12, 31, 23, 0, 0, 0, time.UTC)
+	expired := p.Apply(fs, now)
+	got := []bool{}
+	for _, f := range fs {
+		got = append(got, f.Ignored != nil)
+	}
+	want := []bool{true, true, false, false, false}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("finding %d (%s): ignored=%v, want %v", i, fs[i].ID, got[i], want[i])
+		}
+	}
+	if fs[1].Ignored.Reason != "only the CLI uses it" || fs[1].Ignored.Expires == nil {
+		t.Errorf("ignore = %+v", fs[1].Ignored)
+	}
+	if len(expired) != 1 || !strings.Contains(expired[0].String(), "valid.yaml:10: the ignore of GO-2022-0969 expired on 2025-01-01") {
+		t.Errorf("expired = %v", expired)
+	}
+	// The day after the expiry date, the second ignore stops applying too.
+	fs[1].Ignored = nil
+	if exp := p.Apply(fs[:2], now.Add(2*time.Hour)); len(exp) != 2 || fs[1].Ignored != nil {
+		t.Errorf("after expiry: %v %+v", exp, fs[1].Ignored)
+	}
+}
+
+func TestMatchPath(t *testing.T) {
+	for _, c := range []struct {
+		pattern, path string
+		want          bool
+	}{
+		{"go.mod", "go.mod", true},
+		{"go.mod", "a/b/go.mod", true},
+		{"a/go.mod", "b/a/go.mod", false},
+		{"**/package-lock.json", "x/y/package-lock.json", true},
+		{"**/package-lock.json", "package-lock.json", true},
+		{"legacy", "legacy/x/go.mod", true},
+		{"legacy/*", "legacy/go.mod", true},
+		{"services/*/go.mod", "services/api/go.mod", true},
+	} {
+		if got := matchPath(c.pattern, c.path); got != c.want {
+			t.Errorf("matchPath(%q, %q) = %v", c.pattern, c.path, got)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	for _, file := range files {
+		b, _ := os.ReadFile(file)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := Parse(".airlock.yaml", bytes.NewReader(b))
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), ".airlock.yaml") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		for _, ig := range p.Ignores {
+			if ig.ID == "" || ig.Reason == "" {
+				t.Fatalf("accepted an ignore without id or reason: %+v", ig)
+			}
+		}
+		p.Apply([]finding.Finding{vuln("X", "a", "b")}, time.Now())
+	})
+}
