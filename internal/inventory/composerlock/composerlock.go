@@ -1,0 +1,207 @@
+// Package composerlock extracts PHP packages from Composer's composer.lock.
+//
+// Every entry of "packages" is reported, and every entry of "packages-dev"
+// with Dev set, located at the line of the entry's opening brace. Versions
+// lose a leading "v" when a digit follows ("v6.3.5" becomes "6.3.5"), as
+// Packagist advisories write them. Branch versions ("dev-main",
+// "2.x-dev") name a moving commit rather than a release: those packages
+// are not pinned, and the branch is their Constraint.
+//
+// The lockfile does not say which packages the project requires itself.
+// When a composer.json beside it can be read, packages named in its
+// "require" or "require-dev" are RelationDirect and the others
+// RelationTransitive; without one (or when it is not valid JSON, which is
+// for the composer.json extractor to report) the relation is unknown.
+package composerlock
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/airlock-sec/airlock/internal/inventory"
+)
+
+// Extractor reads composer.lock files.
+type Extractor struct{}
+
+// New returns a composer.lock extractor.
+func New() *Extractor { return &Extractor{} }
+
+// Name implements inventory.Extractor.
+func (*Extractor) Name() string { return "php/composerlock" }
+
+// FileRequired implements inventory.Extractor.
+func (*Extractor) FileRequired(p string) bool { return path.Base(p) == "composer.lock" }
+
+type lockPackage struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Extract implements inventory.Extractor.
+func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.Package, error) {
+	data, err := io.ReadAll(in.Reader)
+	if err != nil {
+		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, nil
+	}
+	lines := &lineCounter{data: data, line: 1}
+	fail := func(field string, off int64, err error) error {
+		// A Decoder's syntax errors carry offsets into its buffer, not the
+		// input; Unmarshal finds the same error at its absolute offset.
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			var v json.RawMessage
+			if errors.As(json.Unmarshal(data, &v), &se) {
+				off = se.Offset
+			}
+		}
+		return &inventory.ParseError{Path: in.Path, Line: lines.at(off), Field: field, Err: err}
+	}
+
+	d := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := d.Token(); err != nil {
+		return nil, fail("", d.InputOffset(), err)
+	} else if tok != json.Delim('{') {
+		return nil, fail("", d.InputOffset(), errors.New("not a JSON object"))
+	}
+	var pkgs []inventory.Package
+	for d.More() {
+		tok, err := d.Token()
+		if err != nil {
+			return nil, fail("", d.InputOffset(), err)
+		}
+		key, _ := tok.(string)
+		if key != "packages" && key != "packages-dev" {
+			var skip json.RawMessage
+			if err := d.Decode(&skip); err != nil {
+				return nil, fail(key, d.InputOffset(), err)
+			}
+			continue
+		}
+		start := d.InputOffset()
+		if tok, err := d.Token(); err != nil {
+			return nil, fail(key, d.InputOffset(), err)
+		} else if tok == nil {
+			continue // "packages": null
+		} else if tok != json.Delim('[') {
+			return nil, fail(key, start, errors.New("not an array"))
+		}
+		for d.More() {
+			start := d.InputOffset()
+			var p lockPackage
+			if err := d.Decode(&p); err != nil {
+				return nil, fail(key, start, err)
+			}
+			line := lines.at(valueStart(data, start))
+			if p.Name == "" {
+				return nil, &inventory.ParseError{Path: in.Path, Line: line, Field: key, Err: errors.New("package without a name")}
+			}
+			pkg := inventory.Package{
+				Ecosystem: inventory.Packagist,
+				Name:      p.Name,
+				Dev:       key == "packages-dev",
+				Location:  inventory.Location{Path: in.Path, Line: line},
+			}
+			pkg.Version, pkg.Constraint = version(p.Version)
+			pkgs = append(pkgs, pkg)
+		}
+		if _, err := d.Token(); err != nil {
+			return nil, fail(key, d.InputOffset(), err)
+		}
+	}
+	if _, err := d.Token(); err != nil {
+		return nil, fail("", d.InputOffset(), err)
+	}
+
+	if direct, ok := required(in); ok {
+		for i := range pkgs {
+			pkgs[i].Relation = inventory.RelationTransitive
+			if direct[strings.ToLower(pkgs[i].Name)] {
+				pkgs[i].Relation = inventory.RelationDirect
+			}
+		}
+	}
+	return pkgs, nil
+}
+
+// version returns the pinned version, or the branch as the constraint.
+func version(v string) (version, constraint string) {
+	if strings.HasPrefix(v, "dev-") || strings.HasSuffix(v, "-dev") {
+		return "", v
+	}
+	if len(v) > 1 && v[0] == 'v' && '0' <= v[1] && v[1] <= '9' {
+		return v[1:], ""
+	}
+	return v, ""
+}
+
+// valueStart returns the offset of the value that follows off, past the
+// whitespace and the separating comma that precede it.
+func valueStart(data []byte, off int64) int64 {
+	for off < int64(len(data)) {
+		switch data[off] {
+		case ' ', '\t', '\r', '\n', ',':
+			off++
+		default:
+			return off
+		}
+	}
+	return off
+}
+
+// lineCounter turns increasing byte offsets into 1-based lines, scanning
+// each byte once.
+type lineCounter struct {
+	data []byte
+	off  int64
+	line int
+}
+
+func (c *lineCounter) at(off int64) int {
+	if off > int64(len(c.data)) {
+		off = int64(len(c.data))
+	}
+	if off < c.off {
+		// Only an error can look back; count afresh.
+		c.off, c.line = 0, 1
+	}
+	c.line += bytes.Count(c.data[c.off:off], []byte("\n"))
+	c.off = off
+	return c.line
+}
+
+// required returns the lower-cased names that the composer.json beside the
+// lockfile requires, and whether it could be read.
+func required(in *inventory.Input) (map[string]bool, bool) {
+	if in.Root == nil {
+		return nil, false
+	}
+	data, err := fs.ReadFile(in.Root, path.Join(path.Dir(in.Path), "composer.json"))
+	if err != nil {
+		return nil, false
+	}
+	var manifest struct {
+		Require    map[string]json.RawMessage `json:"require"`
+		RequireDev map[string]json.RawMessage `json:"require-dev"`
+	}
+	if err := json.Unmarshal(data, &manifest); err != nil {
+		return nil, false
+	}
+	names := make(map[string]bool, len(manifest.Require)+len(manifest.RequireDev))
+	for name := range manifest.Require {
+		names[strings.ToLower(name)] = true
+	}
+	for name := range manifest.RequireDev {
+		names[strings.ToLower(name)] = true
+	}
+	return names, true
+}
