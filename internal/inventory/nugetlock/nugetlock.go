@@ -1,0 +1,193 @@
+// Package nugetlock extracts .NET packages from NuGet's packages.lock.json.
+//
+// The lockfile lists, per target framework (and runtime identifier), every
+// package restored for the project, with its "type" and "resolved"
+// version. Direct packages are RelationDirect; Transitive and
+// CentralTransitive ones (the latter pinned by central package management
+// but not referenced by the project) are RelationTransitive. Entries of
+// type Project are other projects of the same solution, not packages from
+// a feed, and are skipped. A package resolved to the same version for
+// several frameworks is reported once, at the line of its first "Name": {
+// key, and as direct if any framework references it directly. The
+// lockfile does not mark development-only packages, so Dev is never set.
+package nugetlock
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+
+	"github.com/airlock-sec/airlock/internal/inventory"
+)
+
+// Extractor reads packages.lock.json files.
+type Extractor struct{}
+
+// New returns a packages.lock.json extractor.
+func New() *Extractor { return &Extractor{} }
+
+// Name implements inventory.Extractor.
+func (*Extractor) Name() string { return "dotnet/nugetlock" }
+
+// FileRequired implements inventory.Extractor.
+func (*Extractor) FileRequired(p string) bool { return path.Base(p) == "packages.lock.json" }
+
+type entry struct {
+	Type     string `json:"type"`
+	Resolved string `json:"resolved"`
+}
+
+// reader walks the lockfile's tokens, keeping track of lines.
+type reader struct {
+	path  string
+	data  []byte
+	d     *json.Decoder
+	off   int64 // offset up to which lines have been counted
+	line  int   // line at off
+	field string
+}
+
+// Extract implements inventory.Extractor.
+func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.Package, error) {
+	data, err := io.ReadAll(in.Reader)
+	if err != nil {
+		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, nil
+	}
+	r := &reader{path: in.Path, data: data, d: json.NewDecoder(bytes.NewReader(data)), line: 1}
+
+	var pkgs []inventory.Package
+	index := make(map[string]int) // name and version to position in pkgs
+	err = r.object(func(key string) error {
+		if key != "dependencies" {
+			return r.skip()
+		}
+		r.field = "dependencies"
+		return r.object(func(framework string) error {
+			r.field = "dependencies." + framework
+			return r.object(func(name string) error {
+				line := r.lineAt(r.d.InputOffset())
+				var e entry
+				if err := r.d.Decode(&e); err != nil {
+					return r.fail(err)
+				}
+				rel := inventory.RelationUnknown
+				switch e.Type {
+				case "Project":
+					return nil
+				case "Direct":
+					rel = inventory.RelationDirect
+				case "Transitive", "CentralTransitive":
+					rel = inventory.RelationTransitive
+				}
+				if e.Resolved == "" {
+					return &inventory.ParseError{Path: r.path, Line: line, Field: r.field + "." + name, Err: errors.New("package without a resolved version")}
+				}
+				key := inventory.NormalizeName(inventory.NuGet, name) + "@" + e.Resolved
+				if i, ok := index[key]; ok {
+					if rel == inventory.RelationDirect {
+						pkgs[i].Relation = rel
+					}
+					return nil
+				}
+				index[key] = len(pkgs)
+				pkgs = append(pkgs, inventory.Package{
+					Ecosystem: inventory.NuGet,
+					Name:      name,
+					Version:   e.Resolved,
+					Relation:  rel,
+					Location:  inventory.Location{Path: r.path, Line: line},
+				})
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.d.Token(); err != io.EOF {
+		if err == nil {
+			err = errors.New("data after the top-level object")
+		}
+		r.field = ""
+		return nil, r.fail(err)
+	}
+	return pkgs, nil
+}
+
+// object reads a JSON object, calling member for each key with the decoder
+// positioned at the key's value, which member must consume. A null stands
+// for an empty object.
+func (r *reader) object(member func(key string) error) error {
+	tok, err := r.d.Token()
+	if err != nil {
+		return r.fail(err)
+	}
+	if tok == nil {
+		return nil
+	}
+	if tok != json.Delim('{') {
+		return r.fail(fmt.Errorf("want an object, got %v", tok))
+	}
+	for r.d.More() {
+		tok, err := r.d.Token()
+		if err != nil {
+			return r.fail(err)
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return r.fail(fmt.Errorf("want a key, got %v", tok))
+		}
+		field := r.field
+		if err := member(key); err != nil {
+			return err
+		}
+		r.field = field
+	}
+	if _, err := r.d.Token(); err != nil {
+		return r.fail(err)
+	}
+	return nil
+}
+
+func (r *reader) skip() error {
+	var v json.RawMessage
+	if err := r.d.Decode(&v); err != nil {
+		return r.fail(err)
+	}
+	return nil
+}
+
+// fail wraps err with the file, field and line. A Decoder's syntax errors
+// carry offsets into its buffer, not the input, so their line comes from
+// Unmarshal, which finds the same error at its absolute offset.
+func (r *reader) fail(err error) error {
+	off := r.d.InputOffset()
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		var v json.RawMessage
+		if errors.As(json.Unmarshal(r.data, &v), &se) {
+			off = se.Offset
+		}
+	}
+	return &inventory.ParseError{Path: r.path, Line: r.lineAt(off), Field: r.field, Err: err}
+}
+
+// lineAt returns the 1-based line of the byte before off. Offsets only grow
+// while reading, so each byte is counted once; an error may look back, and
+// then lines are counted afresh.
+func (r *reader) lineAt(off int64) int {
+	off = min(max(off, 0), int64(len(r.data)))
+	if off < r.off {
+		r.off, r.line = 0, 1
+	}
+	r.line += bytes.Count(r.data[r.off:off], []byte("\n"))
+	r.off = off
+	return r.line
+}
