@@ -86,6 +86,9 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 				case "Transitive", "CentralTransitive":
 					rel = inventory.RelationTransitive
 				}
+				if name == "" {
+					return &inventory.ParseError{Path: r.path, Line: line, Field: r.field, Err: errors.New("package without a name")}
+				}
 				if e.Resolved == "" {
 					return &inventory.ParseError{Path: r.path, Line: line, Field: r.field + "." + name, Err: errors.New("package without a resolved version")}
 				}
