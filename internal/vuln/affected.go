@@ -7,6 +7,7 @@ package vuln
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 
 	"github.com/google/osv-scalibr/semantic"
 
@@ -20,11 +21,12 @@ import (
 type version struct {
 	eco    string
 	raw    string
+	key    string
 	parsed semantic.Version
 }
 
 func parseVersion(eco, raw string) version {
-	v := version{eco: eco, raw: raw}
+	v := version{eco: eco, raw: raw, key: releaseKey(eco, raw)}
 	if p, err := semantic.Parse(raw, eco); err == nil {
 		v.parsed = p
 	}
@@ -50,8 +52,64 @@ func (v version) equal(s string) bool {
 	if s == v.raw {
 		return true
 	}
+	// Parsing is the cost of matching: skip it when the release numbers
+	// already differ.
+	if v.key != "" {
+		if k := releaseKey(v.eco, s); k != "" && k != v.key {
+			return false
+		}
+	}
 	c, ok := v.cmp(s)
 	return ok && c == 0
+}
+
+// releaseKey is a cheap summary of a version's release numbers, equal for
+// any two versions that the ecosystem considers equal: the leading
+// dot-separated numbers, without leading zeros or trailing zero
+// components ("v3.2.0" and "3.2" are both "3.2"). It is "" (no summary)
+// where the rule may not hold: other ecosystems, PEP 440 epochs, no
+// leading number.
+func releaseKey(eco, s string) string {
+	switch eco {
+	case inventory.Go, inventory.NPM, inventory.PyPI, inventory.CratesIO, inventory.Maven, inventory.NuGet, inventory.RubyGems, inventory.Packagist:
+	default:
+		return ""
+	}
+	if len(s) > 0 && (s[0] == 'v' || s[0] == 'V') {
+		s = s[1:]
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '!' {
+			return ""
+		}
+	}
+	var groups []string
+	i := 0
+	for i < len(s) {
+		j := i
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j == i {
+			break
+		}
+		g := s[i:j]
+		for len(g) > 1 && g[0] == '0' {
+			g = g[1:]
+		}
+		groups = append(groups, g)
+		if j >= len(s) || s[j] != '.' {
+			break
+		}
+		i = j + 1
+	}
+	for len(groups) > 0 && groups[len(groups)-1] == "0" {
+		groups = groups[:len(groups)-1]
+	}
+	if len(groups) == 0 {
+		return ""
+	}
+	return strings.Join(groups, ".")
 }
 
 // affectedEntryMatches reports whether an affected entry is about the package.
@@ -74,20 +132,19 @@ func baseEcosystem(e string) string {
 // versions: they are skipped, never a reason to stop looking at later
 // ranges.
 func affects(a *osv.Affected, v version) bool {
+	if v.parsed != nil {
+		for i := range a.Ranges {
+			r := &a.Ranges[i]
+			if r.Type != osv.RangeSemver && r.Type != osv.RangeEcosystem {
+				continue
+			}
+			if rangeAffects(r, v) {
+				return true
+			}
+		}
+	}
 	for _, s := range a.Versions {
 		if v.equal(s) {
-			return true
-		}
-	}
-	if v.parsed == nil {
-		return false
-	}
-	for i := range a.Ranges {
-		r := &a.Ranges[i]
-		if r.Type != osv.RangeSemver && r.Type != osv.RangeEcosystem {
-			continue
-		}
-		if rangeAffects(r, v) {
 			return true
 		}
 	}

@@ -286,3 +286,29 @@ func TestUnpinnedMatchesNothing(t *testing.T) {
 		t.Errorf("unpinned: %v %v", fs, err)
 	}
 }
+
+func TestReleaseKey(t *testing.T) {
+	for _, c := range []struct{ eco, a, b string }{
+		{inventory.PyPI, "3.2", "3.2.0"},
+		{inventory.PyPI, "03.2", "3.2"},
+		{inventory.PyPI, "1.0.post1", "1.0.0.post1"},
+		{inventory.Go, "v1.2.0", "1.2"},
+		{inventory.Maven, "1.0-final", "1.0"},
+	} {
+		ka, kb := releaseKey(c.eco, c.a), releaseKey(c.eco, c.b)
+		if ka != kb {
+			t.Errorf("releaseKey(%s): %q=%q but %q=%q: equal versions must share a key", c.eco, c.a, ka, c.b, kb)
+		}
+		if !parseVersion(c.eco, c.a).equal(c.b) {
+			t.Errorf("%s: %s should equal %s", c.eco, c.a, c.b)
+		}
+	}
+	for _, s := range []string{"1!2.0", "dev", ""} {
+		if k := releaseKey(inventory.PyPI, s); k != "" {
+			t.Errorf("releaseKey(%q) = %q, want no key", s, k)
+		}
+	}
+	if !parseVersion(inventory.PyPI, "0!3.2").equal("3.2") {
+		t.Error("PEP 440: epoch 0 is the default")
+	}
+}

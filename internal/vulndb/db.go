@@ -29,7 +29,9 @@ import (
 // creation was not asked for.
 var ErrNoData = errors.New("no vulnerability database")
 
-const schemaVersion = 1
+// schemaVersion is the layout of the file; a file of an older layout is
+// rebuilt empty (the data is re-imported from its source files).
+const schemaVersion = 2
 
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS source (
@@ -49,6 +51,7 @@ var schema = []string{
 		id TEXT NOT NULL,
 		modified TEXT NOT NULL,
 		data BLOB NOT NULL,
+		bin BLOB NOT NULL,
 		PRIMARY KEY (source_id, id)
 	)`,
 	`CREATE TABLE IF NOT EXISTS affected (
@@ -63,8 +66,9 @@ var schema = []string{
 
 // DB is an open vulnerability store.
 type DB struct {
-	sql  *sql.DB
-	path string
+	sql   *sql.DB
+	path  string
+	query *sql.Stmt
 }
 
 // Options control Open.
@@ -96,6 +100,11 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	d.query, err = db.PrepareContext(ctx, `SELECT DISTINCT v.id, v.bin FROM affected a JOIN vuln v ON v.source_id = a.source_id AND v.id = a.vuln_id WHERE a.ecosystem = ? AND a.name = ? ORDER BY v.id`)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("vulndb: %s: %w", path, err)
+	}
 	return d, nil
 }
 
@@ -115,6 +124,15 @@ func (d *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("vulndb: migrate: %w", err)
 	}
 	defer tx.Rollback()
+	if v > 0 {
+		// An older layout: the store is a cache of imported files, so it
+		// is rebuilt empty and 'airlock db import' fills it again.
+		for _, t := range []string{"affected", "vuln", "source"} {
+			if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+t); err != nil {
+				return fmt.Errorf("vulndb: migrate %s: %w", d.path, err)
+			}
+		}
+	}
 	for _, s := range schema {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("vulndb: migrate %s: %w", d.path, err)
@@ -127,7 +145,10 @@ func (d *DB) migrate(ctx context.Context) error {
 }
 
 // Close closes the store.
-func (d *DB) Close() error { return d.sql.Close() }
+func (d *DB) Close() error {
+	d.query.Close()
+	return d.sql.Close()
+}
 
 // Path is the store's file.
 func (d *DB) Path() string { return d.path }
@@ -201,8 +222,7 @@ func (d *DB) Names(ctx context.Context, ecosystem string) (map[string]bool, erro
 // several sources carry it.
 func (d *DB) Query(ctx context.Context, ecosystem, name string) ([]*osv.Vulnerability, error) {
 	eco := BaseEcosystem(ecosystem)
-	rows, err := d.sql.QueryContext(ctx, `SELECT DISTINCT v.id, v.data FROM affected a JOIN vuln v ON v.source_id = a.source_id AND v.id = a.vuln_id WHERE a.ecosystem = ? AND a.name = ? ORDER BY v.id`,
-		eco, inventory.NormalizeName(eco, name))
+	rows, err := d.query.QueryContext(ctx, eco, inventory.NormalizeName(eco, name))
 	if err != nil {
 		return nil, fmt.Errorf("vulndb: query %s/%s: %w", ecosystem, name, err)
 	}

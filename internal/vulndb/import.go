@@ -178,7 +178,7 @@ func (d *DB) importPath(ctx context.Context, tx *sql.Tx, p string, o ImportOptio
 	if im.sourceID, err = res.LastInsertId(); err != nil {
 		return nil, fmt.Errorf("vulndb: import %s: %w", p, err)
 	}
-	if im.insVuln, err = tx.PrepareContext(ctx, `INSERT INTO vuln (source_id, id, modified, data) VALUES (?, ?, ?, ?)`); err != nil {
+	if im.insVuln, err = tx.PrepareContext(ctx, `INSERT INTO vuln (source_id, id, modified, data, bin) VALUES (?, ?, ?, ?, ?)`); err != nil {
 		return nil, fmt.Errorf("vulndb: import %s: %w", p, err)
 	}
 	defer im.insVuln.Close()
@@ -474,7 +474,13 @@ func (im *importer) add(entry string, b []byte) error {
 		im.skip(entry, "not JSON: "+err.Error())
 		return nil
 	}
-	if _, err := im.insVuln.ExecContext(im.ctx, im.sourceID, v.ID, v.Modified.UTC().Format(time.RFC3339Nano), compact.Bytes()); err != nil {
+	// The JSON is kept as it came; scans decode a copy without what
+	// matching and reports never read, which is most of some records.
+	bin, err := json.Marshal(matchForm(v))
+	if err != nil {
+		return fmt.Errorf("vulndb: import %s: %s: %w", im.path, entry, err)
+	}
+	if _, err := im.insVuln.ExecContext(im.ctx, im.sourceID, v.ID, v.Modified.UTC().Format(time.RFC3339Nano), compact.Bytes(), bin); err != nil {
 		return fmt.Errorf("vulndb: import %s: %s: %w", im.path, entry, err)
 	}
 	s := &im.report.Source
@@ -513,6 +519,28 @@ func (im *importer) add(entry string, b []byte) error {
 		im.ecoCount[eco]++
 	}
 	return nil
+}
+
+// matchForm is the record without credits and without the parts of
+// ecosystem_specific other than a severity (Go's lists of affected symbols
+// are most of its records).
+func matchForm(v *osv.Vulnerability) *osv.Vulnerability {
+	c := *v
+	c.Credits = nil
+	c.Affected = make([]osv.Affected, len(v.Affected))
+	for i, a := range v.Affected {
+		if len(a.EcosystemSpecific) > 0 {
+			var es struct {
+				Severity json.RawMessage `json:"severity,omitempty"`
+			}
+			a.EcosystemSpecific = nil
+			if json.Unmarshal(v.Affected[i].EcosystemSpecific, &es) == nil && len(es.Severity) > 0 {
+				a.EcosystemSpecific, _ = json.Marshal(es)
+			}
+		}
+		c.Affected[i] = a
+	}
+	return &c
 }
 
 // Parse decodes and validates one OSV record. It returns the record, or the

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/airlock-sec/airlock/internal/scan"
+	"github.com/airlock-sec/airlock/internal/vulndb"
+)
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func cmdDBImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("airlock db import", flag.ContinueOnError)
+	dbPath := fs.String("db", defaultDB(), "vulnerability database file (env AIRLOCK_DB)")
+	force := fs.Bool("force", false, "replace data even with older data")
+	verbose := fs.Bool("v", false, "list every skipped entry")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: airlock db import [flags] PATH...\n\nImports OSV all.zip files, directories of OSV JSON files and single records, in one transaction.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	paths, err := parse(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return usageError{"db import needs at least one PATH (an OSV all.zip, a directory of OSV JSON, or a JSON record)"}
+	}
+	db, err := vulndb.Open(ctx, *dbPath, vulndb.Options{Create: true})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	opts := vulndb.ImportOptions{Force: *force}
+	tty := isTerminal(stderr)
+	if tty {
+		opts.Progress = func(p vulndb.Progress) {
+			fmt.Fprintf(stderr, "\r\x1b[Kimporting %s: %d/%d entries", p.Path, p.Done, p.Total)
+		}
+	}
+	start := time.Now()
+	reports, err := db.Import(ctx, paths, opts)
+	if tty {
+		fmt.Fprint(stderr, "\r\x1b[K")
+	}
+	if err != nil {
+		return fmt.Errorf("%w (nothing was changed)", err)
+	}
+	for _, r := range reports {
+		s := r.Source
+		switch r.Status {
+		case vulndb.StatusUnchanged:
+			fmt.Fprintf(stdout, "%s: unchanged (already imported as %s, %d records)\n", r.Path, s.Key, s.Records)
+			continue
+		case vulndb.StatusImported:
+			fmt.Fprintf(stdout, "%s: imported %d %s records (%d withdrawn), newest %s, sha256 %s\n",
+				r.Path, s.Records, s.Ecosystem, s.Withdrawn, dateOrUnknown(s.NewestModified), s.SHA256[:12])
+		}
+		if r.Replaced != nil {
+			fmt.Fprintf(stdout, "  replaced %d records imported %s from %s\n", r.Replaced.Records, r.Replaced.ImportedAt.Format(time.DateOnly), r.Replaced.Path)
+		}
+		if len(r.Skipped) > 0 {
+			fmt.Fprintf(stdout, "  skipped %d entries:\n", len(r.Skipped))
+			printSkips(stdout, r.Skipped, *verbose)
+		}
+	}
+	fi, err := os.Stat(*dbPath)
+	if err == nil {
+		fmt.Fprintf(stdout, "database %s: %.1f MB, import took %s\n", *dbPath, float64(fi.Size())/1e6, time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// printSkips prints skipped entries grouped by reason (every entry with -v).
+func printSkips(w io.Writer, skips []vulndb.Skip, all bool) {
+	if all {
+		for _, s := range skips {
+			fmt.Fprintf(w, "    %s: %s\n", s.Entry, s.Reason)
+		}
+		return
+	}
+	byReason := map[string][]string{}
+	for _, s := range skips {
+		// Group on the reason's kind, before any detail after a colon.
+		k, _, _ := strings.Cut(s.Reason, ": ")
+		byReason[k] = append(byReason[k], s.Entry)
+	}
+	keys := make([]string, 0, len(byReason))
+	for k := range byReason {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		es := byReason[k]
+		ex := strings.Join(es[:min(3, len(es))], ", ")
+		if len(es) > 3 {
+			ex += ", ..."
+		}
+		fmt.Fprintf(w, "    %d × %s (%s)\n", len(es), k, ex)
+	}
+}
+
+func dateOrUnknown(t time.Time) string {
+	if t.IsZero() {
+		return "unknown"
+	}
+	return t.Format(time.DateOnly)
+}
+
+func cmdDBStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("airlock db status", flag.ContinueOnError)
+	dbPath := fs.String("db", defaultDB(), "vulnerability database file (env AIRLOCK_DB)")
+	maxAge, err := defaultMaxAge()
+	if err != nil {
+		return err
+	}
+	fs.Var(ageFlag{&maxAge}, "max-age", "warn when data is older than this (7d, 36h; env AIRLOCK_DB_MAX_AGE)")
+	format := fs.String("format", "table", "output format: table or json")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: airlock db status [flags]\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if pos, err := parse(fs, args, stderr); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError{"db status takes no arguments"}
+	}
+	if *format != "table" && *format != "json" {
+		return usageError{fmt.Sprintf("unknown --format %q: use table or json", *format)}
+	}
+	db, err := vulndb.Open(ctx, *dbPath, vulndb.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	sources, err := db.Sources(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	type status struct {
+		Database string          `json:"database"`
+		Sources  []vulndb.Source `json:"sources"`
+		Stale    []string        `json:"stale,omitempty"`
+	}
+	st := status{Database: *dbPath, Sources: sources}
+	if st.Sources == nil {
+		st.Sources = []vulndb.Source{}
+	}
+	for _, s := range sources {
+		if !s.NewestModified.IsZero() && now.Sub(s.NewestModified) > maxAge {
+			st.Stale = append(st.Stale, s.Ecosystem)
+		}
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	fmt.Fprintf(stdout, "database: %s\n", *dbPath)
+	if len(sources) == 0 {
+		fmt.Fprintln(stdout, "no data imported: run 'airlock db import PATH' with an OSV all.zip")
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ECOSYSTEM\tRECORDS\tWITHDRAWN\tSKIPPED\tNEWEST\tAGE\tIMPORTED\tSOURCE")
+	for _, s := range sources {
+		age := "unknown"
+		if !s.NewestModified.IsZero() {
+			age = scan.Age(now.Sub(s.NewestModified))
+			if now.Sub(s.NewestModified) > maxAge {
+				age += " (stale)"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n", s.Ecosystem, s.Records, s.Withdrawn, s.Skipped,
+			dateOrUnknown(s.NewestModified), age, s.ImportedAt.Format("2006-01-02 15:04"), s.Path)
+	}
+	tw.Flush()
+	if len(st.Stale) > 0 {
+		fmt.Fprintf(stdout, "warning: %s data is older than %s; scans still run, import newer data when you can\n",
+			strings.Join(st.Stale, ", "), ageFlag{&maxAge})
+	}
+	return nil
+}

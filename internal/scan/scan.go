@@ -1,0 +1,352 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/inventory"
+	"github.com/airlock-sec/airlock/internal/policy"
+	"github.com/airlock-sec/airlock/internal/vuln"
+)
+
+// Options configure a scan.
+type Options struct {
+	// Extractors read manifests; usually list.All().
+	Extractors []inventory.Extractor
+	// DB is the vulnerability data; nil makes an inventory-only scan.
+	DB vuln.Source
+	// Sources describe DB's data for the result and the age check.
+	Sources []Source
+	// MaxAge is the age past which the data is reported as stale
+	// (never refused); 0 disables the check.
+	MaxAge time.Duration
+	// PolicyFile is the configuration to apply; empty means the target's
+	// own .airlock.yaml if it has one.
+	PolicyFile string
+	// Now returns the current time; time.Now when nil.
+	Now func() time.Time
+}
+
+// skipDirs are never descended into: version control metadata and
+// installed dependencies (their manifests describe what is installed by
+// the lockfile already read, and they are large).
+var skipDirs = map[string]bool{".git": true, ".hg": true, ".svn": true, "node_modules": true}
+
+// Run scans the tree at target.
+func Run(ctx context.Context, target string, o Options) (*Result, error) {
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	res := &Result{Target: target, StartedAt: now().UTC(), Manifests: []Manifest{}, Findings: []finding.Finding{}, Database: o.Sources}
+	fi, err := os.Stat(target)
+	if err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+	root, only := target, ""
+	if !fi.IsDir() {
+		root, only = filepath.Dir(target), filepath.Base(target)
+	}
+	pol, err := loadPolicy(root, o.PolicyFile)
+	if err != nil {
+		return nil, err
+	}
+
+	jobs, notices, err := walk(ctx, root, only, o.Extractors)
+	if err != nil {
+		return nil, err
+	}
+	res.Notices = append(res.Notices, notices...)
+	res.Manifests, notices = extract(ctx, os.DirFS(root), jobs)
+	res.Notices = append(res.Notices, notices...)
+
+	if o.DB != nil {
+		fs, notices, err := match(ctx, o.DB, res.Manifests)
+		if err != nil {
+			return nil, err
+		}
+		res.Findings = fs
+		res.Notices = append(res.Notices, notices...)
+		res.Notices = append(res.Notices, staleness(o.Sources, o.MaxAge, now())...)
+	}
+	for _, e := range pol.Apply(res.Findings, now()) {
+		res.Notices = append(res.Notices, Notice{Level: NoticeWarning, Path: e.Source, Message: e.String()})
+	}
+	res.Findings = dedupe(res.Findings)
+	sortFindings(res.Findings)
+	res.FinishedAt = now().UTC()
+	return res, nil
+}
+
+func loadPolicy(root, file string) (*policy.Policy, error) {
+	explicit := file != ""
+	if !explicit {
+		file = filepath.Join(root, policy.FileName)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		if !explicit && errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("scan: policy: %w", err)
+	}
+	defer f.Close()
+	name := file
+	if !explicit {
+		name = policy.FileName
+	}
+	return policy.Parse(name, f)
+}
+
+type job struct {
+	path string
+	x    inventory.Extractor
+}
+
+// walk lists the files extractors want, in path order.
+func walk(ctx context.Context, root, only string, xs []inventory.Extractor) ([]job, []Notice, error) {
+	var jobs []job
+	var notices []Notice
+	add := func(rel string) {
+		for _, x := range xs {
+			if x.FileRequired(rel) {
+				jobs = append(jobs, job{path: rel, x: x})
+			}
+		}
+	}
+	if only != "" {
+		add(only)
+		if len(jobs) == 0 {
+			return nil, nil, fmt.Errorf("scan: %s is not a manifest or lockfile airlock reads", only)
+		}
+		return jobs, nil, nil
+	}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if err != nil {
+			notices = append(notices, Notice{Level: NoticeWarning, Path: rel, Message: "not read: " + err.Error()})
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if p != root && skipDirs[d.Name()] {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		// Symbolic links are not followed: they may point outside the tree.
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		add(rel)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("scan: walk %s: %w", root, err)
+	}
+	return jobs, notices, nil
+}
+
+// extract runs the jobs on all cores; the manifests come back in path order.
+func extract(ctx context.Context, root fs.FS, jobs []job) ([]Manifest, []Notice) {
+	type out struct {
+		m   Manifest
+		err error
+	}
+	outs := make([]out, len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(jobs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				j := jobs[i]
+				pkgs, err := extractOne(ctx, root, j)
+				outs[i] = out{Manifest{Path: j.path, Extractor: j.x.Name(), Packages: pkgs}, err}
+			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	manifests := []Manifest{}
+	var notices []Notice
+	for _, o := range outs {
+		if o.err != nil {
+			notices = append(notices, Notice{Level: NoticeError, Path: o.m.Path, Message: o.err.Error()})
+			continue
+		}
+		if o.m.Packages == nil {
+			o.m.Packages = []inventory.Package{}
+		}
+		manifests = append(manifests, o.m)
+	}
+	return manifests, notices
+}
+
+func extractOne(ctx context.Context, root fs.FS, j job) (pkgs []inventory.Package, err error) {
+	f, err := root.Open(j.path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// A bug in one extractor must not take the scan down with it.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: extractor %s failed: %v", j.path, j.x.Name(), r)
+		}
+	}()
+	return j.x.Extract(ctx, &inventory.Input{Path: j.path, Reader: f, Root: root})
+}
+
+// match matches every pinned package and says what could not be checked.
+func match(ctx context.Context, db vuln.Source, ms []Manifest) ([]finding.Finding, []Notice, error) {
+	m := vuln.NewMatcher(db)
+	var out []finding.Finding
+	var notices []Notice
+	unchecked := map[string]int{}
+	for _, man := range ms {
+		var unpinned []string
+		for _, p := range man.Packages {
+			if !p.Pinned() {
+				unpinned = append(unpinned, p.Name)
+				continue
+			}
+			fs, err := m.Match(ctx, p)
+			if err != nil {
+				return nil, nil, fmt.Errorf("scan: %s: %w", man.Path, err)
+			}
+			out = append(out, fs...)
+		}
+		if len(unpinned) > 0 {
+			notices = append(notices, Notice{Level: NoticeWarning, Path: man.Path, Message: fmt.Sprintf(
+				"%d %s not pinned to one version and not checked: %s (pin exact versions or scan a lockfile)",
+				len(unpinned), plural(len(unpinned), "dependency is", "dependencies are"), joinSome(unpinned, 8))})
+		}
+	}
+	for _, man := range ms {
+		for _, p := range man.Packages {
+			if p.Pinned() {
+				unchecked[p.Ecosystem]++
+			}
+		}
+	}
+	ecos := make([]string, 0, len(unchecked))
+	for eco := range unchecked {
+		ecos = append(ecos, eco)
+	}
+	sort.Strings(ecos)
+	for _, eco := range ecos {
+		names, err := db.Names(ctx, eco)
+		if err != nil {
+			return nil, nil, fmt.Errorf("scan: %w", err)
+		}
+		if len(names) == 0 {
+			notices = append(notices, Notice{Level: NoticeWarning, Message: fmt.Sprintf(
+				"no vulnerability data for %s is imported: %d %s not checked (import the %s all.zip with 'airlock db import')",
+				eco, unchecked[eco], plural(unchecked[eco], "package was", "packages were"), eco)})
+		}
+	}
+	return out, notices, nil
+}
+
+// staleness warns when imported data is older than maxAge.
+func staleness(sources []Source, maxAge time.Duration, now time.Time) []Notice {
+	var out []Notice
+	for _, s := range sources {
+		if maxAge <= 0 || s.NewestModified.IsZero() {
+			continue
+		}
+		if age := now.Sub(s.NewestModified); age > maxAge {
+			out = append(out, Notice{Level: NoticeWarning, Message: fmt.Sprintf(
+				"the %s vulnerability data is %s old (newest record %s, imported from %s): import a newer all.zip when you can",
+				s.Ecosystem, Age(age), s.NewestModified.Format(time.DateOnly), path.Base(filepath.ToSlash(s.Path)))})
+		}
+	}
+	return out
+}
+
+// Age renders a duration in days (or hours under two days).
+func Age(d time.Duration) string {
+	if d < 48*time.Hour {
+		return fmt.Sprintf("%d hours", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
+}
+
+// dedupe drops repeated findings: a requirements file included with -r
+// by another is also read on its own, and both report its packages at the
+// same place.
+func dedupe(fs []finding.Finding) []finding.Finding {
+	type key struct {
+		fp, version string
+		line        int
+	}
+	seen := map[key]bool{}
+	out := fs[:0]
+	for _, f := range fs {
+		k := key{fp: f.Fingerprint, line: f.Location.StartLine}
+		if f.Package != nil {
+			k.version = f.Package.Version
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, f)
+	}
+	return out
+}
+
+func sortFindings(fs []finding.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i], &fs[j]
+		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
+			return ra > rb
+		}
+		if a.Location.Path != b.Location.Path {
+			return a.Location.Path < b.Location.Path
+		}
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		if a.Package != nil && b.Package != nil && a.Package.Name != b.Package.Name {
+			return a.Package.Name < b.Package.Name
+		}
+		return a.Location.StartLine < b.Location.StartLine
+	})
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func joinSome(names []string, max int) string {
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:max], ", ") + fmt.Sprintf(" and %d more", len(names)-max)
+}
