@@ -47,7 +47,9 @@ func (e usageError) Error() string { return e.msg }
 // findingsError means the scan found what --fail-on fails on: exit code 3.
 type findingsError struct{ n int }
 
-func (e findingsError) Error() string { return fmt.Sprintf("%d findings at or above the --fail-on threshold", e.n) }
+func (e findingsError) Error() string {
+	return fmt.Sprintf("%d findings at or above the --fail-on threshold", e.n)
+}
 
 const usage = `airlock: offline application security for GitLab Self-Managed
 

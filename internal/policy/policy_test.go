@@ -47,7 +47,7 @@ func TestApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs := []finding.Finding{
-		vuln("PYSEC-1", "a/go.mod", "x", "GHSA-aaaa-bbbb-cccc"),         // by alias, anywhere
+		vuln("PYSEC-1", "a/go.mod", "x", "GHSA-aaaa-bbbb-cccc"),           // by alias, anywhere
 		vuln("PYSEC-2", "svc/requirements.txt", "demo-pkg", "CVE-2020-1"), // package + path match
 		vuln("PYSEC-3", "svc/requirements.txt", "other", "CVE-2020-1"),    // wrong package
 		vuln("PYSEC-4", "svc/poetry.lock", "demo-pkg", "CVE-2020-1"),      // wrong path

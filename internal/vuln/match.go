@@ -285,4 +285,3 @@ func sortVersions(eco string, vs []string) {
 		return c < 0
 	})
 }
-

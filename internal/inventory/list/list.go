@@ -6,10 +6,12 @@ package list
 import (
 	"github.com/airlock-sec/airlock/internal/inventory"
 	"github.com/airlock-sec/airlock/internal/inventory/cargolock"
+	"github.com/airlock-sec/airlock/internal/inventory/composerlock"
 	"github.com/airlock-sec/airlock/internal/inventory/gemfilelock"
 	"github.com/airlock-sec/airlock/internal/inventory/gomod"
 	"github.com/airlock-sec/airlock/internal/inventory/gradlelock"
 	"github.com/airlock-sec/airlock/internal/inventory/maven"
+	"github.com/airlock-sec/airlock/internal/inventory/nugetlock"
 	"github.com/airlock-sec/airlock/internal/inventory/packagelock"
 	"github.com/airlock-sec/airlock/internal/inventory/pipfilelock"
 	"github.com/airlock-sec/airlock/internal/inventory/poetrylock"
@@ -36,5 +38,9 @@ func All() []inventory.Extractor {
 		gradlelock.New(),
 		// RubyGems
 		gemfilelock.New(),
+		// Packagist
+		composerlock.New(),
+		// NuGet
+		nugetlock.New(),
 	}
 }
