@@ -14,9 +14,11 @@ import (
 	"github.com/airlock-sec/airlock/internal/inventory/nugetlock"
 	"github.com/airlock-sec/airlock/internal/inventory/packagelock"
 	"github.com/airlock-sec/airlock/internal/inventory/pipfilelock"
+	"github.com/airlock-sec/airlock/internal/inventory/pnpmlock"
 	"github.com/airlock-sec/airlock/internal/inventory/poetrylock"
 	"github.com/airlock-sec/airlock/internal/inventory/requirements"
 	"github.com/airlock-sec/airlock/internal/inventory/uvlock"
+	"github.com/airlock-sec/airlock/internal/inventory/yarnlock"
 )
 
 // All returns one of every extractor, grouped by ecosystem.
@@ -26,6 +28,8 @@ func All() []inventory.Extractor {
 		gomod.New(),
 		// npm
 		packagelock.New(),
+		yarnlock.New(),
+		pnpmlock.New(),
 		// PyPI
 		requirements.New(),
 		poetrylock.New(),
