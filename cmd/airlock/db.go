@@ -161,7 +161,7 @@ func cmdDBStatus(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		st.Sources = []vulndb.Source{}
 	}
 	for _, s := range sources {
-		if !s.NewestModified.IsZero() && now.Sub(s.NewestModified) > maxAge {
+		if maxAge > 0 && !s.NewestModified.IsZero() && now.Sub(s.NewestModified) > maxAge {
 			st.Stale = append(st.Stale, s.Ecosystem)
 		}
 	}
@@ -181,7 +181,7 @@ func cmdDBStatus(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		age := "unknown"
 		if !s.NewestModified.IsZero() {
 			age = scan.Age(now.Sub(s.NewestModified))
-			if now.Sub(s.NewestModified) > maxAge {
+			if maxAge > 0 && now.Sub(s.NewestModified) > maxAge {
 				age += " (stale)"
 			}
 		}
