@@ -222,6 +222,13 @@ func extractOne(ctx context.Context, root fs.FS, j job) (pkgs []inventory.Packag
 // match matches every pinned package and says what could not be checked.
 func match(ctx context.Context, db vuln.Source, ms []Manifest) ([]finding.Finding, []Notice, error) {
 	m := vuln.NewMatcher(db)
+	var all []inventory.Package
+	for _, man := range ms {
+		all = append(all, man.Packages...)
+	}
+	if err := m.Prefetch(ctx, all, runtime.GOMAXPROCS(0)); err != nil {
+		return nil, nil, fmt.Errorf("scan: %w", err)
+	}
 	var out []finding.Finding
 	var notices []Notice
 	unchecked := map[string]int{}

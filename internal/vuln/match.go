@@ -23,11 +23,64 @@ type Source interface {
 }
 
 // Matcher matches packages against a Source. It caches per scan: create
-// one per scan.
+// one per scan. Match is not safe for concurrent use; Prefetch fills the
+// cache from several goroutines.
 type Matcher struct {
 	src     Source
 	names   map[string]map[string]bool
 	records map[[2]string][]*osv.Vulnerability
+}
+
+// Prefetch loads the records of every package that has any, on up to
+// workers goroutines (Source must be safe for concurrent use), so that
+// Match then runs from memory.
+func (m *Matcher) Prefetch(ctx context.Context, pkgs []inventory.Package, workers int) error {
+	var keys [][2]string
+	seen := map[[2]string]bool{}
+	for _, p := range pkgs {
+		if !p.Pinned() {
+			continue
+		}
+		if _, ok := m.names[p.Ecosystem]; !ok {
+			names, err := m.src.Names(ctx, p.Ecosystem)
+			if err != nil {
+				return err
+			}
+			m.names[p.Ecosystem] = names
+		}
+		k := [2]string{p.Ecosystem, inventory.NormalizeName(p.Ecosystem, p.Name)}
+		if _, cached := m.records[k]; seen[k] || cached || !m.names[k[0]][k[1]] {
+			continue
+		}
+		seen[k] = true
+		keys = append(keys, k)
+	}
+	results := make([][]*osv.Vulnerability, len(keys))
+	errs := make([]error, len(keys))
+	next := make(chan int)
+	done := make(chan struct{})
+	for w := 0; w < max(1, min(workers, len(keys))); w++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range next {
+				results[i], errs[i] = m.src.Query(ctx, keys[i][0], keys[i][1])
+			}
+		}()
+	}
+	for i := range keys {
+		next <- i
+	}
+	close(next)
+	for w := 0; w < max(1, min(workers, len(keys))); w++ {
+		<-done
+	}
+	for i, k := range keys {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		m.records[k] = results[i]
+	}
+	return nil
 }
 
 // NewMatcher returns a matcher over src.
