@@ -26,6 +26,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	output := fs.String("output", "", "write the report to this file instead of standard output")
 	failOn := fs.String("fail-on", "any", "exit 3 when a finding is at or above: any, low, medium, high, critical, or none")
 	config := fs.String("config", "", "policy file (default: .airlock.yaml in the scanned directory)")
+	noIgnore := fs.Bool("no-ignore", false, "also read files that .gitignore files exclude")
 	scannerList := fs.String("scanners", strings.Join(scanners, ","), "analyzers to run, comma-separated: "+strings.Join(scanners, ", "))
 	maxAge, err := defaultMaxAge()
 	if err != nil {
@@ -80,6 +81,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		Sources:    sources(srcs),
 		MaxAge:     maxAge,
 		PolicyFile: *config,
+		NoIgnore:   *noIgnore,
 	})
 	if err != nil {
 		return err

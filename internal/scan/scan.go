@@ -36,6 +36,8 @@ type Options struct {
 	PolicyFile string
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
+	// NoIgnore reads files that .gitignore files exclude.
+	NoIgnore bool
 }
 
 // skipDirs are never descended into: version control metadata and
@@ -63,7 +65,7 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 		return nil, err
 	}
 
-	jobs, notices, err := walk(ctx, root, only, o.Extractors)
+	jobs, notices, err := walk(ctx, root, only, o.Extractors, !o.NoIgnore)
 	if err != nil {
 		return nil, err
 	}
@@ -114,10 +116,13 @@ type job struct {
 	x    inventory.Extractor
 }
 
-// walk lists the files extractors want, in path order.
-func walk(ctx context.Context, root, only string, xs []inventory.Extractor) ([]job, []Notice, error) {
+// walk lists the files extractors want, in path order. With useIgnore,
+// what .gitignore files exclude is not read: build output, virtual
+// environments and vendored copies are not the project's manifests.
+func walk(ctx context.Context, root, only string, xs []inventory.Extractor, useIgnore bool) ([]job, []Notice, error) {
 	var jobs []job
 	var notices []Notice
+	var ign gitignore
 	add := func(rel string) {
 		for _, x := range xs {
 			if x.FileRequired(rel) {
@@ -146,13 +151,22 @@ func walk(ctx context.Context, root, only string, xs []inventory.Extractor) ([]j
 			return nil
 		}
 		if d.IsDir() {
-			if p != root && skipDirs[d.Name()] {
+			if p != root && (skipDirs[d.Name()] || useIgnore && ign.ignored(rel, true)) {
 				return fs.SkipDir
+			}
+			if useIgnore {
+				if b, err := os.ReadFile(filepath.Join(p, ".gitignore")); err == nil {
+					base := rel
+					if p == root {
+						base = ""
+					}
+					ign.add(base, b)
+				}
 			}
 			return nil
 		}
 		// Symbolic links are not followed: they may point outside the tree.
-		if !d.Type().IsRegular() {
+		if !d.Type().IsRegular() || useIgnore && ign.ignored(rel, false) {
 			return nil
 		}
 		add(rel)

@@ -71,6 +71,10 @@ func TestRun(t *testing.T) {
 		"docs/readme.md":                     "vuln-a==1.0\n",
 		".airlock.yaml":                      "ignore:\n  - id: PYSEC-0000-vuln-b\n    reason: test\n",
 		"outside/requirements-symlinked.txt": "vuln-a==1.0\n",
+		".gitignore":                         "/venv/\n*.bak.txt\n",
+		"venv/lib/requirements.txt":          "vuln-a==1.0\n",
+		"app/.gitignore":                     "generated/\n",
+		"app/generated/requirements.txt":     "vuln-a==1.0\n",
 	})
 	if err := os.Symlink(filepath.Join(root, "outside", "requirements-symlinked.txt"), filepath.Join(root, "requirements-link.txt")); err != nil {
 		t.Fatal(err)
@@ -123,6 +127,20 @@ func TestRun(t *testing.T) {
 	}
 	if !res.StartedAt.Equal(now) || !res.FinishedAt.Equal(now) {
 		t.Errorf("times %v %v", res.StartedAt, res.FinishedAt)
+	}
+}
+
+func TestRunNoIgnore(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, map[string]string{".gitignore": "venv/\n", "venv/requirements.txt": "vuln-a==1.0\n"})
+	for _, noIgnore := range []bool{false, true} {
+		res, err := Run(context.Background(), root, Options{Extractors: list.All(), DB: fakeDB{}, NoIgnore: noIgnore})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(res.Manifests) == 1; got != noIgnore {
+			t.Errorf("NoIgnore=%v: manifests %+v", noIgnore, res.Manifests)
+		}
 	}
 }
 
