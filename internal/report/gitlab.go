@@ -1,8 +1,10 @@
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,35 +13,46 @@ import (
 	"github.com/airlock-sec/airlock/internal/scan"
 )
 
-// GitLab dependency scanning report, security report schema 15.2.1
+// GitLab dependency scanning report, security report schema 15.0.7
 // (gitlab-org/security-products/security-report-schemas,
 // dist/dependency-scanning-report-format.json, as vendored by GitLab in
-// lib/gitlab/ci/parsers/security/validators/schemas/15.2.1/).
+// lib/gitlab/ci/parsers/security/validators/schemas/15.0.7/).
+//
+// Why 15.0.7 and not a newer schema: a GitLab instance ingests a report only
+// when it vendors the report's version or another patch of the same
+// major.minor. Every GitLab from 15.4 on vendors 15.0.x: GitLab 16.x stops
+// at 15.0.x, GitLab 17.2 lists 15.0.0 to 15.1.4 (GitLab issue 517707), and
+// GitLab 18.x still ships the gitlab-security_report_schemas gem with
+// 15.0.0 as its lowest version. A 15.1 or 15.2 report is rejected by every
+// GitLab 16.x, and a 15.2 report by GitLab 17.1 and 17.2. 15.0.7 is the
+// newest 15.0 patch.
 //
 // What that schema requires, and what airlock writes:
-//   - top level: version, scan, vulnerabilities. dependency_files was
-//     required up to 15.0.7 and removed in 15.1.0 (GitLab issue 439770: the
-//     dependency list now comes from the CycloneDX SBOM), so it is not
-//     written.
+//   - top level: version, scan, vulnerabilities and dependency_files.
+//     dependency_files lists every manifest with packages: its path, a
+//     package_manager (a free string in the schema; airlock writes the names
+//     GitLab's dependency list knows, see gitlabPackageManagers) and its
+//     dependencies {package {name}, version, direct}. GitLab up to 16.x
+//     builds the project's dependency list from it; GitLab 17.0 and later
+//     take the dependency list from a CycloneDX SBOM instead and ignore it.
 //   - scan: analyzer and scanner {id, name, version, vendor{name}}, type
 //     "dependency_scanning", start_time and end_time matching
 //     ^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$ (UTC, no zone, no fraction),
 //     status "success" or "failure". Notices go into the optional messages.
 //   - vulnerabilities[]: id, identifiers (at least one; the first is the
 //     primary identifier) and location {file, dependency {package {name},
-//     version}}. name (at most 255 characters), description, severity
-//     (Info, Unknown, Low, Medium, High or Critical), solution (at most 7000
-//     characters) and links are optional. 15.1.0 removed dependency.iid and
-//     dependency_path.
+//     version}}, with the optional dependency.direct. name (at most 255
+//     characters), description, severity (Info, Unknown, Low, Medium, High
+//     or Critical), solution (at most 7000 characters) and links are
+//     optional. iid and dependency_path are optional and not written:
+//     airlock does not know which package pulls in which.
 //
 // Only unignored vulnerability findings with a package are written: GitLab
 // keeps its own dismissals, and secrets and misconfigurations belong to other
-// report types. A GitLab instance accepts only the schema versions it
-// vendors (or a newer patch of one): GitLab 17.2 lists 15.0.0 to 15.1.4 and
-// rejects 15.2.1 (GitLab issue 517707), and GitLab 16.x stops at 15.0.7.
+// report types.
 const (
-	gitlabSchemaVersion = "15.2.1"
-	gitlabSchemaURL     = "https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/v15.2.1/dist/dependency-scanning-report-format.json"
+	gitlabSchemaVersion = "15.0.7"
+	gitlabSchemaURL     = "https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/v15.0.7/dist/dependency-scanning-report-format.json"
 	// gitlabTimeLayout is the only time format the schema accepts.
 	gitlabTimeLayout = "2006-01-02T15:04:05"
 	// Length limits from the schema.
@@ -48,11 +61,41 @@ const (
 	gitlabMaxSolution    = 7000
 )
 
+// gitlabPackageManagers maps an extractor name to the package_manager value
+// written in dependency_files. The schema accepts any non-empty string; these
+// are the values GitLab's dependency list knows
+// (Sbom::DependenciesFinder::FILTER_PACKAGE_MANAGERS_VALUES), except "uv",
+// which GitLab has no value for: it is written as is rather than passed off
+// as pip. An extractor missing here writes its own name.
+var gitlabPackageManagers = map[string]string{
+	"go/gomod":            "go",
+	"npm/package-lock":    "npm",
+	"npm/yarn-lock":       "yarn",
+	"npm/pnpm-lock":       "pnpm",
+	"python/requirements": "pip",
+	"python/poetrylock":   "poetry",
+	"python/pipfilelock":  "pipenv",
+	"python/uvlock":       "uv",
+	"rust/cargolock":      "cargo",
+	"java/pom":            "maven",
+	"java/gradlelock":     "gradle",
+	"ruby/gemfilelock":    "bundler",
+	"php/composerlock":    "composer",
+	"dotnet/nugetlock":    "nuget",
+}
+
 type gitlabReport struct {
-	Version         string                `json:"version"`
-	Schema          string                `json:"schema"`
-	Scan            gitlabScan            `json:"scan"`
-	Vulnerabilities []gitlabVulnerability `json:"vulnerabilities"`
+	Version         string                 `json:"version"`
+	Schema          string                 `json:"schema"`
+	Scan            gitlabScan             `json:"scan"`
+	Vulnerabilities []gitlabVulnerability  `json:"vulnerabilities"`
+	DependencyFiles []gitlabDependencyFile `json:"dependency_files"`
+}
+
+type gitlabDependencyFile struct {
+	Path           string             `json:"path"`
+	PackageManager string             `json:"package_manager"`
+	Dependencies   []gitlabDependency `json:"dependencies"`
 }
 
 type gitlabScan struct {
@@ -119,7 +162,7 @@ type gitlabPackage struct {
 	Name string `json:"name"`
 }
 
-// writeGitLab writes a GitLab dependency scanning report (schema 15.2.1).
+// writeGitLab writes a GitLab dependency scanning report (schema 15.0.7).
 // Ignored findings are left out: GitLab has its own dismissal workflow, and
 // a finding dismissed there stays dismissed because its id is stable.
 func writeGitLab(w io.Writer, r *scan.Result, o Options) error {
@@ -142,6 +185,7 @@ func writeGitLab(w io.Writer, r *scan.Result, o Options) error {
 			Status:    "success",
 		},
 		Vulnerabilities: []gitlabVulnerability{},
+		DependencyFiles: gitlabDependencyFiles(r.Manifests),
 	}
 	for _, n := range r.Notices {
 		msg := oneLine(n.Message)
@@ -196,24 +240,89 @@ func gitlabVulnerabilityFor(f *finding.Finding, target string) gitlabVulnerabili
 	if file == "" {
 		file = target
 	}
-	version := p.Version
-	if version == "" {
-		version = p.Constraint
-	}
 	v.Location = gitlabLocation{
 		File: file,
 		Dependency: gitlabDependency{
 			Package: gitlabPackage{Name: p.Name},
-			Version: version,
+			Version: gitlabVersion(*p),
 		},
 	}
-	switch p.Relation {
-	case inventory.RelationDirect:
-		v.Location.Dependency.Direct = new(true)
-	case inventory.RelationTransitive:
-		v.Location.Dependency.Direct = new(false)
-	}
+	v.Location.Dependency.Direct = gitlabDirect(p.Relation)
 	return v
+}
+
+// gitlabDependencyFiles lists the manifests that declare packages, in path
+// order, each with its packages sorted by name and version. A package listed
+// twice with the same version is written once, direct if any listing is.
+func gitlabDependencyFiles(ms []scan.Manifest) []gitlabDependencyFile {
+	files := []gitlabDependencyFile{}
+	for _, m := range ms {
+		if len(m.Packages) == 0 {
+			continue
+		}
+		pm := gitlabPackageManagers[m.Extractor]
+		if pm == "" {
+			pm = m.Extractor
+		}
+		if pm == "" {
+			pm = "unknown"
+		}
+		deps := make([]gitlabDependency, 0, len(m.Packages))
+		index := map[[2]string]int{}
+		for _, p := range m.Packages {
+			d := gitlabDependency{
+				Package: gitlabPackage{Name: p.Name},
+				Version: gitlabVersion(p),
+				Direct:  gitlabDirect(p.Relation),
+			}
+			key := [2]string{d.Package.Name, d.Version}
+			if i, ok := index[key]; ok {
+				deps[i].Direct = mergeDirect(deps[i].Direct, d.Direct)
+				continue
+			}
+			index[key] = len(deps)
+			deps = append(deps, d)
+		}
+		slices.SortFunc(deps, func(a, b gitlabDependency) int {
+			return cmp.Or(strings.Compare(a.Package.Name, b.Package.Name), strings.Compare(a.Version, b.Version))
+		})
+		files = append(files, gitlabDependencyFile{Path: m.Path, PackageManager: pm, Dependencies: deps})
+	}
+	slices.SortStableFunc(files, func(a, b gitlabDependencyFile) int { return strings.Compare(a.Path, b.Path) })
+	return files
+}
+
+// gitlabVersion is the version written for a package: the resolved version,
+// or the requirement as written when the manifest pins none.
+func gitlabVersion(p inventory.Package) string {
+	if p.Version != "" {
+		return p.Version
+	}
+	return p.Constraint
+}
+
+// gitlabDirect gives the schema's direct flag for a relation, or nil when
+// the relation is unknown.
+func gitlabDirect(r inventory.Relation) *bool {
+	switch r {
+	case inventory.RelationDirect:
+		return new(true)
+	case inventory.RelationTransitive:
+		return new(false)
+	}
+	return nil
+}
+
+// mergeDirect combines the direct flags of two listings of one package:
+// direct wins, then transitive, then unknown.
+func mergeDirect(a, b *bool) *bool {
+	switch {
+	case a != nil && *a, b != nil && *b:
+		return new(true)
+	case a != nil:
+		return a
+	}
+	return b
 }
 
 // gitlabIdentifiers lists the finding's id first (GitLab's primary
@@ -232,13 +341,15 @@ func gitlabIdentifiers(f *finding.Finding) []gitlabIdentifier {
 	return ids
 }
 
-// gitlabLinks keeps the references the schema accepts (http, https and ftp
-// URLs), without duplicates.
+// gitlabLinks keeps the http and https references, without duplicates.
+// Schema 15.0.7 also accepts ftp URLs, but the earlier 15.0 patches, which
+// GitLab validates a 15.0.7 report against when it does not vendor 15.0.7,
+// accept only ^https?://.+ (schema 15.0.0).
 func gitlabLinks(refs []string) []gitlabLink {
 	var links []gitlabLink
 	seen := map[string]bool{}
 	for _, u := range refs {
-		if seen[u] || !webURL(u) {
+		if seen[u] || !webURL(u) || strings.HasPrefix(u, "ftp://") {
 			continue
 		}
 		seen[u] = true
