@@ -75,15 +75,18 @@ echo
 
 if [ -n "${OSV_SCANNER:-}" ]; then
   echo "== peer: $("$OSV_SCANNER" --version 2>/dev/null | head -1)"
-  # osv-scanner's offline mode reads <dir>/osv-scanner/<Ecosystem>/all.zip.
-  mkdir -p "$work/osvdb/osv-scanner"
-  for eco in Go PyPI crates.io; do
-    mkdir -p "$work/osvdb/osv-scanner/$eco"
-    ln -s "$(realpath "$osv/$eco/all.zip")" "$work/osvdb/osv-scanner/$eco/all.zip"
+  # osv-scanner 2.x's offline mode reads <dir>/osv-scalibr/<Ecosystem>/all.zip
+  # (1.x: <dir>/osv-scanner/...). --offline is needed: --offline-vulnerabilities
+  # alone matches nothing. It re-reads every zip on every run.
+  for layout in osv-scalibr osv-scanner; do
+    for eco in Go PyPI crates.io; do
+      mkdir -p "$work/osvdb/$layout/$eco"
+      ln -s "$(realpath "$osv/$eco/all.zip")" "$work/osvdb/$layout/$eco/all.zip"
+    done
   done
   : >"$work/peer.txt"
   for i in $(seq "$runs"); do
-    OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY="$work/osvdb" timed "$OSV_SCANNER" scan source --offline-vulnerabilities --local-db-path "$work/osvdb" --no-resolve --format json --output "$work/peer.json" -r "$target" >>"$work/peer.txt"
+    timed "$OSV_SCANNER" scan source --offline --local-db-path "$work/osvdb" --format json --output-file "$work/peer.json" -r "$target" >>"$work/peer.txt"
   done
   summarise "$work/peer.txt"
   python3 - "$work/peer.json" <<'PY'

@@ -173,7 +173,8 @@ func failing(fs []finding.Finding, t failThreshold) int {
 	}
 	n := 0
 	for _, f := range fs {
-		if f.Ignored == nil && f.Severity.Rank() >= int(t) {
+		// Package-risk signals inform; they do not fail a build.
+		if f.Ignored == nil && f.Kind != finding.KindRisk && f.Severity.Rank() >= int(t) {
 			n++
 		}
 	}

@@ -80,7 +80,7 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 		}
 		res.Findings = fs
 		res.Notices = append(res.Notices, notices...)
-		res.Notices = append(res.Notices, staleness(o.Sources, o.MaxAge, now())...)
+		res.Notices = append(res.Notices, staleness(o.Sources, ecosystems(res.Manifests), o.MaxAge, now())...)
 	}
 	for _, e := range pol.Apply(res.Findings, now()) {
 		res.Notices = append(res.Notices, Notice{Level: NoticeWarning, Path: e.Source, Message: e.String()})
@@ -291,11 +291,23 @@ func match(ctx context.Context, db vuln.Source, ms []Manifest) ([]finding.Findin
 	return out, notices, nil
 }
 
-// staleness warns when imported data is older than maxAge.
-func staleness(sources []Source, maxAge time.Duration, now time.Time) []Notice {
+// ecosystems lists the ecosystems of the manifests' packages.
+func ecosystems(ms []Manifest) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range ms {
+		for _, p := range m.Packages {
+			out[p.Ecosystem] = true
+		}
+	}
+	return out
+}
+
+// staleness warns when imported data that the scan used is older than
+// maxAge (data of several ecosystems counts for all of them).
+func staleness(sources []Source, used map[string]bool, maxAge time.Duration, now time.Time) []Notice {
 	var out []Notice
 	for _, s := range sources {
-		if maxAge <= 0 || s.NewestModified.IsZero() {
+		if maxAge <= 0 || s.NewestModified.IsZero() || !used[s.Ecosystem] && s.Ecosystem != "mixed" {
 			continue
 		}
 		if age := now.Sub(s.NewestModified); age > maxAge {

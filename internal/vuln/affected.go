@@ -232,20 +232,20 @@ func rangeAffects(r *osv.Range, v version) bool {
 	return affected
 }
 
-// informational reports whether an affected entry is an informational
-// advisory (RustSec's unmaintained, unsound, notice): a package-risk signal
-// rather than a vulnerability.
-func informational(a *osv.Affected) bool {
+// informational returns the kind of an informational advisory (RustSec's
+// "unmaintained", "unsound", "notice"): a package-risk signal rather than
+// a vulnerability. It is "" for vulnerabilities.
+func informational(a *osv.Affected) string {
 	if len(a.DatabaseSpecific) == 0 {
-		return false
+		return ""
 	}
 	var ds struct {
-		Informational *string `json:"informational"`
+		Informational string `json:"informational"`
 	}
-	if json.Unmarshal(a.DatabaseSpecific, &ds) != nil || ds.Informational == nil {
-		return false
+	if json.Unmarshal(a.DatabaseSpecific, &ds) != nil {
+		return ""
 	}
-	return *ds.Informational != ""
+	return ds.Informational
 }
 
 // fixedAbove returns the fixed versions of the entry's version ranges that

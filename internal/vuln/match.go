@@ -113,7 +113,9 @@ func (m *Matcher) lookup(ctx context.Context, eco, norm string) ([]*osv.Vulnerab
 }
 
 // Match returns the findings for one package: one per vulnerability, with
-// records that alias each other merged. Unpinned packages match nothing.
+// records that alias each other merged. Informational advisories (RustSec's
+// unmaintained and unsound notices) become risk findings of severity info.
+// Unpinned packages match nothing.
 func (m *Matcher) Match(ctx context.Context, p inventory.Package) ([]finding.Finding, error) {
 	if !p.Pinned() {
 		return nil, nil
@@ -133,10 +135,13 @@ func (m *Matcher) Match(ctx context.Context, p inventory.Package) ([]finding.Fin
 		matched := false
 		for i := range r.Affected {
 			a := &r.Affected[i]
-			if !affectedEntryMatches(a, p.Ecosystem, norm) || informational(a) || !affects(a, v) {
+			if !affectedEntryMatches(a, p.Ecosystem, norm) || !affects(a, v) {
 				continue
 			}
 			matched = true
+			if info := informational(a); info != "" {
+				h.info = info
+			}
 			sev, scores := severityOf(r, a)
 			if sev.Rank() > h.sev.Rank() || (h.sev == finding.Unknown && sev != finding.Unknown) {
 				h.sev = sev
@@ -156,10 +161,36 @@ type hit struct {
 	sev   finding.Severity
 	cvss  []finding.CVSS
 	fixed []string
+	info  string // the informational kind, for advisories that are not vulnerabilities
 }
 
-// merge groups hits whose ids or aliases overlap into one finding each.
+// merge groups hits whose ids or aliases overlap into one finding each;
+// informational advisories are grouped apart from vulnerabilities.
 func merge(p inventory.Package, v version, hits []hit) []finding.Finding {
+	var vulns, infos []hit
+	for _, h := range hits {
+		if h.info != "" {
+			infos = append(infos, h)
+		} else {
+			vulns = append(vulns, h)
+		}
+	}
+	out := group(p, v, vulns)
+	for _, h := range infos {
+		f := build(p, v, []hit{h})
+		f.Kind = finding.KindRisk
+		f.Severity = finding.Info
+		f.CVSS = nil
+		f.Title = h.info + ": " + f.Title
+		f.Fingerprint = finding.Fingerprint(string(finding.KindRisk), p.Location.Path, p.Ecosystem,
+			inventory.NormalizeName(p.Ecosystem, p.Name), f.ID)
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func group(p inventory.Package, v version, hits []hit) []finding.Finding {
 	if len(hits) == 0 {
 		return nil
 	}
@@ -199,7 +230,6 @@ func merge(p inventory.Package, v version, hits []hit) []finding.Finding {
 	for _, r := range roots {
 		out = append(out, build(p, v, groups[r]))
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
 

@@ -255,10 +255,14 @@ func TestAliasesMerge(t *testing.T) {
 		{ID: "PYSEC-2020-10", Affected: []osv.Affected{{Package: aff[0].Package, Ranges: aff[0].Ranges, DatabaseSpecific: json.RawMessage(`{"informational":"unmaintained"}`)}}, Summary: "unmaintained"},
 	}}
 	fs := match(t, src, inventory.PyPI, "demo", "1.5.0")
-	if diff := cmp.Diff([]string{"PYSEC-2020-5", "PYSEC-2020-9"}, ids(fs)); diff != "" {
+	if diff := cmp.Diff([]string{"PYSEC-2020-10", "PYSEC-2020-5", "PYSEC-2020-9"}, ids(fs)); diff != "" {
 		t.Fatalf("ids (-want +got):\n%s", diff)
 	}
-	f := fs[0]
+	// The informational advisory is a risk signal, not a vulnerability.
+	if r := fs[0]; r.Kind != finding.KindRisk || r.Severity != finding.Info || r.Title != "unmaintained: unmaintained" {
+		t.Errorf("informational advisory: %+v", r)
+	}
+	f := fs[1]
 	if diff := cmp.Diff([]string{"CVE-2020-1", "GHSA-aaaa-bbbb-cccc"}, f.Aliases); diff != "" {
 		t.Errorf("aliases (-want +got):\n%s", diff)
 	}
