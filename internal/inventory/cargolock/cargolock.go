@@ -20,7 +20,6 @@
 package cargolock
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -31,6 +30,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/airlock-sec/airlock/internal/inventory"
+	"github.com/airlock-sec/airlock/internal/inventory/tomlfile"
 )
 
 // Extractor reads Cargo.lock files.
@@ -65,7 +65,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 	}
 	var lock lockfile
 	if _, err := toml.Decode(string(data), &lock); err != nil {
-		return nil, decodeError(in.Path, err)
+		return nil, tomlfile.Error(in.Path, err)
 	}
 
 	// Lines come from the [[package]] headers, which Cargo writes one per
@@ -73,7 +73,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 	// other way (an inline array, a header inside a multi-line string)
 	// yields a different count; its packages then get no line rather than
 	// a wrong one.
-	lines := packageHeaderLines(data)
+	lines := tomlfile.ArrayTableLines(data, "package")
 	if len(lines) != len(lock.Packages) {
 		lines = nil
 	}
@@ -198,43 +198,4 @@ func directDeps(pkgs []lockPackage) (map[string]bool, bool) {
 		}
 	}
 	return direct, found
-}
-
-// packageHeaderLines returns the 1-based lines of the [[package]] headers.
-func packageHeaderLines(data []byte) []int {
-	var lines []int
-	line := 0
-	for len(data) > 0 {
-		line++
-		var text []byte
-		text, data, _ = bytes.Cut(data, []byte("\n"))
-		if isPackageHeader(text) {
-			lines = append(lines, line)
-		}
-	}
-	return lines
-}
-
-// isPackageHeader reports whether a line is "[[package]]", allowing the
-// whitespace and trailing comment TOML allows.
-func isPackageHeader(line []byte) bool {
-	s := strings.TrimSpace(string(line))
-	s, ok := strings.CutPrefix(s, "[[")
-	if !ok {
-		return false
-	}
-	name, rest, ok := strings.Cut(s, "]]")
-	if !ok || strings.TrimSpace(name) != "package" {
-		return false
-	}
-	rest = strings.TrimSpace(rest)
-	return rest == "" || strings.HasPrefix(rest, "#")
-}
-
-func decodeError(file string, err error) error {
-	var pe toml.ParseError
-	if errors.As(err, &pe) {
-		return &inventory.ParseError{Path: file, Line: pe.Position.Line, Field: pe.LastKey, Err: errors.New(pe.Message)}
-	}
-	return &inventory.ParseError{Path: file, Err: err}
 }

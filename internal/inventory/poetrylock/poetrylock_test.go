@@ -30,15 +30,6 @@ func TestGolden(t *testing.T) {
 	inventorytest.Golden(t, New(), "testdata/*/poetry.lock")
 }
 
-func TestArrayTableLines(t *testing.T) {
-	data := []byte("a = \"\"\"x\\\n[[package]]\n\"\"\"\n[[package]]\nb = 'c'\n\n  [[package]]\n[[package.files]]\n")
-	got := arrayTableLines(data, "package")
-	want := []int{4, 7}
-	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
-		t.Errorf("arrayTableLines = %v, want %v", got, want)
-	}
-}
-
 func FuzzExtract(f *testing.F) {
 	inventorytest.Fuzz(f, New(), "poetry.lock", "testdata/*/poetry.lock")
 }

@@ -25,12 +25,11 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"strconv"
-	"strings"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/airlock-sec/airlock/internal/inventory"
+	"github.com/airlock-sec/airlock/internal/inventory/tomlfile"
 )
 
 // Extractor reads uv.lock files.
@@ -75,7 +74,7 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 	var lock lockFile
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&lock)
 	if err != nil {
-		return nil, tomlError(in.Path, err)
+		return nil, tomlfile.Error(in.Path, err)
 	}
 	if md.IsDefined("version") && lock.Version != 1 {
 		return nil, &inventory.ParseError{Path: in.Path, Field: "version",
@@ -84,7 +83,7 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	lines := arrayTableLines(data, "package")
+	lines := tomlfile.ArrayTableLines(data, "package")
 	if len(lines) != len(lock.Package) {
 		lines = nil // packages written as an inline array: no header lines
 	}
@@ -207,28 +206,4 @@ func reachable(pkgs []lockPackage, roots map[string]bool) map[string]bool {
 		}
 	}
 	return seen
-}
-
-// tomlError turns a TOML decoding error into a ParseError with its line
-// and, for a value of the wrong type, its key.
-func tomlError(file string, err error) error {
-	var pe toml.ParseError
-	if errors.As(err, &pe) {
-		return &inventory.ParseError{Path: file, Line: pe.Position.Line, Err: errors.New(pe.Message)}
-	}
-	// Type mismatches read "toml: line N (last key "k"): message".
-	msg := strings.TrimPrefix(err.Error(), "toml: ")
-	out := &inventory.ParseError{Path: file, Err: errors.New(msg)}
-	var n int
-	if _, err := fmt.Sscanf(msg, "line %d", &n); err == nil && n > 0 {
-		out.Line = n
-	}
-	const lastKey = "(last key "
-	if i, j := strings.Index(msg, lastKey), strings.Index(msg, "): "); i >= 0 && j > i {
-		if k, err := strconv.Unquote(msg[i+len(lastKey) : j]); err == nil {
-			out.Field = k
-		}
-		out.Err = errors.New(msg[j+len("): "):])
-	}
-	return out
 }

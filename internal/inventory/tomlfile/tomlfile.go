@@ -1,12 +1,24 @@
-package poetrylock
+// Package tomlfile holds what the TOML lockfile extractors (Cargo.lock,
+// poetry.lock, uv.lock) share: the lines of array-table headers, which the
+// TOML decoder does not report, and decoding errors as ParseErrors.
+package tomlfile
 
-import "strings"
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 
-// arrayTableLines returns the 1-based line numbers of the "[[name]]" array
+	"github.com/BurntSushi/toml"
+
+	"github.com/airlock-sec/airlock/internal/inventory"
+)
+
+// ArrayTableLines returns the 1-based line numbers of the "[[name]]" array
 // table headers in a TOML document, in order, in one pass. It follows
 // strings (including multi-line ones) so that a header-like line inside a
 // string is not counted.
-func arrayTableLines(data []byte, name string) []int {
+func ArrayTableLines(data []byte, name string) []int {
 	var out []int
 	var multi string // closing delimiter of the multi-line string we are in
 	line := 1
@@ -93,4 +105,28 @@ func isHeader(b []byte, name string) bool {
 	}
 	s, _, ok := strings.Cut(s[2:], "]]")
 	return ok && strings.TrimSpace(s) == name
+}
+
+// Error turns a TOML decoding error into a ParseError with its line
+// and, for a value of the wrong type, its key.
+func Error(file string, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		return &inventory.ParseError{Path: file, Line: pe.Position.Line, Field: pe.LastKey, Err: errors.New(pe.Message)}
+	}
+	// Type mismatches read "toml: line N (last key "k"): message".
+	msg := strings.TrimPrefix(err.Error(), "toml: ")
+	out := &inventory.ParseError{Path: file, Err: errors.New(msg)}
+	var n int
+	if _, err := fmt.Sscanf(msg, "line %d", &n); err == nil && n > 0 {
+		out.Line = n
+	}
+	const lastKey = "(last key "
+	if i, j := strings.Index(msg, lastKey), strings.Index(msg, "): "); i >= 0 && j > i {
+		if k, err := strconv.Unquote(msg[i+len(lastKey) : j]); err == nil {
+			out.Field = k
+		}
+		out.Err = errors.New(msg[j+len("): "):])
+	}
+	return out
 }

@@ -1,0 +1,20 @@
+package tomlfile
+
+import "testing"
+
+func TestArrayTableLines(t *testing.T) {
+	data := []byte("a = \"\"\"x\\\n[[package]]\n\"\"\"\n[[package]]\nb = 'c'\n\n  [[package]]\n[[package.files]]\n")
+	got := ArrayTableLines(data, "package")
+	want := []int{4, 7}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("ArrayTableLines = %v, want %v", got, want)
+	}
+}
+
+func TestArrayTableLinesCargo(t *testing.T) {
+	data := []byte("version = 3\n\n[[package]] # first\nname = \"a\"\n[[ package ]]\nname = \"b\"\n[package.x]\n")
+	got := ArrayTableLines(data, "package")
+	if len(got) != 2 || got[0] != 3 || got[1] != 5 {
+		t.Errorf("ArrayTableLines = %v, want [3 5]", got)
+	}
+}
