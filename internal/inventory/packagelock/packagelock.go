@@ -32,7 +32,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"strconv"
@@ -70,7 +69,7 @@ func (*Extractor) FileRequired(p string) bool {
 
 // Extract implements inventory.Extractor.
 func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := readAll(in.Reader)
+	data, err := inventory.ReadAll(in.Reader)
 	if err != nil {
 		return nil, &inventory.ParseError{Path: in.Path, Err: err}
 	}
@@ -91,26 +90,6 @@ func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]invento
 	default:
 		return p.v1Packages(readManifest(in)), nil
 	}
-}
-
-// readAll reads r, sizing the buffer up front when r knows its size.
-func readAll(r io.Reader) ([]byte, error) {
-	var size int64
-	switch s := r.(type) {
-	case interface{ Len() int }:
-		size = int64(s.Len())
-	case interface{ Stat() (fs.FileInfo, error) }:
-		if fi, err := s.Stat(); err == nil {
-			size = fi.Size()
-		}
-	}
-	if size <= 0 || size > 1<<30 {
-		return io.ReadAll(r)
-	}
-	var b bytes.Buffer
-	b.Grow(int(size) + bytes.MinRead)
-	_, err := b.ReadFrom(r)
-	return b.Bytes(), err
 }
 
 // record is one package entry found in the file.
@@ -298,7 +277,7 @@ func (p *parser) parsePackages(ctx context.Context) error {
 		if n, v, ok := alias(version); ok {
 			name, version = n, v
 		}
-		if name == "" || !isSemver(version) {
+		if name == "" || !inventory.ExactSemver(version) {
 			continue
 		}
 		r := record{key: k, name: name, version: version, dev: e.dev, line: line}
@@ -430,7 +409,7 @@ func (p *parser) parseV1(ctx context.Context, prefix string, depth int) error {
 		if n, v, ok := alias(version); ok {
 			pkgName, version = n, v
 		}
-		if pkgName == "" || !isSemver(version) {
+		if pkgName == "" || !inventory.ExactSemver(version) {
 			continue
 		}
 		p.v1[slot] = record{key: key, name: pkgName, version: version, dev: dev, line: line, topLevel: prefix == ""}
@@ -554,29 +533,6 @@ func alias(v string) (name, version string, ok bool) {
 		return "", "", false
 	}
 	return rest[:i], rest[i+1:], true
-}
-
-// isSemver reports whether v is an exact semver version
-// (major.minor.patch, optional -prerelease and +build).
-func isSemver(v string) bool {
-	core, _, _ := strings.Cut(v, "+")
-	core, pre, hasPre := strings.Cut(core, "-")
-	if hasPre && pre == "" {
-		return false
-	}
-	parts := 0
-	for num := range strings.SplitSeq(core, ".") {
-		parts++
-		if num == "" {
-			return false
-		}
-		for i := 0; i < len(num); i++ {
-			if num[i] < '0' || num[i] > '9' {
-				return false
-			}
-		}
-	}
-	return parts == 3
 }
 
 // manifest is the dependency lists of a package.json.

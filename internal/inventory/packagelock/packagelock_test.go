@@ -67,8 +67,8 @@ func TestAliasAndSemver(t *testing.T) {
 		"1.2": false, "v1.2.3": false, "^1.2.3": false, "1.2.3-": false, "": false, "1.2.x": false,
 		"git+https://github.com/a/b.git#abc": false, "file:../x": false,
 	} {
-		if got := isSemver(v); got != want {
-			t.Errorf("isSemver(%q) = %v, want %v", v, got, want)
+		if got := inventory.ExactSemver(v); got != want {
+			t.Errorf("inventory.ExactSemver(%q) = %v, want %v", v, got, want)
 		}
 	}
 }

@@ -27,8 +27,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"path"
 	"strconv"
 	"strings"
@@ -85,10 +83,11 @@ type lockfile struct {
 
 // Extract implements inventory.Extractor.
 func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := readAll(in.Reader)
+	raw, err := inventory.ReadAll(in.Reader)
 	if err != nil {
 		return nil, &inventory.ParseError{Path: in.Path, Err: err}
 	}
+	data := string(raw)
 	if strings.TrimSpace(data) == "" {
 		return nil, &inventory.ParseError{Path: in.Path, Err: errors.New("empty file: expected a pnpm lockfile with a lockfileVersion")}
 	}
@@ -97,21 +96,6 @@ func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]invento
 		return nil, err
 	}
 	return lf.packagesOf(in.Path), nil
-}
-
-// readAll reads r into a string, sizing it up front when r knows its size.
-func readAll(r io.Reader) (string, error) {
-	var b strings.Builder
-	switch s := r.(type) {
-	case interface{ Len() int }:
-		b.Grow(s.Len())
-	case interface{ Stat() (fs.FileInfo, error) }:
-		if fi, err := s.Stat(); err == nil && fi.Size() > 0 && fi.Size() < 1<<30 {
-			b.Grow(int(fi.Size()))
-		}
-	}
-	_, err := io.Copy(&b, r)
-	return b.String(), err
 }
 
 // parse reads the lockfile's sections. It keeps, for each indentation
@@ -271,7 +255,7 @@ func keyValue(body string) (key, value string, block bool, err error) {
 		}
 		rest = rest[n:]
 		if !strings.HasPrefix(rest, ":") {
-			return "", "", false, fmt.Errorf("want ':' after the key %s", quote(key))
+			return "", "", false, fmt.Errorf("want ':' after the key %s", inventory.QuoteShort(key))
 		}
 		rest = rest[1:]
 	} else if strings.HasSuffix(rest, ":") && !strings.Contains(rest, ": ") {
@@ -279,7 +263,7 @@ func keyValue(body string) (key, value string, block bool, err error) {
 	} else if i := strings.Index(rest, ": "); i >= 0 {
 		key, rest = rest[:i], rest[i+1:]
 	} else {
-		return "", "", false, fmt.Errorf("want 'key: value', got %s", quote(body))
+		return "", "", false, fmt.Errorf("want 'key: value', got %s", inventory.QuoteShort(body))
 	}
 	if i := strings.Index(rest, " #"); i >= 0 && !strings.ContainsAny(rest[:i], "'\"") {
 		rest = rest[:i]
@@ -294,7 +278,7 @@ func keyValue(body string) (key, value string, block bool, err error) {
 			return "", "", false, err
 		}
 		if strings.TrimSpace(rest[n:]) != "" {
-			return "", "", false, fmt.Errorf("text after the quoted value of %s", quote(key))
+			return "", "", false, fmt.Errorf("text after the quoted value of %s", inventory.QuoteShort(key))
 		}
 		return key, v, false, nil
 	}
@@ -329,12 +313,12 @@ func unquote(s string) (string, int, error) {
 			}
 			v, err := strconv.Unquote(s[:i+1])
 			if err != nil {
-				return "", 0, fmt.Errorf("bad quoted string %s", quote(s[:i+1]))
+				return "", 0, fmt.Errorf("bad quoted string %s", inventory.QuoteShort(s[:i+1]))
 			}
 			return v, i + 1, nil
 		}
 	}
-	return "", 0, fmt.Errorf("unterminated quoted string %s", quote(s))
+	return "", 0, fmt.Errorf("unterminated quoted string %s", inventory.QuoteShort(s))
 }
 
 // parseKey returns the name and version a packages key names, peer
@@ -443,7 +427,7 @@ func (lf *lockfile) packagesOf(file string) []inventory.Package {
 		if e.version != "" {
 			version = stripPeers(e.version)
 		}
-		if name == "" || !isSemver(version) {
+		if name == "" || !inventory.ExactSemver(version) {
 			continue
 		}
 		p := inventory.Package{
@@ -508,29 +492,4 @@ func (lf *lockfile) devOnly(byKey map[string]int) []bool {
 		}
 	}
 	return out
-}
-
-// isSemver reports whether v is an exact semver version
-// (major.minor.patch, optional -prerelease and +build).
-func isSemver(v string) bool {
-	core, _, _ := strings.Cut(v, "+")
-	core, pre, hasPre := strings.Cut(core, "-")
-	if hasPre && pre == "" {
-		return false
-	}
-	parts := 0
-	for num := range strings.SplitSeq(core, ".") {
-		parts++
-		if num == "" || strings.Trim(num, "0123456789") != "" {
-			return false
-		}
-	}
-	return parts == 3
-}
-
-func quote(s string) string {
-	if len(s) > 60 {
-		s = s[:60] + "…"
-	}
-	return strconv.Quote(s)
 }

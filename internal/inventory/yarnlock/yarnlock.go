@@ -32,7 +32,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"slices"
@@ -65,21 +64,6 @@ func (*Extractor) FileRequired(p string) bool {
 	return true
 }
 
-// readAll reads r into a string, sizing it up front when r knows its size.
-func readAll(r io.Reader) (string, error) {
-	var b strings.Builder
-	switch s := r.(type) {
-	case interface{ Len() int }:
-		b.Grow(s.Len())
-	case interface{ Stat() (fs.FileInfo, error) }:
-		if fi, err := s.Stat(); err == nil && fi.Size() > 0 && fi.Size() < 1<<30 {
-			b.Grow(int(fi.Size()))
-		}
-	}
-	_, err := io.Copy(&b, r)
-	return b.String(), err
-}
-
 // entry is one top-level entry of the lockfile.
 type entry struct {
 	line       int
@@ -92,10 +76,11 @@ type entry struct {
 
 // Extract implements inventory.Extractor.
 func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := readAll(in.Reader)
+	raw, err := inventory.ReadAll(in.Reader)
 	if err != nil {
 		return nil, &inventory.ParseError{Path: in.Path, Err: err}
 	}
+	data := string(raw)
 	if strings.TrimSpace(data) == "" {
 		return nil, &inventory.ParseError{Path: in.Path, Err: errors.New("empty file: expected yarn.lock entries or its header comment")}
 	}
@@ -145,7 +130,7 @@ func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]invento
 // identify returns the package an entry installs, or false when the entry
 // is not reported.
 func identify(e *entry, berry bool) (name, version string, patch, ok bool) {
-	if !isSemver(e.version) || len(e.specs) == 0 {
+	if !inventory.ExactSemver(e.version) || len(e.specs) == 0 {
 		return "", "", false, false
 	}
 	if !berry {
@@ -244,7 +229,7 @@ func parse(ctx context.Context, file string, data string) (entries []entry, berr
 		case indent == 0:
 			key, ok := strings.CutSuffix(body, ":")
 			if !ok {
-				return nil, false, fail(lineNo, "", "entry key %s does not end with ':'", quote(body))
+				return nil, false, fail(lineNo, "", "entry key %s does not end with ':'", inventory.QuoteShort(body))
 			}
 			section = ""
 			inEntry = true
@@ -257,7 +242,7 @@ func parse(ctx context.Context, file string, data string) (entries []entry, berr
 			}
 			specs, err := splitKey(key)
 			if err != nil {
-				return nil, false, fail(lineNo, "", "entry key %s: %v", quote(key), err)
+				return nil, false, fail(lineNo, "", "entry key %s: %v", inventory.QuoteShort(key), err)
 			}
 			entries = append(entries, entry{line: lineNo, specs: specs})
 			cur = &entries[len(entries)-1]
@@ -301,7 +286,7 @@ func parse(ctx context.Context, file string, data string) (entries []entry, berr
 	if berry {
 		v, err := strconv.Atoi(metaVer)
 		if err != nil || v < 2 || v > 8 {
-			return nil, false, fail(metaLine, "__metadata.version", "unsupported yarn.lock version %s: want 2 to 8", quote(metaVer))
+			return nil, false, fail(metaLine, "__metadata.version", "unsupported yarn.lock version %s: want 2 to 8", inventory.QuoteShort(metaVer))
 		}
 	}
 	return entries, berry, nil
@@ -336,7 +321,7 @@ func splitKey(key string) ([]string, error) {
 			break
 		}
 		if rest[0] != ',' {
-			return nil, fmt.Errorf("want ',' after %s", quote(spec))
+			return nil, fmt.Errorf("want ',' after %s", inventory.QuoteShort(spec))
 		}
 		rest = strings.TrimLeft(rest[1:], " ")
 		if rest == "" {
@@ -361,7 +346,7 @@ func field(body string, berry bool) (name, value string, block bool, err error) 
 	} else {
 		i := strings.IndexAny(rest, " :")
 		if i < 0 {
-			return "", "", false, fmt.Errorf("field %s has no value", quote(body))
+			return "", "", false, fmt.Errorf("field %s has no value", inventory.QuoteShort(body))
 		}
 		name, rest = rest[:i], rest[i:]
 	}
@@ -371,14 +356,14 @@ func field(body string, berry bool) (name, value string, block bool, err error) 
 			return name, "", true, nil
 		}
 		if rest[0] != ' ' {
-			return "", "", false, fmt.Errorf("want a space after ':' in %s", quote(body))
+			return "", "", false, fmt.Errorf("want a space after ':' in %s", inventory.QuoteShort(body))
 		}
 	} else if berry {
-		return "", "", false, fmt.Errorf("want ':' after %s", quote(name))
+		return "", "", false, fmt.Errorf("want ':' after %s", inventory.QuoteShort(name))
 	}
 	rest = strings.TrimLeft(rest, " ")
 	if rest == "" {
-		return "", "", false, fmt.Errorf("field %s has no value", quote(name))
+		return "", "", false, fmt.Errorf("field %s has no value", inventory.QuoteShort(name))
 	}
 	if rest[0] == '"' {
 		v, n, err := unquotePrefix(rest)
@@ -386,7 +371,7 @@ func field(body string, berry bool) (name, value string, block bool, err error) 
 			return "", "", false, err
 		}
 		if strings.TrimSpace(rest[n:]) != "" {
-			return "", "", false, fmt.Errorf("text after the quoted value of %s", quote(name))
+			return "", "", false, fmt.Errorf("text after the quoted value of %s", inventory.QuoteShort(name))
 		}
 		return name, v, false, nil
 	}
@@ -408,12 +393,12 @@ func unquotePrefix(s string) (string, int, error) {
 			}
 			v, err := strconv.Unquote(s[:i+1])
 			if err != nil {
-				return "", 0, fmt.Errorf("bad quoted string %s", quote(s[:i+1]))
+				return "", 0, fmt.Errorf("bad quoted string %s", inventory.QuoteShort(s[:i+1]))
 			}
 			return v, i + 1, nil
 		}
 	}
-	return "", 0, fmt.Errorf("unterminated quoted string %s", quote(s))
+	return "", 0, fmt.Errorf("unterminated quoted string %s", inventory.QuoteShort(s))
 }
 
 // relate sets Relation and Dev from the dependency graph.
@@ -559,29 +544,4 @@ func readManifest(root fs.FS, name string) *manifest {
 		return nil
 	}
 	return &m
-}
-
-// isSemver reports whether v is an exact semver version
-// (major.minor.patch, optional -prerelease and +build).
-func isSemver(v string) bool {
-	core, _, _ := strings.Cut(v, "+")
-	core, pre, hasPre := strings.Cut(core, "-")
-	if hasPre && pre == "" {
-		return false
-	}
-	parts := 0
-	for num := range strings.SplitSeq(core, ".") {
-		parts++
-		if num == "" || strings.Trim(num, "0123456789") != "" {
-			return false
-		}
-	}
-	return parts == 3
-}
-
-func quote(s string) string {
-	if len(s) > 60 {
-		s = s[:60] + "…"
-	}
-	return strconv.Quote(s)
 }
