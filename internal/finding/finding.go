@@ -139,10 +139,32 @@ type Finding struct {
 	// Published and Modified are the advisory's dates, when known.
 	Published *time.Time `json:"published,omitempty"`
 	Modified  *time.Time `json:"modified,omitempty"`
+	// History says where in git history a secret was seen, for findings
+	// from a history scan.
+	History *History `json:"history,omitempty"`
 	// Fingerprint identifies the finding across scans.
 	Fingerprint string `json:"fingerprint"`
 	// Ignored is set when configuration suppresses the finding.
 	Ignored *Ignore `json:"ignored,omitempty"`
+}
+
+// Commit identifies a commit and its author.
+type Commit struct {
+	SHA    string    `json:"sha"`
+	Author string    `json:"author,omitempty"`
+	Email  string    `json:"email,omitempty"`
+	Date   time.Time `json:"date"`
+}
+
+// History is the span of commits in which the same finding was seen: a
+// secret committed once and deleted later is one finding with its first
+// and last commits.
+type History struct {
+	// First and Last are the oldest and newest commits that added it.
+	First Commit `json:"first"`
+	Last  Commit `json:"last"`
+	// Commits counts the commits that added it.
+	Commits int `json:"commits"`
 }
 
 // IDs returns the primary id followed by the aliases.
