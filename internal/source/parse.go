@@ -106,6 +106,10 @@ func (p *parser) line(line []byte) error {
 		return p.hunkHeader(line)
 	case bytes.HasPrefix(line, []byte("+++ ")):
 		return p.newPath(trimEOL(line[4:]))
+	case bytes.HasPrefix(line, []byte("--- ")):
+	case line[0] == '+' || line[0] == '-' || line[0] == ' ' || line[0] == '@':
+		// A body line beyond its hunk's counts, or a combined diff.
+		return fmt.Errorf("commit %s: %s: unexpected line %.40q outside a hunk", p.commit, p.path, line)
 	case bytes.HasPrefix(line, []byte("Binary files ")), bytes.HasPrefix(line, []byte("GIT binary patch")):
 		if !p.skipFile && !bytes.HasSuffix(trimEOL(line), []byte(" and /dev/null differ")) {
 			p.stats.Binary++
