@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"io"
 	"slices"
 	"strings"
@@ -129,10 +128,7 @@ func writeCycloneDX(w io.Writer, r *scan.Result, o Options) error {
 	if !r.FinishedAt.IsZero() {
 		bom.Metadata.Timestamp = r.FinishedAt.UTC().Format(time.RFC3339)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(bom)
+	return writeIndentedJSON(w, bom)
 }
 
 // cdxComponents returns one component per distinct package URL, sorted by

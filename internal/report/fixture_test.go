@@ -28,7 +28,8 @@ func datePtr(y int, m time.Month, d int) *time.Time {
 }
 
 // fixture is a scan of a small repository with a Go module, a Python
-// requirements file, an npm lockfile and a Cargo lockfile.
+// requirements file, an npm lockfile and a Cargo lockfile, and with a secret
+// in a file and another in git history.
 func fixture() *scan.Result {
 	pkg := func(eco, name, version string, rel inventory.Relation, path string, line int) inventory.Package {
 		return inventory.Package{
@@ -86,14 +87,40 @@ func fixture() *scan.Result {
 	babelVuln.Published = datePtr(2023, time.October, 12)
 	babelVuln.Modified = datePtr(2024, time.February, 16)
 
-	secret := finding.Finding{
+	// Two secrets: one in the working tree, one only in git history. Their
+	// evidence is redacted as the secret package redacts (the first four
+	// characters of the secret and "****"); the raw secrets are in
+	// fixtureRawSecrets, for TestNoRawSecrets to check that no format
+	// writes them.
+	awsKey := finding.Finding{
 		Kind:        finding.KindSecret,
-		ID:          "aws-access-token",
-		Severity:    finding.High,
+		ID:          "aws-access-key-id",
+		Severity:    finding.Critical,
 		Title:       "AWS access key ID",
 		Location:    finding.Location{Path: "deploy/config.env", StartLine: 3},
-		Evidence:    "AKIA************MPLE",
-		Fingerprint: fp("aws-access-token", nil, "deploy/config.env"),
+		Evidence:    "AWS_ACCESS_KEY_ID=AKIA****",
+		Fingerprint: finding.Fingerprint("secret", "aws-access-key-id", "deploy/config.env", "b7d1c0a3"),
+	}
+	first := finding.Commit{
+		SHA: "3f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39", Author: "Dana Developer", Email: "dana@example.com",
+		Date: date(2024, time.May, 2, 14, 3, 11),
+	}
+	gitlabToken := finding.Finding{
+		Kind:     finding.KindSecret,
+		ID:       "gitlab-pat",
+		Severity: finding.Critical,
+		Title:    "GitLab personal, project, group or impersonation access token",
+		Location: finding.Location{Path: "scripts/release.sh", StartLine: 14, Commit: first.SHA},
+		Evidence: "git push \"https://oauth2:glpa****@gitlab.example.com/shop/shop.git\" HEAD:main",
+		History: &finding.History{
+			First: first,
+			Last: finding.Commit{
+				SHA: "9b1e7d40c2a6f8e3b5d7c9a1e3f5b7d9c1a3e5f7", Author: "Lee Maintainer", Email: "lee@example.com",
+				Date: date(2024, time.November, 19, 8, 45, 0),
+			},
+			Commits: 3,
+		},
+		Fingerprint: finding.Fingerprint("secret", "gitlab-pat", "scripts/release.sh", "e91f04d2"),
 	}
 
 	djangoVuln := vuln("PYSEC-2023-100", finding.High, django,
@@ -141,7 +168,7 @@ func fixture() *scan.Result {
 			{Path: "requirements.txt", Extractor: "python/requirements", Packages: []inventory.Package{django, pyyaml, requests}},
 			{Path: "services/web/package-lock.json", Extractor: "npm/package-lock", Packages: []inventory.Package{babel, express, lodash}},
 		},
-		Findings: []finding.Finding{babelVuln, secret, djangoVuln, lodashVuln, timeVuln, netVuln, awsVuln},
+		Findings: []finding.Finding{awsKey, gitlabToken, babelVuln, djangoVuln, lodashVuln, timeVuln, netVuln, awsVuln},
 		Database: []scan.Source{
 			{
 				Ecosystem: inventory.Go, Path: "db/Go.zip",
@@ -159,6 +186,26 @@ func fixture() *scan.Result {
 			{Level: scan.NoticeError, Path: "services/api/poetry.lock", Message: "line 12: expected '=' after key"},
 		},
 	}
+}
+
+// fixtureRawSecrets are the secrets whose redacted forms are the evidence of
+// the fixture's secret findings. They are built from pieces so that secret
+// scanners reading this file do not report them; they are not real.
+var fixtureRawSecrets = []string{
+	"AKIA" + "Q3EGRT7XMPL" + "W4Z2NB",
+	"glpat" + "-x7Kq2VmR9" + "tLp4WzC8sNb",
+}
+
+// findingByID returns the fixture finding with the given id.
+func findingByID(t *testing.T, r *scan.Result, id string) *finding.Finding {
+	t.Helper()
+	for i := range r.Findings {
+		if r.Findings[i].ID == id {
+			return &r.Findings[i]
+		}
+	}
+	t.Fatalf("no finding %s", id)
+	return nil
 }
 
 // emptyResult is a scan that found no manifests at all.

@@ -2,7 +2,6 @@ package report
 
 import (
 	"cmp"
-	"encoding/json"
 	"io"
 	"slices"
 	"strings"
@@ -49,7 +48,7 @@ import (
 //
 // Only unignored vulnerability findings with a package are written: GitLab
 // keeps its own dismissals, and secrets and misconfigurations belong to other
-// report types.
+// report types (secrets: the secret detection report, gitlab_secrets.go).
 const (
 	gitlabSchemaVersion = "15.0.7"
 	gitlabSchemaURL     = "https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/v15.0.7/dist/dependency-scanning-report-format.json"
@@ -166,6 +165,28 @@ type gitlabPackage struct {
 // Ignored findings are left out: GitLab has its own dismissal workflow, and
 // a finding dismissed there stays dismissed because its id is stable.
 func writeGitLab(w io.Writer, r *scan.Result, o Options) error {
+	rep := gitlabReport{
+		Version:         gitlabSchemaVersion,
+		Schema:          gitlabSchemaURL,
+		Scan:            gitlabScanFor(r, o, "dependency_scanning"),
+		Vulnerabilities: []gitlabVulnerability{},
+		DependencyFiles: gitlabDependencyFiles(r.Manifests),
+	}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if f.Ignored != nil || f.Kind != finding.KindVulnerability || f.Package == nil {
+			continue
+		}
+		rep.Vulnerabilities = append(rep.Vulnerabilities, gitlabVulnerabilityFor(f, r.Target))
+	}
+	return writeIndentedJSON(w, rep)
+}
+
+// gitlabScanFor is the scan object of a GitLab security report of the given
+// type: airlock as both analyzer and scanner, the scan's times in the only
+// form the schemas accept, and the notices as messages. The scan object is
+// the same in every report type of schema 15.0.x.
+func gitlabScanFor(r *scan.Result, o Options, scanType string) gitlabScan {
 	tool := gitlabTool{
 		ID:      toolName(o),
 		Name:    toolName(o),
@@ -173,19 +194,13 @@ func writeGitLab(w io.Writer, r *scan.Result, o Options) error {
 		URL:     informationURI,
 		Vendor:  gitlabVendor{Name: toolName(o)},
 	}
-	rep := gitlabReport{
-		Version: gitlabSchemaVersion,
-		Schema:  gitlabSchemaURL,
-		Scan: gitlabScan{
-			Analyzer:  tool,
-			Scanner:   tool,
-			Type:      "dependency_scanning",
-			StartTime: gitlabTime(r.StartedAt),
-			EndTime:   gitlabTime(r.FinishedAt),
-			Status:    "success",
-		},
-		Vulnerabilities: []gitlabVulnerability{},
-		DependencyFiles: gitlabDependencyFiles(r.Manifests),
+	sc := gitlabScan{
+		Analyzer:  tool,
+		Scanner:   tool,
+		Type:      scanType,
+		StartTime: gitlabTime(r.StartedAt),
+		EndTime:   gitlabTime(r.FinishedAt),
+		Status:    "success",
 	}
 	for _, n := range r.Notices {
 		msg := oneLine(n.Message)
@@ -195,19 +210,9 @@ func writeGitLab(w io.Writer, r *scan.Result, o Options) error {
 		if msg == "" {
 			continue
 		}
-		rep.Scan.Messages = append(rep.Scan.Messages, gitlabMessage{Level: gitlabLevel(n.Level), Value: msg})
+		sc.Messages = append(sc.Messages, gitlabMessage{Level: gitlabLevel(n.Level), Value: msg})
 	}
-	for i := range r.Findings {
-		f := &r.Findings[i]
-		if f.Ignored != nil || f.Kind != finding.KindVulnerability || f.Package == nil {
-			continue
-		}
-		rep.Vulnerabilities = append(rep.Vulnerabilities, gitlabVulnerabilityFor(f, r.Target))
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(rep)
+	return sc
 }
 
 func gitlabVulnerabilityFor(f *finding.Finding, target string) gitlabVulnerability {
@@ -341,21 +346,26 @@ func gitlabIdentifiers(f *finding.Finding) []gitlabIdentifier {
 	return ids
 }
 
-// gitlabLinks keeps the http and https references, without duplicates.
-// Schema 15.0.7 also accepts ftp URLs, but the earlier 15.0 patches, which
-// GitLab validates a 15.0.7 report against when it does not vendor 15.0.7,
-// accept only ^https?://.+ (schema 15.0.0).
+// gitlabLinks keeps the references gitlabURL accepts, without duplicates.
 func gitlabLinks(refs []string) []gitlabLink {
 	var links []gitlabLink
 	seen := map[string]bool{}
 	for _, u := range refs {
-		if seen[u] || !webURL(u) || strings.HasPrefix(u, "ftp://") {
+		if seen[u] || !gitlabURL(u) {
 			continue
 		}
 		seen[u] = true
 		links = append(links, gitlabLink{URL: u})
 	}
 	return links
+}
+
+// gitlabURL reports whether u may be written as a link or identifier URL.
+// Schema 15.0.7 also accepts ftp URLs, but the earlier 15.0 patches, which
+// GitLab validates a 15.0.7 report against when it does not vendor 15.0.7,
+// accept only ^https?://.+ (schema 15.0.0).
+func gitlabURL(u string) bool {
+	return webURL(u) && !strings.HasPrefix(u, "ftp://")
 }
 
 // webURL reports whether u is an http, https or ftp URL with something after

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"io"
 
 	"github.com/airlock-sec/airlock/internal/finding"
@@ -44,10 +43,7 @@ func writeJSON(w io.Writer, r *scan.Result, o Options) error {
 	if res.Database == nil {
 		res.Database = []scan.Source{}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(jsonReport{
+	return writeIndentedJSON(w, jsonReport{
 		SchemaVersion: JSONSchemaVersion,
 		Tool:          jsonTool{Name: toolName(o), Version: toolVersion(o)},
 		Result:        &res,

@@ -1,18 +1,26 @@
 // Package report writes a scan.Result in the formats airlock offers: a table
-// for people, canonical JSON, SARIF 2.1.0 for code-scanning tools, a GitLab
-// dependency scanning report, and a CycloneDX 1.6 SBOM with vulnerabilities.
+// for people, canonical JSON, SARIF 2.1.0 for code-scanning tools, GitLab
+// dependency scanning and secret detection reports, and a CycloneDX 1.6 SBOM
+// with vulnerabilities.
 //
 // Every format reads the same result and writes deterministic output: the
 // same result always gives the same bytes, so reports can be diffed and
 // tested against golden files.
+//
+// Secret findings reach this package already redacted: their Evidence keeps
+// at most the first four characters of a secret. No format writes anything
+// about a secret but its Evidence, rule and location.
 package report
 
 import (
 	"crypto/sha1"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
+	"unicode"
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/scan"
@@ -34,16 +42,18 @@ type Format string
 
 // Formats.
 const (
-	Table     Format = "table"
-	JSON      Format = "json"
-	SARIF     Format = "sarif"
-	GitLab    Format = "gitlab"
-	CycloneDX Format = "cyclonedx"
+	Table  Format = "table"
+	JSON   Format = "json"
+	SARIF  Format = "sarif"
+	GitLab Format = "gitlab"
+	// GitLabSecrets is GitLab's secret detection report.
+	GitLabSecrets Format = "gitlab-secrets"
+	CycloneDX     Format = "cyclonedx"
 )
 
 // Formats lists every format Write accepts.
 func Formats() []Format {
-	return []Format{Table, JSON, SARIF, GitLab, CycloneDX}
+	return []Format{Table, JSON, SARIF, GitLab, GitLabSecrets, CycloneDX}
 }
 
 // Write writes r to w in format f.
@@ -61,6 +71,8 @@ func Write(w io.Writer, f Format, r *scan.Result, o Options) error {
 		err = writeSARIF(w, r, o)
 	case GitLab:
 		err = writeGitLab(w, r, o)
+	case GitLabSecrets:
+		err = writeGitLabSecrets(w, r, o)
 	case CycloneDX:
 		err = writeCycloneDX(w, r, o)
 	default:
@@ -74,6 +86,15 @@ func Write(w io.Writer, f Format, r *scan.Result, o Options) error {
 		return fmt.Errorf("report: write %s: %w", f, err)
 	}
 	return nil
+}
+
+// writeIndentedJSON writes v as JSON indented by two spaces, with <, > and &
+// as they are, as every JSON format here does.
+func writeIndentedJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 func toolName(o Options) string {
@@ -218,4 +239,60 @@ func truncate(s string, max int) string {
 		}
 	}
 	return strings.TrimRight(string(r[:cut]), " ,;:.-") + "…"
+}
+
+// shortSHA is the abbreviated commit id git shows by default.
+func shortSHA(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}
+
+// commitText names a commit by its short id and, when known, its date.
+func commitText(c finding.Commit) string {
+	s := shortSHA(c.SHA)
+	if !c.Date.IsZero() {
+		s += " on " + c.Date.UTC().Format(time.DateOnly)
+	}
+	return s
+}
+
+// inHistory reports whether a finding comes from git history, and returns
+// the commit it was first seen in: the history's first commit or, when the
+// finding has no history, its location's commit.
+func inHistory(f *finding.Finding) (finding.Commit, bool) {
+	if f.History != nil && f.History.First.SHA != "" {
+		return f.History.First, true
+	}
+	if f.Location.Commit != "" {
+		return finding.Commit{SHA: f.Location.Commit}, true
+	}
+	return finding.Commit{}, false
+}
+
+// printable makes text from a scanned file safe to print on a terminal:
+// control characters, which could move the cursor or recolour the screen,
+// and bidirectional controls, which could reorder what is shown, are written
+// as Go escapes (\x1b, \u202e).
+func printable(s string) string {
+	if !strings.ContainsFunc(s, unsafeRune) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !unsafeRune(r):
+			b.WriteRune(r)
+		case r < 0x100:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/scan"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -83,9 +84,13 @@ func TestTable(t *testing.T) {
 		"GHSA-67hx-6x53-jw92 (CVE-2023-45133)",
 		"@babel/traverse@7.22.5",
 		"no fix",
-		"line 3",
 		"5 vulnerabilities (1 critical, 1 high, 2 medium, 1 unknown) in 5 packages across 4 manifests; 11 packages scanned in 4 manifests.",
-		"1 other finding (1 secret).",
+		"\n2 secrets in 2 files (1 from git history).\n",
+		"deploy/config.env\n  SEVERITY  RULE               LOCATION                         TITLE\n",
+		"  CRITICAL  aws-access-key-id  deploy/config.env:3              AWS access key ID\n" +
+			"            AWS_ACCESS_KEY_ID=AKIA****\n",
+		"  CRITICAL  gitlab-pat         scripts/release.sh:14 @ 3f2a9c1  GitLab personal",
+		"            git push \"https://oauth2:glpa****@gitlab.example.com/shop/shop.git\" HEAD:main\n",
 		"1 ignored finding not listed.",
 		"warning: vulnerability data for PyPI",
 		"error: services/api/poetry.lock: line 12",
@@ -96,6 +101,61 @@ func TestTable(t *testing.T) {
 	}
 	if strings.Contains(plain, "GHSA-35jh-r3h4-6jhm") {
 		t.Error("table lists an ignored finding")
+	}
+	if strings.Contains(plain, "other finding") {
+		t.Error("secrets are counted as other findings")
+	}
+	// The secrets follow the vulnerabilities, which keep their layout.
+	if i, j := strings.Index(plain, "services/web/package-lock.json\n"), strings.Index(plain, "deploy/config.env\n"); i < 0 || j < i {
+		t.Error("the secrets do not follow the vulnerabilities")
+	}
+}
+
+// TestTableSecretEscapes checks that text from a scanned file cannot drive
+// the terminal: control and bidirectional characters in a secret's evidence
+// and path are shown escaped.
+func TestTableSecretEscapes(t *testing.T) {
+	r := emptyResult()
+	r.Findings = []finding.Finding{{
+		Kind: finding.KindSecret, ID: "generic-password", Severity: finding.High, Title: "Password",
+		Location:    finding.Location{Path: "a\x1b[2Jb.env", StartLine: 1},
+		Evidence:    "PASSWORD=\x1b]0;pwned\x07hunt**** \u202egnp.exe",
+		Fingerprint: "f",
+	}}
+	for _, o := range []Options{testOptions, {Color: true}} {
+		out := string(render(t, Table, r, o))
+		if strings.Contains(out, "\x1b[2J") || strings.Contains(out, "\x1b]") || strings.ContainsRune(out, '\u202e') || strings.ContainsRune(out, '\a') {
+			t.Errorf("table passes control characters through:\n%q", out)
+		}
+		for _, want := range []string{`a\x1b[2Jb.env:1`, `PASSWORD=\x1b]0;pwned\x07hunt**** \u202egnp.exe`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("table lacks %s:\n%s", want, out)
+			}
+		}
+	}
+}
+
+// TestTableSecretsOnly checks the summary of a scan that found secrets and
+// no manifests.
+func TestTableSecretsOnly(t *testing.T) {
+	r := emptyResult()
+	for _, f := range fixture().Findings {
+		if f.Kind == finding.KindSecret {
+			r.Findings = append(r.Findings, f)
+		}
+	}
+	r.Findings[0].Ignored = &finding.Ignore{Reason: "test key"}
+	got := string(render(t, Table, r, testOptions))
+	want := "scripts/release.sh\n" +
+		"  SEVERITY  RULE        LOCATION                         TITLE\n" +
+		"  CRITICAL  gitlab-pat  scripts/release.sh:14 @ 3f2a9c1  GitLab personal, project, group or impersonation access token\n" +
+		"            git push \"https://oauth2:glpa****@gitlab.example.com/shop/shop.git\" HEAD:main\n" +
+		"\n" +
+		"No known vulnerabilities found in 0 packages.\n" +
+		"1 secret in 1 file (1 from git history).\n" +
+		"1 ignored finding not listed.\n"
+	if got != want {
+		t.Errorf("table:\n%s", cmp.Diff(want, got))
 	}
 }
 
@@ -155,6 +215,9 @@ func TestJSONRoundTrip(t *testing.T) {
 			}
 			if head.Manifests == nil || head.Findings == nil || head.Database == nil {
 				t.Errorf("lists written as null:\n%s", out)
+			}
+			if name == "fixture" && !bytes.Contains(out, []byte(`"history": {`)) {
+				t.Error("the history of a secret found in git history is not written")
 			}
 		})
 	}
@@ -231,7 +294,7 @@ func TestSARIF(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := log.Runs[0]
-	if got, want := len(run.Tool.Driver.Rules), 7; got != want {
+	if got, want := len(run.Tool.Driver.Rules), 8; got != want {
 		t.Errorf("%d rules, want %d", got, want)
 	}
 	for _, res := range run.Results {
@@ -262,6 +325,28 @@ func TestSARIF(t *testing.T) {
 			if res.Level != "note" {
 				t.Errorf("unknown severity: level %s, want note", res.Level)
 			}
+		case "aws-access-key-id":
+			if want := "AWS access key ID (aws-access-key-id): AWS_ACCESS_KEY_ID=AKIA****"; res.Message.Text != want {
+				t.Errorf("message = %q, want %q", res.Message.Text, want)
+			}
+			if reg := res.Locations[0].PhysicalLocation.Region; res.Level != "error" || reg == nil || reg.StartLine != 3 {
+				t.Errorf("working-tree secret: level %s, region %v", res.Level, reg)
+			}
+			if res.Properties != nil {
+				t.Errorf("working-tree secret has properties %+v", res.Properties)
+			}
+		case "gitlab-pat":
+			if want := `GitLab personal, project, group or impersonation access token (gitlab-pat) in git history since commit 3f2a9c1 on 2024-05-02: git push "https://oauth2:glpa****@gitlab.example.com/shop/shop.git" HEAD:main`; res.Message.Text != want {
+				t.Errorf("message = %q, want %q", res.Message.Text, want)
+			}
+			want := &sarifResultProps{
+				FirstCommit: &sarifCommit{SHA: "3f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39", Date: "2024-05-02T14:03:11Z"},
+				LastCommit:  &sarifCommit{SHA: "9b1e7d40c2a6f8e3b5d7c9a1e3f5b7d9c1a3e5f7", Date: "2024-11-19T08:45:00Z"},
+				Commits:     3,
+			}
+			if diff := cmp.Diff(want, res.Properties); diff != "" {
+				t.Errorf("history properties (-want +got):\n%s", diff)
+			}
 		}
 	}
 	for _, rule := range run.Tool.Driver.Rules {
@@ -269,6 +354,33 @@ func TestSARIF(t *testing.T) {
 		if w, ok := want[rule.ID]; ok && rule.Properties.SecuritySeverity != w {
 			t.Errorf("rule %s: security-severity %q, want %q", rule.ID, rule.Properties.SecuritySeverity, w)
 		}
+	}
+}
+
+// TestSARIFSecretRegion checks that a secret spanning lines (a private key)
+// gets a region with both lines, and its rule the secret tags.
+func TestSARIFSecretRegion(t *testing.T) {
+	r := emptyResult()
+	r.Findings = []finding.Finding{{
+		Kind: finding.KindSecret, ID: "private-key", Severity: finding.Critical, Title: "Private key",
+		Location:    finding.Location{Path: "certs/server.key", StartLine: 1, EndLine: 27},
+		Evidence:    "-----BEGIN RSA PRIVATE KEY-----MIIE****",
+		Fingerprint: "0123456789abcdef0123456789abcdef",
+	}}
+	var log sarifLog
+	if err := json.Unmarshal(render(t, SARIF, r, testOptions), &log); err != nil {
+		t.Fatal(err)
+	}
+	run := log.Runs[0]
+	res := run.Results[0]
+	if diff := cmp.Diff(&sarifRegion{StartLine: 1, EndLine: 27}, res.Locations[0].PhysicalLocation.Region); diff != "" {
+		t.Errorf("region (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]string{sarifFingerprintKey: "0123456789abcdef0123456789abcdef"}, res.PartialFingerprints); diff != "" {
+		t.Errorf("partialFingerprints (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"security", "secret"}, run.Tool.Driver.Rules[0].Properties.Tags); diff != "" {
+		t.Errorf("rule tags (-want +got):\n%s", diff)
 	}
 }
 
@@ -282,9 +394,16 @@ func TestCycloneDXSchema(t *testing.T) {
 }
 
 func TestCycloneDX(t *testing.T) {
+	out := render(t, CycloneDX, fixture(), testOptions)
 	var bom cdxBOM
-	if err := json.Unmarshal(render(t, CycloneDX, fixture(), testOptions), &bom); err != nil {
+	if err := json.Unmarshal(out, &bom); err != nil {
 		t.Fatal(err)
+	}
+	// Secrets are not vulnerabilities of a component.
+	for _, id := range []string{"aws-access-key-id", "gitlab-pat", "deploy/config.env", "scripts/release.sh"} {
+		if bytes.Contains(out, []byte(id)) {
+			t.Errorf("the SBOM names secret finding data %q", id)
+		}
 	}
 	if !regexp.MustCompile(`^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(bom.SerialNumber) {
 		t.Errorf("serial number %q is not a version 5 UUID URN", bom.SerialNumber)
@@ -320,7 +439,7 @@ func TestCycloneDX(t *testing.T) {
 	for _, c := range bom.Components {
 		byRef[c.BOMRef] = c
 	}
-	babel := fixture().Findings[0].Package.PURL()
+	babel := findingByID(t, fixture(), "GHSA-67hx-6x53-jw92").Package.PURL()
 	if c := byRef[babel]; c.Group != "@babel" || c.Name != "traverse" {
 		t.Errorf("npm scoped component: group %q name %q", c.Group, c.Name)
 	}

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"io"
 	"net/url"
 	"slices"
@@ -99,6 +98,16 @@ type sarifResult struct {
 type sarifResultProps struct {
 	Package       string   `json:"package,omitempty"`
 	FixedVersions []string `json:"fixedVersions,omitempty"`
+	// FirstCommit and LastCommit are the oldest and newest commits that
+	// added a secret found in git history; Commits counts the commits.
+	FirstCommit *sarifCommit `json:"firstCommit,omitempty"`
+	LastCommit  *sarifCommit `json:"lastCommit,omitempty"`
+	Commits     int          `json:"commits,omitempty"`
+}
+
+type sarifCommit struct {
+	SHA  string `json:"sha"`
+	Date string `json:"date,omitempty"`
 }
 
 type sarifLocation struct {
@@ -144,8 +153,11 @@ func writeSARIF(w io.Writer, r *scan.Result, o Options) error {
 		if f.Ignored != nil {
 			res.Suppressions = []sarifSuppression{{Kind: "external", Justification: f.Ignored.Reason}}
 		}
-		if f.Package != nil {
+		switch {
+		case f.Package != nil:
 			res.Properties = &sarifResultProps{Package: f.Package.PURL(), FixedVersions: f.FixedVersions}
+		case f.History != nil:
+			res.Properties = sarifHistory(f.History)
 		}
 		results = append(results, res)
 	}
@@ -179,10 +191,7 @@ func writeSARIF(w io.Writer, r *scan.Result, o Options) error {
 			Results:     results,
 		}},
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(log)
+	return writeIndentedJSON(w, log)
 }
 
 // sarifRules returns one rule per distinct finding id, sorted by id, and the
@@ -239,8 +248,28 @@ func sarifTags(f *finding.Finding) []string {
 	return tags
 }
 
-// sarifText is a result's message: the package, its version and the fix.
+// sarifHistory records where in git history a finding was seen.
+func sarifHistory(h *finding.History) *sarifResultProps {
+	commit := func(c finding.Commit) *sarifCommit {
+		if c.SHA == "" {
+			return nil
+		}
+		sc := &sarifCommit{SHA: c.SHA}
+		if !c.Date.IsZero() {
+			sc.Date = c.Date.UTC().Format(time.RFC3339)
+		}
+		return sc
+	}
+	return &sarifResultProps{FirstCommit: commit(h.First), LastCommit: commit(h.Last), Commits: h.Commits}
+}
+
+// sarifText is a result's message: for a vulnerability the package, its
+// version and the fix; for a secret the rule's description and the redacted
+// evidence.
 func sarifText(f *finding.Finding) string {
+	if f.Kind == finding.KindSecret {
+		return sarifSecretText(f)
+	}
 	id := f.ID
 	if a := displayAlias(f); a != "" {
 		id += " (" + a + ")"
@@ -271,6 +300,23 @@ func sarifText(f *finding.Finding) string {
 		b.WriteString("No fixed version is known.")
 	}
 	return b.String()
+}
+
+// sarifSecretText is "<description> (<rule>)", for a finding in git history
+// the commit it was first added in, and the redacted evidence.
+func sarifSecretText(f *finding.Finding) string {
+	title := oneLine(f.Title)
+	if title == "" {
+		title = "Secret"
+	}
+	text := strings.TrimRight(title, ".") + " (" + f.ID + ")"
+	if c, ok := inHistory(f); ok {
+		text += " in git history since commit " + commitText(c)
+	}
+	if ev := oneLine(f.Evidence); ev != "" {
+		text += ": " + ev
+	}
+	return text
 }
 
 func sarifLocationFor(l finding.Location) sarifLocation {

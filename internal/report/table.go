@@ -30,13 +30,16 @@ type tableRow struct {
 	cells    [4]string // id, package, fixed in, title
 }
 
-// writeTable writes findings grouped by the file they are in, then a summary,
-// the number of ignored findings and the notices.
+// writeTable writes findings grouped by the file they are in, then the
+// secrets grouped by the file they are in, then a summary, the number of
+// ignored findings and the notices.
 func writeTable(w io.Writer, r *scan.Result, o Options) error {
 	var (
-		groups  = map[string][]tableRow{}
-		paths   []string
-		ignored int
+		groups       = map[string][]tableRow{}
+		paths        []string
+		secretGroups = map[string][]secretRow{}
+		secretPaths  []string
+		ignored      int
 	)
 	for i := range r.Findings {
 		f := &r.Findings[i]
@@ -45,12 +48,20 @@ func writeTable(w io.Writer, r *scan.Result, o Options) error {
 			continue
 		}
 		p := f.Location.Path
+		if f.Kind == finding.KindSecret {
+			if _, ok := secretGroups[p]; !ok {
+				secretPaths = append(secretPaths, p)
+			}
+			secretGroups[p] = append(secretGroups[p], secretRowFor(f))
+			continue
+		}
 		if _, ok := groups[p]; !ok {
 			paths = append(paths, p)
 		}
 		groups[p] = append(groups[p], rowFor(f))
 	}
 	slices.Sort(paths)
+	slices.Sort(secretPaths)
 
 	header := [5]string{"SEVERITY", "ID", "PACKAGE", "FIXED IN", "TITLE"}
 	var width [4]int // the last column is not padded
@@ -68,20 +79,16 @@ func writeTable(w io.Writer, r *scan.Result, o Options) error {
 
 	var b strings.Builder
 	for _, p := range paths {
-		name := p
-		if name == "" {
-			name = "(no file)"
-		}
-		b.WriteString(paint(o, ansiBold, name))
-		b.WriteByte('\n')
-		writeLine(&b, width, header[:], "", o)
+		writeHeading(&b, p, o)
+		writeLine(&b, width[:], header[:], "", o)
 		for _, row := range groups[p] {
 			label := strings.ToUpper(string(row.severity))
 			cells := append([]string{label}, row.cells[:]...)
-			writeLine(&b, width, cells, severityColor(row.severity), o)
+			writeLine(&b, width[:], cells, severityColor(row.severity), o)
 		}
 		b.WriteByte('\n')
 	}
+	writeSecrets(&b, secretGroups, secretPaths, o)
 
 	b.WriteString(summary(r))
 	b.WriteByte('\n')
@@ -102,10 +109,85 @@ func writeTable(w io.Writer, r *scan.Result, o Options) error {
 	return err
 }
 
+// secretRow is one secret finding as table cells, and its evidence.
+type secretRow struct {
+	severity finding.Severity
+	cells    [3]string // rule, location, title
+	evidence string
+}
+
+// writeSecrets writes the secret findings grouped by the file they are in:
+// severity, rule, location and title on one line, the redacted evidence
+// on the next, under the rule.
+func writeSecrets(b *strings.Builder, groups map[string][]secretRow, paths []string, o Options) {
+	header := [4]string{"SEVERITY", "RULE", "LOCATION", "TITLE"}
+	var width [3]int
+	for i := range width {
+		width[i] = utf8.RuneCountInString(header[i])
+	}
+	for _, rows := range groups {
+		for _, row := range rows {
+			width[0] = max(width[0], len(row.severity))
+			for i := 0; i < 2; i++ {
+				width[i+1] = max(width[i+1], utf8.RuneCountInString(row.cells[i]))
+			}
+		}
+	}
+	indent := strings.Repeat(" ", 2+width[0]+2)
+	for _, p := range paths {
+		writeHeading(b, p, o)
+		writeLine(b, width[:], header[:], "", o)
+		for _, row := range groups[p] {
+			label := strings.ToUpper(string(row.severity))
+			cells := append([]string{label}, row.cells[:]...)
+			writeLine(b, width[:], cells, severityColor(row.severity), o)
+			if row.evidence != "" {
+				b.WriteString(indent + paint(o, ansiDim, row.evidence) + "\n")
+			}
+		}
+		b.WriteByte('\n')
+	}
+}
+
+// writeHeading writes a group's file name, in bold when colours are on.
+func writeHeading(b *strings.Builder, path string, o Options) {
+	name := printable(path)
+	if name == "" {
+		name = "(no file)"
+	}
+	b.WriteString(paint(o, ansiBold, name))
+	b.WriteByte('\n')
+}
+
+// evidenceWidth is the most runes of a secret's evidence the table shows.
+const evidenceWidth = 100
+
+func secretRowFor(f *finding.Finding) secretRow {
+	loc := f.Location.Path
+	if loc == "" {
+		loc = "(no file)"
+	}
+	if f.Location.StartLine > 0 {
+		loc += ":" + strconv.Itoa(f.Location.StartLine)
+	}
+	if c, ok := inHistory(f); ok {
+		loc += " @ " + shortSHA(c.SHA)
+	}
+	title := oneLine(f.Title)
+	if title == "" {
+		title = oneLine(f.Description)
+	}
+	return secretRow{
+		severity: f.Severity,
+		cells:    [3]string{printable(f.ID), printable(loc), truncate(printable(title), titleWidth)},
+		evidence: truncate(printable(oneLine(f.Evidence)), evidenceWidth),
+	}
+}
+
 // writeLine writes one indented table line. The first cell is coloured with
 // color when colours are on; padding stays outside the escape sequences and
 // the line never ends in spaces.
-func writeLine(b *strings.Builder, width [4]int, cells []string, color string, o Options) {
+func writeLine(b *strings.Builder, width []int, cells []string, color string, o Options) {
 	var line strings.Builder
 	line.WriteString("  ")
 	for i, c := range cells {
@@ -157,19 +239,31 @@ func rowFor(f *finding.Finding) tableRow {
 	}
 }
 
-// summary is the closing line: how many vulnerabilities of each severity in
-// how many packages and manifests, and any other findings.
+// summary is the closing lines: how many vulnerabilities of each severity in
+// how many packages and manifests, how many secrets in how many files, and
+// any other findings.
 func summary(r *scan.Result) string {
 	var (
-		bySeverity   = map[finding.Severity]int{}
-		byKind       = map[finding.Kind]int{}
-		vulnPackages = map[string]bool{}
-		vulnFiles    = map[string]bool{}
-		vulns        int
+		bySeverity     = map[finding.Severity]int{}
+		byKind         = map[finding.Kind]int{}
+		vulnPackages   = map[string]bool{}
+		vulnFiles      = map[string]bool{}
+		secretFiles    = map[string]bool{}
+		vulns          int
+		secrets        int
+		historySecrets int
 	)
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		if f.Ignored != nil {
+			continue
+		}
+		if f.Kind == finding.KindSecret {
+			secrets++
+			secretFiles[f.Location.Path] = true
+			if _, ok := inHistory(f); ok {
+				historySecrets++
+			}
 			continue
 		}
 		if f.Kind != finding.KindVulnerability {
@@ -206,6 +300,13 @@ func summary(r *scan.Result) string {
 			plural(len(vulnFiles), "manifest", "manifests"),
 			plural(len(scanned), "package", "packages"),
 			plural(len(r.Manifests), "manifest", "manifests"))
+	}
+	if secrets > 0 {
+		fmt.Fprintf(&b, "\n%s in %s", plural(secrets, "secret", "secrets"), plural(len(secretFiles), "file", "files"))
+		if historySecrets > 0 {
+			fmt.Fprintf(&b, " (%d from git history)", historySecrets)
+		}
+		b.WriteByte('.')
 	}
 	if len(byKind) > 0 {
 		kinds := make([]string, 0, len(byKind))
