@@ -1,0 +1,191 @@
+package secret
+
+// keywordMatcher finds which of a set of keywords occur in a text, ignoring
+// ASCII case, in one pass. It is an Aho-Corasick automaton compiled to a
+// deterministic table over byte classes: bytes that occur in no keyword share
+// class 0, so the table stays small (states × distinct keyword bytes).
+// States are numbered so that every state ending a keyword comes after all
+// others; the scan loop tests one comparison per byte to know whether to look
+// at outputs.
+type keywordMatcher struct {
+	class    [256]uint8
+	nclass   int
+	delta    []int32   // state*nclass + class -> state*nclass of the next state
+	firstOut int32     // premultiplied number of the first output state
+	out      [][]int32 // (state - firstOut/nclass) -> keyword ids ending there
+	n        int       // number of keywords
+}
+
+// newKeywordMatcher builds the automaton. Keywords match ignoring ASCII case
+// (other letters match as written); empty keywords are ignored.
+func newKeywordMatcher(keywords []string) *keywordMatcher {
+	m := &keywordMatcher{n: len(keywords)}
+	lowered := make([]string, len(keywords))
+	for i, kw := range keywords {
+		lowered[i] = lowerASCIIString(kw)
+	}
+	// Byte classes, folding ASCII upper case onto lower case. At most 230
+	// classes besides 0 exist (256 byte values less 26 upper-case letters).
+	next := 1
+	for _, kw := range lowered {
+		for i := 0; i < len(kw); i++ {
+			c := lowerASCII(kw[i])
+			if m.class[c] == 0 {
+				m.class[c] = uint8(next)
+				next++
+			}
+		}
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		m.class[c] = m.class[c+'a'-'A']
+	}
+	m.nclass = next
+	nc := m.nclass
+
+	// Trie.
+	type node struct {
+		next []int32 // by class, -1 when absent
+		fail int32
+		out  []int32
+	}
+	newNode := func() node {
+		n := node{next: make([]int32, nc)}
+		for i := range n.next {
+			n.next[i] = -1
+		}
+		return n
+	}
+	nodes := []node{newNode()}
+	for id, kw := range lowered {
+		if kw == "" {
+			continue
+		}
+		s := int32(0)
+		for i := 0; i < len(kw); i++ {
+			c := m.class[kw[i]]
+			if nodes[s].next[c] < 0 {
+				nodes = append(nodes, newNode())
+				nodes[s].next[c] = int32(len(nodes) - 1)
+			}
+			s = nodes[s].next[c]
+		}
+		nodes[s].out = append(nodes[s].out, int32(id))
+	}
+
+	// Failure links breadth first, turning the trie into a full DFA.
+	queue := make([]int32, 0, len(nodes))
+	for c := 0; c < nc; c++ {
+		t := nodes[0].next[c]
+		if t < 0 {
+			nodes[0].next[c] = 0
+			continue
+		}
+		nodes[t].fail = 0
+		queue = append(queue, t)
+	}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		f := nodes[s].fail
+		nodes[s].out = append(nodes[s].out, nodes[f].out...)
+		for c := 0; c < nc; c++ {
+			t := nodes[s].next[c]
+			if t < 0 {
+				nodes[s].next[c] = nodes[f].next[c]
+				continue
+			}
+			nodes[t].fail = nodes[f].next[c]
+			queue = append(queue, t)
+		}
+	}
+
+	// Renumber: states without output first.
+	renum := make([]int32, len(nodes))
+	k := int32(0)
+	for i := range nodes {
+		if len(nodes[i].out) == 0 {
+			renum[i] = k
+			k++
+		}
+	}
+	firstOut := k
+	for i := range nodes {
+		if len(nodes[i].out) > 0 {
+			renum[i] = k
+			k++
+		}
+	}
+	m.firstOut = firstOut * int32(nc)
+	m.delta = make([]int32, len(nodes)*nc)
+	m.out = make([][]int32, len(nodes)-int(firstOut))
+	for i := range nodes {
+		r := renum[i]
+		for c := 0; c < nc; c++ {
+			m.delta[int(r)*nc+c] = renum[nodes[i].next[c]] * int32(nc)
+		}
+		if r >= firstOut {
+			m.out[r-firstOut] = dedupe(nodes[i].out)
+		}
+	}
+	return m
+}
+
+func dedupe(ids []int32) []int32 {
+	var out []int32
+	for _, id := range ids {
+		seen := false
+		for _, o := range out {
+			if o == id {
+				seen = true
+				break
+			}
+		}
+		if !seen {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// lowerASCIIString folds ASCII letters only, as the scan does; other bytes,
+// valid UTF-8 or not, stay as they are.
+func lowerASCIIString(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		b[i] = lowerASCII(c)
+	}
+	return string(b)
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// scan sets hit[id] for every keyword occurring in b and returns how many
+// distinct keywords it found. It stops early once all have been found.
+func (m *keywordMatcher) scan(b []byte, hit []bool) int {
+	if m.n == 0 {
+		return 0
+	}
+	found := 0
+	delta, class, firstOut, nc := m.delta, &m.class, m.firstOut, int32(m.nclass)
+	s := int32(0)
+	for _, c := range b {
+		s = delta[s+int32(class[c])]
+		if s >= firstOut {
+			for _, id := range m.out[(s-firstOut)/nc] {
+				if !hit[id] {
+					hit[id] = true
+					found++
+				}
+			}
+			if found == m.n {
+				return found
+			}
+		}
+	}
+	return found
+}
