@@ -1,0 +1,9 @@
+DATABASE_URL=postgres://user:password@localhost:5432/app
+DATABASE_URL=postgres://postgres:postgres@localhost:5432/app_test
+DATABASE_URL=postgres://app:${DB_PASSWORD}@db.internal:5432/app
+MONGODB_URI=mongodb://localhost:27017/app
+RABBITMQ_URL=amqp://guest:guest@localhost:5672/
+MYSQL_URL=mysql://root:<password>@127.0.0.1:3306/shop
+REDIS_URL=redis://cache.internal:6379/0
+DATABASE_URL=postgresql://app@db.internal/app
+dsn = "postgres://%s:%s@%s/%s" % (user, pw, host, db)

@@ -1,0 +1,4 @@
+github_pat_xxxxxxxxxxxxxxxxxxxxxx_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+github_pat_vzEKd8FWZovyYTEJeLRloP (the rest was cut)
+github_pat_<token>
+github_pat_QdGKpP82XlPIItAj0Nx5xY_ucgfQmUwOOLK1ci0ZQtFimsTZQedI6rev5n5I0SB

@@ -1,0 +1,6 @@
+gho_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+gho_DRYAHg8jJTWnFhAB7OWk2Buh6Bakiq   # cut at 30
+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NakE
+GHO_DRYAHg8jJTWnFhAB7OWk2Buh6Bakiq2BOK23
+ghx_DRYAHg8jJTWnFhAB7OWk2Buh6Bakiq2BOK23
+gho_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa

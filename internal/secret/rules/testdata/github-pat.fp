@@ -1,0 +1,6 @@
+ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+ghp_nw9X15xIHvJ3k2WookNwRWJiPZmvGq   # cut at 30
+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1buC
+GHP_nw9X15xIHvJ3k2WookNwRWJiPZmvGq44bZRb
+ghx_nw9X15xIHvJ3k2WookNwRWJiPZmvGq44bZRb
+ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa

@@ -1,0 +1,6 @@
+ghr_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+ghr_er6q3GKmATAFTqRJXzCaI4lvfWRizT   # cut at 30
+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JqyF
+GHR_er6q3GKmATAFTqRJXzCaI4lvfWRizT3UMYhR
+ghx_er6q3GKmATAFTqRJXzCaI4lvfWRizT3UMYhR
+ghr_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa

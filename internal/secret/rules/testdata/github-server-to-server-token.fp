@@ -1,0 +1,6 @@
+ghs_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+ghs_EurIblmhnv3mdw1MG4HATfmVViuBxO   # cut at 30
+ghs_EurIblmhnv3mdw1MG4HATfmVViuBxO1FaM49VGgk
+GHS_EurIblmhnv3mdw1MG4HATfmVViuBxO1FaM49
+ghx_EurIblmhnv3mdw1MG4HATfmVViuBxO1FaM49
+ghs_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa

@@ -1,0 +1,6 @@
+ghu_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+ghu_O8vMPlV3wWHtXJH05aUudkOTv32vUe   # cut at 30
+ghu_O8vMPlV3wWHtXJH05aUudkOTv32vUe1QoGv18wqe
+GHU_O8vMPlV3wWHtXJH05aUudkOTv32vUe1QoGv1
+ghx_O8vMPlV3wWHtXJH05aUudkOTv32vUe1QoGv1
+ghu_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa

@@ -1,0 +1,4 @@
+HEROKU_API_KEY=00000000-0000-0000-0000-000000000000
+heroku_app_id = 601f07b2-92eb-46fa-bbba-f5a5e5e18f85
+HEROKU_API_KEY=${HEROKU_API_KEY}
+heroku release 93327ef2-b8b7-488b-a2eb-62ca41fc10ca deployed

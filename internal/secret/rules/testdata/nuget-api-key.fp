@@ -1,0 +1,4 @@
+NUGET_API_KEY=oy2xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+toy2qo4dnwwguoka8ji066uqvtotcxo74m271x2hyh4r5e5
+nuget.org keys start with oy2, e.g. oy2js9ab3dcfw (cut)
+OY2RKZFVRKIMGPUXQMRPKEGZDENWQIBMZKLNUTROEEIQXW

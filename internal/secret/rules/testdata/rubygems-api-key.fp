@@ -1,0 +1,4 @@
+rubygems_version: 3.5.9
+rubygems_f4732479cebd8a519393 (cut)
+GEM_HOST_API_KEY=rubygems_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+RUBYGEMS_HOST=https://rubygems.org

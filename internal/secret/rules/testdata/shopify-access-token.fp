@@ -1,0 +1,4 @@
+shpat_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+shpat_379cd51e18ad4064 (cut)
+shpat_uuwiglwzzilgptvttrwjmpqrguowtshg
+shpat_<token>

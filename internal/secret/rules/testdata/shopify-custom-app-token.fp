@@ -1,0 +1,4 @@
+shpca_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+shpca_1e73a53a2c406f88 (cut)
+shpca_oourvqumouspghmgriwgrtjrzvhvznto
+shpca_<token>

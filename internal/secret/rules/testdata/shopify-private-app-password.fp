@@ -1,0 +1,4 @@
+shppa_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+shppa_d5438c100e62b68a (cut)
+shppa_uunmzvjhrkqlqujluunvwopqpvowsvlv
+shppa_<token>

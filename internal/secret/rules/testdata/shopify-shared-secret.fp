@@ -1,0 +1,4 @@
+shpss_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+shpss_1b38269a8fe24d60 (cut)
+shpss_qsimjpnikzgmnrnlmvluviutzisusrnm
+shpss_<token>

@@ -1,0 +1,4 @@
+STRIPE_SECRET_KEY=sk_live_xxxxxxxxxxxxxxxxxxxxxxxx
+STRIPE_PUBLISHABLE_KEY=pk_live_51SOVJ0LrygaZHtuCGqHKwIpTIYpYtkoqLz3D0NRrwVcpfdmEK0JxQfO83n00k2qN56xe0BWwbJ0qE3yGemxaVMOMHFv6oWGQEX
+Live secret keys start with sk_live_ and test keys with sk_test_.
+sk_live_52O9l4pfVMoQ (cut)

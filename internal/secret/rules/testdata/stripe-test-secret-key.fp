@@ -1,0 +1,3 @@
+stripe.api_key = 'sk_test_4eC39HqLyjWDarjtT1zdp7dc'
+STRIPE_SECRET_KEY=sk_test_xxxxxxxxxxxxxxxxxxxxxxxx
+sk_test_FIGDiAk7Pijr (cut)

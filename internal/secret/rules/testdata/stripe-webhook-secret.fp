@@ -1,0 +1,3 @@
+STRIPE_WEBHOOK_SECRET=whsec_...
+STRIPE_WEBHOOK_SECRET=whsec_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+whsec_hloJwFWfKjz0 (cut)

@@ -1,0 +1,4 @@
+TWILIO_AUTH_TOKEN=your_auth_token
+twilio_auth_token = os.environ["TWILIO_AUTH_TOKEN"]
+TWILIO_AUTH_TOKEN=00000000000000000000000000000000
+twilio request id 7471f4b8819bb64a001d264e05210c4a

@@ -1,0 +1,3 @@
+hvb.8FBpLtoN3j4oWhhNscsPjdhdPLpxOB (cut)
+Batch tokens start with hvb. and are not persisted.
+VAULT_TOKEN=hvb.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
