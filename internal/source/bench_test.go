@@ -67,7 +67,8 @@ func TestMkhistory(t *testing.T) {
 }
 
 // BenchmarkHistory walks the history of bench/mkhistory.sh (10,000 commits,
-// or $AIRLOCK_BENCH_COMMITS) and reports the added bytes per second.
+// or $AIRLOCK_BENCH_COMMITS) with one git process and with the default
+// number, and reports the added bytes per second.
 func BenchmarkHistory(b *testing.B) {
 	commits := 10000
 	if s := os.Getenv("AIRLOCK_BENCH_COMMITS"); s != "" {
@@ -78,15 +79,22 @@ func BenchmarkHistory(b *testing.B) {
 		commits = n
 	}
 	dir, added := mkhistory(b, commits)
-	b.SetBytes(added)
-	b.ResetTimer()
-	for b.Loop() {
-		st, err := History(b.Context(), dir, HistoryOptions{}, func(Hunk) error { return nil })
-		if err != nil {
-			b.Fatal(err)
+	for _, jobs := range []int{1, 0} {
+		name := "jobs=" + strconv.Itoa(jobs)
+		if jobs == 0 {
+			name = "jobs=default"
 		}
-		if st.AddedBytes != added {
-			b.Fatalf("AddedBytes = %d, want %d", st.AddedBytes, added)
-		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(added)
+			for b.Loop() {
+				st, err := History(b.Context(), dir, HistoryOptions{Jobs: jobs}, func(Hunk) error { return nil })
+				if err != nil {
+					b.Fatal(err)
+				}
+				if st.AddedBytes != added {
+					b.Fatalf("AddedBytes = %d, want %d", st.AddedBytes, added)
+				}
+			}
+		})
 	}
 }

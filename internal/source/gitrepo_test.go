@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,8 @@ func (r *gitRepo) history(o HistoryOptions) ([]hunk, Stats) {
 	if err != nil {
 		r.t.Fatalf("History: %v", err)
 	}
+	// Commits come in no particular order, each commit's hunks together.
+	sort.SliceStable(hs, func(i, j int) bool { return hs[i].Date.After(hs[j].Date) })
 	return hs, st
 }
 

@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -37,6 +39,7 @@ type HistoryOptions struct {
 	Since    string   // a revision: only commits after it (REV..)
 	Branches []string // refs to walk; empty = all branches and tags (--all)
 	GitPath  string   // the git executable; "git" when empty
+	Jobs     int      // git processes run at once; 0: one per CPU, at most 4
 }
 
 // Stats counts what History walked.
@@ -74,12 +77,17 @@ const commitMarker = "\x00commit\x00"
 // submodule (gitlink) and symbolic link changes yield nothing; binary
 // changes are counted in Stats.Binary and skipped.
 //
+// Computing diffs is most of the cost, so batches of commits are diffed by
+// several git processes at once (o.Jobs). fn is never called concurrently,
+// and a commit's hunks come one after the other in path and line order,
+// but the commits come in no particular order.
+//
 // A repository without commits has an empty history: History returns zero
 // Stats and no error (with o.Branches or o.Since set, the revisions do not
 // exist and git's error is returned). When fn returns an error, git is
-// stopped and that error is returned as is; when ctx is done, git is killed
-// and the error wraps ctx.Err(). The Stats returned with an error count
-// what was walked until then.
+// stopped, fn is not called again and its error is returned as is; when ctx
+// is done, git is killed and the error wraps ctx.Err(). The Stats returned
+// with an error count what was walked until then.
 func History(ctx context.Context, repo string, o HistoryOptions, fn func(Hunk) error) (Stats, error) {
 	git := o.GitPath
 	if git == "" {
@@ -89,12 +97,117 @@ func History(ctx context.Context, repo string, o HistoryOptions, fn func(Hunk) e
 	if err != nil {
 		return Stats{}, err
 	}
-	args, err := logArgs(o)
+	revs, err := revArgs(o)
 	if err != nil {
 		return Stats{}, fmt.Errorf("source: history of %s: %w", repo, err)
 	}
+	jobs := o.Jobs
+	if jobs <= 0 {
+		jobs = min(runtime.GOMAXPROCS(0), maxJobs)
+	}
 
-	cmd := exec.CommandContext(ctx, git, args...)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		total    Stats
+		firstErr error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+	var (
+		fnMu    sync.Mutex
+		stopped bool
+	)
+	serial := func(h Hunk) error {
+		fnMu.Lock()
+		defer fnMu.Unlock()
+		if stopped {
+			return errStopped
+		}
+		if err := fn(h); err != nil {
+			stopped = true
+			return err
+		}
+		return nil
+	}
+
+	batches := make(chan []string)
+	var wg sync.WaitGroup
+	for range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for batch := range batches {
+				st, err := logBatch(wctx, git, dir, batch, serial)
+				mu.Lock()
+				total.add(st)
+				mu.Unlock()
+				if err != nil {
+					fail(err)
+					for range batches {
+						// Let the producer finish; it stops on wctx.
+					}
+					return
+				}
+			}
+		}()
+	}
+	err = revList(wctx, git, dir, revs, func(batch []string) error {
+		select {
+		case batches <- batch:
+			return nil
+		case <-wctx.Done():
+			return wctx.Err()
+		}
+	})
+	if err != nil {
+		fail(err)
+	}
+	close(batches)
+	wg.Wait()
+
+	if cerr := ctx.Err(); cerr != nil {
+		return total, fmt.Errorf("source: history of %s: %w", repo, cerr)
+	}
+	var cb callbackError
+	switch {
+	case firstErr == nil:
+		return total, nil
+	case errors.As(firstErr, &cb):
+		return total, cb.err
+	default:
+		return total, fmt.Errorf("source: history of %s: %w", repo, firstErr)
+	}
+}
+
+// maxJobs bounds the git processes that History runs at once by default.
+const maxJobs = 4
+
+// batchSize is how many commits one git log process diffs: enough that
+// starting it costs nothing, few enough that the processes finish together.
+const batchSize = 256
+
+// errStopped is what the callback wrapper returns once fn has failed.
+var errStopped = errors.New("stopped")
+
+func (s *Stats) add(t Stats) {
+	s.Commits += t.Commits
+	s.Files += t.Files
+	s.Hunks += t.Hunks
+	s.AddedBytes += t.AddedBytes
+	s.Binary += t.Binary
+}
+
+// revList runs git rev-list and hands the commit ids to emit in batches.
+func revList(ctx context.Context, git, dir string, revs []string, emit func([]string) error) error {
+	cmd := exec.CommandContext(ctx, git, append([]string{"rev-list"}, revs...)...)
 	cmd.Dir = dir
 	cmd.Env = gitEnv(dir)
 	cmd.WaitDelay = 5 * time.Second
@@ -102,12 +215,57 @@ func History(ctx context.Context, repo string, o HistoryOptions, fn func(Hunk) e
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return Stats{}, fmt.Errorf("source: history of %s: %w", repo, err)
+		return err
 	}
 	if err := cmd.Start(); err != nil {
-		return Stats{}, fmt.Errorf("source: history of %s: %w", repo, gitStartError(git, err))
+		return gitStartError(git, err)
 	}
+	var eerr error
+	batch := make([]string, 0, batchSize)
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		batch = append(batch, sc.Text())
+		if len(batch) == batchSize {
+			if eerr = emit(batch); eerr != nil {
+				break
+			}
+			batch = make([]string, 0, batchSize)
+		}
+	}
+	if eerr == nil && sc.Err() == nil && len(batch) > 0 {
+		eerr = emit(batch)
+	}
+	if eerr != nil || sc.Err() != nil {
+		_ = cmd.Process.Kill()
+	}
+	werr := cmd.Wait()
+	switch {
+	case eerr != nil:
+		return eerr
+	case sc.Err() != nil:
+		return fmt.Errorf("reading git rev-list: %w", sc.Err())
+	case werr != nil:
+		return fmt.Errorf("git rev-list: %v%s", werr, stderr.quote())
+	}
+	return nil
+}
 
+// logBatch runs git log on the commits of batch and parses its output.
+func logBatch(ctx context.Context, git, dir string, batch []string, fn func(Hunk) error) (Stats, error) {
+	cmd := exec.CommandContext(ctx, git, logArgs()...)
+	cmd.Dir = dir
+	cmd.Env = gitEnv(dir)
+	cmd.WaitDelay = 5 * time.Second
+	cmd.Stdin = strings.NewReader(strings.Join(batch, "\n") + "\n")
+	stderr := &limitedBuffer{max: stderrLimit}
+	cmd.Stderr = stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return Stats{}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return Stats{}, gitStartError(git, err)
+	}
 	p := newParser(fn)
 	perr := p.parse(bufio.NewReaderSize(stdout, 1<<20))
 	if perr != nil {
@@ -115,28 +273,26 @@ func History(ctx context.Context, repo string, o HistoryOptions, fn func(Hunk) e
 		_ = cmd.Process.Kill()
 	}
 	werr := cmd.Wait()
-
-	if cerr := ctx.Err(); cerr != nil {
-		return p.stats, fmt.Errorf("source: history of %s: %w", repo, cerr)
-	}
 	var cb callbackError
-	if errors.As(perr, &cb) {
-		return p.stats, cb.err
-	}
-	if perr != nil {
-		return p.stats, fmt.Errorf("source: history of %s: reading git log: %w", repo, perr)
-	}
-	if werr != nil {
-		return p.stats, fmt.Errorf("source: history of %s: git log: %v%s", repo, werr, stderr.quote())
+	switch {
+	case errors.As(perr, &cb):
+		return p.stats, perr
+	case ctx.Err() != nil:
+		return p.stats, ctx.Err()
+	case perr != nil:
+		return p.stats, fmt.Errorf("reading git log: %w", perr)
+	case werr != nil:
+		return p.stats, fmt.Errorf("git log: %v%s", werr, stderr.quote())
 	}
 	return p.stats, nil
 }
 
-// logArgs is the git command line that prints the history in the form the
-// parser reads. Every option that a user's configuration could change and
-// that matters to parsing is set explicitly.
-func logArgs(o HistoryOptions) ([]string, error) {
-	args := []string{
+// logArgs is the git command line that prints the history of the commits
+// given on its standard input in the form the parser reads. Every option
+// that a user's configuration could change and that matters to parsing is
+// set explicitly.
+func logArgs() []string {
+	return []string{
 		"--no-pager",
 		"-c", "core.quotepath=off", // non-ASCII paths verbatim, only control characters, '"' and '\' quoted
 		"log",
@@ -150,8 +306,13 @@ func logArgs(o HistoryOptions) ([]string, error) {
 		"--diff-merges=off",     // merges' changes appear in their parents' commits
 		"--root",                // the first commit's files are added lines too
 		"--no-show-signature", "--no-notes",
-		"--full-history",
+		"--no-walk=unsorted", "--stdin",
 	}
+}
+
+// revArgs are the git rev-list arguments that select the commits to walk.
+func revArgs(o HistoryOptions) ([]string, error) {
+	var args []string
 	if len(o.Branches) == 0 {
 		args = append(args, "--all")
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -389,7 +390,7 @@ func TestHistoryCallbackError(t *testing.T) {
 	dir := manyCommits(t, 2000)
 	stop := errors.New("enough")
 	calls := 0
-	st, err := History(t.Context(), dir, HistoryOptions{}, func(Hunk) error {
+	st, err := History(t.Context(), dir, HistoryOptions{Jobs: 4}, func(Hunk) error {
 		calls++
 		if calls == 3 {
 			return stop
@@ -431,18 +432,40 @@ func TestHistoryCancel(t *testing.T) {
 	}
 }
 
-// History's git command line is what testdata's logs were made with.
-func TestLogArgs(t *testing.T) {
-	args, err := logArgs(HistoryOptions{Since: "v1", Branches: []string{"main", "dev"}})
-	if err != nil {
-		t.Fatal(err)
+func TestRevArgs(t *testing.T) {
+	tests := []struct {
+		o    HistoryOptions
+		want string
+	}{
+		{HistoryOptions{}, "--all --end-of-options --"},
+		{HistoryOptions{Since: "v1", Branches: []string{"main", "dev"}}, "--end-of-options ^v1 main dev --"},
+		{HistoryOptions{Since: "v1"}, "--all --end-of-options ^v1 --"},
 	}
-	tail := strings.Join(args[len(args)-5:], " ")
-	if tail != "--end-of-options ^v1 main dev --" {
-		t.Errorf("revisions: %q", tail)
+	for _, tt := range tests {
+		args, err := revArgs(tt.o)
+		if err != nil || strings.Join(args, " ") != tt.want {
+			t.Errorf("revArgs(%+v) = %q, %v; want %q", tt.o, args, err, tt.want)
+		}
 	}
-	args, _ = logArgs(HistoryOptions{})
-	if !strings.Contains(strings.Join(args, " "), " --all --end-of-options --") {
-		t.Errorf("no branches: %q", args)
+}
+
+// One git process or four give the same hunks.
+func TestHistoryJobs(t *testing.T) {
+	dir := manyCommits(t, 1000)
+	var results [][]hunk
+	for _, jobs := range []int{1, 4} {
+		var hs []hunk
+		st, err := History(t.Context(), dir, HistoryOptions{Jobs: jobs}, collect(&hs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Commits != 1000 || st.Hunks != len(hs) {
+			t.Errorf("jobs %d: %+v for %d hunks", jobs, st, len(hs))
+		}
+		sort.SliceStable(hs, func(i, j int) bool { return hs[i].Date.After(hs[j].Date) })
+		results = append(results, hs)
+	}
+	if diff := cmp.Diff(results[0], results[1]); diff != "" {
+		t.Errorf("jobs 1 (-) and 4 (+) differ:\n%s", diff)
 	}
 }

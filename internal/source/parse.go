@@ -279,6 +279,10 @@ func (p *parser) flush() error {
 		Commit: p.commit, Author: p.author, Email: p.email, Date: p.date,
 		Path: p.path, StartLine: p.runStart, Content: p.run,
 	}
+	err := p.fn(h)
+	if errors.Is(err, errStopped) {
+		return callbackError{err}
+	}
 	p.stats.Hunks++
 	p.stats.AddedBytes += int64(len(p.run))
 	if !p.fileEmitted {
@@ -291,7 +295,7 @@ func (p *parser) flush() error {
 	} else {
 		p.run = p.run[:0]
 	}
-	if err := p.fn(h); err != nil {
+	if err != nil {
 		return callbackError{err}
 	}
 	return nil

@@ -73,13 +73,11 @@ func TestLogFixtures(t *testing.T) {
 	if *update {
 		for name, build := range logFixtures {
 			r := build(t)
-			args, err := logArgs(HistoryOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command("git", args...)
+			revs := r.git("rev-list", "--all")
+			cmd := exec.Command("git", logArgs()...)
 			cmd.Dir = r.dir
 			cmd.Env = gitEnv(r.dir)
+			cmd.Stdin = strings.NewReader(revs + "\n")
 			out, err := cmd.Output()
 			if err != nil {
 				t.Fatalf("%s: git log: %v", name, err)
