@@ -102,9 +102,17 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestScanWithoutDatabase(t *testing.T) {
-	r := airlock(t, filepath.Join(t.TempDir(), "none.db"), "scan", "../../testdata/repo40")
+	db := filepath.Join(t.TempDir(), "none.db")
+	// Asked for dependency scanning: an error that says what to do.
+	r := airlock(t, db, "scan", "--scanners", "vuln", "../../testdata/repo40")
 	if r.code != exitError || !strings.Contains(r.stderr, "airlock db import") {
-		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+		t.Errorf("--scanners vuln: exit %d, stderr %q", r.code, r.stderr)
+	}
+	// Asked for nothing in particular: what can run runs, and says what
+	// was skipped.
+	r = airlock(t, db, "scan", "../../testdata/repo40")
+	if r.code != 0 || !strings.Contains(r.stdout, "dependency scanning skipped") || !strings.Contains(r.stdout, "airlock db import") {
+		t.Errorf("default scanners: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
 
@@ -192,7 +200,7 @@ func TestScanRepo40(t *testing.T) {
 	}
 
 	// Every format writes.
-	for _, f := range []string{"table", "json", "sarif", "gitlab", "cyclonedx"} {
+	for _, f := range []string{"table", "json", "sarif", "gitlab", "gitlab-secrets", "cyclonedx"} {
 		if r := airlock(t, db, "scan", "--format", f, "--fail-on", "none", "../../testdata/repo40"); r.code != 0 || len(r.stdout) < 100 {
 			t.Errorf("--format %s: exit %d, %d bytes", f, r.code, len(r.stdout))
 		}

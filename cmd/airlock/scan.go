@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,11 +15,12 @@ import (
 	"github.com/airlock-sec/airlock/internal/inventory/list"
 	"github.com/airlock-sec/airlock/internal/report"
 	"github.com/airlock-sec/airlock/internal/scan"
+	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/vulndb"
 )
 
 // scanners are the analyzers --scanners selects from.
-var scanners = []string{"vuln"}
+var scanners = []string{"vuln", "secret"}
 
 func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("airlock scan", flag.ContinueOnError)
@@ -27,7 +30,12 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	failOn := fs.String("fail-on", "any", "exit 3 when a finding is at or above: any, low, medium, high, critical, or none")
 	config := fs.String("config", "", "policy file (default: .airlock.yaml in the scanned directory)")
 	noIgnore := fs.Bool("no-ignore", false, "also read files that .gitignore files exclude")
-	scannerList := fs.String("scanners", strings.Join(scanners, ","), "analyzers to run, comma-separated: "+strings.Join(scanners, ", "))
+	scannerList := fs.String("scanners", "", "analyzers to run, comma-separated: "+strings.Join(scanners, ", ")+" (default: all that have what they need)")
+	history := fs.Bool("history", false, "secret detection: also scan every commit's added lines in git history")
+	since := fs.String("since", "", "with --history: only commits after this revision")
+	branch := fs.String("branch", "", "with --history: branches to walk, comma-separated (default: all branches and tags)")
+	secretConfig := fs.String("secret-config", "", "secret rules in gitleaks TOML (default: .gitleaks.toml in PATH if present, else the embedded rules)")
+	baseline := fs.String("baseline", "", "a previous JSON report: report only findings not in it")
 	maxAge, err := defaultMaxAge()
 	if err != nil {
 		return err
@@ -57,42 +65,71 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	for _, s := range strings.Split(*scannerList, ",") {
-		if s = strings.TrimSpace(s); s != "" && !contains(scanners, s) {
-			return usageError{fmt.Sprintf("unknown scanner %q: available: %s", s, strings.Join(scanners, ", "))}
+	explicit := *scannerList != ""
+	selected := map[string]bool{}
+	if explicit {
+		for _, s := range strings.Split(*scannerList, ",") {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			} else if !contains(scanners, s) {
+				return usageError{fmt.Sprintf("unknown scanner %q: available: %s", s, strings.Join(scanners, ", "))}
+			}
+			selected[s] = true
 		}
+	} else {
+		for _, s := range scanners {
+			selected[s] = true
+		}
+	}
+	if (*history || *since != "" || *branch != "") && !selected["secret"] {
+		return usageError{"--history, --since and --branch are for secret detection: add secret to --scanners"}
+	}
+	if (*since != "" || *branch != "") && !*history {
+		return usageError{"--since and --branch need --history"}
 	}
 
-	db, err := vulndb.Open(ctx, *dbPath, vulndb.Options{})
-	if err != nil {
-		return err
+	opts := scan.Options{MaxAge: maxAge, PolicyFile: *config, NoIgnore: *noIgnore}
+	var notices []scan.Notice
+	if selected["vuln"] {
+		db, srcs, err := openDB(ctx, *dbPath)
+		switch {
+		case err == nil:
+			defer db.Close()
+			opts.Extractors, opts.DB, opts.Sources = list.All(), db, sources(srcs)
+		case explicit || !errors.Is(err, errNoData):
+			return err
+		default:
+			// Asked for nothing in particular: scan what can be scanned.
+			notices = append(notices, scan.Notice{Level: scan.NoticeWarning, Message: "dependency scanning skipped: " + err.Error()})
+		}
 	}
-	defer db.Close()
-	srcs, err := db.Sources(ctx)
-	if err != nil {
-		return err
-	}
-	if len(srcs) == 0 {
-		return fmt.Errorf("the vulnerability database %s is empty: import OSV data first with 'airlock db import FILE'", *dbPath)
-	}
-	res, err := scan.Run(ctx, target, scan.Options{
-		Extractors: list.All(),
-		DB:         db,
-		Sources:    sources(srcs),
-		MaxAge:     maxAge,
-		PolicyFile: *config,
-		NoIgnore:   *noIgnore,
-	})
-	if err != nil {
-		return err
-	}
-	opts := report.Options{ToolName: "airlock", ToolVersion: toolVersion()}
-	if *output == "" {
-		opts.Color = f == report.Table && isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
-		if err := report.Write(stdout, f, res, opts); err != nil {
+	if selected["secret"] {
+		det, err := detector(*secretConfig, target)
+		if err != nil {
 			return err
 		}
-	} else if err := writeFileAtomic(*output, func(w io.Writer) error { return report.Write(w, f, res, opts) }); err != nil {
+		opts.Secrets = &scan.SecretOptions{Detector: det, History: *history, Since: *since}
+		if *branch != "" {
+			opts.Secrets.Branches = strings.Split(*branch, ",")
+		}
+	}
+	if *baseline != "" {
+		if opts.Baseline, err = readBaseline(*baseline); err != nil {
+			return err
+		}
+	}
+	res, err := scan.Run(ctx, target, opts)
+	if err != nil {
+		return err
+	}
+	res.Notices = append(notices, res.Notices...)
+	ropts := report.Options{ToolName: "airlock", ToolVersion: toolVersion()}
+	if *output == "" {
+		ropts.Color = f == report.Table && isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
+		if err := report.Write(stdout, f, res, ropts); err != nil {
+			return err
+		}
+	} else if err := writeFileAtomic(*output, func(w io.Writer) error { return report.Write(w, f, res, ropts) }); err != nil {
 		return err
 	}
 	// Notices go to standard error too when the report is not for people,
@@ -110,6 +147,82 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return findingsError{n}
 	}
 	return nil
+}
+
+// errNoData marks a missing or empty vulnerability database.
+var errNoData = vulndb.ErrNoData
+
+// openDB opens the vulnerability database and lists its sources; a missing
+// or empty database is an error wrapping errNoData.
+func openDB(ctx context.Context, path string) (*vulndb.DB, []vulndb.Source, error) {
+	db, err := vulndb.Open(ctx, path, vulndb.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	srcs, err := db.Sources(ctx)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	if len(srcs) == 0 {
+		db.Close()
+		return nil, nil, fmt.Errorf("%w: %s is empty: import OSV data first with 'airlock db import FILE'", errNoData, path)
+	}
+	return db, srcs, nil
+}
+
+// detector builds the secret detector from --secret-config, else the
+// target's .gitleaks.toml, else the embedded rules.
+func detector(configFile, target string) (*secret.Detector, error) {
+	cfg := secret.DefaultConfig()
+	if configFile == "" {
+		dir := target
+		if fi, err := os.Stat(target); err == nil && !fi.IsDir() {
+			dir = filepath.Dir(target)
+		}
+		if p := filepath.Join(dir, ".gitleaks.toml"); fileExists(p) {
+			configFile = p
+		}
+	}
+	if configFile != "" {
+		var err error
+		if cfg, err = secret.LoadConfig(configFile); err != nil {
+			return nil, err
+		}
+	}
+	return secret.NewDetector(cfg)
+}
+
+func fileExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// readBaseline reads the fingerprints of a previous JSON report.
+func readBaseline(p string) (map[string]bool, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
+	var rep struct {
+		Findings *[]struct {
+			Fingerprint string `json:"fingerprint"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		return nil, fmt.Errorf("baseline %s: not an airlock JSON report: %v", p, err)
+	}
+	if rep.Findings == nil {
+		return nil, fmt.Errorf("baseline %s: field \"findings\" is missing: give a report written with --format json", p)
+	}
+	out := map[string]bool{}
+	for i, f := range *rep.Findings {
+		if f.Fingerprint == "" {
+			return nil, fmt.Errorf("baseline %s: findings[%d]: field \"fingerprint\" is missing", p, i)
+		}
+		out[f.Fingerprint] = true
+	}
+	return out, nil
 }
 
 func sources(ss []vulndb.Source) []scan.Source {

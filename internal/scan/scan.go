@@ -38,6 +38,12 @@ type Options struct {
 	Now func() time.Time
 	// NoIgnore reads files that .gitignore files exclude.
 	NoIgnore bool
+	// Secrets, when set, runs secret detection over every file (and the
+	// git history when asked).
+	Secrets *SecretOptions
+	// Baseline holds fingerprints of findings already known: they are left
+	// out, so that only new findings are reported.
+	Baseline map[string]bool
 }
 
 // skipDirs are never descended into: version control metadata and
@@ -65,7 +71,7 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 		return nil, err
 	}
 
-	jobs, notices, err := walk(ctx, root, only, o.Extractors, !o.NoIgnore)
+	jobs, files, notices, err := walk(ctx, root, only, o.Extractors, !o.NoIgnore, o.Secrets != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -82,10 +88,30 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 		res.Notices = append(res.Notices, notices...)
 		res.Notices = append(res.Notices, staleness(o.Sources, ecosystems(res.Manifests), o.MaxAge, now())...)
 	}
+	if o.Secrets != nil {
+		fs, notices, err := secrets(ctx, root, files, o.Secrets)
+		if err != nil {
+			return nil, err
+		}
+		res.Findings = append(res.Findings, fs...)
+		res.Notices = append(res.Notices, notices...)
+	}
 	for _, e := range pol.Apply(res.Findings, now()) {
 		res.Notices = append(res.Notices, Notice{Level: NoticeWarning, Path: e.Source, Message: e.String()})
 	}
 	res.Findings = dedupe(res.Findings)
+	if len(o.Baseline) > 0 {
+		kept := res.Findings[:0]
+		for _, f := range res.Findings {
+			if !o.Baseline[f.Fingerprint] {
+				kept = append(kept, f)
+			}
+		}
+		if n := len(res.Findings) - len(kept); n > 0 {
+			res.Notices = append(res.Notices, Notice{Level: NoticeInfo, Message: fmt.Sprintf("%d %s in the baseline left out", n, plural(n, "finding", "findings"))})
+		}
+		res.Findings = kept
+	}
 	sortFindings(res.Findings)
 	res.FinishedAt = now().UTC()
 	return res, nil
@@ -116,11 +142,13 @@ type job struct {
 	x    inventory.Extractor
 }
 
-// walk lists the files extractors want, in path order. With useIgnore,
-// what .gitignore files exclude is not read: build output, virtual
-// environments and vendored copies are not the project's manifests.
-func walk(ctx context.Context, root, only string, xs []inventory.Extractor, useIgnore bool) ([]job, []Notice, error) {
+// walk lists the files extractors want, in path order, and with allFiles
+// every regular file (for secret detection). With useIgnore, what
+// .gitignore files exclude is not read: build output, virtual
+// environments and vendored copies are not the project's files.
+func walk(ctx context.Context, root, only string, xs []inventory.Extractor, useIgnore, allFiles bool) ([]job, []string, []Notice, error) {
 	var jobs []job
+	var files []string
 	var notices []Notice
 	var ign gitignore
 	add := func(rel string) {
@@ -129,13 +157,16 @@ func walk(ctx context.Context, root, only string, xs []inventory.Extractor, useI
 				jobs = append(jobs, job{path: rel, x: x})
 			}
 		}
+		if allFiles {
+			files = append(files, rel)
+		}
 	}
 	if only != "" {
 		add(only)
-		if len(jobs) == 0 {
-			return nil, nil, fmt.Errorf("scan: %s is not a manifest or lockfile airlock reads", only)
+		if len(jobs) == 0 && !allFiles {
+			return nil, nil, nil, fmt.Errorf("scan: %s is not a manifest or lockfile airlock reads", only)
 		}
-		return jobs, nil, nil
+		return jobs, files, nil, nil
 	}
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if cerr := ctx.Err(); cerr != nil {
@@ -173,9 +204,44 @@ func walk(ctx context.Context, root, only string, xs []inventory.Extractor, useI
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("scan: walk %s: %w", root, err)
+		return nil, nil, nil, fmt.Errorf("scan: walk %s: %w", root, err)
 	}
-	return jobs, notices, nil
+	return jobs, files, notices, nil
+}
+
+// secrets runs secret detection over the files and, when asked, the
+// history, and applies the ignore file.
+func secrets(ctx context.Context, root string, files []string, o *SecretOptions) ([]finding.Finding, []Notice, error) {
+	fs, st := scanSecretFiles(ctx, root, files, o)
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	notices := []Notice{{Level: NoticeInfo, Message: fmt.Sprintf(
+		"secret detection read %d files (%.1f MB); skipped %d binary, %d minified, %d over the size limit, %d unreadable",
+		st.files, float64(st.bytes)/1e6, st.binary, st.minified, st.large, st.unreadable)}}
+	for _, u := range st.firstUnreadable {
+		notices = append(notices, Notice{Level: NoticeWarning, Message: "not read: " + u})
+	}
+	if o.History {
+		hist, hs, err := scanSecretHistory(ctx, root, o)
+		if err != nil {
+			return nil, nil, err
+		}
+		fs = mergeHistory(fs, hist)
+		notices = append(notices, Notice{Level: NoticeInfo, Message: fmt.Sprintf(
+			"history: %d commits, %d file changes, %.1f MB of added lines; %d binary changes skipped",
+			hs.Commits, hs.Files, float64(hs.AddedBytes)/1e6, hs.Binary)})
+	}
+	entries, err := loadIgnoreFile(root)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range fs {
+		if ignoredByFile(entries, &fs[i]) {
+			fs[i].Ignored = &finding.Ignore{Reason: "listed in " + IgnoreFile, Source: IgnoreFile}
+		}
+	}
+	return fs, notices, nil
 }
 
 // extract runs the jobs on all cores; the manifests come back in path order.

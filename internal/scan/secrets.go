@@ -1,0 +1,290 @@
+package scan
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/secret"
+	"github.com/airlock-sec/airlock/internal/source"
+)
+
+// SecretOptions configure secret detection.
+type SecretOptions struct {
+	// Detector runs the rules.
+	Detector *secret.Detector
+	// History scans every commit's added lines too (the target must be a
+	// git work tree or repository); Since and Branches narrow it.
+	History  bool
+	Since    string
+	Branches []string
+	// MaxFileSize is the largest file read; larger files are skipped and
+	// counted. 0 means DefaultMaxSecretFileSize.
+	MaxFileSize int64
+}
+
+// DefaultMaxSecretFileSize bounds the files secret detection reads.
+const DefaultMaxSecretFileSize = 16 << 20
+
+// maxMinified is the size above which a minified bundle or source map is
+// skipped: generated code, not where people paste credentials, and slow.
+const maxMinified = 256 << 10
+
+// IgnoreFile lists findings to leave out, as .gitleaksignore does:
+// gitleaks fingerprints ("path:rule:line", "commit:path:rule:line") or
+// airlock fingerprints.
+const IgnoreFile = ".gitleaksignore"
+
+// secretStats counts what secret detection read and skipped.
+type secretStats struct {
+	files, binary, minified, large, unreadable int
+	bytes                                      int64
+	firstUnreadable                            []string
+}
+
+// scanSecretFiles runs the detector over the tree's files on all cores.
+func scanSecretFiles(ctx context.Context, root string, files []string, o *SecretOptions) ([]finding.Finding, secretStats) {
+	maxSize := o.MaxFileSize
+	if maxSize <= 0 {
+		maxSize = DefaultMaxSecretFileSize
+	}
+	var (
+		mu  sync.Mutex
+		out []finding.Finding
+		st  secretStats
+		wg  sync.WaitGroup
+	)
+	next := make(chan string, 64)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []finding.Finding
+			var ls secretStats
+			for rel := range next {
+				if ctx.Err() != nil {
+					continue
+				}
+				b, why := readForSecrets(filepath.Join(root, filepath.FromSlash(rel)), rel, maxSize)
+				switch why {
+				case "":
+				case "binary":
+					ls.binary++
+				case "minified":
+					ls.minified++
+				case "large":
+					ls.large++
+				default:
+					ls.unreadable++
+					if len(ls.firstUnreadable) < 5 {
+						ls.firstUnreadable = append(ls.firstUnreadable, rel+": "+why)
+					}
+				}
+				if why == "" || why == "binary" {
+					// Binary files still meet the rules that match on the
+					// path alone (a keystore, a .pem).
+					if why == "binary" {
+						b = nil
+					}
+					ls.files++
+					ls.bytes += int64(len(b))
+					for _, m := range o.Detector.Detect(secret.Fragment{Path: rel, Content: b, StartLine: 1}) {
+						local = append(local, m.Finding())
+					}
+				}
+			}
+			mu.Lock()
+			out = append(out, local...)
+			st.files += ls.files
+			st.bytes += ls.bytes
+			st.binary += ls.binary
+			st.minified += ls.minified
+			st.large += ls.large
+			st.unreadable += ls.unreadable
+			st.firstUnreadable = append(st.firstUnreadable, ls.firstUnreadable...)
+			mu.Unlock()
+		}()
+	}
+	for _, f := range files {
+		next <- f
+	}
+	close(next)
+	wg.Wait()
+	return out, st
+}
+
+// readForSecrets reads a file, or says why not: "binary", "minified",
+// "large", or the error.
+func readForSecrets(p, rel string, maxSize int64) ([]byte, string) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err.Error()
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err.Error()
+	}
+	switch {
+	case fi.Size() > maxSize:
+		return nil, "large"
+	case fi.Size() > maxMinified && minifiedName(rel):
+		return nil, "minified"
+	}
+	b := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, err.Error()
+	}
+	if secret.IsBinary(b) {
+		return b, "binary"
+	}
+	return b, ""
+}
+
+func minifiedName(rel string) bool {
+	base := path.Base(rel)
+	return strings.HasSuffix(base, ".min.js") || strings.HasSuffix(base, ".min.css") ||
+		strings.HasSuffix(base, ".js.map") || strings.HasSuffix(base, ".css.map") ||
+		strings.HasSuffix(base, ".min.mjs") || strings.HasSuffix(base, "-bundle.js") || strings.HasSuffix(base, ".bundle.js")
+}
+
+// scanSecretHistory runs the detector over every added line in the
+// repository's history and merges the same secret at the same path across
+// commits into one finding with its first and last commits.
+func scanSecretHistory(ctx context.Context, repo string, o *SecretOptions) ([]finding.Finding, source.Stats, error) {
+	type agg struct {
+		f           finding.Finding
+		first, last finding.Commit
+		firstLine   int
+		commits     map[string]bool
+	}
+	var (
+		mu   sync.Mutex
+		byFP = map[string]*agg{}
+		wg   sync.WaitGroup
+	)
+	next := make(chan source.Hunk, 256)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for h := range next {
+				ms := o.Detector.Detect(secret.Fragment{Path: h.Path, Content: h.Content, StartLine: h.StartLine,
+					Commit: h.Commit, Author: h.Author, Email: h.Email, Date: h.Date})
+				if len(ms) == 0 {
+					continue
+				}
+				c := finding.Commit{SHA: h.Commit, Author: h.Author, Email: h.Email, Date: h.Date.UTC()}
+				mu.Lock()
+				for _, m := range ms {
+					a := byFP[m.Fingerprint]
+					if a == nil {
+						a = &agg{f: m.Finding(), first: c, last: c, firstLine: m.StartLine, commits: map[string]bool{}}
+						byFP[m.Fingerprint] = a
+					}
+					a.commits[c.SHA] = true
+					if c.Date.Before(a.first.Date) {
+						a.first, a.firstLine = c, m.StartLine
+						a.f = m.Finding()
+					}
+					if c.Date.After(a.last.Date) {
+						a.last = c
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	stats, err := source.History(ctx, repo, source.HistoryOptions{Since: o.Since, Branches: o.Branches}, func(h source.Hunk) error {
+		h.Content = append([]byte(nil), h.Content...)
+		select {
+		case next <- h:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	close(next)
+	wg.Wait()
+	if err != nil {
+		return nil, stats, fmt.Errorf("scan: history: %w", err)
+	}
+	out := make([]finding.Finding, 0, len(byFP))
+	for _, a := range byFP {
+		f := a.f
+		f.Location.Commit = a.first.SHA
+		f.History = &finding.History{First: a.first, Last: a.last, Commits: len(a.commits)}
+		out = append(out, f)
+	}
+	return out, stats, nil
+}
+
+// mergeHistory attaches history to the tree's findings of the same secret
+// at the same path, and adds the secrets found only in history (committed
+// and since deleted).
+func mergeHistory(tree, hist []finding.Finding) []finding.Finding {
+	idx := map[string]int{}
+	for i, f := range tree {
+		idx[f.Fingerprint] = i
+	}
+	for _, h := range hist {
+		if i, ok := idx[h.Fingerprint]; ok {
+			tree[i].History = h.History
+			continue
+		}
+		tree = append(tree, h)
+	}
+	return tree
+}
+
+// loadIgnoreFile reads .gitleaksignore at the root: one entry a line,
+// "#" comments.
+func loadIgnoreFile(root string) (map[string]bool, error) {
+	f, err := os.Open(filepath.Join(root, IgnoreFile))
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+	defer f.Close()
+	out := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
+			out[line] = true
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("scan: %s: %w", IgnoreFile, err)
+	}
+	return out, nil
+}
+
+// ignoredByFile reports whether an ignore-file entry names the finding:
+// its airlock fingerprint, or gitleaks' "path:rule:line" and
+// "commit:path:rule:line" forms (history findings by any of their first
+// commit's forms).
+func ignoredByFile(entries map[string]bool, f *finding.Finding) bool {
+	if len(entries) == 0 || f.Kind != finding.KindSecret {
+		return false
+	}
+	if entries[f.Fingerprint] {
+		return true
+	}
+	tail := f.Location.Path + ":" + f.ID + ":" + strconv.Itoa(f.Location.StartLine)
+	if entries[tail] {
+		return true
+	}
+	return f.Location.Commit != "" && entries[f.Location.Commit+":"+tail]
+}
