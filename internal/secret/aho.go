@@ -14,6 +14,7 @@ type keywordMatcher struct {
 	firstOut int32     // premultiplied number of the first output state
 	out      [][]int32 // (state - firstOut/nclass) -> keyword ids ending there
 	n        int       // number of keywords
+	maxLen   int       // length of the longest keyword
 }
 
 // newKeywordMatcher builds the automaton. Keywords match ignoring ASCII case
@@ -23,6 +24,7 @@ func newKeywordMatcher(keywords []string) *keywordMatcher {
 	lowered := make([]string, len(keywords))
 	for i, kw := range keywords {
 		lowered[i] = lowerASCIIString(kw)
+		m.maxLen = max(m.maxLen, len(kw))
 	}
 	// Byte classes, folding ASCII upper case onto lower case. At most 230
 	// classes besides 0 exist (256 byte values less 26 upper-case letters).
@@ -166,20 +168,36 @@ func lowerASCII(c byte) byte {
 
 // scan sets hit[id] for every keyword occurring in b and returns how many
 // distinct keywords it found. It stops early once all have been found.
+//
+// A table-driven automaton spends its time waiting for each table load, one
+// byte after another. Large inputs are therefore cut into four streams that
+// overlap by the longest keyword less one byte, so no occurrence is lost at a
+// cut, and stepped together: four independent chains of loads keep the core
+// busy.
 func (m *keywordMatcher) scan(b []byte, hit []bool) int {
 	if m.n == 0 {
 		return 0
 	}
 	found := 0
-	delta, class, firstOut, nc := m.delta, &m.class, m.firstOut, int32(m.nclass)
-	s := int32(0)
-	for _, c := range b {
-		s = delta[s+int32(class[c])]
-		if s >= firstOut {
-			for _, id := range m.out[(s-firstOut)/nc] {
-				if !hit[id] {
-					hit[id] = true
-					found++
+	ov := m.maxLen - 1
+	q := len(b) / 4
+	if q < 64+ov {
+		m.scanRange(b, 0, hit, &found)
+		return found
+	}
+	l := q + ov
+	b0, b1, b2, b3 := b[:l], b[q-ov:2*q], b[2*q-ov:3*q], b[3*q-ov:4*q]
+	delta, class, firstOut := m.delta, &m.class, m.firstOut
+	var s0, s1, s2, s3 int32
+	for i := range b0 {
+		s0 = delta[s0+int32(class[b0[i]])]
+		s1 = delta[s1+int32(class[b1[i]])]
+		s2 = delta[s2+int32(class[b2[i]])]
+		s3 = delta[s3+int32(class[b3[i]])]
+		if s0 >= firstOut || s1 >= firstOut || s2 >= firstOut || s3 >= firstOut {
+			for _, s := range [4]int32{s0, s1, s2, s3} {
+				if s >= firstOut {
+					m.emit(s, hit, &found)
 				}
 			}
 			if found == m.n {
@@ -187,5 +205,29 @@ func (m *keywordMatcher) scan(b []byte, hit []bool) int {
 			}
 		}
 	}
+	m.scanRange(b[4*q:], s3, hit, &found)
 	return found
+}
+
+// scanRange runs the automaton over b from state s.
+func (m *keywordMatcher) scanRange(b []byte, s int32, hit []bool, found *int) {
+	delta, class, firstOut := m.delta, &m.class, m.firstOut
+	for _, c := range b {
+		s = delta[s+int32(class[c])]
+		if s >= firstOut {
+			m.emit(s, hit, found)
+			if *found == m.n {
+				return
+			}
+		}
+	}
+}
+
+func (m *keywordMatcher) emit(s int32, hit []bool, found *int) {
+	for _, id := range m.out[(s-m.firstOut)/int32(m.nclass)] {
+		if !hit[id] {
+			hit[id] = true
+			*found++
+		}
+	}
 }

@@ -342,6 +342,11 @@ func (p *parser) allowlist(path, label string, ta *tomlAllowlist, global bool) (
 	if !global && len(a.TargetRules) > 0 {
 		return a, p.fieldErr(path, label, "targetRules", "only global allowlists have targetRules")
 	}
+	for _, w := range a.StopWords {
+		if w == "" {
+			return a, p.fieldErr(path, label, "stopwords", "an empty stop word would allow every secret")
+		}
+	}
 	for _, re := range a.Paths {
 		if _, err := checkRegex(re); err != nil {
 			return a, p.fieldErr(path, label, "paths", err.Error())

@@ -126,6 +126,11 @@ func TestParseConfigErrors(t *testing.T) {
 			want: `x.toml:2: allowlist: field "paths": error parsing regexp: missing closing ]`,
 		},
 		{
+			name: "empty stop word",
+			toml: "[[allowlists]]\nstopwords = [\"\"]\n",
+			want: `x.toml:2: allowlists[0]: field "stopwords": an empty stop word would allow every secret`,
+		},
+		{
 			name: "extend url",
 			toml: "[extend]\nurl = \"https://example.com/rules.toml\"\n",
 			want: `x.toml:2: extend: field "url": airlock works offline`,

@@ -239,6 +239,8 @@ func NewDetector(cfg *Config) (*Detector, error) {
 		}
 	}
 	d.keywords = newKeywordMatcher(keywords)
+	d.stats.ruleRuns = make([]atomic.Int64, len(d.rules))
+	d.stats.ruleMatches = make([]atomic.Int64, len(d.rules))
 	d.pool.New = func() any { return d.newScratch() }
 	return d, nil
 }
@@ -438,10 +440,17 @@ func (d *Detector) Detect(f Fragment) []Match {
 			continue
 		}
 		runs++
+		d.stats.ruleRuns[ri].Add(1)
+		kept := 0
 		for _, loc := range r.re.FindAllSubmatchIndex(f.Content, -1) {
-			if !d.keep(sc, r, &f, loc) {
+			if d.keep(sc, r, &f, loc) {
+				kept++
+			} else {
 				dropped++
 			}
+		}
+		if kept > 0 {
+			d.stats.ruleMatches[ri].Add(int64(kept))
 		}
 	}
 	d.stats.regexRuns.Add(runs)
@@ -726,15 +735,15 @@ func evidence(sc *scratch, content []byte, found []candidate, i int) string {
 		pairs = append(pairs, x, Redact(x))
 	}
 	rep := strings.NewReplacer(pairs...)
-	before := redactRange(content, ws, s, spans, rep)
-	after := redactRange(content, e, we, spans, rep)
+	before := strings.ToValidUTF8(redactRange(content, ws, s, spans, rep), "\uFFFD")
+	after := strings.ToValidUTF8(redactRange(content, e, we, spans, rep), "\uFFFD")
 	mid := Redact(string(content[c.start:c.end]))
 	if room := maxEvidence - len(mid); len(before)+len(after) > room {
 		keepBefore := min(len(before), max(evidenceBefore, room-len(after)))
 		before = cutFront(before, keepBefore)
 		after = cutBack(after, max(0, room-len(before)))
 	}
-	line := strings.ToValidUTF8(before+mid+after, "\uFFFD")
+	line := before + mid + after
 	for _, x := range secrets {
 		if strings.Contains(line, x) {
 			// Redacted forms next to raw text can spell a secret again in
@@ -846,15 +855,27 @@ type Stats struct {
 	// Dropped counts regex matches that entropy, allowlists, inline markers
 	// or the built-in control dropped; Matches those reported.
 	Dropped, Matches int64
+	// Rules has one entry per rule with a regex, in rule order: how often
+	// its keywords let it run and what it reported. A rule that runs often
+	// and rarely reports has keywords too common to filter.
+	Rules []RuleStats
+}
+
+// RuleStats counts one rule's work.
+type RuleStats struct {
+	ID      string
+	Runs    int64
+	Matches int64
 }
 
 type counters struct {
 	fragments, bytes, binary, allowedFragments, regexRuns, dropped, matches atomic.Int64
+	ruleRuns, ruleMatches                                                   []atomic.Int64
 }
 
 // Stats returns the counters.
 func (d *Detector) Stats() Stats {
-	return Stats{
+	st := Stats{
 		Fragments:        d.stats.fragments.Load(),
 		Bytes:            d.stats.bytes.Load(),
 		Binary:           d.stats.binary.Load(),
@@ -863,4 +884,10 @@ func (d *Detector) Stats() Stats {
 		Dropped:          d.stats.dropped.Load(),
 		Matches:          d.stats.matches.Load(),
 	}
+	for i, r := range d.rules {
+		if r.re != nil {
+			st.Rules = append(st.Rules, RuleStats{ID: r.id, Runs: d.stats.ruleRuns[i].Load(), Matches: d.stats.ruleMatches[i].Load()})
+		}
+	}
+	return st
 }

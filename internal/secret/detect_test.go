@@ -475,6 +475,10 @@ func TestKeywordMatcher(t *testing.T) {
 			kws = append(kws, word(1+r.IntN(4)))
 		}
 		text := word(r.IntN(60))
+		if r.IntN(2) == 0 {
+			// Long enough for the four-stream scan.
+			text = word(300 + r.IntN(3000))
+		}
 		m := newKeywordMatcher(kws)
 		hit := make([]bool, len(kws))
 		m.scan([]byte(text), hit)
@@ -483,6 +487,21 @@ func TestKeywordMatcher(t *testing.T) {
 			if want := strings.Contains(lower, lowerASCIIString(kw)); hit[i] != want {
 				t.Fatalf("keywords %q text %q: hit[%q] = %v, want %v", kws, text, kw, hit[i], want)
 			}
+		}
+	}
+}
+
+// TestKeywordMatcherCuts puts one keyword at every offset of a long text, so
+// that some occurrences straddle the cuts between the scan's streams.
+func TestKeywordMatcherCuts(t *testing.T) {
+	m := newKeywordMatcher([]string{"other", "NeedleKW"})
+	text := bytes.Repeat([]byte("z"), 1203)
+	for at := 0; at+8 <= len(text); at++ {
+		b := bytes.Clone(text)
+		copy(b[at:], "nEEDLEkw")
+		hit := make([]bool, 2)
+		if n := m.scan(b, hit); n != 1 || !hit[1] {
+			t.Fatalf("keyword at %d: found %d, hit %v", at, n, hit)
 		}
 	}
 }
