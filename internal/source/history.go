@@ -190,9 +190,11 @@ func History(ctx context.Context, repo string, o HistoryOptions, fn func(Hunk) e
 // maxJobs bounds the git processes that History runs at once by default.
 const maxJobs = 4
 
-// batchSize is how many commits one git log process diffs: enough that
-// starting it costs nothing, few enough that the processes finish together.
-const batchSize = 256
+// batchSize is how many commits one git log process diffs. Each process
+// starts cold (pack indexes, delta base cache): on the 10,000-commit
+// benchmark history, batches of 256 took 1.7 times as long as one process,
+// batches of 1024 1.3 times, which parallel processes more than win back.
+const batchSize = 1024
 
 // errStopped is what the callback wrapper returns once fn has failed.
 var errStopped = errors.New("stopped")
