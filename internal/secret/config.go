@@ -98,6 +98,11 @@ type Allowlist struct {
 const (
 	// TagNoBuiltinAllowlist turns off the built-in false-positive control.
 	TagNoBuiltinAllowlist = "no-builtin-allowlist"
+	// TagGeneric marks a rule that finds secrets by their setting's name
+	// rather than their format: it yields to any other rule that finds an
+	// overlapping secret in the same fragment, so one credential is one
+	// finding, under its specific rule.
+	TagGeneric = "generic"
 )
 
 // The TOML shapes. They mirror gitleaks' field names exactly; decoding into

@@ -158,6 +158,7 @@ type compiledRule struct {
 	secretGroup     int
 	entropy         float64
 	builtin         bool
+	generic         bool
 	allow           []*compiledAllowlist
 }
 
@@ -253,6 +254,7 @@ func (d *Detector) compileRule(r Rule) (*compiledRule, error) {
 		secretGroup: r.SecretGroup,
 		entropy:     r.Entropy,
 		builtin:     !slices.Contains(r.Tags, TagNoBuiltinAllowlist),
+		generic:     slices.Contains(r.Tags, TagGeneric),
 	}
 	if r.ID == "" {
 		return nil, fmt.Errorf("secret: a rule has no id")
@@ -651,7 +653,7 @@ func (d *Detector) matches(sc *scratch, f *Fragment) []Match {
 	if first <= 0 {
 		first = 1
 	}
-	found := sc.found
+	found := yieldGeneric(sc.found)
 	sort.SliceStable(found, func(i, j int) bool { return found[i].start < found[j].start })
 	longest := 0
 	for _, c := range found {
@@ -681,6 +683,28 @@ func (d *Detector) matches(sc *scratch, f *Fragment) []Match {
 			Date:        f.Date,
 			Fingerprint: fingerprint(c.rule.id, f.Path, secret),
 		})
+	}
+	return out
+}
+
+// yieldGeneric drops the candidates of generic rules whose secret overlaps
+// a candidate of a specific rule.
+func yieldGeneric(found []candidate) []candidate {
+	var specific []candidate
+	for _, c := range found {
+		if !c.rule.generic {
+			specific = append(specific, c)
+		}
+	}
+	if len(specific) == 0 || len(specific) == len(found) {
+		return found
+	}
+	out := found[:0]
+	for _, c := range found {
+		if c.rule.generic && slices.ContainsFunc(specific, func(s candidate) bool { return c.start < s.end && s.start < c.end }) {
+			continue
+		}
+		out = append(out, c)
 	}
 	return out
 }

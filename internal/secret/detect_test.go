@@ -516,3 +516,24 @@ func TestShannon(t *testing.T) {
 		}
 	}
 }
+
+// TestGenericYieldsToSpecific: one credential is one finding, under the
+// rule that knows its format, even when a generic assignment rule also
+// matches it; a generic match elsewhere in the fragment stays.
+func TestGenericYieldsToSpecific(t *testing.T) {
+	d, err := NewDetector(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := "AWS_ACCESS_KEY_ID=AKIAZ7QF4TRW2MKX9BVN\n" +
+		"token = \"ghp_Q7rT2xK9mB4vN8cL1zP6wS3dF5gH0jYuE2aR\"\n" +
+		"api_secret = \"q8Zt3Lw9Xv2Rk7Yp4Mn6Bc1Jd5Hs0Fg\"\n"
+	var got []string
+	for _, m := range d.Detect(Fragment{Path: ".env", Content: []byte(content), StartLine: 1}) {
+		got = append(got, fmt.Sprintf("%s:%d", m.RuleID, m.StartLine))
+	}
+	want := []string{"aws-access-key-id:1", "github-pat:2", "generic-secret:3"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("matches %v, want %v", got, want)
+	}
+}
