@@ -212,13 +212,14 @@ func walk(ctx context.Context, root, only string, xs []inventory.Extractor, useI
 // secrets runs secret detection over the files and, when asked, the
 // history, and applies the ignore file.
 func secrets(ctx context.Context, root string, files []string, o *SecretOptions) ([]finding.Finding, []Notice, error) {
+	before := o.Detector.Stats().AllowedFragments
 	fs, st := scanSecretFiles(ctx, root, files, o)
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
 	notices := []Notice{{Level: NoticeInfo, Message: fmt.Sprintf(
-		"secret detection read %d files (%.1f MB); skipped %d binary, %d minified, %d over the size limit, %d unreadable",
-		st.files, float64(st.bytes)/1e6, st.binary, st.minified, st.large, st.unreadable)}}
+		"secret detection read %d files (%.1f MB); skipped %d binary, %d minified, %d over the size limit, %d unreadable, %d excluded by the rules' allowlisted paths",
+		st.files, float64(st.bytes)/1e6, st.binary, st.minified, st.large, st.unreadable, o.Detector.Stats().AllowedFragments-before)}}
 	for _, u := range st.firstUnreadable {
 		notices = append(notices, Notice{Level: NoticeWarning, Message: "not read: " + u})
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/inventory"
 	"github.com/airlock-sec/airlock/internal/inventory/list"
 	"github.com/airlock-sec/airlock/internal/osv"
+	"github.com/airlock-sec/airlock/internal/secret"
 )
 
 // fakeDB is a vuln.Source with one record per PyPI name "vuln-*".
@@ -187,5 +188,39 @@ func TestRunCancelled(t *testing.T) {
 	cancel()
 	if _, err := Run(ctx, t.TempDir(), Options{Extractors: list.All()}); err == nil {
 		t.Error("cancelled scan succeeded")
+	}
+}
+
+func TestSecretsSkipsAndCounts(t *testing.T) {
+	root := t.TempDir()
+	big := strings.Repeat("var a=1;", 40<<10) // a 320 KiB minified bundle
+	write(t, root, map[string]string{
+		"app.min.js":          big,
+		"logo.bin":            "\x00\x01\x02PNG",
+		"vendor/lib/conf.env": "password = Zq8Lw3Xv9Rk2Yp7M\n",
+		"deploy.env":          "GITHUB_TOKEN=ghp_Q7rT2xK9mB4vN8cL1zP6wS3dF5gH0jYuE2aR\n",
+		".gitleaks.toml":      "",
+	})
+	cfg, err := secret.ParseConfig("test.toml", strings.NewReader("[extend]\nuseDefault = true\n[[allowlists]]\npaths = ['''^vendor/''']\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A config with [extend] needs LoadConfig's merge; build the detector
+	// from the defaults plus the allowlist instead.
+	def := secret.DefaultConfig()
+	def.Allowlists = append(def.Allowlists, cfg.Allowlists...)
+	det, err := secret.NewDetector(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), root, Options{Secrets: &SecretOptions{Detector: det}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 || res.Findings[0].Location.Path != "deploy.env" || strings.Contains(res.Findings[0].Evidence, "Q7rT2xK9") {
+		t.Errorf("findings %+v", res.Findings)
+	}
+	if msgs := messages(res.Notices); !strings.Contains(msgs, "skipped 1 binary, 1 minified, 0 over the size limit, 0 unreadable, 1 excluded by the rules' allowlisted paths") {
+		t.Errorf("notices:\n%s", msgs)
 	}
 }
