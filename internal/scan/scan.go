@@ -76,6 +76,20 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 		return nil, err
 	}
 	res.Notices = append(res.Notices, notices...)
+	// Secret detection runs beside extraction and matching: neither needs
+	// the other, and each leaves cores idle while the other waits.
+	type secretResult struct {
+		findings []finding.Finding
+		notices  []Notice
+		err      error
+	}
+	secretDone := make(chan secretResult, 1)
+	if o.Secrets != nil {
+		go func() {
+			fs, ns, err := secrets(ctx, root, files, o.Secrets)
+			secretDone <- secretResult{fs, ns, err}
+		}()
+	}
 	res.Manifests, notices = extract(ctx, os.DirFS(root), jobs)
 	res.Notices = append(res.Notices, notices...)
 
@@ -89,12 +103,12 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 		res.Notices = append(res.Notices, staleness(o.Sources, ecosystems(res.Manifests), o.MaxAge, now())...)
 	}
 	if o.Secrets != nil {
-		fs, notices, err := secrets(ctx, root, files, o.Secrets)
-		if err != nil {
-			return nil, err
+		sr := <-secretDone
+		if sr.err != nil {
+			return nil, sr.err
 		}
-		res.Findings = append(res.Findings, fs...)
-		res.Notices = append(res.Notices, notices...)
+		res.Findings = append(res.Findings, sr.findings...)
+		res.Notices = append(res.Notices, sr.notices...)
 	}
 	for _, e := range pol.Apply(res.Findings, now()) {
 		res.Notices = append(res.Notices, Notice{Level: NoticeWarning, Path: e.Source, Message: e.String()})

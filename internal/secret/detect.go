@@ -153,13 +153,33 @@ type Detector struct {
 type compiledRule struct {
 	id, description string
 	severity        finding.Severity
-	re              *re2.Regexp
-	path            *regexp.Regexp
-	secretGroup     int
-	entropy         float64
-	builtin         bool
-	generic         bool
-	allow           []*compiledAllowlist
+	// pattern is the regex, compiled into re on first use: most rules'
+	// keywords never occur in a small tree, and compiling every RE2
+	// program up front cost ~27 ms a scan.
+	pattern     string
+	once        sync.Once
+	re          *re2.Regexp
+	path        *regexp.Regexp
+	secretGroup int
+	entropy     float64
+	builtin     bool
+	generic     bool
+	allow       []*compiledAllowlist
+}
+
+// regex compiles the rule's pattern on first use. The pattern was checked
+// with the standard library's parser, which accepts the same syntax as RE2,
+// so compiling does not fail; if RE2 refused it all the same, the rule
+// would match nothing rather than stop the scan.
+func (r *compiledRule) regex() *re2.Regexp {
+	r.once.Do(func() {
+		re, err := re2.Compile(r.pattern)
+		if err != nil {
+			re = re2.MustCompile(`[^\x00-\x{10FFFF}]`)
+		}
+		r.re = re
+	})
+	return r.re
 }
 
 type regexTarget uint8
@@ -219,7 +239,7 @@ func NewDetector(cfg *Config) (*Detector, error) {
 		idx := int32(len(d.rules))
 		d.rules = append(d.rules, cr)
 		switch {
-		case cr.re == nil:
+		case cr.pattern == "":
 			d.pathOnly = append(d.pathOnly, idx)
 		case len(r.Keywords) == 0:
 			d.always = append(d.always, idx)
@@ -272,17 +292,14 @@ func (d *Detector) compileRule(r Rule) (*compiledRule, error) {
 	if r.Regex != "" {
 		// The standard library's parser accepts the same syntax as RE2 and
 		// explains refusals better; RE2 then compiles silently.
-		if _, err := checkRegex(r.Regex); err != nil {
-			return nil, fmt.Errorf("secret: rule %q: regex: %w", r.ID, err)
-		}
-		re, err := re2.Compile(r.Regex)
+		syn, err := checkRegex(r.Regex)
 		if err != nil {
 			return nil, fmt.Errorf("secret: rule %q: regex: %w", r.ID, err)
 		}
-		if r.SecretGroup < 0 || r.SecretGroup > re.NumSubexp() {
-			return nil, fmt.Errorf("secret: rule %q: secretGroup %d: the regex has %d groups", r.ID, r.SecretGroup, re.NumSubexp())
+		if groups := syn.MaxCap(); r.SecretGroup < 0 || r.SecretGroup > groups {
+			return nil, fmt.Errorf("secret: rule %q: secretGroup %d: the regex has %d groups", r.ID, r.SecretGroup, groups)
 		}
-		cr.re = re
+		cr.pattern = r.Regex
 	}
 	if r.Path != "" {
 		re, err := regexp.Compile(r.Path)
@@ -444,7 +461,7 @@ func (d *Detector) Detect(f Fragment) []Match {
 		runs++
 		d.stats.ruleRuns[ri].Add(1)
 		kept := 0
-		for _, loc := range r.re.FindAllSubmatchIndex(f.Content, -1) {
+		for _, loc := range r.regex().FindAllSubmatchIndex(f.Content, -1) {
 			if d.keep(sc, r, &f, loc) {
 				kept++
 			} else {
@@ -909,7 +926,7 @@ func (d *Detector) Stats() Stats {
 		Matches:          d.stats.matches.Load(),
 	}
 	for i, r := range d.rules {
-		if r.re != nil {
+		if r.pattern != "" {
 			st.Rules = append(st.Rules, RuleStats{ID: r.id, Runs: d.stats.ruleRuns[i].Load(), Matches: d.stats.ruleMatches[i].Load()})
 		}
 	}
