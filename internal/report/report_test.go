@@ -151,7 +151,7 @@ func TestTableSecretsOnly(t *testing.T) {
 		"  CRITICAL  gitlab-pat  scripts/release.sh:14 @ 3f2a9c1  GitLab personal, project, group or impersonation access token\n" +
 		"            git push \"https://oauth2:glpa****@gitlab.example.com/shop/shop.git\" HEAD:main\n" +
 		"\n" +
-		"No known vulnerabilities found in 0 packages.\n" +
+		"No dependency manifests or lockfiles were scanned.\n" +
 		"1 secret in 1 file (1 from git history).\n" +
 		"1 ignored finding not listed.\n"
 	if got != want {
@@ -450,7 +450,7 @@ func TestCycloneDX(t *testing.T) {
 
 func TestTableEmpty(t *testing.T) {
 	got := string(render(t, Table, emptyResult(), testOptions))
-	if want := "No known vulnerabilities found in 0 packages.\n"; got != want {
+	if want := "No dependency manifests or lockfiles were scanned.\n"; got != want {
 		t.Errorf("empty table = %q, want %q", got, want)
 	}
 }

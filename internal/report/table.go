@@ -285,9 +285,13 @@ func summary(r *scan.Result) string {
 	}
 
 	var b strings.Builder
-	if vulns == 0 {
+	switch {
+	case vulns == 0 && len(r.Manifests) == 0:
+		// Nothing was checked: say so rather than sound like a clean bill.
+		b.WriteString("No dependency manifests or lockfiles were scanned.")
+	case vulns == 0:
 		fmt.Fprintf(&b, "No known vulnerabilities found in %s.", plural(len(scanned), "package", "packages"))
-	} else {
+	default:
 		var parts []string
 		for _, s := range finding.Severities {
 			if n := bySeverity[s]; n > 0 {
