@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -17,9 +16,6 @@ import (
 // TestGitLabSecrets checks the fields schema 15.0.7 requires of a secret
 // detection report, and that it holds the unignored secrets only.
 func TestGitLabSecrets(t *testing.T) {
-	timeFormat := regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$`)
-	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-	severities := map[string]bool{"Critical": true, "High": true, "Medium": true, "Low": true, "Info": true, "Unknown": true}
 
 	for name, r := range map[string]*scan.Result{"fixture": fixture(), "empty": emptyResult()} {
 		t.Run(name, func(t *testing.T) {
@@ -44,36 +40,8 @@ func TestGitLabSecrets(t *testing.T) {
 			if s, _ := doc["schema"].(string); !strings.Contains(s, "/v15.0.7/dist/secret-detection-report-format.json") {
 				t.Errorf("schema = %q", s)
 			}
-			sc, _ := doc["scan"].(map[string]any)
-			for _, k := range []string{"analyzer", "scanner"} {
-				tool, _ := sc[k].(map[string]any)
-				vendor, _ := tool["vendor"].(map[string]any)
-				for _, v := range []any{tool["id"], tool["name"], tool["version"], vendor["name"]} {
-					if s, _ := v.(string); s == "" {
-						t.Errorf("scan.%s lacks a required field: %v", k, tool)
-					}
-				}
-			}
-			if sc["type"] != "secret_detection" || sc["status"] != "success" {
-				t.Errorf("scan type %v status %v", sc["type"], sc["status"])
-			}
-			for _, k := range []string{"start_time", "end_time"} {
-				if s, _ := sc[k].(string); !timeFormat.MatchString(s) {
-					t.Errorf("scan.%s = %q, want yyyy-mm-ddThh:mm:ss without a zone", k, s)
-				}
-			}
-			vulns, ok := doc["vulnerabilities"].([]any)
-			if !ok {
-				t.Fatalf("vulnerabilities is not an array: %v", doc["vulnerabilities"])
-			}
-			for _, x := range vulns {
-				v, _ := x.(map[string]any)
-				if id, _ := v["id"].(string); !uuid.MatchString(id) {
-					t.Errorf("vulnerability id %q is not a version 5 UUID", id)
-				}
-				if s, _ := v["severity"].(string); !severities[s] {
-					t.Errorf("severity %q is not one of the schema's capitalised values", s)
-				}
+			vulns := checkGitLabScan(t, doc, "secret_detection")
+			for _, v := range vulns {
 				ids, _ := v["identifiers"].([]any)
 				if len(ids) != 1 {
 					t.Errorf("vulnerability %v has %d identifiers, want 1", v["id"], len(ids))

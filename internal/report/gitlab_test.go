@@ -15,9 +15,6 @@ import (
 )
 
 func TestGitLab(t *testing.T) {
-	timeFormat := regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$`)
-	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	severities := map[string]bool{"Critical": true, "High": true, "Medium": true, "Low": true, "Info": true, "Unknown": true}
 
 	for name, r := range map[string]*scan.Result{"fixture": fixture(), "empty": emptyResult()} {
 		t.Run(name, func(t *testing.T) {
@@ -64,36 +61,8 @@ func TestGitLab(t *testing.T) {
 					}
 				}
 			}
-			sc, _ := doc["scan"].(map[string]any)
-			for _, k := range []string{"analyzer", "scanner"} {
-				tool, _ := sc[k].(map[string]any)
-				vendor, _ := tool["vendor"].(map[string]any)
-				for _, v := range []any{tool["id"], tool["name"], tool["version"], vendor["name"]} {
-					if s, _ := v.(string); s == "" {
-						t.Errorf("scan.%s lacks a required field: %v", k, tool)
-					}
-				}
-			}
-			if sc["type"] != "dependency_scanning" || sc["status"] != "success" {
-				t.Errorf("scan type %v status %v", sc["type"], sc["status"])
-			}
-			for _, k := range []string{"start_time", "end_time"} {
-				if s, _ := sc[k].(string); !timeFormat.MatchString(s) {
-					t.Errorf("scan.%s = %q, want yyyy-mm-ddThh:mm:ss without a zone", k, s)
-				}
-			}
-			vulns, ok := doc["vulnerabilities"].([]any)
-			if !ok {
-				t.Fatalf("vulnerabilities is not an array: %v", doc["vulnerabilities"])
-			}
-			for _, x := range vulns {
-				v, _ := x.(map[string]any)
-				if id, _ := v["id"].(string); !uuid.MatchString(id) {
-					t.Errorf("vulnerability id %q is not a UUID", id)
-				}
-				if s, _ := v["severity"].(string); !severities[s] {
-					t.Errorf("severity %q is not one of the schema's capitalised values", s)
-				}
+			vulns := checkGitLabScan(t, doc, "dependency_scanning")
+			for _, v := range vulns {
 				ids, _ := v["identifiers"].([]any)
 				if len(ids) == 0 {
 					t.Errorf("vulnerability %v has no identifiers", v["id"])
@@ -314,4 +283,54 @@ func TestGitLabSchemaFile(t *testing.T) {
 			validate(t, s, render(t, GitLab, r, testOptions))
 		})
 	}
+}
+
+// What every GitLab report must look like: zone-less times, version 5
+// UUIDs (derived from fingerprints), capitalised severities.
+var (
+	timeFormat = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$`)
+	uuid       = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	severities = map[string]bool{"Critical": true, "High": true, "Medium": true, "Low": true, "Info": true, "Unknown": true}
+)
+
+// checkGitLabScan asserts what every GitLab security report of schema
+// 15.0.7 requires of its scan object and vulnerabilities (tool fields, type,
+// status, zone-less times, UUID ids, capitalised severities) and returns the
+// vulnerabilities for the report-specific checks.
+func checkGitLabScan(t *testing.T, doc map[string]any, scanType string) []map[string]any {
+	t.Helper()
+	sc, _ := doc["scan"].(map[string]any)
+	for _, k := range []string{"analyzer", "scanner"} {
+		tool, _ := sc[k].(map[string]any)
+		vendor, _ := tool["vendor"].(map[string]any)
+		for _, v := range []any{tool["id"], tool["name"], tool["version"], vendor["name"]} {
+			if s, _ := v.(string); s == "" {
+				t.Errorf("scan.%s lacks a required field: %v", k, tool)
+			}
+		}
+	}
+	if sc["type"] != scanType || sc["status"] != "success" {
+		t.Errorf("scan type %v status %v", sc["type"], sc["status"])
+	}
+	for _, k := range []string{"start_time", "end_time"} {
+		if s, _ := sc[k].(string); !timeFormat.MatchString(s) {
+			t.Errorf("scan.%s = %q, want yyyy-mm-ddThh:mm:ss without a zone", k, s)
+		}
+	}
+	list, ok := doc["vulnerabilities"].([]any)
+	if !ok {
+		t.Fatalf("vulnerabilities is not an array: %v", doc["vulnerabilities"])
+	}
+	var out []map[string]any
+	for _, x := range list {
+		v, _ := x.(map[string]any)
+		if id, _ := v["id"].(string); !uuid.MatchString(id) {
+			t.Errorf("vulnerability id %q is not a version 5 UUID", id)
+		}
+		if s, _ := v["severity"].(string); !severities[s] {
+			t.Errorf("severity %q is not one of the schema's capitalised values", s)
+		}
+		out = append(out, v)
+	}
+	return out
 }
