@@ -525,6 +525,7 @@ func TestDNSFailure(t *testing.T) {
 		t.Fatal("request to a .invalid name succeeded")
 	}
 	hint, ok := Explain(err)
+	t.Logf("%v\n  hint: %s", err, hint)
 	if !ok || !(strings.Contains(hint, "cannot resolve gitlab.airlock.invalid: check the URL and this machine's DNS") ||
 		strings.Contains(hint, "looking up gitlab.airlock.invalid timed out")) {
 		t.Errorf("Explain(%v) = %q, %v; want the DNS hint", err, hint, ok)
