@@ -3,14 +3,12 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/scan"
 	"github.com/google/go-cmp/cmp"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // TestGitLabSecrets checks the fields schema 15.0.7 requires of a secret
@@ -194,27 +192,7 @@ func TestGitLabSecretsStableID(t *testing.T) {
 // secret-detection-report-format.json in GitLab's source); like the
 // dependency scanning schema, it is not vendored here.
 func TestGitLabSecretsSchemaFile(t *testing.T) {
-	path := os.Getenv("AIRLOCK_GITLAB_SECRET_SCHEMA")
-	if path == "" {
-		t.Skip("set AIRLOCK_GITLAB_SECRET_SCHEMA to a secret-detection-report-format.json to validate against it")
-	}
-	fh, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	doc, err := jsonschema.UnmarshalJSON(fh)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("gitlab-sd.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("gitlab-sd.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := gitlabSchema(t, "AIRLOCK_GITLAB_SECRET_SCHEMA", "a secret-detection-report-format.json")
 	withCommitOnly := fixture()
 	withCommitOnly.Findings = append(withCommitOnly.Findings, finding.Finding{
 		Kind: finding.KindSecret, ID: "private-key", Severity: finding.Critical, Title: "Private key",

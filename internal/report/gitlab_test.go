@@ -257,27 +257,7 @@ func TestGitLabStableID(t *testing.T) {
 // dependency-scanning-report-format.json in GitLab's source); GitLab
 // publishes the schema only on its own site, so it is not vendored here.
 func TestGitLabSchemaFile(t *testing.T) {
-	path := os.Getenv("AIRLOCK_GITLAB_SCHEMA")
-	if path == "" {
-		t.Skip("set AIRLOCK_GITLAB_SCHEMA to a dependency-scanning-report-format.json to validate against it")
-	}
-	fh, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	doc, err := jsonschema.UnmarshalJSON(fh)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("gitlab-ds.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("gitlab-ds.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := gitlabSchema(t, "AIRLOCK_GITLAB_SCHEMA", "a dependency-scanning-report-format.json")
 	for name, r := range map[string]*scan.Result{"fixture": fixture(), "empty": emptyResult()} {
 		t.Run(name, func(t *testing.T) {
 			validate(t, s, render(t, GitLab, r, testOptions))
@@ -333,4 +313,33 @@ func checkGitLabScan(t *testing.T, doc map[string]any, scanType string) []map[st
 		out = append(out, v)
 	}
 	return out
+}
+
+// gitlabSchema compiles the copy of a GitLab report schema that the
+// environment variable env names, skipping the test when it is unset
+// (GitLab's schemas are not vendored here).
+func gitlabSchema(t *testing.T, env, what string) *jsonschema.Schema {
+	t.Helper()
+	path := os.Getenv(env)
+	if path == "" {
+		t.Skipf("set %s to %s to validate against it", env, what)
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	doc, err := jsonschema.UnmarshalJSON(fh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(env+".json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(env + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
