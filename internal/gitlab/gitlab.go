@@ -171,8 +171,8 @@ func (b bearer) Header(context.Context) (string, string, error) {
 
 // backoff waits before a retry: for a 429, as long as Retry-After (or
 // RateLimit-Reset) asks, capped at maxWait, with a little jitter; without
-// either header, exponentially from 1s. Other retries (5xx) wait under a
-// second, growing linearly.
+// either header, exponentially from 1s. Other retries (5xx) wait a
+// quarter second more each time.
 func backoff(maxWait time.Duration) func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
 	return func(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
 		jitter := time.Duration(rand.Int64N(int64(100 * time.Millisecond)))
@@ -183,6 +183,6 @@ func backoff(maxWait time.Duration) func(min, max time.Duration, attempt int, re
 			}
 			return min(wait+jitter, maxWait)
 		}
-		return min(time.Duration(attempt+1)*500*time.Millisecond+jitter, maxWait)
+		return min(time.Duration(attempt+1)*250*time.Millisecond+jitter, maxWait)
 	}
 }

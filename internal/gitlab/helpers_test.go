@@ -124,3 +124,5 @@ func days(n int) *time.Time {
 	t := time.Now().UTC().AddDate(0, 0, n)
 	return &t
 }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
