@@ -143,7 +143,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stderr, "%s: %s%s\n", n.Level, where, n.Message)
 		}
 	}
-	if n := failing(res.Findings, threshold); n > 0 {
+	if n := threshold.Count(res.Findings); n > 0 {
 		return findingsError{n}
 	}
 	return nil
@@ -260,38 +260,15 @@ func contains(xs []string, s string) bool {
 	return false
 }
 
-// failThreshold is the lowest rank that fails; -1 fails nothing.
-type failThreshold int
-
 // parseFailOn reads --fail-on. "any" fails on every unignored finding,
 // including those whose data gives no severity (the Go database gives
 // none); a severity fails on findings at or above it.
-func parseFailOn(s string) (failThreshold, error) {
-	switch strings.ToLower(s) {
-	case "any":
-		return failThreshold(finding.Unknown.Rank()), nil
-	case "none", "never":
-		return -1, nil
+func parseFailOn(s string) (finding.Threshold, error) {
+	t, err := finding.ParseThreshold(s)
+	if err != nil {
+		return 0, usageError{"--fail-on: " + err.Error()}
 	}
-	sev, ok := finding.ParseSeverity(s)
-	if !ok || sev == finding.Unknown || sev == finding.Info {
-		return 0, usageError{fmt.Sprintf("unknown --fail-on %q: use any, low, medium, high, critical or none", s)}
-	}
-	return failThreshold(sev.Rank()), nil
-}
-
-func failing(fs []finding.Finding, t failThreshold) int {
-	if t < 0 {
-		return 0
-	}
-	n := 0
-	for _, f := range fs {
-		// Package-risk signals inform; they do not fail a build.
-		if f.Ignored == nil && f.Kind != finding.KindRisk && f.Severity.Rank() >= int(t) {
-			n++
-		}
-	}
-	return n
+	return t, nil
 }
 
 // writeFileAtomic writes through a temporary file in the same directory

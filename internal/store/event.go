@@ -36,6 +36,15 @@ func (q Queries) SetEventOutcome(ctx context.Context, id int64, outcome string) 
 	return err
 }
 
+// Event loads one delivery.
+func (q Queries) Event(ctx context.Context, id int64) (WebhookEvent, error) {
+	var e WebhookEvent
+	var at int64
+	err := q.row(ctx, `SELECT id, integration_id, delivery_key, event, received_at, payload, outcome FROM webhook_event WHERE id = ?`, id).Scan(&e.ID, &e.IntegrationID, &e.DeliveryKey, &e.Event, &at, &e.Payload, &e.Outcome)
+	e.ReceivedAt = fromMillis(at)
+	return e, notFound(err, "webhook event", id)
+}
+
 // Events lists an integration's newest deliveries first.
 func (q Queries) Events(ctx context.Context, integrationID int64, limit int) ([]WebhookEvent, error) {
 	rows, err := q.query(ctx, `SELECT id, integration_id, delivery_key, event, received_at, payload, outcome FROM webhook_event WHERE integration_id = ? ORDER BY id DESC LIMIT ?`, integrationID, limit)

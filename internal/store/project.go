@@ -152,3 +152,23 @@ func (q Queries) SetHook(ctx context.Context, projectID int64, hookID *int64, st
 	}
 	return deleted(q.exec(ctx, `UPDATE project SET hook_id = ?, hook_status = ?, hook_error = ? WHERE id = ?`, hook, status, message, projectID))("project", projectID)
 }
+
+// Unscanned lists an integration's selected, visible projects that have
+// never had a scan: those discovery queues a first scan for.
+func (q Queries) Unscanned(ctx context.Context, integrationID int64) ([]Project, error) {
+	rows, err := q.query(ctx, `SELECT `+projectColumns+` FROM project p WHERE integration_id = ? AND selected AND visible AND NOT empty_repo AND NOT EXISTS (SELECT 1 FROM scan s WHERE s.project_id = p.id) ORDER BY id`, integrationID)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanProject)
+}
+
+// Due lists selected, visible projects whose default branch has had no
+// scan queued since since: the scheduled scans.
+func (q Queries) Due(ctx context.Context, since time.Time, limit int) ([]Project, error) {
+	rows, err := q.query(ctx, `SELECT `+projectColumns+` FROM project p WHERE selected AND visible AND NOT empty_repo AND NOT EXISTS (SELECT 1 FROM scan s WHERE s.project_id = p.id AND s.branch = p.default_branch AND s.mr_iid IS NULL AND s.created_at >= ?) ORDER BY id LIMIT ?`, millis(since), limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanProject)
+}
