@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 )
@@ -30,48 +31,99 @@ type HookSpec struct {
 // the user's role.
 func (c *Client) EnsureProjectHook(ctx context.Context, projectID int64, spec HookSpec) (int64, error) {
 	op := fmt.Sprintf("install the webhook on project %d", projectID)
-	hooks, err := c.projectHooks(ctx, projectID)
+	fail := func(err error) error { return c.hookError(ctx, op, projectID, err) }
+	return ensureHook(spec.URL, hookOps{
+		list: func() ([]hookRef, error) {
+			hooks, err := c.projectHooks(ctx, projectID)
+			if err != nil {
+				return nil, fail(err)
+			}
+			refs := make([]hookRef, 0, len(hooks))
+			for _, h := range hooks {
+				refs = append(refs, hookRef{h.ID, h.URL})
+			}
+			return refs, nil
+		},
+		edit: func(id int64) (int64, error) {
+			h, _, err := c.api.Projects.EditProjectHook(projectID, id, &gl.EditProjectHookOptions{
+				URL:                   gl.Ptr(spec.URL),
+				Token:                 gl.Ptr(spec.Token),
+				PushEvents:            gl.Ptr(spec.PushEvents),
+				MergeRequestsEvents:   gl.Ptr(spec.MergeRequestsEvents),
+				EnableSSLVerification: gl.Ptr(spec.EnableSSLVerification),
+			}, gl.WithContext(ctx))
+			if err != nil {
+				return 0, fail(err)
+			}
+			return h.ID, nil
+		},
+		add: func() (int64, error) {
+			h, _, err := c.api.Projects.AddProjectHook(projectID, &gl.AddProjectHookOptions{
+				URL:                   gl.Ptr(spec.URL),
+				Token:                 gl.Ptr(spec.Token),
+				PushEvents:            gl.Ptr(spec.PushEvents),
+				MergeRequestsEvents:   gl.Ptr(spec.MergeRequestsEvents),
+				EnableSSLVerification: gl.Ptr(spec.EnableSSLVerification),
+			}, gl.WithContext(ctx))
+			if err != nil {
+				return 0, fail(err)
+			}
+			return h.ID, nil
+		},
+		del: func(id int64) error { return c.DeleteProjectHook(ctx, projectID, id) },
+	})
+}
+
+// hookRef is a hook as ensureHook needs it.
+type hookRef struct {
+	id  int64
+	url string
+}
+
+// hookOps are the API calls on one kind of hook; they return classified
+// errors.
+type hookOps struct {
+	list func() ([]hookRef, error)
+	edit func(id int64) (int64, error)
+	add  func() (int64, error)
+	del  func(id int64) error // a hook already gone is not an error
+}
+
+// ensureHook updates the first hook to url and deletes the others, or
+// creates the hook. When the update finds nothing — the hook vanished
+// meanwhile, or GitLab is too old to update hooks (system hooks before
+// 17.1) — it replaces the hooks to url with a new one.
+func ensureHook(url string, ops hookOps) (int64, error) {
+	hooks, err := ops.list()
 	if err != nil {
-		return 0, c.hookError(ctx, op, projectID, err)
+		return 0, err
 	}
-	var existing []*gl.ProjectHook
+	var ours []int64
 	for _, h := range hooks {
-		if h.URL == spec.URL {
-			existing = append(existing, h)
+		if h.url == url {
+			ours = append(ours, h.id)
 		}
 	}
-	if len(existing) > 0 {
-		h, _, err := c.api.Projects.EditProjectHook(projectID, existing[0].ID, &gl.EditProjectHookOptions{
-			URL:                   gl.Ptr(spec.URL),
-			Token:                 gl.Ptr(spec.Token),
-			PushEvents:            gl.Ptr(spec.PushEvents),
-			MergeRequestsEvents:   gl.Ptr(spec.MergeRequestsEvents),
-			EnableSSLVerification: gl.Ptr(spec.EnableSSLVerification),
-		}, gl.WithContext(ctx))
-		switch {
-		case err == nil:
-			for _, dup := range existing[1:] {
-				if err := c.DeleteProjectHook(ctx, projectID, dup.ID); err != nil {
+	if len(ours) > 0 {
+		id, err := ops.edit(ours[0])
+		if err == nil {
+			for _, dup := range ours[1:] {
+				if err := ops.del(dup); err != nil {
 					return 0, err
 				}
 			}
-			return h.ID, nil
-		case CodeOf(classify(op, err)) != CodeNotFound:
-			return 0, c.hookError(ctx, op, projectID, err)
+			return id, nil
 		}
-		// Deleted since it was listed: create it again.
+		if e, ok := errors.AsType[*Error](err); !ok || (e.Status != http.StatusNotFound && e.Status != http.StatusMethodNotAllowed) {
+			return 0, err
+		}
+		for _, id := range ours {
+			if err := ops.del(id); err != nil {
+				return 0, err
+			}
+		}
 	}
-	h, _, err := c.api.Projects.AddProjectHook(projectID, &gl.AddProjectHookOptions{
-		URL:                   gl.Ptr(spec.URL),
-		Token:                 gl.Ptr(spec.Token),
-		PushEvents:            gl.Ptr(spec.PushEvents),
-		MergeRequestsEvents:   gl.Ptr(spec.MergeRequestsEvents),
-		EnableSSLVerification: gl.Ptr(spec.EnableSSLVerification),
-	}, gl.WithContext(ctx))
-	if err != nil {
-		return 0, c.hookError(ctx, op, projectID, err)
-	}
-	return h.ID, nil
+	return ops.add()
 }
 
 // projectHooks lists all the project's hooks, page by page.
@@ -140,47 +192,46 @@ func (c *Client) hookError(ctx context.Context, op string, projectID int64, err 
 // They need an instance administrator's token (CodeForbidden otherwise).
 func (c *Client) EnsureSystemHook(ctx context.Context, spec HookSpec) (int64, error) {
 	const op = "install the system hook"
-	hooks, _, err := c.api.SystemHooks.ListHooks(gl.WithContext(ctx))
-	if err != nil {
-		return 0, systemHookError(op, err)
-	}
-	var existing []*gl.Hook
-	for _, h := range hooks {
-		if h.URL == spec.URL {
-			existing = append(existing, h)
-		}
-	}
-	if len(existing) > 0 {
-		h, _, err := c.api.SystemHooks.EditHook(existing[0].ID, &gl.EditHookOptions{
-			URL:                   gl.Ptr(spec.URL),
-			Token:                 gl.Ptr(spec.Token),
-			PushEvents:            gl.Ptr(spec.PushEvents),
-			MergeRequestsEvents:   gl.Ptr(spec.MergeRequestsEvents),
-			EnableSSLVerification: gl.Ptr(spec.EnableSSLVerification),
-		}, gl.WithContext(ctx))
-		switch {
-		case err == nil:
-			for _, dup := range existing[1:] {
-				if err := c.DeleteSystemHook(ctx, dup.ID); err != nil {
-					return 0, err
-				}
+	return ensureHook(spec.URL, hookOps{
+		list: func() ([]hookRef, error) {
+			hooks, _, err := c.api.SystemHooks.ListHooks(gl.WithContext(ctx))
+			if err != nil {
+				return nil, systemHookError(op, err)
+			}
+			refs := make([]hookRef, 0, len(hooks))
+			for _, h := range hooks {
+				refs = append(refs, hookRef{h.ID, h.URL})
+			}
+			return refs, nil
+		},
+		edit: func(id int64) (int64, error) {
+			h, _, err := c.api.SystemHooks.EditHook(id, &gl.EditHookOptions{
+				URL:                   gl.Ptr(spec.URL),
+				Token:                 gl.Ptr(spec.Token),
+				PushEvents:            gl.Ptr(spec.PushEvents),
+				MergeRequestsEvents:   gl.Ptr(spec.MergeRequestsEvents),
+				EnableSSLVerification: gl.Ptr(spec.EnableSSLVerification),
+			}, gl.WithContext(ctx))
+			if err != nil {
+				return 0, systemHookError(op, err)
 			}
 			return h.ID, nil
-		case CodeOf(classify(op, err)) != CodeNotFound:
-			return 0, systemHookError(op, err)
-		}
-	}
-	h, _, err := c.api.SystemHooks.AddHook(&gl.AddHookOptions{
-		URL:                   gl.Ptr(spec.URL),
-		Token:                 gl.Ptr(spec.Token),
-		PushEvents:            gl.Ptr(spec.PushEvents),
-		MergeRequestsEvents:   gl.Ptr(spec.MergeRequestsEvents),
-		EnableSSLVerification: gl.Ptr(spec.EnableSSLVerification),
-	}, gl.WithContext(ctx))
-	if err != nil {
-		return 0, systemHookError(op, err)
-	}
-	return h.ID, nil
+		},
+		add: func() (int64, error) {
+			h, _, err := c.api.SystemHooks.AddHook(&gl.AddHookOptions{
+				URL:                   gl.Ptr(spec.URL),
+				Token:                 gl.Ptr(spec.Token),
+				PushEvents:            gl.Ptr(spec.PushEvents),
+				MergeRequestsEvents:   gl.Ptr(spec.MergeRequestsEvents),
+				EnableSSLVerification: gl.Ptr(spec.EnableSSLVerification),
+			}, gl.WithContext(ctx))
+			if err != nil {
+				return 0, systemHookError(op, err)
+			}
+			return h.ID, nil
+		},
+		del: func(id int64) error { return c.DeleteSystemHook(ctx, id) },
+	})
 }
 
 // DeleteSystemHook deletes a system hook. A hook that is already gone is

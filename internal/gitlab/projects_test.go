@@ -170,4 +170,3 @@ func BenchmarkProjects(b *testing.B) {
 		}
 	}
 }
-
