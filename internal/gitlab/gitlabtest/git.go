@@ -200,7 +200,7 @@ func (s *Server) serveGit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	env, status, msg := s.authorizeGit(r, g)
+	env, user, p, status, msg := s.authorizeGit(r, g)
 	s.mu.Unlock()
 	switch status {
 	case http.StatusOK:
@@ -218,56 +218,65 @@ func (s *Server) serveGit(w http.ResponseWriter, r *http.Request) {
 		Env:    env,
 		Stderr: testLog{s.t},
 	}
+	if !g.push || r.Method != http.MethodPost {
+		h.ServeHTTP(w, r)
+		return
+	}
+	// A push: the refs it changed fire the project's hooks, as GitLab's
+	// post-receive does.
+	s.pushMu.Lock()
+	defer s.pushMu.Unlock()
+	before := s.refSnapshot(p)
 	h.ServeHTTP(w, r)
+	s.afterPush(p, user, diffRefs(before, s.refSnapshot(p)))
 }
 
 // authorizeGit decides a git request. It returns the environment for git
-// http-backend and 200, or the status and message of the refusal. Called
-// with s.mu held.
-func (s *Server) authorizeGit(r *http.Request, g gitRequest) (env []string, status int, msg string) {
-	var user *User
+// http-backend, the user (nil: anonymous), the project and 200, or the
+// status and message of the refusal. Called with s.mu held.
+func (s *Server) authorizeGit(r *http.Request, g gitRequest) (env []string, user *User, p *Project, status int, msg string) {
 	var tok *Token
 	if name, pw, ok := r.BasicAuth(); ok {
 		tok = s.tokens[pw]
 		if tok == nil || tok.Revoked || expired(tok, s.now()) || (tok.OAuth && name != "oauth2") || s.users[tok.UserID] == nil {
-			return nil, http.StatusUnauthorized, ""
+			return nil, nil, nil, http.StatusUnauthorized, ""
 		}
 		if !hasScope(tok, ScopeAPI, ScopeReadAPI, ScopeReadRepository, ScopeWriteRepository) {
-			return nil, http.StatusUnauthorized, ""
+			return nil, nil, nil, http.StatusUnauthorized, ""
 		}
 		user = s.users[tok.UserID]
 		s.lastUsed[tok.ID] = s.now()
 	}
-	p := s.byPath[g.project]
+	p = s.byPath[g.project]
 	if p == nil || !visible(user, p) {
 		if user == nil {
-			return nil, http.StatusUnauthorized, ""
+			return nil, nil, nil, http.StatusUnauthorized, ""
 		}
-		return nil, http.StatusNotFound, msgNotFound
+		return nil, nil, nil, http.StatusNotFound, msgNotFound
 	}
 	if g.push {
 		if user == nil {
-			return nil, http.StatusUnauthorized, ""
+			return nil, nil, nil, http.StatusUnauthorized, ""
 		}
 		if !hasScope(tok, ScopeAPI, ScopeWriteRepository) || access(user, p) < Developer {
-			return nil, http.StatusForbidden, msgNoPush
+			return nil, nil, nil, http.StatusForbidden, msgNoPush
 		}
 		if p.Archived {
-			return nil, http.StatusForbidden, msgArchived
+			return nil, nil, nil, http.StatusForbidden, msgArchived
 		}
 	} else {
 		if !canReadCode(user, p) {
 			if user == nil {
-				return nil, http.StatusUnauthorized, ""
+				return nil, nil, nil, http.StatusUnauthorized, ""
 			}
-			return nil, http.StatusForbidden, msgNoDownload
+			return nil, nil, nil, http.StatusForbidden, msgNoDownload
 		}
 		if tok != nil && !hasScope(tok, ScopeAPI, ScopeReadAPI, ScopeReadRepository) {
-			return nil, http.StatusForbidden, msgNoDownload
+			return nil, nil, nil, http.StatusForbidden, msgNoDownload
 		}
 	}
 	if err := s.ensureRepo(p); err != nil {
-		return nil, http.StatusInternalServerError, err.Error()
+		return nil, nil, nil, http.StatusInternalServerError, err.Error()
 	}
 	protected := ""
 	if !p.DefaultBranchUnprotected {
@@ -291,7 +300,7 @@ func (s *Server) authorizeGit(r *http.Request, g gitRequest) (env []string, stat
 		"GITLABTEST_PROTECTED="+protected,
 		"GITLABTEST_PUSH_PROTECTED="+pushProtected,
 	)
-	return env, http.StatusOK, ""
+	return env, user, p, http.StatusOK, ""
 }
 
 // testLog sends git http-backend's standard error to the test log.

@@ -11,6 +11,7 @@
 package gitlabtest
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -109,8 +110,9 @@ type Hook struct {
 	TagPushEvents          bool
 	NoteEvents             bool
 	EnableSSLVerification  bool
-	PushEventsBranchFilter string
+	PushEventsBranchFilter string // wildcard ("*"); empty for every branch
 	CreatedAt              time.Time
+	UUID                   string // sent as X-Gitlab-Webhook-UUID; assigned when empty
 }
 
 // RecordedRequest is one request the stand-in answered.
@@ -158,25 +160,50 @@ type Server struct {
 	limited    int
 	retryAfter time.Duration
 	api        *http.ServeMux
+
+	mrs         map[int]*MergeRequest
+	notes       map[int]*Note
+	statuses    []*Status
+	pipelines   map[string]int // "project sha ref" → pipeline id of its statuses
+	systemHooks map[int]*SystemHook
+
+	// pushMu serialises pushes (git receive-pack, Commit), so that the ref
+	// snapshots around each one see only its own updates.
+	pushMu sync.Mutex
+
+	// Webhook delivery; deliveries and delivered are guarded by mu.
+	hookClient     *http.Client
+	insecureClient *http.Client
+	ownTransports  []*http.Transport
+	ctx            context.Context
+	cancel         context.CancelFunc
+	wg             sync.WaitGroup
+	closed         bool
+	deliveries     []Delivery
+	delivered      chan struct{} // closed and replaced at each finished delivery
 }
 
 // New starts a stand-in on 127.0.0.1; it stops when the test ends.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	s := &Server{
-		t:          t,
-		version:    "17.5.0-ee",
-		now:        time.Now,
-		repoDir:    t.TempDir(),
-		users:      map[int]*User{},
-		tokens:     map[string]*Token{},
-		projects:   map[int]*Project{},
-		byPath:     map[string]*Project{},
-		namespaces: map[string]int{},
-		repos:      map[int]bool{},
-		hooks:      map[int]*Hook{},
-		lastUsed:   map[int]time.Time{},
-		nextID:     map[string]int{},
+		t:           t,
+		version:     "17.5.0-ee",
+		now:         time.Now,
+		repoDir:     t.TempDir(),
+		users:       map[int]*User{},
+		tokens:      map[string]*Token{},
+		projects:    map[int]*Project{},
+		byPath:      map[string]*Project{},
+		namespaces:  map[string]int{},
+		repos:       map[int]bool{},
+		hooks:       map[int]*Hook{},
+		lastUsed:    map[int]time.Time{},
+		nextID:      map[string]int{},
+		mrs:         map[int]*MergeRequest{},
+		notes:       map[int]*Note{},
+		pipelines:   map[string]int{},
+		systemHooks: map[int]*SystemHook{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -188,6 +215,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	ts := httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(ts.Close)
 	s.URL = ts.URL
+	s.startDelivery(t) // its cleanup runs before ts.Close
 	return s
 }
 
@@ -279,7 +307,30 @@ func (s *Server) AddProject(p Project) *Project {
 	}
 	s.projects[p.ID] = &p
 	s.byPath[p.Path] = &p
+	s.systemEventLocked(s.projectCreatePayload(&p))
 	return &p
+}
+
+// AddHook adds a project hook, as POST /projects/:id/hooks would, and
+// returns a copy with its ID.
+func (s *Server) AddHook(p *Project, h Hook) Hook {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.projects[p.ID] == nil {
+		s.t.Fatalf("gitlabtest: AddHook: unknown project")
+	}
+	h.ProjectID = p.ID
+	if h.ID == 0 {
+		h.ID = s.id("hook")
+	}
+	if h.CreatedAt.IsZero() {
+		h.CreatedAt = s.now()
+	}
+	if h.UUID == "" {
+		h.UUID = newUUID()
+	}
+	s.hooks[h.ID] = &h
+	return h
 }
 
 // Hooks returns the project's hooks, secret tokens included, oldest first.

@@ -80,9 +80,9 @@ func (s *Server) listHooks(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// hookParams reads a hook's attributes from a JSON or form body, or from the
+// bodyParams reads a request's attributes from a JSON or form body, or from the
 // query string, as GitLab's API accepts them.
-func hookParams(r *http.Request) (map[string]string, error) {
+func bodyParams(r *http.Request) (map[string]string, error) {
 	params := map[string]string{}
 	for k, v := range r.URL.Query() {
 		params[k] = v[0]
@@ -122,7 +122,7 @@ func (s *Server) createHook(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	params, err := hookParams(r)
+	params, err := bodyParams(r)
 	if err != nil {
 		badRequest(w, "body is invalid")
 		return
@@ -144,6 +144,89 @@ func (s *Server) createHook(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "url is blocked: Only allowed schemes are http, https")
 		return
 	}
+	if err := setHookEvents(params, h); err != "" {
+		badRequest(w, err)
+		return
+	}
+	h.ID = s.id("hook")
+	h.UUID = newUUID()
+	s.hooks[h.ID] = h
+	writeJSON(w, http.StatusCreated, toHookJSON(h))
+}
+
+// projectHook finds the {hook_id} hook of the project, answering 404 when
+// there is none. Called with s.mu held.
+func (s *Server) projectHook(w http.ResponseWriter, r *http.Request, p *Project) (*Hook, bool) {
+	id, err := strconv.Atoi(r.PathValue("hook_id"))
+	if err != nil {
+		badRequest(w, "hook_id is invalid")
+		return nil, false
+	}
+	h := s.hooks[id]
+	if h == nil || h.ProjectID != p.ID {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Not found"})
+		return nil, false
+	}
+	return h, true
+}
+
+func (s *Server) getHook(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.maintainerProject(w, r)
+	if !ok {
+		return
+	}
+	h, ok := s.projectHook(w, r, p)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, toHookJSON(h))
+}
+
+// updateHook edits a hook: the attributes present change, the others stay;
+// a token given replaces the secret (which is never returned).
+func (s *Server) updateHook(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.maintainerProject(w, r)
+	if !ok {
+		return
+	}
+	h, ok := s.projectHook(w, r, p)
+	if !ok {
+		return
+	}
+	params, err := bodyParams(r)
+	if err != nil {
+		badRequest(w, "body is invalid")
+		return
+	}
+	next := *h
+	if v, ok := params["url"]; ok {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			badRequest(w, "url is blocked: Only allowed schemes are http, https")
+			return
+		}
+		next.URL = v
+	}
+	if v, ok := params["token"]; ok {
+		next.Token = v
+	}
+	if v, ok := params["push_events_branch_filter"]; ok {
+		next.PushEventsBranchFilter = v
+	}
+	if err := setHookEvents(params, &next); err != "" {
+		badRequest(w, err)
+		return
+	}
+	*h = next
+	writeJSON(w, http.StatusOK, toHookJSON(h))
+}
+
+// setHookEvents sets the hook's event flags present in params; it returns
+// the error message of an invalid one.
+func setHookEvents(params map[string]string, h *Hook) string {
 	for name, field := range map[string]*bool{
 		"push_events":             &h.PushEvents,
 		"merge_requests_events":   &h.MergeRequestsEvents,
@@ -157,14 +240,11 @@ func (s *Server) createHook(w http.ResponseWriter, r *http.Request) {
 		}
 		b, err := strconv.ParseBool(strings.ToLower(v))
 		if err != nil {
-			badRequest(w, name+" is invalid")
-			return
+			return name + " is invalid"
 		}
 		*field = b
 	}
-	h.ID = s.id("hook")
-	s.hooks[h.ID] = h
-	writeJSON(w, http.StatusCreated, toHookJSON(h))
+	return ""
 }
 
 func (s *Server) deleteHook(w http.ResponseWriter, r *http.Request) {

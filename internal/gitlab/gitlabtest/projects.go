@@ -370,18 +370,37 @@ func (s *Server) pageLink(r *http.Request, set map[string]string) string {
 	return s.URL + r.URL.EscapedPath() + "?" + q.Encode()
 }
 
-// offsetPage cuts one page of rows and sets GitLab's offset pagination
-// headers.
+// offsetPage cuts one page of projects and sets GitLab's offset pagination
+// headers; offset paging of projects stops at offsetPagesLimit.
 func (s *Server) offsetPage(w http.ResponseWriter, r *http.Request, rows []*Project, perPage int) ([]*Project, bool) {
 	pageNo, ok := intParam(w, r.URL.Query(), "page", 1)
 	if !ok {
 		return nil, false
 	}
-	pageNo = max(pageNo, 1)
-	if pageNo*perPage > offsetPagesLimit {
+	if max(pageNo, 1)*perPage > offsetPagesLimit {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "Offset pagination has a maximum allowed offset of " + itoa(offsetPagesLimit) + " for requests that return objects of type Project. Remaining records can be retrieved using keyset pagination."})
 		return nil, false
 	}
+	return paginate(s, w, r, rows)
+}
+
+// paginate cuts one page of rows, after the request's page and per_page,
+// and sets GitLab's offset pagination headers.
+func paginate[T any](s *Server, w http.ResponseWriter, r *http.Request, rows []T) ([]T, bool) {
+	q := r.URL.Query()
+	perPage, ok := intParam(w, q, "per_page", defaultPerPage)
+	if !ok {
+		return nil, false
+	}
+	if perPage < 1 {
+		perPage = defaultPerPage
+	}
+	perPage = min(perPage, maxPerPage)
+	pageNo, ok := intParam(w, q, "page", 1)
+	if !ok {
+		return nil, false
+	}
+	pageNo = max(pageNo, 1)
 	total := len(rows)
 	totalPages := max((total+perPage-1)/perPage, 1)
 	start := min((pageNo-1)*perPage, total)
