@@ -91,6 +91,9 @@ func (c *Client) Check(ctx context.Context) (Check, error) {
 		return Check{}, classify("read the token's user (GET /user)", err)
 	}
 	out.Username, out.UserID, out.Admin, out.Bot = user.Username, user.ID, user.IsAdmin, user.Bot
+	c.mu.Lock()
+	c.selfID = user.ID
+	c.mu.Unlock()
 
 	if out.ExpiresAt != nil {
 		if left := out.ExpiresAt.Sub(time.Now()); left < expiryWarning {

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
@@ -74,6 +75,24 @@ type Client struct {
 	base  *url.URL // instance root, no trailing slash
 	kind  TokenKind
 	token secret
+
+	mu     sync.Mutex
+	selfID int64 // the token's user, once known
+}
+
+// self returns the ID of the token's user, asking GitLab the first time.
+func (c *Client) self(ctx context.Context) (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.selfID != 0 {
+		return c.selfID, nil
+	}
+	u, _, err := c.api.Users.CurrentUser(gl.WithContext(ctx))
+	if err != nil {
+		return 0, classify("read the token's user (GET /user)", err)
+	}
+	c.selfID = u.ID
+	return u.ID, nil
 }
 
 // secret hides a token from fmt and loggers.

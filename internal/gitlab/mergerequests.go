@@ -69,12 +69,17 @@ func (c *Client) UpsertMRNote(ctx context.Context, projectID, iid, noteID int64,
 	return n.ID, nil
 }
 
-// FindNote returns the ID of the oldest note on the merge request whose body
-// contains marker (such as "<!-- airlock:mr-report -->"), paging through all
-// the notes; system notes are skipped. It returns an error matching
-// ErrNotFound when there is none.
+// FindNote returns the ID of the oldest note on the merge request that the
+// token's user wrote and whose body contains marker (such as
+// "<!-- airlock:mr-report -->"), paging through all the notes. Notes by
+// others are skipped even if they quote the marker: airlock could not
+// update them. It returns an error matching ErrNotFound when there is none.
 func (c *Client) FindNote(ctx context.Context, projectID, iid int64, marker string) (int64, error) {
 	op := fmt.Sprintf("find airlock's note on merge request !%d of project %d", iid, projectID)
+	me, err := c.self(ctx)
+	if err != nil {
+		return 0, err
+	}
 	opt := &gl.ListMergeRequestNotesOptions{
 		ListOptions: gl.ListOptions{PerPage: 100},
 		OrderBy:     gl.Ptr("created_at"),
@@ -87,7 +92,7 @@ func (c *Client) FindNote(ctx context.Context, projectID, iid int64, marker stri
 			return 0, classify(op, err)
 		}
 		for _, n := range notes {
-			if !n.System && strings.Contains(n.Body, marker) {
+			if !n.System && n.Author.ID == me && strings.Contains(n.Body, marker) {
 				return n.ID, nil
 			}
 		}
@@ -155,8 +160,12 @@ func (c *Client) SetCommitStatus(ctx context.Context, projectID int64, sha strin
 		return nil
 	}
 	e := classify(op, err).(*Error)
-	if e.Code == CodeBadRequest && strings.Contains(e.Message, "Cannot transition status") {
+	switch {
+	case e.Code == CodeBadRequest && strings.Contains(e.Message, "Cannot transition status"):
 		return nil
+	case e.Code == CodeForbidden:
+		e.Message = fmt.Sprintf("setting commit statuses on project %d needs the Developer role", projectID)
+		e.Hint = "give the token's user the Developer role (or higher) on the project"
 	}
 	return e
 }
