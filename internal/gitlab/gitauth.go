@@ -34,5 +34,5 @@ func GitAuthEnv(instance *url.URL, token string, kind TokenKind) []string {
 // GitAuthEnv returns GitAuthEnv's entries for this client's instance and
 // token.
 func (c *Client) GitAuthEnv() []string {
-	return GitAuthEnv(c.base, string(c.token), c.kind)
+	return GitAuthEnv(c.base, string(*c.token), c.kind)
 }

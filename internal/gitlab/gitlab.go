@@ -74,7 +74,7 @@ type Client struct {
 	api   *gl.Client
 	base  *url.URL // instance root, no trailing slash
 	kind  TokenKind
-	token secret
+	token *secret // behind a pointer, so that printing a Client shows an address
 
 	mu     sync.Mutex
 	selfID int64 // the token's user, once known
@@ -165,7 +165,8 @@ func New(c Config) (*Client, error) {
 	if err != nil {
 		return nil, &Error{Code: CodeInvalidURL, Op: "configure", Message: err.Error(), Hint: rootHint}
 	}
-	return &Client{api: api, base: base, kind: kind, token: secret(c.Token)}, nil
+	tok := secret(c.Token)
+	return &Client{api: api, base: base, kind: kind, token: &tok}, nil
 }
 
 // BaseURL returns the instance root URL, without a trailing slash.
