@@ -232,7 +232,14 @@ func (c *Client) checkOAuthToken(ctx context.Context, out *Check) error {
 	}
 	var info oauthInfoJSON
 	if _, err := c.api.Do(req, &info); err != nil {
-		return classify(op, err)
+		e := classify(op, err).(*Error)
+		if e.Status == http.StatusUnauthorized {
+			// The API took the token, the OAuth server does not know it.
+			e.Code = CodeUnauthorized
+			e.Message = "GitLab does not know the token as an OAuth token"
+			e.Hint = `if it is a personal, project, group or service-account access token, choose the token type "personal"`
+		}
+		return e
 	}
 	out.Scopes = info.Scopes
 	if out.Scopes == nil {

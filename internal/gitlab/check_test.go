@@ -181,6 +181,14 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// TestCheckWrongKind: a personal token given as an OAuth token works on the
+// API (as a Bearer token) but not on /oauth/token/info; Check says so.
+func TestCheckWrongKind(t *testing.T) {
+	f := newFixture(t)
+	_, err := newClient(t, f.srv.URL, f.token, func(c *Config) { c.TokenKind = TokenOAuth }).Check(context.Background())
+	wantCode(t, err, CodeUnauthorized, "not know the token as an OAuth token", `token type "personal"`)
+}
+
 // TestCheckOldGitLab: before 15.5 there is no /personal_access_tokens/self;
 // Check still succeeds and says the scopes are unknown.
 func TestCheckOldGitLab(t *testing.T) {

@@ -96,6 +96,7 @@ func wantCode(t testing.TB, err error, code Code, parts ...string) *Error {
 	if e.Code != code {
 		t.Fatalf("code %s, want %s; error: %v", e.Code, code, err)
 	}
+	t.Logf("%s: %v", code, err)
 	for _, p := range parts {
 		if !strings.Contains(err.Error(), p) {
 			t.Errorf("error %q does not contain %q", err, p)

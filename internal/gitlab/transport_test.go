@@ -3,6 +3,8 @@ package gitlab
 import (
 	"context"
 	"encoding/pem"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -23,7 +25,9 @@ func tlsFront(t *testing.T, target string) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := httptest.NewTLSServer(httputil.NewSingleHostReverseProxy(u))
+	s := httptest.NewUnstartedServer(httputil.NewSingleHostReverseProxy(u))
+	s.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are expected
+	s.StartTLS()
 	t.Cleanup(s.Close)
 	return s
 }
