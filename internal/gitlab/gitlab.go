@@ -62,7 +62,8 @@ type Config struct {
 	// the wait.
 	MaxRetryWait time.Duration
 	// Retries is how many times a throttled request, or an idempotent one
-	// that met a 5xx, is retried (default 5; negative means never).
+	// that met a 5xx or a refused connection, is retried (default 5;
+	// negative means never).
 	Retries int
 	// Logger receives client-go's warnings; nil discards them.
 	Logger *slog.Logger
