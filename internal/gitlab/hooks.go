@@ -91,8 +91,8 @@ type hookOps struct {
 
 // ensureHook updates the first hook to url and deletes the others, or
 // creates the hook. When the update finds nothing — the hook vanished
-// meanwhile, or GitLab is too old to update hooks (system hooks before
-// 17.1) — it replaces the hooks to url with a new one.
+// meanwhile, or this GitLab cannot update that kind of hook (PUT answers 404
+// or 405) — it replaces the hooks to url with a new one.
 func ensureHook(url string, ops hookOps) (int64, error) {
 	hooks, err := ops.list()
 	if err != nil {
