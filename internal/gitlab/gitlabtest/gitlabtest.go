@@ -6,8 +6,16 @@
 // real.
 //
 // The stand-in holds a small model — users, tokens, projects with their
-// members, project hooks — that a test fills before it drives the code under
-// test against Server.URL, and it records every request for assertions.
+// members, project and system hooks, merge requests, notes, commit statuses —
+// that a test fills before it drives the code under test against Server.URL,
+// and it records every request for assertions.
+//
+// Like GitLab, it delivers webhooks in the background: Push and Tag Push
+// Hooks after a git push or Commit, Merge Request Hooks when a merge request
+// opens, closes, reopens or its source branch moves, and a System Hook
+// project_create from AddProject. Deliveries, WaitDeliveries and the
+// receiver's own records show what was sent; deliveries stop when the test
+// ends.
 package gitlabtest
 
 import (

@@ -580,3 +580,31 @@ func TestSystemHooks(t *testing.T) {
 		t.Errorf("%d deliveries after the system hook's removal, want 1", n)
 	}
 }
+
+func TestTagPushHook(t *testing.T) {
+	needGit(t)
+	f := newFixture(t)
+	rc := newReceiver(t, nil)
+	f.s.AddHook(f.private, Hook{URL: rc.URL, TagPushEvents: true}) // no push_events: tags only
+	sha := f.s.Commit(f.private, "main", map[string]string{"a": "a"}, "a")
+	work := t.TempDir()
+	if out, err := gitCmd(t, work, "max", tokMaintainer, "clone", "--quiet", f.s.URL+"/acme/backend.git", "m"); err != nil {
+		t.Fatalf("clone: %v\n%s", err, out)
+	}
+	dir := filepath.Join(work, "m")
+	if out, err := gitCmd(t, dir, "", "", "tag", "v1.0.0"); err != nil {
+		t.Fatalf("tag: %v\n%s", err, out)
+	}
+	if out, err := gitCmd(t, dir, "max", tokMaintainer, "push", "--quiet", "origin", "v1.0.0"); err != nil {
+		t.Fatalf("push tag: %v\n%s", err, out)
+	}
+	d := f.s.WaitDeliveries(t, 1, 10*time.Second)[0]
+	if d.Event != "Tag Push Hook" {
+		t.Errorf("delivery: %+v", d)
+	}
+	got := rc.requests()[0]
+	sameShape(t, "Tag Push Hook", recorded(t, "webhooks/tag_create.json").(map[string]any), got.payload(t))
+	if p := got.payload(t); p["object_kind"] != "tag_push" || p["ref"] != "refs/tags/v1.0.0" || p["after"] != sha || p["checkout_sha"] != sha || p["user_username"] != "max" {
+		t.Errorf("tag push payload: %s", got.body)
+	}
+}
