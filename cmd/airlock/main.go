@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -33,7 +34,7 @@ const (
 var version = ""
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -57,6 +58,8 @@ Usage:
   airlock scan [flags] [PATH]        scan a directory or one manifest for vulnerable dependencies
   airlock db import [flags] PATH...  import OSV data: all.zip files, directories of JSON, JSON records
   airlock db status [flags]          show the imported data: ecosystems, records, sources, age
+  airlock serve [flags]              run the platform: REST API, GitLab webhooks, scheduler and workers
+  airlock worker [flags]             run extra workers against the server's PostgreSQL
   airlock version                    print the version
 
 Run 'airlock COMMAND -h' for a command's flags.
@@ -102,6 +105,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return cmdDBStatus(ctx, args[2:], stdout, stderr)
 		}
 		return usageError{fmt.Sprintf("unknown db subcommand %q: use import or status", args[1])}
+	case "serve":
+		return cmdServe(ctx, args[1:], stdout, stderr)
+	case "worker":
+		return cmdWorker(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "airlock", toolVersion())
 		return nil

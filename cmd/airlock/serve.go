@@ -1,0 +1,362 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/job"
+	"github.com/airlock-sec/airlock/internal/keyring"
+	"github.com/airlock-sec/airlock/internal/secret"
+	"github.com/airlock-sec/airlock/internal/server"
+	"github.com/airlock-sec/airlock/internal/store"
+	"github.com/airlock-sec/airlock/internal/vulndb"
+)
+
+// serverConfig is the configuration of serve and worker: defaults, then
+// the config file, then the environment, then flags.
+type serverConfig struct {
+	Addr             string        `yaml:"addr"`
+	DataDir          string        `yaml:"data_dir"`
+	DatabaseURL      string        `yaml:"database_url"`
+	PublicURL        string        `yaml:"public_url"`
+	VulnDB           string        `yaml:"db"`
+	ScanInterval     time.Duration `yaml:"scan_interval"`
+	DiscoverInterval time.Duration `yaml:"discover_interval"`
+	ScanWorkers      int           `yaml:"scan_workers"`
+	ScanTimeout      time.Duration `yaml:"scan_timeout"`
+	FailOn           string        `yaml:"fail_on"`
+	LogLevel         string        `yaml:"log_level"`
+	LogFormat        string        `yaml:"log_format"`
+	ShutdownTimeout  time.Duration `yaml:"shutdown_timeout"`
+}
+
+func defaultServerConfig() serverConfig {
+	return serverConfig{
+		Addr:             ":8080",
+		DataDir:          defaultDataDir(),
+		VulnDB:           defaultDB(),
+		ScanInterval:     24 * time.Hour,
+		DiscoverInterval: time.Hour,
+		ScanTimeout:      15 * time.Minute,
+		FailOn:           "any",
+		LogLevel:         "info",
+		LogFormat:        "json",
+		ShutdownTimeout:  30 * time.Second,
+	}
+}
+
+// defaultDataDir is $AIRLOCK_DATA_DIR's default: beside the vulnerability
+// database.
+func defaultDataDir() string {
+	dir := os.Getenv("XDG_DATA_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "airlock-data"
+		}
+		dir = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(dir, "airlock")
+}
+
+// envNames maps configuration keys to their environment variables.
+var envNames = map[string]string{
+	"addr": "AIRLOCK_ADDR", "data_dir": "AIRLOCK_DATA_DIR", "database_url": "AIRLOCK_DATABASE_URL",
+	"public_url": "AIRLOCK_PUBLIC_URL", "db": "AIRLOCK_DB", "scan_interval": "AIRLOCK_SCAN_INTERVAL",
+	"discover_interval": "AIRLOCK_DISCOVER_INTERVAL", "scan_workers": "AIRLOCK_SCAN_WORKERS",
+	"scan_timeout": "AIRLOCK_SCAN_TIMEOUT", "fail_on": "AIRLOCK_FAIL_ON", "log_level": "AIRLOCK_LOG_LEVEL",
+	"log_format": "AIRLOCK_LOG_FORMAT", "shutdown_timeout": "AIRLOCK_SHUTDOWN_TIMEOUT",
+}
+
+// loadServerConfig applies the config file (--config or AIRLOCK_CONFIG)
+// and the environment to the defaults; flags come after.
+func loadServerConfig(args []string) (serverConfig, error) {
+	c := defaultServerConfig()
+	file := os.Getenv("AIRLOCK_CONFIG")
+	for i, a := range args {
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "config" {
+			if hasVal {
+				file = val
+			} else if i+1 < len(args) {
+				file = args[i+1]
+			}
+		}
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return c, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(b)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+			return c, fmt.Errorf("config %s: %v", file, err)
+		}
+	}
+	for key, env := range envNames {
+		v, ok := os.LookupEnv(env)
+		if !ok || v == "" {
+			continue
+		}
+		node := yaml.Node{}
+		if err := yaml.Unmarshal([]byte(key+": "+quoteYAML(v)), &node); err != nil {
+			return c, fmt.Errorf("%s: %v", env, err)
+		}
+		if err := node.Decode(&c); err != nil {
+			return c, fmt.Errorf("%s=%q: %v", env, v, strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "))
+		}
+	}
+	return c, nil
+}
+
+func quoteYAML(s string) string {
+	b, _ := yaml.Marshal(s)
+	return strings.TrimSpace(string(b))
+}
+
+func (c *serverConfig) flags(fs *flag.FlagSet, serve bool) {
+	fs.String("config", "", "YAML configuration file (env AIRLOCK_CONFIG); flags and environment override it")
+	if serve {
+		fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env AIRLOCK_ADDR)")
+		fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL at which GitLab reaches this server, for webhooks (env AIRLOCK_PUBLIC_URL)")
+		fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "on SIGTERM, how long running jobs may finish before they are re-queued (env AIRLOCK_SHUTDOWN_TIMEOUT)")
+	}
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory: SQLite database, key file, scan workspaces (env AIRLOCK_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL instead of SQLite (env AIRLOCK_DATABASE_URL)")
+	fs.StringVar(&c.VulnDB, "db", c.VulnDB, "vulnerability database file (env AIRLOCK_DB)")
+	fs.DurationVar(&c.ScanInterval, "scan-interval", c.ScanInterval, "re-scan selected projects' default branches this often; 0 disables (env AIRLOCK_SCAN_INTERVAL)")
+	fs.DurationVar(&c.DiscoverInterval, "discover-interval", c.DiscoverInterval, "re-discover projects this often; 0 disables (env AIRLOCK_DISCOVER_INTERVAL)")
+	fs.IntVar(&c.ScanWorkers, "scan-workers", c.ScanWorkers, "scans run at once; 0 means one per core (env AIRLOCK_SCAN_WORKERS)")
+	fs.DurationVar(&c.ScanTimeout, "scan-timeout", c.ScanTimeout, "limit for one scan, clone included (env AIRLOCK_SCAN_TIMEOUT)")
+	fs.StringVar(&c.FailOn, "fail-on", c.FailOn, "lowest severity a merge request may introduce before its status fails: any, low, medium, high, critical, none (env AIRLOCK_FAIL_ON)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env AIRLOCK_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "json or text (env AIRLOCK_LOG_FORMAT)")
+}
+
+func (c serverConfig) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, usageError{fmt.Sprintf("unknown log level %q: use debug, info, warn or error", c.LogLevel)}
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch c.LogFormat {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, usageError{fmt.Sprintf("unknown log format %q: use json or text", c.LogFormat)}
+}
+
+// platform is what serve and worker share: the store, the key, the scan
+// engine's data and the job client.
+type platform struct {
+	store   *store.Store
+	keyring *keyring.Keyring
+	vulndb  *vulndb.DB
+	jobs    job.Config
+}
+
+func (p *platform) Close() {
+	if p.vulndb != nil {
+		p.vulndb.Close()
+	}
+	if p.store != nil {
+		p.store.Close()
+	}
+}
+
+func openPlatform(ctx context.Context, c serverConfig, log *slog.Logger) (*platform, error) {
+	threshold, err := finding.ParseThreshold(c.FailOn)
+	if err != nil {
+		return nil, usageError{"--fail-on: " + err.Error()}
+	}
+	p := &platform{}
+	if p.store, err = store.Open(ctx, store.Config{DatabaseURL: c.DatabaseURL, DataDir: c.DataDir}); err != nil {
+		return nil, err
+	}
+	if p.keyring, err = keyring.Open(c.DataDir, os.Getenv("AIRLOCK_SECRET_KEY")); err != nil {
+		p.Close()
+		return nil, err
+	}
+	if prev := os.Getenv("AIRLOCK_SECRET_KEY_PREVIOUS"); prev != "" {
+		if p.keyring, err = p.keyring.WithPrevious(prev); err != nil {
+			p.Close()
+			return nil, err
+		}
+	}
+	rules, err := secret.NewDetector(secret.DefaultConfig())
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.jobs = job.Config{
+		Store: p.store, Keyring: p.keyring, Logger: log, Rules: rules,
+		WorkDir:     filepath.Join(c.DataDir, "work"),
+		ScanTimeout: c.ScanTimeout, ScanInterval: c.ScanInterval, DiscoverInterval: c.DiscoverInterval,
+		ScanWorkers: c.ScanWorkers, FailOn: threshold,
+	}
+	db, srcs, err := openDB(ctx, c.VulnDB)
+	switch {
+	case err == nil:
+		p.vulndb = db
+		p.jobs.VulnDB, p.jobs.Sources = db, sources(srcs)
+	case errors.Is(err, errNoData) || errors.Is(err, os.ErrNotExist):
+		log.Warn("dependency scanning disabled: no vulnerability data; import it with 'airlock db import'", "db", c.VulnDB, "reason", err.Error())
+	default:
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, err := loadServerConfig(args)
+	if err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c.flags(fs, true)
+	if pos, err := parse(fs, args, stderr); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError{fmt.Sprintf("serve takes no arguments (got %q)", pos[0])}
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	if c.PublicURL == "" {
+		log.Warn("no --public-url: webhooks are not installed in GitLab, so pushes and merge requests are not scanned as they happen; scheduled scans still run")
+	}
+	p, err := openPlatform(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	created, err := server.Bootstrap(ctx, p.store, os.Getenv("AIRLOCK_ADMIN_TOKEN"), time.Now())
+	if err != nil {
+		return err
+	}
+	if created != "" {
+		fmt.Fprintf(stderr, "\nairlock: created the first admin API token. It is shown only this once; store it now:\n\n    %s\n\n", created)
+	}
+	p.jobs.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.PublicURL != "" {
+		p.jobs.HookURL = p.jobs.PublicURL + "/webhooks/gitlab"
+	}
+	client, err := job.NewClient(p.jobs, true)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{Store: p.store, Keyring: p.keyring, Jobs: client, Logger: log, PublicURL: c.PublicURL, Version: toolVersion()})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopJobs()
+	if err := client.Start(jobsCtx); err != nil {
+		ln.Close()
+		return fmt.Errorf("start workers: %w", err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	log.Info("airlock serving", "addr", ln.Addr().String(), "database", p.store.Where(), "version", toolVersion())
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests and running jobs", "timeout", c.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	hs.Shutdown(sctx)
+	return stopClient(sctx, client, log)
+}
+
+// stopClient lets running jobs finish until ctx ends, then cancels them:
+// River puts cancelled jobs back to be retried, by this process when it
+// starts again or by another worker.
+type stopper interface {
+	Stop(context.Context) error
+	StopAndCancel(context.Context) error
+}
+
+func stopClient(ctx context.Context, c stopper, log *slog.Logger) error {
+	if err := c.Stop(ctx); err != nil {
+		log.Warn("jobs still running at the shutdown deadline: cancelled, they will be retried", "error", err.Error())
+		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return c.StopAndCancel(cctx)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func cmdWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, err := loadServerConfig(args)
+	if err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the server's public URL, for links and webhooks (env AIRLOCK_PUBLIC_URL)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "on SIGTERM, how long running jobs may finish before they are re-queued (env AIRLOCK_SHUTDOWN_TIMEOUT)")
+	c.flags(fs, false)
+	if pos, err := parse(fs, args, stderr); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError{fmt.Sprintf("worker takes no arguments (got %q)", pos[0])}
+	}
+	if c.DatabaseURL == "" {
+		return usageError{"worker needs the server's PostgreSQL: set --database-url or AIRLOCK_DATABASE_URL (SQLite is for a single 'airlock serve')"}
+	}
+	if os.Getenv("AIRLOCK_SECRET_KEY") == "" {
+		return usageError{"worker needs the server's key to open GitLab tokens: set AIRLOCK_SECRET_KEY to the value the server uses"}
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	p, err := openPlatform(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	p.jobs.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.PublicURL != "" {
+		p.jobs.HookURL = p.jobs.PublicURL + "/webhooks/gitlab"
+	}
+	client, err := job.NewClient(p.jobs, true)
+	if err != nil {
+		return err
+	}
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopJobs()
+	if err := client.Start(jobsCtx); err != nil {
+		return fmt.Errorf("start workers: %w", err)
+	}
+	log.Info("airlock worker running", "database", p.store.Where(), "version", toolVersion())
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	return stopClient(sctx, client, log)
+}

@@ -1,0 +1,298 @@
+package job
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/airlock-sec/airlock/internal/gitlab"
+	"github.com/airlock-sec/airlock/internal/store"
+)
+
+type discoverWorker struct {
+	river.WorkerDefaults[DiscoverArgs]
+	r *Runner
+}
+
+func (w *discoverWorker) Work(ctx context.Context, j *river.Job[DiscoverArgs]) error {
+	err := w.r.Discover(ctx, j.Args.IntegrationID)
+	if gone(err) {
+		return nil
+	}
+	return err
+}
+
+// CheckResult is the stored outcome of Test Connection, as the API shows
+// it.
+type CheckResult struct {
+	OK         bool           `json:"ok"`
+	Version    string         `json:"version,omitempty"`
+	Username   string         `json:"username,omitempty"`
+	Admin      bool           `json:"admin"`
+	Bot        bool           `json:"bot"`
+	TokenName  string         `json:"token_name,omitempty"`
+	Scopes     []string       `json:"scopes,omitempty"`
+	ExpiresAt  *string        `json:"expires_at,omitempty"`
+	Warnings   []CheckMessage `json:"warnings,omitempty"`
+	Error      *CheckMessage  `json:"error,omitempty"`
+	CheckedVia string         `json:"checked_via,omitempty"`
+}
+
+// CheckMessage is a warning or an error with a stable code.
+type CheckMessage struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+// NewCheckResult turns Check's outcome into its stored form.
+func NewCheckResult(c gitlab.Check, err error) CheckResult {
+	r := CheckResult{OK: err == nil, Version: c.Version, Username: c.Username, Admin: c.Admin, Bot: c.Bot, TokenName: c.TokenName, Scopes: c.Scopes}
+	if c.ExpiresAt != nil {
+		s := c.ExpiresAt.Format("2006-01-02")
+		r.ExpiresAt = &s
+	}
+	for _, w := range c.Warnings {
+		r.Warnings = append(r.Warnings, CheckMessage{Code: string(w.Code), Message: w.Message})
+	}
+	if err != nil {
+		r.Error = ErrorMessage(err)
+	}
+	return r
+}
+
+// ErrorMessage gives an error its code, message and hint.
+func ErrorMessage(err error) *CheckMessage {
+	var ge *gitlab.Error
+	if errors.As(err, &ge) {
+		return &CheckMessage{Code: string(ge.Code), Message: ge.Message, Hint: ge.Hint}
+	}
+	return &CheckMessage{Code: "error", Message: err.Error()}
+}
+
+func storedCheck(in store.Integration) CheckResult {
+	var c CheckResult
+	json.Unmarshal(in.Check, &c)
+	return c
+}
+
+// Discover lists the integration's projects, records them, applies the
+// selection, installs or removes webhooks and queues a first scan of
+// every newly selected project.
+func (r *Runner) Discover(ctx context.Context, integrationID int64) error {
+	in, err := r.c.Store.Integration(ctx, integrationID)
+	if err != nil {
+		return err
+	}
+	if in.DiscoveryStatus == "deleting" {
+		return nil
+	}
+	gl, _, err := r.gitlab(in)
+	if err != nil {
+		return r.discoveryFailed(ctx, in, err)
+	}
+	start := r.now()
+	var found []gitlab.Project
+	if err := gl.Projects(ctx, func(p gitlab.Project) error { found = append(found, p); return nil }); err != nil {
+		return r.discoveryFailed(ctx, in, err)
+	}
+	if len(found) == 0 {
+		check := storedCheck(in)
+		return r.discoveryFailed(ctx, in, gitlab.NoProjectsError(check.Username))
+	}
+	first := in.DiscoveredAt == nil
+	selectedIDs := map[int64]bool{}
+	for _, id := range in.SelectedIDs {
+		selectedIDs[id] = true
+	}
+	var added int
+	err = r.c.Store.InTx(ctx, func(t *store.Tx) error {
+		for _, gp := range found {
+			p := store.Project{IntegrationID: in.ID, GitLabID: gp.ID, Path: gp.PathWithNamespace, WebURL: gp.WebURL, HTTPURL: gp.HTTPURLToRepo, DefaultBranch: gp.DefaultBranch, AccessLevel: int(gp.AccessLevel), EmptyRepo: gp.EmptyRepo}
+			switch in.Selection {
+			case store.SelectAll:
+				p.Selected = first
+			case store.SelectAllFuture:
+				p.Selected = true
+			case store.SelectList:
+				p.Selected = selectedIDs[gp.ID]
+			}
+			created, err := t.UpsertProject(ctx, &p, start)
+			if err != nil {
+				return err
+			}
+			if created {
+				added++
+			}
+		}
+		if _, err := t.HideUnseen(ctx, in.ID, start); err != nil {
+			return err
+		}
+		unscanned, err := t.Unscanned(ctx, in.ID)
+		if err != nil {
+			return err
+		}
+		for _, p := range unscanned {
+			if err := r.queueScan(ctx, t, p, store.TriggerOnboard, p.DefaultBranch, ""); err != nil {
+				return err
+			}
+		}
+		now := r.now()
+		in.DiscoveredAt, in.DiscoveryStatus, in.DiscoveryError = &now, "ok", ""
+		return t.UpdateIntegration(ctx, &in, now)
+	})
+	if err != nil {
+		return err
+	}
+	r.log.InfoContext(ctx, "discovery finished", "integration_id", in.ID, "projects", len(found), "new", added)
+	return r.reconcileHooks(ctx, in, gl)
+}
+
+func (r *Runner) discoveryFailed(ctx context.Context, in store.Integration, cause error) error {
+	msg := ErrorMessage(cause)
+	in.DiscoveryStatus, in.DiscoveryError = "failed", msg.Message
+	if msg.Hint != "" {
+		in.DiscoveryError += " " + msg.Hint
+	}
+	if msg.Code == string(gitlab.CodeNoProjects) {
+		in.DiscoveryStatus = "no_projects"
+	}
+	if err := r.c.Store.UpdateIntegration(ctx, &in, r.now()); err != nil {
+		return err
+	}
+	r.log.WarnContext(ctx, "discovery failed", "integration_id", in.ID, "code", msg.Code, "error", msg.Message)
+	if msg.Code == string(gitlab.CodeNoProjects) {
+		return nil
+	}
+	return fmt.Errorf("discover integration %d: %w", in.ID, cause)
+}
+
+// HookURL is the webhook address of an integration.
+func HookURL(base string, integrationID int64) string {
+	return base + "/" + strconv.FormatInt(integrationID, 10)
+}
+
+// reconcileHooks installs webhooks on selected projects that lack one and
+// removes them from projects no longer selected; with "all and future"
+// and an administrator's token, it installs a system hook so that new
+// projects are known at once.
+func (r *Runner) reconcileHooks(ctx context.Context, in store.Integration, gl *gitlab.Client) error {
+	if r.c.HookURL == "" {
+		return nil
+	}
+	secret, err := r.c.Keyring.Open(in.WebhookSealed, AAD(in.ID, FieldWebhook))
+	if err != nil {
+		return fmt.Errorf("integration %d: webhook secret: %w", in.ID, err)
+	}
+	spec := gitlab.HookSpec{URL: HookURL(r.c.HookURL, in.ID), Token: string(secret), PushEvents: true, MergeRequestsEvents: true, EnableSSLVerification: true}
+	projects, err := r.c.Store.Projects(ctx, store.ProjectFilter{IntegrationID: in.ID})
+	if err != nil {
+		return err
+	}
+	work := make(chan store.Project)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range work {
+				if err := r.reconcileHook(ctx, gl, p, spec); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, p := range projects {
+		want := p.Selected && p.Visible
+		if want == (p.HookStatus == store.HookRegistered) && (want || p.HookID == nil) {
+			continue
+		}
+		work <- p
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	if in.Selection == store.SelectAllFuture && storedCheck(in).Admin && in.SystemHookID == nil {
+		sys := gitlab.HookSpec{URL: spec.URL, Token: spec.Token, EnableSSLVerification: true}
+		id, err := gl.EnsureSystemHook(ctx, sys)
+		if err != nil {
+			r.log.WarnContext(ctx, "system hook not installed; new projects are found by periodic discovery", "integration_id", in.ID, "error", ErrorMessage(err).Message)
+			return nil
+		}
+		return r.c.Store.InTx(ctx, func(t *store.Tx) error {
+			cur, err := t.Integration(ctx, in.ID)
+			if err != nil {
+				return err
+			}
+			cur.SystemHookID = &id
+			return t.UpdateIntegration(ctx, &cur, r.now())
+		})
+	}
+	return nil
+}
+
+func (r *Runner) reconcileHook(ctx context.Context, gl *gitlab.Client, p store.Project, spec gitlab.HookSpec) error {
+	if !(p.Selected && p.Visible) {
+		if p.HookID != nil && p.Visible {
+			if err := gl.DeleteProjectHook(ctx, p.GitLabID, *p.HookID); err != nil && gitlab.CodeOf(err) != gitlab.CodeForbidden {
+				return err
+			}
+		}
+		return r.c.Store.SetHook(ctx, p.ID, nil, "", "")
+	}
+	if p.AccessLevel < int(gitlab.Maintainer) {
+		return r.c.Store.SetHook(ctx, p.ID, nil, store.HookNeedsMaintainer, fmt.Sprintf("webhooks need the Maintainer role; the token's user has %s on %s: push and merge request events will not arrive, the project is scanned on schedule", gitlab.AccessLevel(p.AccessLevel), p.Path))
+	}
+	id, err := gl.EnsureProjectHook(ctx, p.GitLabID, spec)
+	if err != nil {
+		msg := ErrorMessage(err)
+		status := store.HookFailed
+		if msg.Code == string(gitlab.CodeForbidden) {
+			status = store.HookNeedsMaintainer
+		}
+		if err := r.c.Store.SetHook(ctx, p.ID, nil, status, msg.Message); err != nil {
+			return err
+		}
+		if status == store.HookFailed && !slices.Contains([]string{string(gitlab.CodeNotFound), string(gitlab.CodeBadRequest)}, msg.Code) {
+			return err
+		}
+		return nil
+	}
+	return r.c.Store.SetHook(ctx, p.ID, &id, store.HookRegistered, "")
+}
+
+// queueScan creates a scan row and its job in t.
+func (r *Runner) queueScan(ctx context.Context, t *store.Tx, p store.Project, trigger, branch, sha string) error {
+	return QueueScan(ctx, r.client, t, &store.Scan{ProjectID: p.ID, Trigger: trigger, Branch: branch, SHA: sha}, r.now())
+}
+
+// Inserter is the part of River's client that enqueues in a transaction.
+type Inserter interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// QueueScan creates the scan row s and its job in t.
+func QueueScan(ctx context.Context, c Inserter, t *store.Tx, s *store.Scan, now time.Time) error {
+	if err := t.CreateScan(ctx, s, now); err != nil {
+		return err
+	}
+	_, err := c.InsertTx(ctx, t.SQL(), ScanArgs{ScanID: s.ID}, nil)
+	return err
+}

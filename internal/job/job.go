@@ -1,0 +1,295 @@
+// Package job holds the platform's background work as River jobs:
+// processing webhook deliveries, discovering an integration's projects and
+// registering their hooks, scanning a project's branch, reporting on merge
+// requests, purging a deleted integration, and the periodic schedule. Jobs
+// are enqueued in the same transaction as the rows that cause them.
+package job
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/gitlab"
+	"github.com/airlock-sec/airlock/internal/keyring"
+	"github.com/airlock-sec/airlock/internal/netx"
+	"github.com/airlock-sec/airlock/internal/scan"
+	"github.com/airlock-sec/airlock/internal/secret"
+	"github.com/airlock-sec/airlock/internal/store"
+	"github.com/airlock-sec/airlock/internal/vuln"
+)
+
+// Queues: scans are heavy and limited to a few at a time; everything else
+// is short API work.
+const (
+	ScanQueue    = "scan"
+	QueueDefault = river.QueueDefault
+)
+
+// DiscoverArgs lists an integration's projects, applies its selection,
+// registers webhooks and queues first scans.
+type DiscoverArgs struct {
+	IntegrationID int64  `json:"integration_id"`
+	Reason        string `json:"reason,omitempty"`
+}
+
+// Kind is River's name for the job.
+func (DiscoverArgs) Kind() string { return "discover" }
+
+// InsertOpts retries discovery: it is idempotent, so a duplicate
+// (a selection change while one runs) costs a listing, never a wrong state.
+func (DiscoverArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 5} }
+
+// EventArgs processes one stored webhook delivery.
+type EventArgs struct {
+	EventID int64 `json:"event_id"`
+}
+
+// Kind is River's name for the job.
+func (EventArgs) Kind() string { return "webhook_event" }
+
+// InsertOpts retries a few times.
+func (EventArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 5} }
+
+// ScanArgs runs a queued scan row.
+type ScanArgs struct {
+	ScanID int64 `json:"scan_id"`
+}
+
+// Kind is River's name for the job.
+func (ScanArgs) Kind() string { return "scan" }
+
+// InsertOpts puts scans on their own queue.
+func (ScanArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: ScanQueue, MaxAttempts: 3}
+}
+
+// NotifyArgs reports a merge request scan back to GitLab: the sticky note
+// and the commit status.
+type NotifyArgs struct {
+	ScanID int64 `json:"scan_id"`
+}
+
+// Kind is River's name for the job.
+func (NotifyArgs) Kind() string { return "notify" }
+
+// InsertOpts retries through GitLab hiccups.
+func (NotifyArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 8} }
+
+// PurgeArgs removes a deleted integration's hooks from GitLab, then its
+// rows.
+type PurgeArgs struct {
+	IntegrationID int64 `json:"integration_id"`
+}
+
+// Kind is River's name for the job.
+func (PurgeArgs) Kind() string { return "purge" }
+
+// InsertOpts retries; the rows go even if GitLab never answers.
+func (PurgeArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 3} }
+
+// ScheduleArgs is the periodic tick: re-discovery and scheduled scans.
+type ScheduleArgs struct{}
+
+// Kind is River's name for the job.
+func (ScheduleArgs) Kind() string { return "schedule" }
+
+// Config wires the jobs to their dependencies.
+type Config struct {
+	Store   *store.Store
+	Keyring *keyring.Keyring
+	Logger  *slog.Logger
+	// WorkDir holds scan workspaces; each is removed when its scan ends.
+	WorkDir string
+	// HookURL is the webhook endpoint GitLab must call, without the
+	// integration ID (".../webhooks/gitlab"); empty means hooks are not
+	// registered.
+	HookURL string
+	// PublicURL is airlock's own address, for links in notes and statuses.
+	PublicURL string
+	// VulnDB is the vulnerability data; nil scans for secrets only.
+	VulnDB vuln.Source
+	// Sources describes VulnDB for scan results.
+	Sources []scan.Source
+	// Rules is the secret detector.
+	Rules *secret.Detector
+	// ScanTimeout bounds one scan, clone included (default 15m).
+	ScanTimeout time.Duration
+	// ScanInterval re-scans selected projects' default branches (0: never).
+	ScanInterval time.Duration
+	// DiscoverInterval re-discovers projects (0: never).
+	DiscoverInterval time.Duration
+	// ScanWorkers is how many scans run at once (default: cores).
+	ScanWorkers int
+	// FailOn is the lowest severity that a merge request may introduce
+	// before its commit status is failed.
+	FailOn finding.Threshold
+	// PollInterval is how often idle workers look for jobs (default 200ms).
+	PollInterval time.Duration
+	// Now returns the time; time.Now when nil.
+	Now func() time.Time
+}
+
+// Runner does the jobs' work.
+type Runner struct {
+	c      Config
+	log    *slog.Logger
+	client *river.Client[*sql.Tx]
+}
+
+// NewClient builds the River client. With work false it only inserts
+// jobs (the API side of a deployment whose workers run elsewhere).
+func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.ScanTimeout == 0 {
+		c.ScanTimeout = 15 * time.Minute
+	}
+	if c.ScanWorkers <= 0 {
+		c.ScanWorkers = runtime.NumCPU()
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = 200 * time.Millisecond
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	r := &Runner{c: c, log: c.Logger}
+	rc := &river.Config{
+		Logger:                      c.Logger.With("component", "river"),
+		FetchPollInterval:           c.PollInterval,
+		FetchCooldown:               20 * time.Millisecond,
+		JobTimeout:                  2 * time.Minute,
+		RescueStuckJobsAfter:        c.ScanTimeout + 5*time.Minute,
+		CompletedJobRetentionPeriod: 24 * time.Hour,
+	}
+	if work {
+		workers := river.NewWorkers()
+		river.AddWorker(workers, &discoverWorker{r: r})
+		river.AddWorker(workers, &eventWorker{r: r})
+		river.AddWorker(workers, &scanWorker{r: r})
+		river.AddWorker(workers, &notifyWorker{r: r})
+		river.AddWorker(workers, &purgeWorker{r: r})
+		river.AddWorker(workers, &scheduleWorker{r: r})
+		rc.Workers = workers
+		rc.Queues = map[string]river.QueueConfig{
+			QueueDefault: {MaxWorkers: 8},
+			ScanQueue:    {MaxWorkers: c.ScanWorkers},
+		}
+		if tick := schedulePeriod(c); tick > 0 {
+			rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(tick), func() (river.JobArgs, *river.InsertOpts) {
+				return ScheduleArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true})}
+		}
+	}
+	client, err := river.NewClient(c.Store.RiverDriver(), rc)
+	if err != nil {
+		return nil, fmt.Errorf("job: %w", err)
+	}
+	r.client = client
+	return client, nil
+}
+
+// schedulePeriod is how often the schedule ticks: often enough for the
+// shorter of the two intervals, at most every minute.
+func schedulePeriod(c Config) time.Duration {
+	var d time.Duration
+	for _, iv := range []time.Duration{c.ScanInterval, c.DiscoverInterval} {
+		if iv > 0 && (d == 0 || iv < d) {
+			d = iv
+		}
+	}
+	if d == 0 {
+		return 0
+	}
+	return max(min(d/4, 15*time.Minute), time.Minute)
+}
+
+func (r *Runner) now() time.Time { return r.c.Now() }
+
+// Seal field names, bound into each ciphertext with the row's ID.
+const (
+	FieldToken   = "token"
+	FieldWebhook = "webhook_secret"
+)
+
+// AAD binds a sealed value to its integration and field, so that sealed
+// values cannot be swapped between rows or fields.
+func AAD(integrationID int64, field string) []byte {
+	return []byte("integration:" + strconv.FormatInt(integrationID, 10) + ":" + field)
+}
+
+// Connection is what is needed to talk to an integration's GitLab.
+type Connection struct {
+	URL       string
+	Token     string
+	TokenKind string
+	CAPEM     string
+	ProxyURL  string
+	NoProxy   string
+	ViaAgent  bool
+}
+
+// ErrNoAgent is returned for integrations routed through an on-prem agent
+// while none is connected.
+var ErrNoAgent = errors.New("this integration is routed through an on-prem agent, and no agent is connected: start 'airlock agent' in the network that reaches GitLab")
+
+// Client builds a GitLab client for a connection: an HTTP client from
+// netx allowed to reach only the GitLab host (and the proxy).
+func Client(c Connection, logger *slog.Logger) (*gitlab.Client, error) {
+	if c.ViaAgent {
+		return nil, &gitlab.Error{Code: gitlab.CodeUnreachable, Message: ErrNoAgent.Error(), Err: ErrNoAgent}
+	}
+	u, err := url.Parse(c.URL)
+	if err != nil {
+		return nil, err
+	}
+	hc, err := netx.NewClient(netx.Config{CAPEM: []byte(c.CAPEM), ProxyURL: c.ProxyURL, NoProxy: c.NoProxy, Allow: []string{u.Host}})
+	if err != nil {
+		return nil, err
+	}
+	return gitlab.New(gitlab.Config{BaseURL: c.URL, Token: c.Token, TokenKind: gitlab.TokenKind(c.TokenKind), HTTPClient: hc, UserAgent: "airlock", Logger: logger})
+}
+
+// Connection opens an integration's sealed token.
+func (r *Runner) connection(in store.Integration) (Connection, error) {
+	return OpenConnection(r.c.Keyring, in)
+}
+
+// OpenConnection opens an integration's sealed token into a Connection.
+func OpenConnection(k *keyring.Keyring, in store.Integration) (Connection, error) {
+	tok, err := k.Open(in.TokenSealed, AAD(in.ID, FieldToken))
+	if err != nil {
+		return Connection{}, fmt.Errorf("integration %d: token: %w", in.ID, err)
+	}
+	return Connection{URL: in.URL, Token: string(tok), TokenKind: in.TokenKind, CAPEM: in.CAPEM, ProxyURL: in.ProxyURL, NoProxy: in.NoProxy, ViaAgent: in.ViaAgent}, nil
+}
+
+func (r *Runner) gitlab(in store.Integration) (*gitlab.Client, Connection, error) {
+	conn, err := r.connection(in)
+	if err != nil {
+		return nil, conn, err
+	}
+	gl, err := Client(conn, r.log)
+	return gl, conn, err
+}
+
+// gone reports whether err says a row no longer exists: the job has
+// nothing left to do.
+func gone(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// insertTx enqueues a job in t.
+func (r *Runner) insertTx(ctx context.Context, t *store.Tx, args river.JobArgs) error {
+	_, err := r.client.InsertTx(ctx, t.SQL(), args, nil)
+	return err
+}

@@ -1,0 +1,559 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/airlock-sec/airlock/internal/gitlab"
+	"github.com/airlock-sec/airlock/internal/job"
+	"github.com/airlock-sec/airlock/internal/netx"
+	"github.com/airlock-sec/airlock/internal/store"
+)
+
+// integrationRequest is the body of create, update and connection tests;
+// nil fields are left as they are on update.
+type integrationRequest struct {
+	Name             *string          `json:"name"`
+	URL              *string          `json:"url"`
+	Token            *string          `json:"token"`
+	TokenKind        *string          `json:"token_kind"`
+	CACert           *string          `json:"ca_cert"`
+	ProxyURL         *string          `json:"proxy_url"`
+	NoProxy          *string          `json:"no_proxy"`
+	ViaAgent         *bool            `json:"via_agent"`
+	Selection        *store.Selection `json:"selection"`
+	GitLabProjectIDs []int64          `json:"gitlab_project_ids"`
+}
+
+// integrationView is an integration as the API shows it.
+type integrationView struct {
+	store.Integration
+	WebhookURL string `json:"webhook_url,omitempty"`
+}
+
+func (s *Server) view(in store.Integration) integrationView {
+	v := integrationView{Integration: in}
+	if s.c.PublicURL != "" {
+		v.WebhookURL = job.HookURL(s.HookBase(), in.ID)
+	}
+	return v
+}
+
+// HookBase is the webhook endpoint's address without the integration ID.
+func (s *Server) HookBase() string {
+	if s.c.PublicURL == "" {
+		return ""
+	}
+	return s.c.PublicURL + "/webhooks/gitlab"
+}
+
+// apply copies the request's connection fields onto in, validating each.
+func applyConnection(req integrationRequest, in *store.Integration, conn *job.Connection) error {
+	if req.URL != nil {
+		u, err := gitlab.ParseInstanceURL(*req.URL)
+		if err != nil {
+			return fieldError("url", err)
+		}
+		in.URL = u.String()
+	}
+	if req.TokenKind != nil {
+		switch *req.TokenKind {
+		case string(gitlab.TokenPersonal), string(gitlab.TokenOAuth):
+			in.TokenKind = *req.TokenKind
+		default:
+			return apiError{Code: "invalid_field", Field: "token_kind", Message: fmt.Sprintf("token_kind %q is not one of personal (personal, group, project and service-account tokens) or oauth", *req.TokenKind)}
+		}
+	}
+	if req.CACert != nil {
+		if strings.TrimSpace(*req.CACert) != "" {
+			if _, _, err := netx.ParseCA([]byte(*req.CACert)); err != nil {
+				return apiError{Code: "invalid_field", Field: "ca_cert", Message: "ca_cert: " + err.Error() + " (give the internal CA certificate as PEM, or as base64 of the PEM)"}
+			}
+		}
+		in.CAPEM = strings.TrimSpace(*req.CACert)
+	}
+	if req.ProxyURL != nil {
+		in.ProxyURL = strings.TrimSpace(*req.ProxyURL)
+	}
+	if req.NoProxy != nil {
+		in.NoProxy = strings.TrimSpace(*req.NoProxy)
+	}
+	if req.ViaAgent != nil {
+		in.ViaAgent = *req.ViaAgent
+	}
+	if in.ProxyURL != "" {
+		if _, err := netx.NewClient(netx.Config{ProxyURL: in.ProxyURL}); err != nil {
+			return apiError{Code: "invalid_field", Field: "proxy_url", Message: err.Error()}
+		}
+	}
+	*conn = job.Connection{URL: in.URL, Token: conn.Token, TokenKind: in.TokenKind, CAPEM: in.CAPEM, ProxyURL: in.ProxyURL, NoProxy: in.NoProxy, ViaAgent: in.ViaAgent}
+	if req.Token != nil {
+		conn.Token = strings.TrimSpace(*req.Token)
+	}
+	return nil
+}
+
+func fieldError(field string, err error) apiError {
+	var ge *gitlab.Error
+	if errors.As(err, &ge) {
+		return apiError{Code: "invalid_field", Field: field, Message: ge.Message, Hint: ge.Hint}
+	}
+	return apiError{Code: "invalid_field", Field: field, Message: err.Error()}
+}
+
+// check runs Test Connection.
+func (s *Server) check(ctx context.Context, conn job.Connection) (job.CheckResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.c.CheckTimeout)
+	defer cancel()
+	gl, err := job.Client(conn, s.log)
+	if err != nil {
+		r := job.NewCheckResult(gitlab.Check{}, err)
+		return r, err
+	}
+	c, err := gl.Check(ctx)
+	r := job.NewCheckResult(c, err)
+	if err == nil && conn.ViaAgent {
+		r.CheckedVia = "agent"
+	}
+	return r, err
+}
+
+// checkFailed answers a failed Test Connection: 422 with the result.
+func checkFailed(w http.ResponseWriter, res job.CheckResult) {
+	e := apiError{Code: "connection_failed", Message: "Test Connection failed"}
+	if res.Error != nil {
+		e = apiError{Code: res.Error.Code, Message: res.Error.Message, Hint: res.Error.Hint}
+	}
+	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": e, "check": res})
+}
+
+// noProjects is the check's refusal when the token sees no project.
+func noProjects(res job.CheckResult) bool {
+	return slices.ContainsFunc(res.Warnings, func(m job.CheckMessage) bool { return m.Code == string(gitlab.WarnNoProjects) })
+}
+
+func (s *Server) testNewConnection(w http.ResponseWriter, r *http.Request, _ principal) {
+	var req integrationRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in := store.Integration{TokenKind: string(gitlab.TokenPersonal)}
+	var conn job.Connection
+	if err := s.requireConnection(req, &in, &conn); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, _ := s.check(r.Context(), conn)
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) requireConnection(req integrationRequest, in *store.Integration, conn *job.Connection) error {
+	if req.URL == nil || strings.TrimSpace(*req.URL) == "" {
+		return apiError{Code: "invalid_field", Field: "url", Message: "url is required: the GitLab instance's root URL, such as https://gitlab.example.com"}
+	}
+	if req.Token == nil || strings.TrimSpace(*req.Token) == "" {
+		return apiError{Code: "invalid_field", Field: "token", Message: "token is required: a personal, group, project or service-account token with the api, read_repository and write_repository scopes"}
+	}
+	return applyConnection(req, in, conn)
+}
+
+func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, p principal) {
+	ctx := r.Context()
+	var req integrationRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in := store.Integration{TokenKind: string(gitlab.TokenPersonal), Selection: store.SelectAllFuture, SelectedIDs: []int64{}}
+	var conn job.Connection
+	if err := s.requireConnection(req, &in, &conn); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := applySelection(req, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in.Name = hostOf(in.URL)
+	if req.Name != nil && strings.TrimSpace(*req.Name) != "" {
+		in.Name = strings.TrimSpace(*req.Name)
+	}
+	res, err := s.check(ctx, conn)
+	if err != nil {
+		checkFailed(w, res)
+		return
+	}
+	if noProjects(res) {
+		e := apiError{Code: string(gitlab.CodeNoProjects), Message: fmt.Sprintf("the token's user (%s) is a member of no project, so there is nothing to scan", res.Username), Hint: "add the user to the groups or projects to scan with at least the Developer role (Maintainer to install webhooks), or use another user's token"}
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": e, "check": res})
+		return
+	}
+	in.Check, _ = json.Marshal(res)
+	now := s.c.Now()
+	in.CheckedAt = &now
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	err = s.c.Store.InTx(ctx, func(t *store.Tx) error {
+		in.TokenSealed, in.WebhookSealed = []byte{}, []byte{}
+		if err := t.CreateIntegration(ctx, &in, now); err != nil {
+			return err
+		}
+		var err error
+		if in.TokenSealed, err = s.c.Keyring.Seal([]byte(conn.Token), job.AAD(in.ID, job.FieldToken)); err != nil {
+			return err
+		}
+		if in.WebhookSealed, err = s.c.Keyring.Seal([]byte(hex.EncodeToString(secret)), job.AAD(in.ID, job.FieldWebhook)); err != nil {
+			return err
+		}
+		if err := t.UpdateIntegration(ctx, &in, now); err != nil {
+			return err
+		}
+		if err := t.Audit(ctx, store.AuditEntry{At: now, Actor: p.actor(), Action: "integration.create", Target: fmt.Sprintf("integration:%d", in.ID), Detail: in.URL}); err != nil {
+			return err
+		}
+		_, err = s.c.Jobs.InsertTx(ctx, t.SQL(), job.DiscoverArgs{IntegrationID: in.ID, Reason: "created"}, nil)
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, s.view(in))
+}
+
+func hostOf(u string) string {
+	_, rest, _ := strings.Cut(u, "://")
+	return rest
+}
+
+func applySelection(req integrationRequest, in *store.Integration) error {
+	if req.Selection != nil {
+		if !req.Selection.Valid() {
+			return apiError{Code: "invalid_field", Field: "selection", Message: fmt.Sprintf("selection %q is not one of all (the projects that exist now), all_future (those and every new one) or list (gitlab_project_ids)", *req.Selection)}
+		}
+		in.Selection = *req.Selection
+	}
+	if req.GitLabProjectIDs != nil {
+		in.SelectedIDs = slices.Clone(req.GitLabProjectIDs)
+	}
+	if in.Selection == store.SelectList && len(in.SelectedIDs) == 0 {
+		return apiError{Code: "invalid_field", Field: "gitlab_project_ids", Message: "selection list needs gitlab_project_ids: the GitLab IDs of the projects to scan"}
+	}
+	if in.Selection != store.SelectList {
+		in.SelectedIDs = []int64{}
+	}
+	return nil
+}
+
+func (s *Server) integration(w http.ResponseWriter, r *http.Request) (store.Integration, bool) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return store.Integration{}, false
+	}
+	in, err := s.c.Store.Integration(r.Context(), id)
+	if err == nil && in.DiscoveryStatus == "deleting" {
+		err = fmt.Errorf("integration %d is being deleted: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return in, false
+	}
+	return in, true
+}
+
+func (s *Server) listIntegrations(w http.ResponseWriter, r *http.Request, _ principal) {
+	ins, err := s.c.Store.Integrations(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := []integrationView{}
+	for _, in := range ins {
+		if in.DiscoveryStatus != "deleting" {
+			out = append(out, s.view(in))
+		}
+	}
+	writeJSON(w, http.StatusOK, page[integrationView]{Items: out})
+}
+
+func (s *Server) getIntegration(w http.ResponseWriter, r *http.Request, _ principal) {
+	if in, ok := s.integration(w, r); ok {
+		writeJSON(w, http.StatusOK, s.view(in))
+	}
+}
+
+// updateIntegration changes the name and the connection settings; a
+// changed connection is tested first and not saved if it fails.
+func (s *Server) updateIntegration(w http.ResponseWriter, r *http.Request, p principal) {
+	in, ok := s.integration(w, r)
+	if !ok {
+		return
+	}
+	var req integrationRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if req.Token != nil {
+		s.fail(w, r, apiError{Code: "invalid_field", Field: "token", Message: "rotate the token with PUT /api/v1/integrations/{id}/token"})
+		return
+	}
+	if req.Selection != nil || req.GitLabProjectIDs != nil {
+		s.fail(w, r, apiError{Code: "invalid_field", Field: "selection", Message: "change the selection with PUT /api/v1/integrations/{id}/selection"})
+		return
+	}
+	conn, err := job.OpenConnection(s.c.Keyring, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	before := conn
+	if err := applyConnection(req, &in, &conn); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if req.Name != nil && strings.TrimSpace(*req.Name) != "" {
+		in.Name = strings.TrimSpace(*req.Name)
+	}
+	if conn != before {
+		res, err := s.check(r.Context(), conn)
+		if err != nil {
+			checkFailed(w, res)
+			return
+		}
+		in.Check, _ = json.Marshal(res)
+		now := s.c.Now()
+		in.CheckedAt = &now
+	}
+	s.save(w, r, p, in, "integration.update", "")
+}
+
+// save writes in with an audit entry, optionally queueing discovery.
+func (s *Server) save(w http.ResponseWriter, r *http.Request, p principal, in store.Integration, action, discover string) {
+	ctx := r.Context()
+	now := s.c.Now()
+	err := s.c.Store.InTx(ctx, func(t *store.Tx) error {
+		if err := t.UpdateIntegration(ctx, &in, now); err != nil {
+			return err
+		}
+		if err := t.Audit(ctx, store.AuditEntry{At: now, Actor: p.actor(), Action: action, Target: fmt.Sprintf("integration:%d", in.ID)}); err != nil {
+			return err
+		}
+		if discover != "" {
+			_, err := s.c.Jobs.InsertTx(ctx, t.SQL(), job.DiscoverArgs{IntegrationID: in.ID, Reason: discover}, nil)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.view(in))
+}
+
+func (s *Server) testIntegration(w http.ResponseWriter, r *http.Request, p principal) {
+	in, ok := s.integration(w, r)
+	if !ok {
+		return
+	}
+	conn, err := job.OpenConnection(s.c.Keyring, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, _ := s.check(r.Context(), conn)
+	in.Check, _ = json.Marshal(res)
+	now := s.c.Now()
+	in.CheckedAt = &now
+	if err := s.c.Store.UpdateIntegration(r.Context(), &in, now); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+type rotateRequest struct {
+	Token     string `json:"token"`
+	TokenKind string `json:"token_kind"`
+}
+
+// rotateToken replaces the integration's token after testing the new one.
+func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request, p principal) {
+	in, ok := s.integration(w, r)
+	if !ok {
+		return
+	}
+	var req rotateRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ir := integrationRequest{Token: &req.Token}
+	if req.TokenKind != "" {
+		ir.TokenKind = &req.TokenKind
+	}
+	if strings.TrimSpace(req.Token) == "" {
+		s.fail(w, r, apiError{Code: "invalid_field", Field: "token", Message: "token is required"})
+		return
+	}
+	old := storedUser(in)
+	var conn job.Connection
+	if err := applyConnection(ir, &in, &conn); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := s.check(r.Context(), conn)
+	if err != nil {
+		checkFailed(w, res)
+		return
+	}
+	if old != "" && res.Username != old {
+		res.Warnings = append(res.Warnings, job.CheckMessage{Code: "user_changed", Message: fmt.Sprintf("the new token belongs to %s, the old one to %s: the projects and roles seen may change", res.Username, old)})
+	}
+	sealed, err := s.c.Keyring.Seal([]byte(conn.Token), job.AAD(in.ID, job.FieldToken))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in.TokenSealed = sealed
+	in.Check, _ = json.Marshal(res)
+	now := s.c.Now()
+	in.CheckedAt = &now
+	s.save(w, r, p, in, "integration.rotate_token", "token rotated")
+}
+
+func storedUser(in store.Integration) string {
+	var c job.CheckResult
+	json.Unmarshal(in.Check, &c)
+	return c.Username
+}
+
+type selectionRequest struct {
+	Selection        store.Selection `json:"selection"`
+	GitLabProjectIDs []int64         `json:"gitlab_project_ids"`
+}
+
+// setSelection changes which projects are scanned: the projects known now
+// are selected or deselected at once, and discovery then installs or
+// removes webhooks and queues first scans.
+func (s *Server) setSelection(w http.ResponseWriter, r *http.Request, p principal) {
+	in, ok := s.integration(w, r)
+	if !ok {
+		return
+	}
+	var req selectionRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := applySelection(integrationRequest{Selection: &req.Selection, GitLabProjectIDs: req.GitLabProjectIDs}, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	want := map[int64]bool{}
+	for _, id := range in.SelectedIDs {
+		want[id] = true
+	}
+	now := s.c.Now()
+	err := s.c.Store.InTx(ctx, func(t *store.Tx) error {
+		ps, err := t.Projects(ctx, store.ProjectFilter{IntegrationID: in.ID})
+		if err != nil {
+			return err
+		}
+		for _, pr := range ps {
+			sel := in.Selection != store.SelectList || want[pr.GitLabID]
+			if sel != pr.Selected {
+				if err := t.SetSelected(ctx, pr.ID, sel); err != nil {
+					return err
+				}
+			}
+		}
+		if err := t.UpdateIntegration(ctx, &in, now); err != nil {
+			return err
+		}
+		if err := t.Audit(ctx, store.AuditEntry{At: now, Actor: p.actor(), Action: "integration.selection", Target: fmt.Sprintf("integration:%d", in.ID), Detail: string(in.Selection)}); err != nil {
+			return err
+		}
+		_, err = s.c.Jobs.InsertTx(ctx, t.SQL(), job.DiscoverArgs{IntegrationID: in.ID, Reason: "selection changed"}, nil)
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.view(in))
+}
+
+func (s *Server) discover(w http.ResponseWriter, r *http.Request, p principal) {
+	in, ok := s.integration(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	err := s.c.Store.InTx(ctx, func(t *store.Tx) error {
+		_, err := s.c.Jobs.InsertTx(ctx, t.SQL(), job.DiscoverArgs{IntegrationID: in.ID, Reason: "requested"}, nil)
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "discovery queued"})
+}
+
+// deleteIntegration marks the integration for deletion and queues the
+// purge: its webhooks are removed from GitLab, then its rows.
+func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request, p principal) {
+	in, ok := s.integration(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	now := s.c.Now()
+	in.DiscoveryStatus = "deleting"
+	err := s.c.Store.InTx(ctx, func(t *store.Tx) error {
+		if err := t.UpdateIntegration(ctx, &in, now); err != nil {
+			return err
+		}
+		if err := t.Audit(ctx, store.AuditEntry{At: now, Actor: p.actor(), Action: "integration.delete", Target: fmt.Sprintf("integration:%d", in.ID), Detail: in.URL}); err != nil {
+			return err
+		}
+		_, err := s.c.Jobs.InsertTx(ctx, t.SQL(), job.PurgeArgs{IntegrationID: in.ID}, nil)
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.forgetSecret(in.ID)
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "deletion queued: webhooks are removed from GitLab, then the integration's projects, scans and findings"})
+}
+
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, _ principal) {
+	in, ok := s.integration(w, r)
+	if !ok {
+		return
+	}
+	limit, err := queryInt(r, "limit", 100, 1000)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	evs, err := s.c.Store.Events(r.Context(), in.ID, int(limit))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page[store.WebhookEvent]{Items: evs})
+}

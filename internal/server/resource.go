@@ -1,0 +1,258 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/airlock-sec/airlock/internal/job"
+	"github.com/airlock-sec/airlock/internal/store"
+)
+
+func boolQuery(r *http.Request, name string) (*bool, error) {
+	switch v := r.URL.Query().Get(name); v {
+	case "":
+		return nil, nil
+	case "true", "1":
+		t := true
+		return &t, nil
+	case "false", "0":
+		f := false
+		return &f, nil
+	default:
+		return nil, apiError{Code: "invalid_query", Field: name, Message: fmt.Sprintf("query parameter %s=%q must be true or false", name, v)}
+	}
+}
+
+func (s *Server) listProjects(w http.ResponseWriter, r *http.Request, _ principal) {
+	var f store.ProjectFilter
+	var err error
+	lim, err := queryInt(r, "limit", 100, 1000)
+	if err == nil {
+		f.AfterID, err = queryInt(r, "after", 0, 0)
+	}
+	if err == nil {
+		f.IntegrationID, err = queryInt(r, "integration_id", 0, 0)
+	}
+	if err == nil {
+		f.Selected, err = boolQuery(r, "selected")
+	}
+	if err == nil {
+		f.Visible, err = boolQuery(r, "visible")
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f.Limit, f.Search = int(lim), r.URL.Query().Get("search")
+	ps, err := s.c.Store.Projects(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newPage(ps, lim, func(p store.Project) int64 { return p.ID }))
+}
+
+func (s *Server) getProject(w http.ResponseWriter, r *http.Request, _ principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.c.Store.Project(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+type scanRequest struct {
+	Branch string `json:"branch"`
+}
+
+// scanProject queues a scan of a branch (the default branch unless told).
+func (s *Server) scanProject(w http.ResponseWriter, r *http.Request, pr principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req scanRequest
+	if r.ContentLength != 0 {
+		if err := decode(w, r, &req); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	ctx := r.Context()
+	var sc store.Scan
+	err = s.c.Store.InTx(ctx, func(t *store.Tx) error {
+		p, err := t.Project(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !p.Visible {
+			return apiError{Code: "not_visible", Message: fmt.Sprintf("project %s is no longer visible to the integration's token", p.Path)}
+		}
+		branch := strings.TrimSpace(req.Branch)
+		if branch == "" {
+			branch = p.DefaultBranch
+		}
+		if branch == "" {
+			return apiError{Code: "empty_repository", Message: fmt.Sprintf("project %s has no default branch (its repository is empty): nothing to scan", p.Path)}
+		}
+		sc = store.Scan{ProjectID: p.ID, Trigger: store.TriggerManual, Branch: branch}
+		if err := job.QueueScan(ctx, s.c.Jobs, t, &sc, s.c.Now()); err != nil {
+			return err
+		}
+		return t.Audit(ctx, store.AuditEntry{At: s.c.Now(), Actor: pr.actor(), Action: "scan.request", Target: fmt.Sprintf("project:%d", p.ID), Detail: branch})
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, sc)
+}
+
+func (s *Server) listScans(w http.ResponseWriter, r *http.Request, _ principal) {
+	var f store.ScanFilter
+	lim, err := queryInt(r, "limit", 100, 1000)
+	if err == nil {
+		f.BeforeID, err = queryInt(r, "before", 0, 0)
+	}
+	if err == nil {
+		f.ProjectID, err = queryInt(r, "project_id", 0, 0)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f.Limit, f.Branch, f.Status = int(lim), r.URL.Query().Get("branch"), r.URL.Query().Get("status")
+	ss, err := s.c.Store.Scans(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page[store.Scan]{Items: ss})
+}
+
+func (s *Server) getScan(w http.ResponseWriter, r *http.Request, _ principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sc, err := s.c.Store.Scan(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sc)
+}
+
+func (s *Server) listFindings(w http.ResponseWriter, r *http.Request, _ principal) {
+	var f store.FindingFilter
+	lim, err := queryInt(r, "limit", 100, 1000)
+	if err == nil {
+		f.AfterID, err = queryInt(r, "after", 0, 0)
+	}
+	if err == nil {
+		f.ProjectID, err = queryInt(r, "project_id", 0, 0)
+	}
+	q := r.URL.Query()
+	f.State = q.Get("state")
+	if err == nil && f.State != "" && f.State != store.FindingOpen && f.State != store.FindingFixed && f.State != store.FindingDismissed {
+		err = apiError{Code: "invalid_query", Field: "state", Message: fmt.Sprintf("state %q is not one of open, fixed, dismissed", f.State)}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f.Limit, f.Branch, f.Kind, f.Severity = int(lim), q.Get("branch"), q.Get("kind"), q.Get("severity")
+	fs, err := s.c.Store.Findings(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newPage(fs, lim, func(f store.Finding) int64 { return f.ID }))
+}
+
+func (s *Server) getFinding(w http.ResponseWriter, r *http.Request, _ principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f, err := s.c.Store.Finding(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, f)
+}
+
+type dismissRequest struct {
+	Reason string `json:"reason"`
+}
+
+// dismissFinding records a person's decision that a finding needs no
+// action; it covers the fingerprint on every branch of the project, and
+// merge request reports stop listing it.
+func (s *Server) dismissFinding(w http.ResponseWriter, r *http.Request, p principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req dismissRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.Reason) == "" {
+		s.fail(w, r, apiError{Code: "invalid_field", Field: "reason", Message: "reason is required: say why the finding needs no action (false positive, test fixture, accepted risk, ...)"})
+		return
+	}
+	s.triage(w, r, id, func(t *store.Tx, f store.Finding) error {
+		return t.Dismiss(r.Context(), f.ProjectID, f.Fingerprint, store.Dismissal{Reason: strings.TrimSpace(req.Reason), Actor: p.actor(), CreatedAt: s.c.Now()})
+	}, p, "finding.dismiss", req.Reason)
+}
+
+func (s *Server) reopenFinding(w http.ResponseWriter, r *http.Request, p principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.triage(w, r, id, func(t *store.Tx, f store.Finding) error {
+		if f.Dismissal == nil {
+			return apiError{Code: "not_dismissed", Message: fmt.Sprintf("finding %d is not dismissed", f.ID)}
+		}
+		return t.Reopen(r.Context(), f.ProjectID, f.Fingerprint)
+	}, p, "finding.reopen", "")
+}
+
+func (s *Server) triage(w http.ResponseWriter, r *http.Request, id int64, change func(*store.Tx, store.Finding) error, p principal, action, detail string) {
+	ctx := r.Context()
+	var out store.Finding
+	err := s.c.Store.InTx(ctx, func(t *store.Tx) error {
+		f, err := t.Finding(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := change(t, f); err != nil {
+			return err
+		}
+		if err := t.Audit(ctx, store.AuditEntry{At: s.c.Now(), Actor: p.actor(), Action: action, Target: fmt.Sprintf("project:%d/finding:%s", f.ProjectID, f.Fingerprint), Detail: detail}); err != nil {
+			return err
+		}
+		out, err = t.Finding(ctx, id)
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
