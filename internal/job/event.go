@@ -84,33 +84,111 @@ func (r *Runner) HandleEvent(ctx context.Context, eventID int64) error {
 	})
 }
 
-func (r *Runner) decide(ctx context.Context, t *store.Tx, e store.WebhookEvent) (string, error) {
-	switch e.Event {
+// Request is what a delivery asks for, read from its payload alone.
+type Request struct {
+	// Action is ActionScan, ActionDiscover or ActionIgnore (Why says why).
+	Action string
+	Why    string
+	// GitLabProjectID is the project to scan.
+	GitLabProjectID int64
+	Trigger         string
+	Branch, SHA     string
+	// DefaultBranch is the project's default branch as the push payload
+	// gives it; a push elsewhere is not scanned.
+	DefaultBranch string
+	// MRIID and TargetBranch are set for merge request scans.
+	MRIID        int64
+	TargetBranch string
+	// Reason names the system event behind a discovery.
+	Reason string
+}
+
+// The actions a delivery can cause.
+const (
+	ActionScan     = "scan"
+	ActionDiscover = "discover"
+	ActionIgnore   = "ignore"
+)
+
+func ignore(format string, args ...any) Request {
+	return Request{Action: ActionIgnore, Why: "ignored: " + fmt.Sprintf(format, args...)}
+}
+
+// ParseEvent reads a delivery (its X-Gitlab-Event and body) into what it
+// asks airlock to do. It never fails: what cannot be read is ignored, with
+// why.
+func ParseEvent(event string, payload []byte) Request {
+	switch event {
 	case "Push Hook":
 		var p pushPayload
-		if err := json.Unmarshal([]byte(e.Payload), &p); err != nil {
-			return "ignored: payload is not a push event: " + err.Error(), nil
+		if err := json.Unmarshal(payload, &p); err != nil {
+			return ignore("payload is not a push event: %v", err)
 		}
-		return r.onPush(ctx, t, e, p)
+		id := p.ProjectID
+		if id == 0 {
+			id = p.Project.ID
+		}
+		branch, ok := strings.CutPrefix(p.Ref, "refs/heads/")
+		switch {
+		case !ok:
+			return ignore("%s is not a branch", p.Ref)
+		case p.After == zeroSHA || p.After == "":
+			return ignore("branch %s deleted", branch)
+		}
+		sha := p.CheckoutSHA
+		if sha == "" {
+			sha = p.After
+		}
+		return Request{Action: ActionScan, GitLabProjectID: id, Trigger: store.TriggerPush, Branch: branch, SHA: sha, DefaultBranch: p.Project.DefaultBranch}
 	case "Merge Request Hook":
 		var p mergeRequestPayload
-		if err := json.Unmarshal([]byte(e.Payload), &p); err != nil {
-			return "ignored: payload is not a merge request event: " + err.Error(), nil
+		if err := json.Unmarshal(payload, &p); err != nil {
+			return ignore("payload is not a merge request event: %v", err)
 		}
-		return r.onMergeRequest(ctx, t, e, p)
+		a := p.Attributes
+		target := a.TargetProjectID
+		if target == 0 {
+			target = p.Project.ID
+		}
+		switch {
+		case a.Action == "open" || a.Action == "reopen":
+		case a.Action == "update" && a.OldRev != "":
+		case a.Action == "update":
+			return ignore("merge request !%d updated without new commits", a.IID)
+		default:
+			return ignore("merge request !%d action %q", a.IID, a.Action)
+		}
+		if a.SourceProjectID != 0 && a.SourceProjectID != target {
+			return ignore("merge request !%d comes from a fork (project %d); fork merge requests are not scanned", a.IID, a.SourceProjectID)
+		}
+		if a.SourceBranch == "" || a.TargetBranch == "" {
+			return ignore("merge request !%d names no source or target branch", a.IID)
+		}
+		return Request{Action: ActionScan, GitLabProjectID: target, Trigger: store.TriggerMergeRequest, Branch: a.SourceBranch, SHA: a.LastCommit.ID, MRIID: a.IID, TargetBranch: a.TargetBranch}
 	case "System Hook":
 		var p systemPayload
-		if err := json.Unmarshal([]byte(e.Payload), &p); err != nil {
-			return "ignored: payload is not a system event: " + err.Error(), nil
+		if err := json.Unmarshal(payload, &p); err != nil {
+			return ignore("payload is not a system event: %v", err)
 		}
 		switch p.EventName {
 		case "project_create", "project_transfer", "project_rename", "user_add_to_team", "user_remove_from_team", "project_destroy":
-			_, err := r.client.InsertTx(ctx, t.SQL(), DiscoverArgs{IntegrationID: e.IntegrationID, Reason: p.EventName}, nil)
-			return "discovery queued (" + p.EventName + ")", err
+			return Request{Action: ActionDiscover, Reason: p.EventName}
 		}
-		return "ignored: system event " + p.EventName, nil
+		return ignore("system event %s", p.EventName)
 	}
-	return "ignored: " + e.Event + " is not an event airlock acts on", nil
+	return ignore("%s is not an event airlock acts on", event)
+}
+
+func (r *Runner) decide(ctx context.Context, t *store.Tx, e store.WebhookEvent) (string, error) {
+	req := ParseEvent(e.Event, []byte(e.Payload))
+	switch req.Action {
+	case ActionDiscover:
+		_, err := r.client.InsertTx(ctx, t.SQL(), DiscoverArgs{IntegrationID: e.IntegrationID, Reason: req.Reason}, nil)
+		return "discovery queued (" + req.Reason + ")", err
+	case ActionScan:
+		return r.onScan(ctx, t, e, req)
+	}
+	return req.Why, nil
 }
 
 func (r *Runner) selectedProject(ctx context.Context, t *store.Tx, integrationID, gitlabID int64) (store.Project, string, error) {
@@ -127,65 +205,29 @@ func (r *Runner) selectedProject(ctx context.Context, t *store.Tx, integrationID
 	return p, "", nil
 }
 
-func (r *Runner) onPush(ctx context.Context, t *store.Tx, e store.WebhookEvent, pl pushPayload) (string, error) {
-	id := pl.ProjectID
-	if id == 0 {
-		id = pl.Project.ID
-	}
-	p, why, err := r.selectedProject(ctx, t, e.IntegrationID, id)
+func (r *Runner) onScan(ctx context.Context, t *store.Tx, e store.WebhookEvent, req Request) (string, error) {
+	p, why, err := r.selectedProject(ctx, t, e.IntegrationID, req.GitLabProjectID)
 	if why != "" || err != nil {
 		return why, err
 	}
-	branch, ok := strings.CutPrefix(pl.Ref, "refs/heads/")
-	if !ok {
-		return "ignored: " + pl.Ref + " is not a branch", nil
+	s := store.Scan{ProjectID: p.ID, Trigger: req.Trigger, Branch: req.Branch, SHA: req.SHA}
+	if req.Trigger == store.TriggerPush {
+		def := req.DefaultBranch
+		if def == "" {
+			def = p.DefaultBranch
+		}
+		if req.Branch != def {
+			return "ignored: push to " + req.Branch + ", not the default branch " + def + " (merge requests are scanned from their own events)", nil
+		}
+	} else {
+		iid := req.MRIID
+		s.MRIID, s.TargetBranch = &iid, req.TargetBranch
 	}
-	if pl.After == zeroSHA || pl.After == "" {
-		return "ignored: branch " + branch + " deleted", nil
-	}
-	def := pl.Project.DefaultBranch
-	if def == "" {
-		def = p.DefaultBranch
-	}
-	if branch != def {
-		return "ignored: push to " + branch + ", not the default branch " + def + " (merge requests are scanned from their own events)", nil
-	}
-	sha := pl.CheckoutSHA
-	if sha == "" {
-		sha = pl.After
-	}
-	s := store.Scan{ProjectID: p.ID, Trigger: store.TriggerPush, Branch: branch, SHA: sha}
 	if err := QueueScan(ctx, r.client, t, &s, r.now()); err != nil {
 		return "", err
+	}
+	if s.MRIID != nil {
+		return fmt.Sprintf("scan %d of merge request !%d queued", s.ID, *s.MRIID), nil
 	}
 	return fmt.Sprintf("scan %d queued", s.ID), nil
-}
-
-func (r *Runner) onMergeRequest(ctx context.Context, t *store.Tx, e store.WebhookEvent, pl mergeRequestPayload) (string, error) {
-	a := pl.Attributes
-	target := a.TargetProjectID
-	if target == 0 {
-		target = pl.Project.ID
-	}
-	p, why, err := r.selectedProject(ctx, t, e.IntegrationID, target)
-	if why != "" || err != nil {
-		return why, err
-	}
-	switch {
-	case a.Action == "open" || a.Action == "reopen":
-	case a.Action == "update" && a.OldRev != "":
-	case a.Action == "update":
-		return fmt.Sprintf("ignored: merge request !%d updated without new commits", a.IID), nil
-	default:
-		return fmt.Sprintf("ignored: merge request !%d action %q", a.IID, a.Action), nil
-	}
-	if a.SourceProjectID != 0 && a.SourceProjectID != target {
-		return fmt.Sprintf("ignored: merge request !%d comes from a fork (project %d); fork merge requests are not scanned", a.IID, a.SourceProjectID), nil
-	}
-	iid := a.IID
-	s := store.Scan{ProjectID: p.ID, Trigger: store.TriggerMergeRequest, Branch: a.SourceBranch, SHA: a.LastCommit.ID, MRIID: &iid, TargetBranch: a.TargetBranch}
-	if err := QueueScan(ctx, r.client, t, &s, r.now()); err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("scan %d of merge request !%d queued", s.ID, a.IID), nil
 }
