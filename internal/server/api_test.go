@@ -153,7 +153,7 @@ func TestConnectionFailures(t *testing.T) {
 	}
 	// Test Connection without saving reports the same failures as data.
 	var res struct {
-		OK    bool `json:"ok"`
+		OK    bool                   `json:"ok"`
 		Error *struct{ Code string } `json:"error"`
 	}
 	h.admin("POST", "/api/v1/connection-tests", map[string]any{"url": gl.URL, "token": revoked.Value}, 200, &res)
