@@ -2,6 +2,7 @@ package job
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -89,7 +90,12 @@ func (r *Runner) RunScan(ctx context.Context, scanID int64, last bool) error {
 	if err == nil {
 		return nil
 	}
-	if !last && ctx.Err() == nil {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// Cancelled by a shutdown: River puts the job back.
+		r.log.WarnContext(context.WithoutCancel(ctx), "scan interrupted; it will be retried", "scan_id", sc.ID, "project", p.Path, "error", ErrorMessage(err).Message)
+		return err
+	}
+	if !last {
 		r.log.WarnContext(ctx, "scan failed; it will be retried", "scan_id", sc.ID, "project", p.Path, "error", ErrorMessage(err).Message)
 		return err
 	}
