@@ -2,9 +2,9 @@ package job
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
