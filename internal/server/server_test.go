@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
@@ -46,19 +49,24 @@ func (s *syncBuffer) String() string {
 
 // harness is airlock (API, webhooks, workers) wired to a GitLab stand-in.
 type harness struct {
-	t     *testing.T
-	gl    *gitlabtest.Server
-	url   string
-	store *store.Store
-	logs  *syncBuffer
-	srv   *server.Server
+	t       testing.TB
+	gl      *gitlabtest.Server
+	url     string
+	store   *store.Store
+	keyring *keyring.Keyring
+	jobs    *river.Client[*sql.Tx]
+	logs    *syncBuffer
+	srv     *server.Server
 }
 
 type options struct {
+	// work starts River's workers; without, the client only inserts jobs.
 	work bool
+	// poll is how often idle workers look for jobs; 50ms when zero.
+	poll time.Duration
 }
 
-func newHarness(t *testing.T, d store.Dialect, o options) *harness {
+func newHarness(t testing.TB, d store.Dialect, o options) *harness {
 	t.Helper()
 	ctx := context.Background()
 	h := &harness{t: t, gl: gitlabtest.New(t), logs: &syncBuffer{}}
@@ -72,6 +80,10 @@ func newHarness(t *testing.T, d store.Dialect, o options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.keyring = kr
+	if o.poll == 0 {
+		o.poll = 50 * time.Millisecond
+	}
 	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var handler http.Handler
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
@@ -81,11 +93,12 @@ func newHarness(t *testing.T, d store.Dialect, o options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jc := job.Config{Store: h.store, Keyring: kr, Logger: log, WorkDir: t.TempDir(), HookURL: ts.URL + "/webhooks/gitlab", PublicURL: ts.URL, Rules: rules, PollInterval: 50 * time.Millisecond, FailOn: finding.Threshold(finding.High.Rank())}
+	jc := job.Config{Store: h.store, Keyring: kr, Logger: log, WorkDir: t.TempDir(), HookURL: ts.URL + "/webhooks/gitlab", PublicURL: ts.URL, Rules: rules, PollInterval: o.poll, FailOn: finding.Threshold(finding.High.Rank())}
 	client, err := job.NewClient(jc, o.work)
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.jobs = client
 	if o.work {
 		if err := client.Start(ctx); err != nil {
 			t.Fatal(err)
@@ -146,7 +159,7 @@ func (h *harness) admin(method, path string, body any, want int, out any) []byte
 }
 
 // eventually polls cond until it holds or the timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
@@ -349,7 +362,7 @@ func latestScans(h *harness, projectID int64, branch string) []store.Scan {
 
 // waitScan waits for the newest scan of branch with the trigger to finish
 // and returns it; a failed scan fails the test.
-func waitScan(t *testing.T, h *harness, projectID int64, branch, trigger string) store.Scan {
+func waitScan(t testing.TB, h *harness, projectID int64, branch, trigger string) store.Scan {
 	t.Helper()
 	var got store.Scan
 	eventually(t, 30*time.Second, "a "+trigger+" scan of "+branch, func() bool {
