@@ -112,20 +112,17 @@ func loadServerConfig(args []string) (serverConfig, error) {
 		if !ok || v == "" {
 			continue
 		}
-		node := yaml.Node{}
-		if err := yaml.Unmarshal([]byte(key+": "+quoteYAML(v)), &node); err != nil {
-			return c, fmt.Errorf("%s: %v", env, err)
-		}
+		// A plain scalar: YAML resolves it as the field's type (an integer,
+		// a duration, a string) without the value being parsed as YAML.
+		node := yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+			{Kind: yaml.ScalarNode, Value: key},
+			{Kind: yaml.ScalarNode, Value: v},
+		}}
 		if err := node.Decode(&c); err != nil {
 			return c, fmt.Errorf("%s=%q: %v", env, v, strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "))
 		}
 	}
 	return c, nil
-}
-
-func quoteYAML(s string) string {
-	b, _ := yaml.Marshal(s)
-	return strings.TrimSpace(string(b))
 }
 
 func (c *serverConfig) flags(fs *flag.FlagSet, serve bool) {

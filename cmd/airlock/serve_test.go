@@ -183,6 +183,7 @@ func TestServeConfigErrors(t *testing.T) {
 		{"bad env duration", []string{"serve"}, []string{"AIRLOCK_SCAN_INTERVAL=daily"}, 1, "AIRLOCK_SCAN_INTERVAL"},
 		{"bad fail-on", []string{"serve", "--fail-on", "severe", "--data-dir", dir}, nil, 2, "--fail-on"},
 		{"worker without PostgreSQL", []string{"worker", "--data-dir", dir}, nil, 2, "PostgreSQL"},
+		{"integer and duration from the environment", []string{"worker", "--data-dir", dir}, []string{"AIRLOCK_SCAN_WORKERS=4", "AIRLOCK_SCAN_TIMEOUT=20m"}, 2, "PostgreSQL"},
 		{"serve argument", []string{"serve", "extra"}, nil, 2, "no arguments"},
 		{"bad database URL", []string{"serve", "--data-dir", dir, "--database-url", "mysql://x/y"}, nil, 1, "postgres://"},
 	} {

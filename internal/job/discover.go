@@ -23,6 +23,9 @@ type discoverWorker struct {
 	r *Runner
 }
 
+// Timeout allows for listing and hooking thousands of projects.
+func (w *discoverWorker) Timeout(*river.Job[DiscoverArgs]) time.Duration { return 30 * time.Minute }
+
 func (w *discoverWorker) Work(ctx context.Context, j *river.Job[DiscoverArgs]) error {
 	err := w.r.Discover(ctx, j.Args.IntegrationID)
 	if gone(err) {

@@ -170,7 +170,7 @@ func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
 		FetchPollInterval:           c.PollInterval,
 		FetchCooldown:               20 * time.Millisecond,
 		JobTimeout:                  2 * time.Minute,
-		RescueStuckJobsAfter:        c.ScanTimeout + 5*time.Minute,
+		RescueStuckJobsAfter:        2*c.ScanTimeout + 10*time.Minute,
 		CompletedJobRetentionPeriod: 24 * time.Hour,
 	}
 	if work {

@@ -2,6 +2,7 @@ package job
 
 import (
 	"context"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -13,6 +14,9 @@ type purgeWorker struct {
 	river.WorkerDefaults[PurgeArgs]
 	r *Runner
 }
+
+// Timeout allows for removing thousands of hooks.
+func (w *purgeWorker) Timeout(*river.Job[PurgeArgs]) time.Duration { return 30 * time.Minute }
 
 func (w *purgeWorker) Work(ctx context.Context, j *river.Job[PurgeArgs]) error {
 	err := w.r.Purge(ctx, j.Args.IntegrationID, j.Attempt >= j.MaxAttempts)

@@ -80,7 +80,16 @@ func (r *Runner) RunScan(ctx context.Context, scanID int64, last bool) error {
 		if _, lerr := r.c.Store.LastScan(ctx, p.ID, sc.TargetBranch); gone(lerr) {
 			base := store.Scan{ProjectID: p.ID, Trigger: TriggerBaseline, Branch: sc.TargetBranch}
 			if err = r.c.Store.CreateScan(ctx, &base, r.now()); err == nil {
-				err = r.scanBranch(ctx, gl, conn, p, &base)
+				if err = r.c.Store.StartScan(ctx, base.ID, r.now()); err == nil {
+					err = r.scanBranch(ctx, gl, conn, p, &base)
+				}
+				if err != nil {
+					msg := ErrorMessage(err)
+					base.Status, base.Error = store.ScanFailed, "baseline for merge request !"+fmt.Sprint(*sc.MRIID)+": "+msg.Message
+					if ferr := r.c.Store.FinishScan(context.WithoutCancel(ctx), &base, r.now()); ferr != nil {
+						r.log.WarnContext(ctx, "baseline scan outcome not recorded", "scan_id", base.ID, "error", ferr.Error())
+					}
+				}
 			}
 		}
 	}

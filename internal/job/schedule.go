@@ -2,6 +2,7 @@ package job
 
 import (
 	"context"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -21,11 +22,20 @@ func (w *scheduleWorker) Work(ctx context.Context, _ *river.Job[ScheduleArgs]) e
 // rest, so a large instance is spread out instead of queued at once.
 const maxScheduled = 500
 
+// eventRetention is how long webhook deliveries are kept: long enough to
+// recognise GitLab's retries and to diagnose, not forever.
+const eventRetention = 30 * 24 * time.Hour
+
 // Schedule queues re-discovery of integrations not discovered within
 // DiscoverInterval, and scans of selected projects whose default branch
 // has had none within ScanInterval.
 func (r *Runner) Schedule(ctx context.Context) error {
 	now := r.now()
+	if n, err := r.c.Store.PruneEvents(ctx, now.Add(-eventRetention)); err != nil {
+		return err
+	} else if n > 0 {
+		r.log.InfoContext(ctx, "old webhook deliveries deleted", "count", n)
+	}
 	return r.c.Store.InTx(ctx, func(t *store.Tx) error {
 		if r.c.DiscoverInterval > 0 {
 			ins, err := t.Integrations(ctx)

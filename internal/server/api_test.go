@@ -120,7 +120,7 @@ func TestConnectionFailures(t *testing.T) {
 		field     string
 		hintWords string
 	}{
-		{"project URL", map[string]any{"url": gl.URL + "/platform/payments", "token": tok.Value}, "invalid_field", "url", ""},
+		{"project URL", map[string]any{"url": gl.URL + "/platform/payments", "token": tok.Value}, "invalid_url", "url", "root URL"},
 		{"no token", map[string]any{"url": gl.URL}, "invalid_field", "token", ""},
 		{"bad CA", map[string]any{"url": gl.URL, "token": tok.Value, "ca_cert": "not a certificate"}, "invalid_field", "ca_cert", ""},
 		{"bad selection", map[string]any{"url": gl.URL, "token": tok.Value, "selection": "some"}, "invalid_field", "selection", ""},

@@ -103,7 +103,7 @@ func applyConnection(req integrationRequest, in *store.Integration, conn *job.Co
 func fieldError(field string, err error) apiError {
 	var ge *gitlab.Error
 	if errors.As(err, &ge) {
-		return apiError{Code: "invalid_field", Field: field, Message: ge.Message, Hint: ge.Hint}
+		return apiError{Code: string(ge.Code), Field: field, Message: ge.Message, Hint: ge.Hint}
 	}
 	return apiError{Code: "invalid_field", Field: field, Message: err.Error()}
 }

@@ -273,6 +273,9 @@ func queryInt(r *http.Request, name string, def, maxValue int64) (int64, error) 
 		return def, nil
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
+	if err == nil && n == 0 && name == "limit" {
+		return def, nil
+	}
 	if err != nil || n < 0 || (maxValue > 0 && n > maxValue) {
 		msg := fmt.Sprintf("query parameter %s=%q must be a non-negative integer", name, v)
 		if maxValue > 0 {

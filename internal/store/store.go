@@ -289,6 +289,20 @@ func (s *Store) migrate(ctx context.Context) error {
 	for v := have + 1; v <= len(migrations); v++ {
 		sqlText := s.expand(migrations[v-1])
 		err := s.InTx(ctx, func(t *Tx) error {
+			if s.dialect == Postgres {
+				// Two processes starting together: one migrates, the
+				// other waits here and then finds the work done.
+				if _, err := t.exec(ctx, `SELECT pg_advisory_xact_lock(7432011)`); err != nil {
+					return err
+				}
+				var cur int
+				if err := t.row(ctx, `SELECT COALESCE(MAX(version), 0) FROM airlock_migration`).Scan(&cur); err != nil {
+					return err
+				}
+				if cur >= v {
+					return nil
+				}
+			}
 			for _, stmt := range splitSQL(sqlText) {
 				if _, err := t.exec(ctx, stmt); err != nil {
 					return fmt.Errorf("store: migration %d: %w\n%s", v, err, stmt)
