@@ -25,6 +25,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/server"
 	"github.com/airlock-sec/airlock/internal/store"
 	"github.com/airlock-sec/airlock/internal/store/storetest"
+	"github.com/airlock-sec/airlock/internal/vuln"
 )
 
 const adminToken = "alk_test_admin_token_0123456789"
@@ -64,6 +65,8 @@ type options struct {
 	work bool
 	// poll is how often idle workers look for jobs; 50ms when zero.
 	poll time.Duration
+	// vulns is the vulnerability data scans use; nil scans for secrets.
+	vulns vuln.Source
 }
 
 func newHarness(t testing.TB, d store.Dialect, o options) *harness {
@@ -93,7 +96,7 @@ func newHarness(t testing.TB, d store.Dialect, o options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jc := job.Config{Store: h.store, Keyring: kr, Logger: log, WorkDir: t.TempDir(), HookURL: ts.URL + "/webhooks/gitlab", PublicURL: ts.URL, Rules: rules, PollInterval: o.poll, FailOn: finding.Threshold(finding.High.Rank())}
+	jc := job.Config{Store: h.store, Keyring: kr, Logger: log, WorkDir: t.TempDir(), HookURL: ts.URL + "/webhooks/gitlab", PublicURL: ts.URL, Rules: rules, VulnDB: o.vulns, PollInterval: o.poll, FailOn: finding.Threshold(finding.High.Rank())}
 	client, err := job.NewClient(jc, o.work)
 	if err != nil {
 		t.Fatal(err)

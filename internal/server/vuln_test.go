@@ -1,0 +1,71 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
+	"github.com/airlock-sec/airlock/internal/store"
+	"github.com/airlock-sec/airlock/internal/vulndb"
+)
+
+// TestMergeRequestDependency: a merge request that pins a vulnerable
+// package gets a note naming the package and the version that fixes it,
+// from the offline data, and not the findings already on the target.
+func TestMergeRequestDependency(t *testing.T) {
+	zip := filepath.Join("..", "..", "..", "shared", "data", "osv", "PyPI", "all.zip")
+	if _, err := os.Stat(zip); err != nil {
+		t.Skipf("shared OSV data absent (%v)", err)
+	}
+	ctx := context.Background()
+	db, err := vulndb.Open(ctx, filepath.Join(t.TempDir(), "vulndb.sqlite"), vulndb.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Import(ctx, []string{zip}, vulndb.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, store.SQLite, options{work: true, vulns: db})
+	gl := h.gl
+	_, tok, p := gitlabSetup(gl, gitlabtest.Maintainer)
+	gl.InitRepo(p, map[string]string{"requirements.txt": "requests==2.31.0\n"})
+	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value}, 201, nil)
+	var pr store.Project
+	eventually(t, 20*time.Second, "discovery", func() bool {
+		var ps list[store.Project]
+		h.admin("GET", "/api/v1/projects", nil, 200, &ps)
+		if len(ps.Items) == 1 {
+			pr = ps.Items[0]
+		}
+		return len(ps.Items) == 1
+	})
+	waitScan(t, h, pr.ID, "main", store.TriggerOnboard)
+	gl.Commit(p, "templates", map[string]string{"requirements.txt": "requests==2.31.0\njinja2==2.10\n"}, "add jinja2")
+	mr := gl.OpenMR(p, "templates", "main", "Templates")
+	sc := waitScan(t, h, pr.ID, "templates", store.TriggerMergeRequest)
+	if len(sc.Introduced) < 2 {
+		t.Fatalf("introduced %v: want jinja2's advisories", sc.Introduced)
+	}
+	var body string
+	eventually(t, 20*time.Second, "the note", func() bool {
+		if ns := gl.Notes(p, mr.IID); len(ns) == 1 {
+			body = ns[0].Body
+			return true
+		}
+		return false
+	})
+	for _, want := range []string{"jinja2 2.10", "PYSEC-2019-217", "upgrade to 2.10.1", fmt.Sprintf("%s/-/blob/", pr.WebURL), "requirements.txt"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("note lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "requests") {
+		t.Errorf("note lists a package the target branch already has:\n%s", body)
+	}
+}
