@@ -201,34 +201,68 @@ func (r *Runner) reconcileHooks(ctx context.Context, in store.Integration, gl *g
 	if err != nil {
 		return err
 	}
+	// Eight calls to GitLab at a time; their outcomes are written in
+	// batches, not a transaction each.
 	work := make(chan store.Project)
+	results := make(chan hookResult)
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
 	for range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for p := range work {
-				if err := r.reconcileHook(ctx, gl, p, spec); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-				}
+				results <- r.reconcileHook(ctx, gl, p, spec)
 			}
 		}()
 	}
-	for _, p := range projects {
-		want := p.Selected && p.Visible
-		if want == (p.HookStatus == store.HookRegistered) && (want || p.HookID == nil) {
-			continue
+	go func() {
+		defer close(work)
+		for _, p := range projects {
+			want := p.Selected && p.Visible
+			if want == (p.HookStatus == store.HookRegistered) && (want || p.HookID == nil) {
+				continue
+			}
+			select {
+			case work <- p:
+			case <-ctx.Done():
+				return
+			}
 		}
-		work <- p
+	}()
+	go func() { wg.Wait(); close(results) }()
+	var firstErr error
+	var batch []hookResult
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := r.c.Store.InTx(ctx, func(t *store.Tx) error {
+			for _, h := range batch {
+				if err := t.SetHook(ctx, h.projectID, h.hookID, h.status, h.message); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		batch = batch[:0]
+		return err
 	}
-	close(work)
-	wg.Wait()
+	for h := range results {
+		if h.err != nil && firstErr == nil {
+			firstErr = h.err
+		}
+		if h.record {
+			batch = append(batch, h)
+		}
+		if len(batch) >= 200 {
+			if err := flush(); err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
+	if err := flush(); err != nil && firstErr == nil {
+		firstErr = err
+	}
 	if firstErr != nil {
 		return firstErr
 	}
@@ -251,34 +285,45 @@ func (r *Runner) reconcileHooks(ctx context.Context, in store.Integration, gl *g
 	return nil
 }
 
-func (r *Runner) reconcileHook(ctx context.Context, gl *gitlab.Client, p store.Project, spec gitlab.HookSpec) error {
+// hookResult is the outcome of reconciling one project's webhook: what
+// to record (when record is set) and an error worth a retry.
+type hookResult struct {
+	projectID int64
+	hookID    *int64
+	status    string
+	message   string
+	record    bool
+	err       error
+}
+
+func (r *Runner) reconcileHook(ctx context.Context, gl *gitlab.Client, p store.Project, spec gitlab.HookSpec) hookResult {
+	res := hookResult{projectID: p.ID, record: true}
 	if !(p.Selected && p.Visible) {
 		if p.HookID != nil && p.Visible {
 			if err := gl.DeleteProjectHook(ctx, p.GitLabID, *p.HookID); err != nil && gitlab.CodeOf(err) != gitlab.CodeForbidden {
-				return err
+				return hookResult{err: err}
 			}
 		}
-		return r.c.Store.SetHook(ctx, p.ID, nil, "", "")
+		return res
 	}
 	if p.AccessLevel < int(gitlab.Maintainer) {
-		return r.c.Store.SetHook(ctx, p.ID, nil, store.HookNeedsMaintainer, fmt.Sprintf("webhooks need the Maintainer role; the token's user has %s on %s: push and merge request events will not arrive, the project is scanned on schedule", gitlab.AccessLevel(p.AccessLevel), p.Path))
+		res.status, res.message = store.HookNeedsMaintainer, fmt.Sprintf("webhooks need the Maintainer role; the token's user has %s on %s: push and merge request events will not arrive, the project is scanned on schedule", gitlab.AccessLevel(p.AccessLevel), p.Path)
+		return res
 	}
 	id, err := gl.EnsureProjectHook(ctx, p.GitLabID, spec)
 	if err != nil {
 		msg := ErrorMessage(err)
-		status := store.HookFailed
+		res.status, res.message = store.HookFailed, msg.Message
 		if msg.Code == string(gitlab.CodeForbidden) {
-			status = store.HookNeedsMaintainer
+			res.status = store.HookNeedsMaintainer
 		}
-		if err := r.c.Store.SetHook(ctx, p.ID, nil, status, msg.Message); err != nil {
-			return err
+		if res.status == store.HookFailed && !slices.Contains([]string{string(gitlab.CodeNotFound), string(gitlab.CodeBadRequest)}, msg.Code) {
+			res.err = err
 		}
-		if status == store.HookFailed && !slices.Contains([]string{string(gitlab.CodeNotFound), string(gitlab.CodeBadRequest)}, msg.Code) {
-			return err
-		}
-		return nil
+		return res
 	}
-	return r.c.Store.SetHook(ctx, p.ID, &id, store.HookRegistered, "")
+	res.hookID, res.status = &id, store.HookRegistered
+	return res
 }
 
 // queueScan creates a scan row and its job in t.

@@ -83,7 +83,9 @@ func connect(c Config) (*Store, error) {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 		db.SetMaxOpenConns(20)
-		db.SetMaxIdleConns(10)
+		// As many idle as open: closing and reopening connections under a
+		// burst of webhooks costs more than keeping them.
+		db.SetMaxIdleConns(20)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 		where := u.Host + u.Path
 		return &Store{Queries: Queries{db, Postgres}, db: db, dialect: Postgres, where: "postgres://" + where}, nil
