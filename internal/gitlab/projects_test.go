@@ -45,6 +45,7 @@ func TestProjects(t *testing.T) {
 			HTTPURLToRepo:     f.srv.URL + "/" + added.Path + ".git",
 			DefaultBranch:     "main",
 			AccessLevel:       AccessLevel(p.Members[f.user.ID]),
+			EmptyRepo:         true, // no repository was initialised
 		})
 	}
 	if len(want) != 250 {

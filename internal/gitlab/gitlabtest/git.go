@@ -111,6 +111,7 @@ func (s *Server) InitRepo(p *Project, files map[string]string) (sha string) {
 	if p == nil {
 		s.t.Fatalf("gitlabtest: InitRepo: unknown project")
 	}
+	s.filled[p.ID] = true
 	if err := s.ensureRepo(p); err != nil {
 		s.t.Fatalf("gitlabtest: InitRepo %s: %v", p.Path, err)
 	}

@@ -161,6 +161,7 @@ type Server struct {
 	byPath     map[string]*Project
 	namespaces map[string]int
 	repos      map[int]bool // projects whose bare repository exists
+	filled     map[int]bool // projects whose repository has a commit
 	hooks      map[int]*Hook
 	lastUsed   map[int]time.Time // token id → last use
 	nextID     map[string]int
@@ -205,6 +206,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		byPath:      map[string]*Project{},
 		namespaces:  map[string]int{},
 		repos:       map[int]bool{},
+		filled:      map[int]bool{},
 		hooks:       map[int]*Hook{},
 		lastUsed:    map[int]time.Time{},
 		nextID:      map[string]int{},

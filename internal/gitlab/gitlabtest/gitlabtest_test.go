@@ -697,3 +697,26 @@ func TestGitSmartHTTP(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyRepo: a project reports empty_repo until its repository has a
+// commit, as GitLab does.
+func TestEmptyRepo(t *testing.T) {
+	f := newFixture(t)
+	empty := func() bool {
+		return decode[struct {
+			EmptyRepo bool `json:"empty_repo"`
+		}](t, f.get(t, "/api/v4/projects/"+itoa(f.private.ID), tokDev)).EmptyRepo
+	}
+	if !empty() {
+		t.Fatal("a project without a repository is not empty_repo")
+	}
+	f.s.InitRepo(f.private, map[string]string{"a": "b\n"})
+	if empty() {
+		t.Fatal("a project with a commit is still empty_repo")
+	}
+	if !decode[struct {
+		EmptyRepo bool `json:"empty_repo"`
+	}](t, f.get(t, "/api/v4/projects/"+itoa(f.public.ID), tokDev)).EmptyRepo {
+		t.Fatal("the other project lost empty_repo")
+	}
+}

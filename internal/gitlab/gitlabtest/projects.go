@@ -22,6 +22,7 @@ type projectJSON struct {
 	ID                                        int                 `json:"id"`
 	Description                               string              `json:"description"`
 	DefaultBranch                             string              `json:"default_branch"`
+	EmptyRepo                                 bool                `json:"empty_repo"`
 	TagList                                   []string            `json:"tag_list"`
 	Topics                                    []string            `json:"topics"`
 	SSHURLToRepo                              string              `json:"ssh_url_to_repo"`
@@ -146,6 +147,7 @@ func (s *Server) projectJSON(p *Project, u *User) projectJSON {
 		ID:                              p.ID,
 		Description:                     p.Description,
 		DefaultBranch:                   p.DefaultBranch,
+		EmptyRepo:                       !s.filled[p.ID],
 		TagList:                         []string{},
 		Topics:                          []string{},
 		SSHURLToRepo:                    "git@" + host + ":" + p.Path + ".git",

@@ -192,6 +192,7 @@ func (s *Server) afterPush(p *Project, user *User, updates []refUpdate) {
 	if len(updates) == 0 {
 		return
 	}
+	s.markFilled(p)
 	branches := 0
 	for _, u := range updates {
 		if strings.HasPrefix(u.ref, "refs/heads/") {
@@ -361,4 +362,12 @@ func (s *Server) commit(p *Project, branch string, files map[string]string, remo
 	after := s.refSnapshot(p)
 	s.afterPush(p, &author, diffRefs(before, after))
 	return after[ref]
+}
+
+// markFilled records that the project's repository has commits, for
+// empty_repo. s.mu is not held by the caller.
+func (s *Server) markFilled(p *Project) {
+	s.mu.Lock()
+	s.filled[p.ID] = true
+	s.mu.Unlock()
 }
