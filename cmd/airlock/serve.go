@@ -260,7 +260,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{Store: p.store, Keyring: p.keyring, Jobs: client, Logger: log, PublicURL: c.PublicURL, Version: toolVersion()})
+	ready := func(context.Context) error {
+		select {
+		case <-client.Stopped():
+			return errors.New("the job workers have stopped")
+		default:
+			return nil
+		}
+	}
+	srv, err := server.New(server.Config{Store: p.store, Keyring: p.keyring, Jobs: client, Logger: log, PublicURL: c.PublicURL, Version: toolVersion(), Ready: ready})
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ var paging = []param{{"limit", "integer", "page size (default 100, at most 1000)
 // when a registered route has none or one describes no route.
 var docs = map[string]doc{
 	"GET /healthz":                            {Summary: "Liveness: the process answers.", Response: map[string]string{}},
-	"GET /readyz":                             {Summary: "Readiness: the database answers.", Response: map[string]string{}},
+	"GET /readyz":                             {Summary: "Readiness: the database answers and the job workers run.", Response: map[string]string{}},
 	"GET /metrics":                            {Summary: "Prometheus metrics (text exposition format)."},
 	"POST /webhooks/gitlab/{integration}":     {Summary: "GitLab webhook receiver (push, merge request and system hooks). Authenticated by X-Gitlab-Token.", Response: map[string]any{}, Status: http.StatusAccepted},
 	"GET /api/v1/openapi.json":                {Summary: "This document."},
