@@ -263,10 +263,12 @@ func endToEnd(t *testing.T, d store.Dialect) {
 		notes = gl.Notes(p, mr.IID)
 		return len(notes) == 1 && strings.Contains(notes[0].Body, "no new findings")
 	})
+	// The status follows the note in the same job.
 	scans := latestScans(h, pr.ID, "feature")
-	if st := gl.Statuses(p, scans[0].SHA); len(st) == 0 || st[len(st)-1].State != "success" {
-		t.Fatalf("statuses of %s: %+v, want success", scans[0].SHA, st)
-	}
+	eventually(t, 20*time.Second, "the success status", func() bool {
+		st := gl.Statuses(p, scans[0].SHA)
+		return len(st) > 0 && st[len(st)-1].State == "success"
+	})
 
 	// Triage: dismiss the AWS key, then reopen it.
 	var fs list[store.Finding]
