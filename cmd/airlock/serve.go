@@ -206,6 +206,8 @@ func openPlatform(ctx context.Context, c serverConfig, log *slog.Logger) (*platf
 		WorkDir:     filepath.Join(c.DataDir, "work"),
 		ScanTimeout: c.ScanTimeout, ScanInterval: c.ScanInterval, DiscoverInterval: c.DiscoverInterval,
 		ScanWorkers: c.ScanWorkers, FailOn: threshold,
+		PublicURL: strings.TrimRight(c.PublicURL, "/"),
+		HookURL:   server.HookBase(c.PublicURL),
 	}
 	db, srcs, err := openDB(ctx, c.VulnDB)
 	switch {
@@ -251,10 +253,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if created != "" {
 		fmt.Fprintf(stderr, "\nairlock: created the first admin API token. It is shown only this once; store it now:\n\n    %s\n\n", created)
-	}
-	p.jobs.PublicURL = strings.TrimRight(c.PublicURL, "/")
-	if c.PublicURL != "" {
-		p.jobs.HookURL = p.jobs.PublicURL + "/webhooks/gitlab"
 	}
 	client, err := job.NewClient(p.jobs, true)
 	if err != nil {
@@ -346,10 +344,6 @@ func cmdWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer p.Close()
-	p.jobs.PublicURL = strings.TrimRight(c.PublicURL, "/")
-	if c.PublicURL != "" {
-		p.jobs.HookURL = p.jobs.PublicURL + "/webhooks/gitlab"
-	}
 	client, err := job.NewClient(p.jobs, true)
 	if err != nil {
 		return err

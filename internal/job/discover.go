@@ -82,7 +82,8 @@ func ErrorMessage(err error) *CheckMessage {
 	return &CheckMessage{Code: "error", Message: err.Error()}
 }
 
-func storedCheck(in store.Integration) CheckResult {
+// StoredCheck is the integration's last Test Connection result.
+func StoredCheck(in store.Integration) CheckResult {
 	var c CheckResult
 	json.Unmarshal(in.Check, &c)
 	return c
@@ -109,7 +110,7 @@ func (r *Runner) Discover(ctx context.Context, integrationID int64) error {
 		return r.discoveryFailed(ctx, in, err)
 	}
 	if len(found) == 0 {
-		check := storedCheck(in)
+		check := StoredCheck(in)
 		return r.discoveryFailed(ctx, in, gitlab.NoProjectsError(check.Username))
 	}
 	first := in.DiscoveredAt == nil
@@ -266,7 +267,7 @@ func (r *Runner) reconcileHooks(ctx context.Context, in store.Integration, gl *g
 	if firstErr != nil {
 		return firstErr
 	}
-	if in.Selection == store.SelectAllFuture && storedCheck(in).Admin && in.SystemHookID == nil {
+	if in.Selection == store.SelectAllFuture && StoredCheck(in).Admin && in.SystemHookID == nil {
 		sys := gitlab.HookSpec{URL: spec.URL, Token: spec.Token, EnableSSLVerification: true}
 		id, err := gl.EnsureSystemHook(ctx, sys)
 		if err != nil {

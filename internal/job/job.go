@@ -261,11 +261,6 @@ func Client(c Connection, logger *slog.Logger) (*gitlab.Client, error) {
 	return gitlab.New(gitlab.Config{BaseURL: c.URL, Token: c.Token, TokenKind: gitlab.TokenKind(c.TokenKind), HTTPClient: hc, UserAgent: "airlock", Logger: logger})
 }
 
-// Connection opens an integration's sealed token.
-func (r *Runner) connection(in store.Integration) (Connection, error) {
-	return OpenConnection(r.c.Keyring, in)
-}
-
 // OpenConnection opens an integration's sealed token into a Connection.
 func OpenConnection(k *keyring.Keyring, in store.Integration) (Connection, error) {
 	tok, err := k.Open(in.TokenSealed, AAD(in.ID, FieldToken))
@@ -276,7 +271,7 @@ func OpenConnection(k *keyring.Keyring, in store.Integration) (Connection, error
 }
 
 func (r *Runner) gitlab(in store.Integration) (*gitlab.Client, Connection, error) {
-	conn, err := r.connection(in)
+	conn, err := OpenConnection(r.c.Keyring, in)
 	if err != nil {
 		return nil, conn, err
 	}

@@ -40,18 +40,20 @@ type integrationView struct {
 
 func (s *Server) view(in store.Integration) integrationView {
 	v := integrationView{Integration: in}
-	if s.c.PublicURL != "" {
-		v.WebhookURL = job.HookURL(s.HookBase(), in.ID)
+	if base := HookBase(s.c.PublicURL); base != "" {
+		v.WebhookURL = job.HookURL(base, in.ID)
 	}
 	return v
 }
 
-// HookBase is the webhook endpoint's address without the integration ID.
-func (s *Server) HookBase() string {
-	if s.c.PublicURL == "" {
+// HookBase is the webhook endpoint's address under publicURL, without the
+// integration ID; empty when there is no public URL.
+func HookBase(publicURL string) string {
+	publicURL = strings.TrimRight(publicURL, "/")
+	if publicURL == "" {
 		return ""
 	}
-	return s.c.PublicURL + "/webhooks/gitlab"
+	return publicURL + "/webhooks/gitlab"
 }
 
 // apply copies the request's connection fields onto in, validating each.
@@ -406,7 +408,7 @@ func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request, p principal
 		s.fail(w, r, apiError{Code: "invalid_field", Field: "token", Message: "token is required"})
 		return
 	}
-	old := storedUser(in)
+	old := job.StoredCheck(in).Username
 	var conn job.Connection
 	if err := applyConnection(ir, &in, &conn); err != nil {
 		s.fail(w, r, err)
@@ -430,12 +432,6 @@ func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request, p principal
 	now := s.c.Now()
 	in.CheckedAt = &now
 	s.save(w, r, p, in, "integration.rotate_token", "token rotated")
-}
-
-func storedUser(in store.Integration) string {
-	var c job.CheckResult
-	json.Unmarshal(in.Check, &c)
-	return c.Username
 }
 
 type selectionRequest struct {

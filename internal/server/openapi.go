@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,7 +104,7 @@ func (s *Server) OpenAPI() map[string]any {
 		if d.Response != nil {
 			resp["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(d.Response), schemas)}}
 		}
-		responses := map[string]any{itoa(status): resp, "default": map[string]any{"description": "An error.", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}}
+		responses := map[string]any{strconv.Itoa(status): resp, "default": map[string]any{"description": "An error.", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}}
 		op["responses"] = responses
 		if rt.Public {
 			op["security"] = []any{}
@@ -139,11 +140,6 @@ func operationID(rt route) string {
 		}
 	}
 	return b.String()
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 var (
