@@ -184,7 +184,58 @@ type Extractor interface {
 	FileRequired(path string) bool
 	// Extract reads the file. Errors name the file and, where they can, the
 	// line and field (use ParseError).
+	//
+	// An extractor reads what it can: when some entries of the file cannot be
+	// read, it returns the packages it could read together with a Problems
+	// error listing the entries it could not (errors) and those it read but
+	// could not resolve (warnings). Any other error means the file was not
+	// read at all.
 	Extract(ctx context.Context, in *Input) ([]Package, error)
+}
+
+// Problems lists what an extractor could not read, or could not resolve, in
+// a file whose other entries it read. Extract returns it beside the
+// packages; callers keep those packages and report each problem.
+type Problems []*ParseError
+
+func (ps Problems) Error() string {
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the problems as errors, for errors.Is and errors.As.
+func (ps Problems) Unwrap() []error {
+	out := make([]error, len(ps))
+	for i, p := range ps {
+		out[i] = p
+	}
+	return out
+}
+
+// HasErrors reports whether any problem is an error rather than a warning:
+// some of the file's content was not read.
+func (ps Problems) HasErrors() bool {
+	for _, p := range ps {
+		if !p.Warning {
+			return true
+		}
+	}
+	return false
+}
+
+// Result returns pkgs and ps as Extract returns them: ps only when it is
+// not empty.
+func (ps Problems) Result(pkgs []Package) ([]Package, error) {
+	if len(ps) == 0 {
+		return pkgs, nil
+	}
+	return pkgs, ps
 }
 
 // ParseError is an error in a manifest, naming the file, line and field.
@@ -193,6 +244,10 @@ type ParseError struct {
 	Line  int    // 0 when unknown
 	Field string // empty when not about one field
 	Err   error
+	// Warning marks an entry that is valid but could not be resolved (pip's
+	// ${VAR} in a version): its package is still reported, unpinned. Only
+	// meaningful inside Problems.
+	Warning bool
 }
 
 func (e *ParseError) Error() string {

@@ -7,7 +7,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,9 +84,11 @@ func Extract(t testing.TB, x inventory.Extractor, file string) Result {
 }
 
 // Render is the golden form of a result: indented JSON of the packages, or
-// "error: " and the message.
+// "error: " and the message. A partial result (inventory.Problems) is the
+// packages followed by one "error: " or "warning: " line per problem.
 func Render(r Result) []byte {
-	if r.Err != nil {
+	var ps inventory.Problems
+	if r.Err != nil && !errors.As(r.Err, &ps) {
 		return []byte("error: " + r.Err.Error() + "\n")
 	}
 	if r.Packages == nil {
@@ -95,6 +99,13 @@ func Render(r Result) []byte {
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(r.Packages); err != nil {
 		panic(err)
+	}
+	for _, p := range ps {
+		level := "error"
+		if p.Warning {
+			level = "warning"
+		}
+		fmt.Fprintf(&b, "%s: %s\n", level, p.Error())
 	}
 	return b.Bytes()
 }
@@ -129,7 +140,18 @@ func Fuzz(f *testing.F, x inventory.Extractor, name, pattern string) {
 			if !strings.Contains(err.Error(), name) {
 				t.Fatalf("error does not name the file %s: %v", name, err)
 			}
-			return
+			var ps inventory.Problems
+			if !errors.As(err, &ps) {
+				return
+			}
+			if len(ps) == 0 {
+				t.Fatal("empty Problems returned as an error")
+			}
+			for _, p := range ps {
+				if p.Path == "" || p.Err == nil {
+					t.Fatalf("problem without a file or an error: %+v", p)
+				}
+			}
 		}
 		for _, p := range pkgs {
 			if p.Name == "" || p.Ecosystem == "" || p.Location.Line < 0 || p.Location.Path == "" {
