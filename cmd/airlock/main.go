@@ -66,6 +66,13 @@ Run 'airlock COMMAND -h' for a command's flags.
 Exit codes: 0 clean, 1 error, 2 usage, 3 findings at or above --fail-on.
 `
 
+const dbUsage = `Usage:
+  airlock db import [flags] PATH...  import OSV data: all.zip files, directories of JSON, JSON records
+  airlock db status [flags]          show the imported data: ecosystems, records, sources, age
+
+Run 'airlock db import -h' or 'airlock db status -h' for their flags.
+`
+
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err := dispatch(ctx, args, stdout, stderr)
 	var ue usageError
@@ -99,6 +106,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return usageError{"db needs a subcommand: import or status"}
 		}
 		switch args[1] {
+		case "-h", "-help", "--help", "help":
+			fmt.Fprint(stdout, dbUsage)
+			return nil
 		case "import":
 			return cmdDBImport(ctx, args[2:], stdout, stderr)
 		case "status":
@@ -133,14 +143,25 @@ func toolVersion() string {
 // parse parses flags that may come before and after positional arguments
 // ("airlock scan . --format json"), returning the positional ones.
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {
-	fs.SetOutput(stderr)
+	// The flag package prints its error and the whole usage on a mistake;
+	// airlock prints the error once (run maps it to exit 2) and points to
+	// -h. Help itself goes to stderr through fs.Usage.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(stderr)
+				if usage != nil {
+					usage()
+				} else {
+					fs.PrintDefaults()
+				}
 				return nil, err
 			}
-			return nil, usageError{err.Error()}
+			return nil, usageError{fmt.Sprintf("%s: %v (see '%s -h')", fs.Name(), err, fs.Name())}
 		}
 		args = fs.Args()
 		if len(args) == 0 {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/airlock-sec/airlock/internal/finding"
@@ -36,6 +37,9 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	branch := fs.String("branch", "", "with --history: branches to walk, comma-separated (default: all branches and tags)")
 	secretConfig := fs.String("secret-config", "", "secret rules in gitleaks TOML (default: .gitleaks.toml in PATH if present, else the embedded rules)")
 	baseline := fs.String("baseline", "", "a previous JSON report: report only findings not in it")
+	allowParseErrors := fs.Bool("allow-parse-errors", false, "exit by the findings even when some input could not be read (default: exit 1, since the scan is incomplete)")
+	maxFileSize := sizeFlag(scan.DefaultMaxFileSize)
+	fs.Var(&maxFileSize, "max-file-size", "largest manifest read, in bytes or with a unit (64MiB, 500KB); a larger one is an error; 0 for no limit")
 	maxAge, err := defaultMaxAge()
 	if err != nil {
 		return err
@@ -88,7 +92,10 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usageError{"--since and --branch need --history"}
 	}
 
-	opts := scan.Options{MaxAge: maxAge, PolicyFile: *config, NoIgnore: *noIgnore}
+	opts := scan.Options{MaxAge: maxAge, PolicyFile: *config, NoIgnore: *noIgnore, MaxFileSize: int64(maxFileSize)}
+	if maxFileSize == 0 {
+		opts.MaxFileSize = -1
+	}
 	var notices []scan.Notice
 	if selected["vuln"] {
 		db, srcs, err := openDB(ctx, *dbPath)
@@ -138,15 +145,87 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		for _, n := range res.Notices {
 			where := ""
 			if n.Path != "" {
-				where = n.Path + ": "
+				where = n.Where() + ": "
 			}
 			fmt.Fprintf(stderr, "%s: %s%s\n", n.Level, where, n.Message)
 		}
+	}
+	// A scan that could not read all its input is incomplete: a security
+	// gate never passes on it, whatever it found (exit 1 wins over 3).
+	if n := res.Incomplete(); n > 0 && !*allowParseErrors {
+		return incompleteError{n}
 	}
 	if n := threshold.Count(res.Findings); n > 0 {
 		return findingsError{n}
 	}
 	return nil
+}
+
+// incompleteError is a scan that could not read some of its input: exit 1.
+type incompleteError struct{ n int }
+
+func (e incompleteError) Error() string {
+	return fmt.Sprintf("the scan is incomplete: %d %s (listed in the report's notices): fix them, or pass --allow-parse-errors to judge by what was read",
+		e.n, plural(e.n, "input could not be read", "inputs could not be read"))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// sizeFlag is a byte count given as a number with an optional unit.
+type sizeFlag int64
+
+func (s *sizeFlag) String() string { return formatSize(int64(*s)) }
+
+func (s *sizeFlag) Set(v string) error {
+	n, err := parseSize(v)
+	if err != nil {
+		return err
+	}
+	*s = sizeFlag(n)
+	return nil
+}
+
+var sizeUnits = []struct {
+	suffix string
+	mult   int64
+}{
+	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30},
+	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9},
+	{"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1},
+}
+
+// parseSize reads "65536", "64MiB", "500KB" or "1G".
+func parseSize(v string) (int64, error) {
+	t := strings.TrimSpace(v)
+	mult := int64(1)
+	for _, u := range sizeUnits {
+		if len(t) > len(u.suffix) && strings.EqualFold(t[len(t)-len(u.suffix):], u.suffix) {
+			t, mult = strings.TrimSpace(t[:len(t)-len(u.suffix)]), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size: give bytes or a number with KiB, MiB, GiB, KB, MB or GB", v)
+	}
+	return n * mult, nil
+}
+
+func formatSize(n int64) string {
+	switch {
+	case n > 0 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + "GiB"
+	case n > 0 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "MiB"
+	case n > 0 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + "KiB"
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // errNoData marks a missing or empty vulnerability database.

@@ -228,8 +228,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := flag.NewFlagSet("airlock serve", flag.ContinueOnError)
 	c.flags(fs, true)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: airlock serve [flags]\n\nRuns the platform: the REST API, the GitLab webhook receiver, the scheduler and\nembedded scan workers. Settings come from flags, AIRLOCK_* environment variables\nand a YAML file (--config); flags win. See docs/cli.md.\n\nFlags:")
+		fs.PrintDefaults()
+	}
 	if pos, err := parse(fs, args, stderr); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -320,7 +324,11 @@ func cmdWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs := flag.NewFlagSet("airlock worker", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: airlock worker [flags]\n\nRuns extra scan workers against the server's PostgreSQL (--database-url) with the\nserver's AIRLOCK_SECRET_KEY. See docs/cli.md.\n\nFlags:")
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the server's public URL, for links and webhooks (env AIRLOCK_PUBLIC_URL)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "on SIGTERM, how long running jobs may finish before they are re-queued (env AIRLOCK_SHUTDOWN_TIMEOUT)")
 	c.flags(fs, false)

@@ -101,6 +101,9 @@ func (r *Runner) Notify(ctx context.Context, scanID int64) error {
 	switch failing := r.c.FailOn.Count(fs); {
 	case sc.Status == store.ScanFailed:
 		st.State, st.Description = gitlab.StatusFailed, "airlock could not scan this commit: "+sc.Error
+	case sc.Error != "":
+		// Incomplete: a gate never passes on input it could not read.
+		st.State, st.Description = gitlab.StatusFailed, "airlock: "+sc.Error
 	case failing > 0:
 		st.State, st.Description = gitlab.StatusFailed, fmt.Sprintf("airlock: this merge request introduces %s", countBySeverity(fs))
 	case len(fs) > 0:
@@ -141,7 +144,10 @@ func (r *Runner) noteBody(sc store.Scan, p store.Project, fs []finding.Finding) 
 	case sc.Status == store.ScanFailed:
 		fmt.Fprintf(&b, ":warning: airlock could not scan commit `%s`: %s\n", short, escapeCell(sc.Error))
 		return b.String()
-	case len(fs) == 0:
+	case sc.Error != "":
+		fmt.Fprintf(&b, ":warning: The scan of commit `%s` is incomplete: %s. What follows covers only what was read.\n\n", short, escapeCell(sc.Error))
+	}
+	if len(fs) == 0 {
 		fmt.Fprintf(&b, ":white_check_mark: This merge request introduces no new findings compared with `%s` (commit `%s`).\n", sc.TargetBranch, short)
 		return b.String()
 	}

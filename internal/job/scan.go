@@ -142,6 +142,9 @@ func (r *Runner) scanBranch(ctx context.Context, gl *gitlab.Client, conn Connect
 			return err
 		}
 		sc.Status, sc.SHA, sc.Notices = store.ScanSucceeded, sha, notices
+		// Findings of what was read are recorded; what was not read makes
+		// the scan incomplete, and its report says so.
+		sc.Error = incompleteSummary(res)
 		sc.FindingsTotal, sc.FindingsNew, sc.FindingsFixed = len(d.New)+len(d.Existing), len(d.New), len(d.Fixed)
 		if sc.MRIID != nil {
 			base, err := t.OpenFingerprints(ctx, p.ID, sc.TargetBranch)
@@ -162,6 +165,33 @@ func (r *Runner) scanBranch(ctx context.Context, gl *gitlab.Client, conn Connect
 		}
 		return nil
 	})
+}
+
+// incompleteSummary says which input a scan could not read, naming the
+// first file and line; "" when it read everything.
+func incompleteSummary(res *scan.Result) string {
+	n := res.Incomplete()
+	if n == 0 {
+		return ""
+	}
+	var first scan.Notice
+	for _, no := range res.Notices {
+		if no.Level == scan.NoticeError {
+			first = no
+			break
+		}
+	}
+	msg := first.Message
+	if w := first.Where(); w != "" {
+		msg = w + ": " + msg
+	}
+	if len(msg) > 160 {
+		msg = msg[:157] + "..."
+	}
+	if n == 1 {
+		return "1 input could not be read: " + msg
+	}
+	return fmt.Sprintf("%d inputs could not be read, the first: %s", n, msg)
 }
 
 // introduced are the fingerprints of findings a merge request adds: not

@@ -202,10 +202,14 @@ func gitlabScanFor(r *scan.Result, o Options, scanType string) gitlabScan {
 		EndTime:   gitlabTime(r.FinishedAt),
 		Status:    "success",
 	}
+	if r.Incomplete() > 0 {
+		// Some input was not read: the notices say which.
+		sc.Status = "failure"
+	}
 	for _, n := range r.Notices {
 		msg := oneLine(n.Message)
 		if n.Path != "" {
-			msg = n.Path + ": " + msg
+			msg = n.Where() + ": " + msg
 		}
 		if msg == "" {
 			continue

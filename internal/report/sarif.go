@@ -162,7 +162,9 @@ func writeSARIF(w io.Writer, r *scan.Result, o Options) error {
 		results = append(results, res)
 	}
 
-	inv := sarifInvocation{ExecutionSuccessful: true}
+	// A scan that could not read all of its input did not succeed, though
+	// its results are valid for what it read.
+	inv := sarifInvocation{ExecutionSuccessful: r.Incomplete() == 0}
 	if !r.StartedAt.IsZero() {
 		inv.StartTimeUTC = r.StartedAt.UTC().Format(time.RFC3339)
 	}
@@ -172,7 +174,7 @@ func writeSARIF(w io.Writer, r *scan.Result, o Options) error {
 	for _, n := range r.Notices {
 		sn := sarifNotification{Level: sarifNoticeLevel(n.Level), Message: sarifMessage{Text: n.Message}}
 		if n.Path != "" {
-			sn.Locations = []sarifLocation{sarifLocationFor(finding.Location{Path: n.Path})}
+			sn.Locations = []sarifLocation{sarifLocationFor(finding.Location{Path: n.Path, StartLine: n.Line})}
 		}
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sn)
 	}

@@ -100,7 +100,7 @@ func writeTable(w io.Writer, r *scan.Result, o Options) error {
 		for _, n := range r.Notices {
 			msg := oneLine(n.Message)
 			if n.Path != "" {
-				msg = n.Path + ": " + msg
+				msg = n.Where() + ": " + msg
 			}
 			fmt.Fprintf(&b, "  %s %s\n", paint(o, noticeColor(n.Level), string(n.Level)+":"), msg)
 		}

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/airlock-sec/airlock/internal/finding"
@@ -57,7 +58,32 @@ const (
 
 // Notice is a message about the scan rather than about the code.
 type Notice struct {
-	Level   NoticeLevel `json:"level"`
-	Path    string      `json:"path,omitempty"`
-	Message string      `json:"message"`
+	Level NoticeLevel `json:"level"`
+	// Path is the file the notice is about, relative to the target.
+	Path string `json:"path,omitempty"`
+	// Line is the 1-based line in Path; 0 when the notice is about the
+	// whole file.
+	Line    int    `json:"line,omitempty"`
+	Message string `json:"message"`
+}
+
+// Where renders the notice's place as "path:line", "path" or "".
+func (n Notice) Where() string {
+	if n.Line > 0 {
+		return fmt.Sprintf("%s:%d", n.Path, n.Line)
+	}
+	return n.Path
+}
+
+// Incomplete counts the error notices: input that was not read (a file
+// that could not be opened or parsed, an entry that could not be read).
+// A scan with any is incomplete, and a security gate must not pass on it.
+func (r *Result) Incomplete() int {
+	n := 0
+	for _, no := range r.Notices {
+		if no.Level == NoticeError {
+			n++
+		}
+	}
+	return n
 }

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory"
 	"github.com/airlock-sec/airlock/internal/policy"
+	"github.com/airlock-sec/airlock/internal/source"
 	"github.com/airlock-sec/airlock/internal/vuln"
 )
 
@@ -44,7 +46,14 @@ type Options struct {
 	// Baseline holds fingerprints of findings already known: they are left
 	// out, so that only new findings are reported.
 	Baseline map[string]bool
+	// MaxFileSize is the size in bytes past which a manifest is not read
+	// (an error notice names it); 0 means DefaultMaxFileSize, negative no
+	// limit.
+	MaxFileSize int64
 }
+
+// DefaultMaxFileSize bounds a manifest's size when Options.MaxFileSize is 0.
+const DefaultMaxFileSize = 64 << 20
 
 // skipDirs are never descended into: version control metadata and
 // installed dependencies (their manifests describe what is installed by
@@ -66,7 +75,12 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 	if !fi.IsDir() {
 		root, only = filepath.Dir(target), filepath.Base(target)
 	}
-	pol, err := loadPolicy(root, o.PolicyFile)
+	tree, err := source.OpenTree(root)
+	if err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+	defer tree.Close()
+	pol, err := loadPolicy(tree, o.PolicyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +104,11 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 			secretDone <- secretResult{fs, ns, err}
 		}()
 	}
-	res.Manifests, notices = extract(ctx, os.DirFS(root), jobs)
+	maxSize := o.MaxFileSize
+	if maxSize == 0 {
+		maxSize = DefaultMaxFileSize
+	}
+	res.Manifests, notices = extract(ctx, tree, jobs, maxSize)
 	res.Notices = append(res.Notices, notices...)
 
 	if o.DB != nil {
@@ -131,24 +149,40 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 	return res, nil
 }
 
-func loadPolicy(root, file string) (*policy.Policy, error) {
-	explicit := file != ""
-	if !explicit {
-		file = filepath.Join(root, policy.FileName)
+// maxPolicySize bounds a repository's .airlock.yaml.
+const maxPolicySize = 1 << 20
+
+// loadPolicy reads the operator's policy file when one is named, else the
+// tree's own .airlock.yaml. The tree's file is repository-supplied: only a
+// regular file inside the tree is read (a link out of it, a FIFO or a
+// device is refused), and only up to maxPolicySize.
+func loadPolicy(tree *source.Tree, file string) (*policy.Policy, error) {
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, fmt.Errorf("scan: policy: %w", err)
+		}
+		defer f.Close()
+		return policy.Parse(file, f)
 	}
-	f, err := os.Open(file)
+	b, err := tree.ReadFile(policy.FileName, maxPolicySize)
 	if err != nil {
-		if !explicit && errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("scan: policy: %w", err)
+		return nil, fmt.Errorf("scan: %s: not read: %w", policy.FileName, unwrapPath(err))
 	}
-	defer f.Close()
-	name := file
-	if !explicit {
-		name = policy.FileName
+	return policy.Parse(policy.FileName, bytes.NewReader(b))
+}
+
+// unwrapPath drops the operation and path of a *fs.PathError, for a
+// message that names the file already.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
 	}
-	return policy.Parse(name, f)
+	return err
 }
 
 type job struct {
@@ -189,7 +223,9 @@ func walk(ctx context.Context, root, only string, xs []inventory.Extractor, useI
 		rel, _ := filepath.Rel(root, p)
 		rel = filepath.ToSlash(rel)
 		if err != nil {
-			notices = append(notices, Notice{Level: NoticeWarning, Path: rel, Message: "not read: " + err.Error()})
+			// What cannot be read may hold manifests: the scan is
+			// incomplete.
+			notices = append(notices, Notice{Level: NoticeError, Path: rel, Message: "not read: " + unwrapPath(err).Error()})
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -260,7 +296,7 @@ func secrets(ctx context.Context, root string, files []string, o *SecretOptions)
 }
 
 // extract runs the jobs on all cores; the manifests come back in path order.
-func extract(ctx context.Context, root fs.FS, jobs []job) ([]Manifest, []Notice) {
+func extract(ctx context.Context, root *source.Tree, jobs []job, maxSize int64) ([]Manifest, []Notice) {
 	type out struct {
 		m   Manifest
 		err error
@@ -274,7 +310,7 @@ func extract(ctx context.Context, root fs.FS, jobs []job) ([]Manifest, []Notice)
 			defer wg.Done()
 			for i := range next {
 				j := jobs[i]
-				pkgs, err := extractOne(ctx, root, j)
+				pkgs, err := extractOne(ctx, root, j, maxSize)
 				outs[i] = out{Manifest{Path: j.path, Extractor: j.x.Name(), Packages: pkgs}, err}
 			}
 		}()
@@ -287,9 +323,17 @@ func extract(ctx context.Context, root fs.FS, jobs []job) ([]Manifest, []Notice)
 	manifests := []Manifest{}
 	var notices []Notice
 	for _, o := range outs {
-		if o.err != nil {
-			notices = append(notices, Notice{Level: NoticeError, Path: o.m.Path, Message: o.err.Error()})
+		var ps inventory.Problems
+		if o.err != nil && !errors.As(o.err, &ps) {
+			notices = append(notices, problemNotice(o.m.Path, o.err, NoticeError))
 			continue
+		}
+		for _, p := range ps {
+			level := NoticeError
+			if p.Warning {
+				level = NoticeWarning
+			}
+			notices = append(notices, problemNotice(o.m.Path, p, level))
 		}
 		if o.m.Packages == nil {
 			o.m.Packages = []inventory.Package{}
@@ -299,20 +343,63 @@ func extract(ctx context.Context, root fs.FS, jobs []job) ([]Manifest, []Notice)
 	return manifests, notices
 }
 
-func extractOne(ctx context.Context, root fs.FS, j job) (pkgs []inventory.Package, err error) {
+// problemNotice turns an extractor's error into a notice at the file and
+// line it names (the notice carries them, so the message does not repeat
+// them).
+func problemNotice(file string, err error, level NoticeLevel) Notice {
+	var pe *inventory.ParseError
+	if errors.As(err, &pe) && pe.Path != "" {
+		msg := pe.Err.Error()
+		if pe.Field != "" {
+			msg = fmt.Sprintf("field %q: %s", pe.Field, msg)
+		}
+		return Notice{Level: level, Path: pe.Path, Line: pe.Line, Message: msg}
+	}
+	msg := err.Error()
+	// Errors that name the file already (a wrapped *fs.PathError) say it
+	// once.
+	msg = strings.TrimPrefix(msg, file+": ")
+	return Notice{Level: level, Path: file, Message: msg}
+}
+
+func extractOne(ctx context.Context, root *source.Tree, j job, maxSize int64) (pkgs []inventory.Package, err error) {
 	f, err := root.Open(j.path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("not read: %w", unwrapPath(err))
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("not read: %w", unwrapPath(err))
+	}
+	if maxSize > 0 && fi.Size() > maxSize {
+		return nil, fmt.Errorf("not read: %d bytes is over the limit of %d bytes for one manifest (raise it with --max-file-size)", fi.Size(), maxSize)
+	}
 	// A bug in one extractor must not take the scan down with it.
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%s: extractor %s failed: %v", j.path, j.x.Name(), r)
 		}
 	}()
-	return j.x.Extract(ctx, &inventory.Input{Path: j.path, Reader: f, Root: root})
+	return j.x.Extract(ctx, &inventory.Input{Path: j.path, Reader: ctxReader{ctx, f}, Root: root})
 }
+
+// ctxReader stops reading once the scan is cancelled, so that no read
+// outlives SIGTERM.
+type ctxReader struct {
+	ctx context.Context
+	f   fs.File
+}
+
+func (r ctxReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return r.f.Read(p)
+}
+
+// Stat lets readers size their buffers from the file.
+func (r ctxReader) Stat() (fs.FileInfo, error) { return r.f.Stat() }
 
 // match matches every pinned package and says what could not be checked.
 func match(ctx context.Context, db vuln.Source, ms []Manifest) ([]finding.Finding, []Notice, error) {

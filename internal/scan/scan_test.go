@@ -55,7 +55,7 @@ func write(t *testing.T, root string, files map[string]string) {
 func messages(ns []Notice) string {
 	var b strings.Builder
 	for _, n := range ns {
-		b.WriteString(string(n.Level) + " " + n.Path + ": " + n.Message + "\n")
+		b.WriteString(string(n.Level) + " " + n.Where() + ": " + n.Message + "\n")
 	}
 	return b.String()
 }
@@ -117,7 +117,7 @@ func TestRun(t *testing.T) {
 	}
 	msgs := messages(res.Notices)
 	for _, want := range []string{
-		"error broken/requirements.txt: broken/requirements.txt:1",
+		"error broken/requirements.txt:1: invalid requirement",
 		"warning requirements.txt: 1 dependency is not pinned to one version and not checked: loose",
 		"no vulnerability data for Go is imported: 1 package was not checked",
 		"the PyPI vulnerability data is 30 days old",

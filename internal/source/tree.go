@@ -1,0 +1,141 @@
+package source
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"syscall"
+)
+
+// ErrNotRegular is returned when a path in a tree names something other
+// than a regular file or a directory: a FIFO, a device or a socket. Reading
+// one could block forever or never end.
+var ErrNotRegular = errors.New("not a regular file")
+
+// Tree is a directory tree being scanned, as an fs.FS that never leaves it:
+// a path with ".." or a symbolic link that points outside the tree is
+// refused (os.Root enforces it), and only regular files and directories
+// open, without blocking (a FIFO is refused, not waited on). Unlike os.DirFS,
+// it accepts names that are not UTF-8: a directory name in Latin-1 is as
+// much a part of the tree as any other.
+//
+// Tree implements fs.StatFS and fs.ReadLinkFS. Close it when done.
+type Tree struct {
+	root *os.Root
+}
+
+// OpenTree opens the directory dir as a Tree.
+func OpenTree(dir string) (*Tree, error) {
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	return &Tree{root: r}, nil
+}
+
+// Close releases the tree's directory handle.
+func (t *Tree) Close() error { return t.root.Close() }
+
+// validPath is fs.ValidPath without its UTF-8 requirement.
+func validPath(name string) bool {
+	if name == "." {
+		return true
+	}
+	for name != "" {
+		elem, rest, _ := strings.Cut(name, "/")
+		if elem == "" || elem == "." || elem == ".." {
+			return false
+		}
+		if rest == "" && strings.HasSuffix(name, "/") {
+			return false
+		}
+		name = rest
+	}
+	return true
+}
+
+// Open opens a regular file or directory of the tree for reading.
+func (t *Tree) Open(name string) (fs.File, error) {
+	if !validPath(name) || name == "" {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+	// writer. It changes nothing for regular files and directories.
+	f, err := t.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() && !fi.IsDir() {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: ErrNotRegular}
+	}
+	return f, nil
+}
+
+// Stat describes a file of the tree, following links inside it.
+func (t *Tree) Stat(name string) (fs.FileInfo, error) {
+	if !validPath(name) {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
+	}
+	return t.root.Stat(name)
+}
+
+// Lstat describes a file of the tree without following a final link.
+func (t *Tree) Lstat(name string) (fs.FileInfo, error) {
+	if !validPath(name) {
+		return nil, &fs.PathError{Op: "lstat", Path: name, Err: fs.ErrInvalid}
+	}
+	return t.root.Lstat(name)
+}
+
+// ReadLink returns the target of a symbolic link in the tree.
+func (t *Tree) ReadLink(name string) (string, error) {
+	if !validPath(name) {
+		return "", &fs.PathError{Op: "readlink", Path: name, Err: fs.ErrInvalid}
+	}
+	return t.root.Readlink(name)
+}
+
+// ErrFileTooLarge is returned by ReadFile for a file over its size limit.
+var ErrFileTooLarge = errors.New("file too large")
+
+// ReadFile reads a regular file of the tree whole, refusing one larger
+// than limit bytes (limit <= 0: no limit) without reading it.
+func (t *Tree) ReadFile(name string, limit int64) ([]byte, error) {
+	f, err := t.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: errors.New("is a directory")}
+	}
+	if limit > 0 && fi.Size() > limit {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w: %d bytes, over the limit of %d", ErrFileTooLarge, fi.Size(), limit)}
+	}
+	r := io.Reader(f)
+	if limit > 0 {
+		// The file may grow between Stat and the read.
+		r = io.LimitReader(f, limit+1)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if limit > 0 && int64(len(b)) > limit {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w: over the limit of %d bytes", ErrFileTooLarge, limit)}
+	}
+	return b, nil
+}
