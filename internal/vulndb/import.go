@@ -1,26 +1,19 @@
 package vulndb
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/airlock-sec/airlock/internal/inventory"
-	"github.com/airlock-sec/airlock/internal/osv"
 )
 
 // Limits that keep a hostile archive from exhausting memory or disk.
@@ -36,7 +29,8 @@ const (
 
 // ImportOptions control Import.
 type ImportOptions struct {
-	// Force replaces data even with older data.
+	// Force replaces an archive's earlier copy even when the new copy is
+	// older or holds fewer than half its records.
 	Force bool
 	// Progress, when set, is called as records are read.
 	Progress func(Progress)
@@ -65,9 +59,13 @@ const (
 type FileReport struct {
 	Path   string     `json:"path"`
 	Status FileStatus `json:"status"`
-	// Replaced is the source this import replaced, if any.
+	// Replaced is the earlier copy of the same archive origin, whose
+	// records this import replaced.
 	Replaced *Source `json:"replaced,omitempty"`
-	Source   Source  `json:"source"`
+	// Merged is the earlier import of the same directory or record
+	// origin, whose records this import kept beside its own.
+	Merged *Source `json:"merged,omitempty"`
+	Source Source  `json:"source"`
 	// Skipped lists every entry refused, with the reason.
 	Skipped []Skip `json:"skipped,omitempty"`
 }
@@ -97,11 +95,19 @@ func (e *ImportError) Unwrap() error { return e.Err }
 
 // Import reads every path (an OSV all.zip, a directory of OSV JSON files, or
 // one JSON record) into the store in one transaction: either every path is
-// imported, or nothing changes. A path whose content was imported before is
-// left as it is. A path whose records all concern one ecosystem replaces the
-// data previously imported for that ecosystem, unless that data is newer
-// (then the import fails, unless Force).
+// imported, or nothing changes.
+//
+// Each path is a source, identified by its origin (see Source.Origin);
+// sources of different origins coexist, also for one ecosystem. A path
+// whose content was imported before is left as it is. An archive replaces
+// the records of the earlier archive of its origin, unless that copy is
+// newer or the new one holds fewer than half its records (both refused
+// unless Force). A directory or a single record merges into the earlier
+// import of its origin and never removes records.
 func (d *DB) Import(ctx context.Context, paths []string, o ImportOptions) ([]FileReport, error) {
+	if d.readOnly {
+		return nil, fmt.Errorf("vulndb: %s is open read-only", d.path)
+	}
 	now := time.Now
 	if o.Now != nil {
 		now = o.Now
@@ -113,11 +119,18 @@ func (d *DB) Import(ctx context.Context, paths []string, o ImportOptions) ([]Fil
 	defer tx.Rollback()
 	var reports []FileReport
 	for _, p := range paths {
-		r, err := d.importPath(ctx, tx, p, o, now().UTC())
+		r, err := importPath(ctx, tx, p, o, now().UTC())
 		if err != nil {
 			return nil, err
 		}
 		reports = append(reports, *r)
+	}
+	// Record texts that no source lists any more (a replaced copy's).
+	if _, err := tx.ExecContext(ctx, `DELETE FROM affected WHERE blob_id NOT IN (SELECT blob_id FROM record)`); err != nil {
+		return nil, fmt.Errorf("vulndb: import: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM blob WHERE id NOT IN (SELECT blob_id FROM record)`); err != nil {
+		return nil, fmt.Errorf("vulndb: import: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("vulndb: import: commit: %w", err)
@@ -125,25 +138,76 @@ func (d *DB) Import(ctx context.Context, paths []string, o ImportOptions) ([]Fil
 	return reports, nil
 }
 
-// importer accumulates one path's records inside the transaction.
-type importer struct {
+// writer stores the records of one path under its (pending) source row.
+type writer struct {
 	ctx      context.Context
-	tx       *sql.Tx
 	path     string
 	sourceID int64
-	insVuln  *sql.Stmt
+	insBlob  *sql.Stmt
+	getBlob  *sql.Stmt
 	insAff   *sql.Stmt
-	report   *FileReport
-	// ecoCount counts, per base ecosystem, the records that name it.
-	ecoCount map[string]int
-	newest   time.Time
-	seen     map[string]bool
-	progress func(Progress)
-	total    int
-	done     int
+	insRec   *sql.Stmt
 }
 
-func (d *DB) importPath(ctx context.Context, tx *sql.Tx, p string, o ImportOptions, now time.Time) (*FileReport, error) {
+func (w *writer) close() {
+	for _, s := range []*sql.Stmt{w.insBlob, w.getBlob, w.insAff, w.insRec} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func (w *writer) prepare(tx *sql.Tx) error {
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{
+		{&w.insBlob, `INSERT INTO blob (hash, data, bin) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING`},
+		{&w.getBlob, `SELECT id FROM blob WHERE hash = ?`},
+		{&w.insAff, `INSERT INTO affected (ecosystem, name, blob_id) VALUES (?, ?, ?)`},
+		{&w.insRec, `INSERT INTO record (source_id, id, date, withdrawn, blob_id) VALUES (?, ?, ?, ?, ?)`},
+	} {
+		var err error
+		if *p.st, err = tx.PrepareContext(w.ctx, p.q); err != nil {
+			return fmt.Errorf("vulndb: import %s: %w", w.path, err)
+		}
+	}
+	return nil
+}
+
+// store writes one record: its text once (with the packages it names),
+// and its place in the source.
+func (w *writer) store(r *Record) error {
+	fail := func(err error) error { return fmt.Errorf("vulndb: import %s: %s: %w", w.path, r.Entry, err) }
+	res, err := w.insBlob.ExecContext(w.ctx, r.Hash, r.JSON, r.Match)
+	if err != nil {
+		return fail(err)
+	}
+	var blobID int64
+	if n, _ := res.RowsAffected(); n == 1 {
+		if blobID, err = res.LastInsertId(); err != nil {
+			return fail(err)
+		}
+		for _, p := range r.Packages {
+			if _, err := w.insAff.ExecContext(w.ctx, p.Ecosystem, p.Name, blobID); err != nil {
+				return fail(err)
+			}
+		}
+	} else if err := w.getBlob.QueryRowContext(w.ctx, r.Hash).Scan(&blobID); err != nil {
+		return fail(err)
+	}
+	if _, err := w.insRec.ExecContext(w.ctx, w.sourceID, r.ID, formatDate(r.Date), r.Withdrawn, blobID); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// dateLayout is fixed-width so that dates order as text.
+const dateLayout = "2006-01-02T15:04:05.000000000Z"
+
+func formatDate(t time.Time) string { return t.UTC().Format(dateLayout) }
+
+func importPath(ctx context.Context, tx *sql.Tx, p string, o ImportOptions, now time.Time) (*FileReport, error) {
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return nil, &ImportError{Path: p, Err: err}
@@ -158,8 +222,7 @@ func (d *DB) importPath(ctx context.Context, tx *sql.Tx, p string, o ImportOptio
 	}
 	report := &FileReport{Path: p}
 	var existing Source
-	err = tx.QueryRowContext(ctx, `SELECT key, ecosystem, path, sha256, records, withdrawn, skipped, newest_modified, imported_at FROM source WHERE sha256 = ?`, digest).
-		Scan(&existing.Key, &existing.Ecosystem, &existing.Path, &existing.SHA256, &existing.Records, &existing.Withdrawn, &existing.Skipped, scanTime{&existing.NewestModified}, scanTime{&existing.ImportedAt})
+	err = scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM source WHERE sha256 = ? AND origin NOT LIKE 'pending:%'`, digest), &existing)
 	if err == nil {
 		report.Status = StatusUnchanged
 		report.Source = existing
@@ -168,76 +231,120 @@ func (d *DB) importPath(ctx context.Context, tx *sql.Tx, p string, o ImportOptio
 		return nil, fmt.Errorf("vulndb: import %s: %w", p, err)
 	}
 
-	pending := "pending:" + abs
-	res, err := tx.ExecContext(ctx, `INSERT INTO source (key, ecosystem, path, sha256, records, withdrawn, skipped, newest_modified, imported_at) VALUES (?, '', ?, ?, 0, 0, 0, '', ?)`,
-		pending, abs, digest, now.Format(time.RFC3339Nano))
+	kind := kindOf(abs, fi)
+	res, err := tx.ExecContext(ctx, `INSERT INTO source (origin, kind, ecosystem, path, sha256, records, withdrawn, skipped, newest_modified, dated_by, imported_at) VALUES (?, ?, '', ?, ?, 0, 0, 0, '', '', ?)`,
+		"pending:"+abs, kind, abs, digest, now.Format(time.RFC3339Nano))
 	if err != nil {
 		return nil, fmt.Errorf("vulndb: import %s: %w", p, err)
 	}
-	im := &importer{ctx: ctx, tx: tx, path: p, report: report, ecoCount: map[string]int{}, seen: map[string]bool{}, progress: o.Progress}
-	if im.sourceID, err = res.LastInsertId(); err != nil {
+	w := &writer{ctx: ctx, path: p}
+	defer w.close()
+	if w.sourceID, err = res.LastInsertId(); err != nil {
 		return nil, fmt.Errorf("vulndb: import %s: %w", p, err)
 	}
-	if im.insVuln, err = tx.PrepareContext(ctx, `INSERT INTO vuln (source_id, id, modified, data, bin) VALUES (?, ?, ?, ?, ?)`); err != nil {
-		return nil, fmt.Errorf("vulndb: import %s: %w", p, err)
-	}
-	defer im.insVuln.Close()
-	if im.insAff, err = tx.PrepareContext(ctx, `INSERT INTO affected (ecosystem, name, source_id, vuln_id) VALUES (?, ?, ?, ?)`); err != nil {
-		return nil, fmt.Errorf("vulndb: import %s: %w", p, err)
-	}
-	defer im.insAff.Close()
-
-	switch {
-	case fi.IsDir():
-		err = im.readDir(abs)
-	case isZip(abs):
-		err = im.readZip(abs)
-	default:
-		err = im.readFile(abs)
-	}
-	if err != nil {
+	if err := w.prepare(tx); err != nil {
 		return nil, err
 	}
+	rd := newReader(ctx, p, w.store, o.Progress)
+	if err := rd.readPath(abs, fi); err != nil {
+		return nil, err
+	}
+	report.Skipped = rd.skipped
+	sum := rd.summary()
+	if sum.Records == 0 {
+		return nil, &ImportError{Path: p, Err: fmt.Errorf("no OSV records found (%d entries skipped%s)", sum.Skipped, firstReason(rd.skipped))}
+	}
 	s := &report.Source
-	if s.Records == 0 {
-		return nil, &ImportError{Path: p, Err: fmt.Errorf("no OSV records found (%d entries skipped%s)", len(report.Skipped), firstReason(report.Skipped))}
+	*s = Source{Kind: kind, Ecosystem: sum.Ecosystem, Path: abs, SHA256: digest, Records: sum.Records, Withdrawn: sum.Withdrawn,
+		Skipped: sum.Skipped, NewestModified: sum.Newest, DatedBy: sum.DatedBy, ImportedAt: now}
+	if sum.Modified == 0 {
+		// No record says when it last changed (the Go export leaves every
+		// modified at the zero time); published dates only say when the
+		// oldest advisories appeared. The data is as new as the import
+		// that brought it: its export does not say more.
+		s.NewestModified, s.DatedBy = now, "import"
 	}
-	s.Path, s.SHA256, s.ImportedAt, s.NewestModified = abs, digest, now, im.newest
-	s.Skipped = len(report.Skipped)
-	s.Ecosystem, s.Key = "mixed", abs
-	for eco, n := range im.ecoCount {
-		if n == s.Records-s.Withdrawn && s.Records > s.Withdrawn {
-			s.Ecosystem, s.Key = eco, eco
-		}
-	}
+	s.Origin = Origin(abs, kind, sum.Ecosystem)
+	s.Key = s.Origin
 
 	var old Source
 	var oldID int64
-	err = tx.QueryRowContext(ctx, `SELECT id, key, ecosystem, path, sha256, records, withdrawn, skipped, newest_modified, imported_at FROM source WHERE key = ?`, s.Key).
-		Scan(&oldID, &old.Key, &old.Ecosystem, &old.Path, &old.SHA256, &old.Records, &old.Withdrawn, &old.Skipped, scanTime{&old.NewestModified}, scanTime{&old.ImportedAt})
+	err = scanSource(tx.QueryRowContext(ctx, `SELECT id, `+sourceColumns+` FROM source WHERE origin = ?`, s.Origin), &old, &oldID)
 	switch {
-	case err == nil:
-		if old.NewestModified.After(s.NewestModified) && !o.Force {
-			return nil, &ImportError{Path: p, Err: fmt.Errorf("its newest record (%s) is older than the %s data already imported from %s (%s); use --force to replace newer data with older",
-				s.NewestModified.Format(time.DateOnly), s.Key, old.Path, old.NewestModified.Format(time.DateOnly))}
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM affected WHERE source_id = ?`, oldID); err != nil {
-			return nil, fmt.Errorf("vulndb: import %s: %w", p, err)
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return nil, fmt.Errorf("vulndb: import %s: %w", p, err)
+	case kind == KindArchive:
+		if err := checkReplace(&old, s, o.Force); err != nil {
+			return nil, &ImportError{Path: p, Err: err}
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM source WHERE id = ?`, oldID); err != nil {
 			return nil, fmt.Errorf("vulndb: import %s: %w", p, err)
 		}
 		report.Replaced = &old
-	case errors.Is(err, sql.ErrNoRows):
 	default:
-		return nil, fmt.Errorf("vulndb: import %s: %w", p, err)
+		// A partial source: keep the earlier import's records that this
+		// one does not carry.
+		if _, err := tx.ExecContext(ctx, `UPDATE record SET source_id = ? WHERE source_id = ? AND id NOT IN (SELECT id FROM record WHERE source_id = ?)`, w.sourceID, oldID, w.sourceID); err != nil {
+			return nil, fmt.Errorf("vulndb: import %s: %w", p, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM source WHERE id = ?`, oldID); err != nil {
+			return nil, fmt.Errorf("vulndb: import %s: %w", p, err)
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(withdrawn), 0) FROM record WHERE source_id = ?`, w.sourceID).Scan(&s.Records, &s.Withdrawn); err != nil {
+			return nil, fmt.Errorf("vulndb: import %s: %w", p, err)
+		}
+		if old.NewestModified.After(s.NewestModified) {
+			s.NewestModified, s.DatedBy = old.NewestModified, old.DatedBy
+		}
+		if old.Ecosystem != s.Ecosystem {
+			s.Ecosystem = "mixed"
+		}
+		report.Merged = &old
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE source SET key = ?, ecosystem = ?, records = ?, withdrawn = ?, skipped = ?, newest_modified = ? WHERE id = ?`,
-		s.Key, s.Ecosystem, s.Records, s.Withdrawn, s.Skipped, s.NewestModified.Format(time.RFC3339Nano), im.sourceID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE source SET origin = ?, ecosystem = ?, records = ?, withdrawn = ?, skipped = ?, newest_modified = ?, dated_by = ? WHERE id = ?`,
+		s.Origin, s.Ecosystem, s.Records, s.Withdrawn, s.Skipped, s.NewestModified.Format(time.RFC3339Nano), s.DatedBy, w.sourceID); err != nil {
 		return nil, fmt.Errorf("vulndb: import %s: %w", p, err)
 	}
 	report.Status = StatusImported
 	return report, nil
+}
+
+// checkReplace refuses to let a new copy of an archive replace the
+// earlier one when it is older, or holds fewer than half the records (a
+// damaged or partial copy), unless forced.
+func checkReplace(old, s *Source, force bool) error {
+	if force {
+		return nil
+	}
+	if s.Records*2 < old.Records {
+		return fmt.Errorf("it holds %d records (%d entries skipped) where the %s imported %s from %s holds %d: more than half fewer, so it looks damaged or partial; use --force to replace it anyway",
+			s.Records, s.Skipped, old.Origin, old.ImportedAt.Format(time.DateOnly), old.Path, old.Records)
+	}
+	if old.NewestModified.After(s.NewestModified) {
+		return fmt.Errorf("its newest record (%s) is older than the %s data already imported from %s (%s); use --force to replace newer data with older",
+			s.NewestModified.Format(time.DateOnly), old.Origin, old.Path, old.NewestModified.Format(time.DateOnly))
+	}
+	return nil
+}
+
+// Origin names a source independently of where its copy is mounted. A file
+// in a folder named after its records' ecosystem, as OSV lays its exports
+// out, is named by that folder, its parent and its own name
+// ("osv/PyPI/all.zip", "osv-ghsa/PyPI/all.zip"); any other file or
+// directory by the ecosystem and its name ("PyPI/PYSEC-2099-1.json").
+func Origin(abs string, kind SourceKind, ecosystem string) string {
+	abs = filepath.Clean(abs)
+	base := filepath.Base(abs)
+	parent := filepath.Dir(abs)
+	if !strings.EqualFold(filepath.Base(parent), ecosystem) {
+		return ecosystem + "/" + base
+	}
+	o := filepath.Base(parent) + "/" + base
+	if gp := filepath.Base(filepath.Dir(parent)); gp != "" && gp != "/" && gp != "." && gp != string(filepath.Separator) {
+		o = gp + "/" + o
+	}
+	return o
 }
 
 func firstReason(skips []Skip) string {
@@ -262,19 +369,6 @@ func (s scanTime) Scan(v any) error {
 	t, err := time.Parse(time.RFC3339Nano, str)
 	*s.t = t
 	return err
-}
-
-func isZip(p string) bool {
-	f, err := os.Open(p)
-	if err != nil {
-		return strings.HasSuffix(strings.ToLower(p), ".zip")
-	}
-	defer f.Close()
-	var magic [4]byte
-	if _, err := io.ReadFull(f, magic[:]); err != nil {
-		return strings.HasSuffix(strings.ToLower(p), ".zip")
-	}
-	return string(magic[:]) == "PK\x03\x04" || string(magic[:]) == "PK\x05\x06" || strings.HasSuffix(strings.ToLower(p), ".zip")
 }
 
 // digestPath is the sha256 of a file, or for a directory the sha256 of the
@@ -315,277 +409,4 @@ func digestPath(p string, fi fs.FileInfo) (string, error) {
 	sort.Strings(lines)
 	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
 	return hex.EncodeToString(sum[:]), nil
-}
-
-func (im *importer) skip(entry, reason string) {
-	im.report.Skipped = append(im.report.Skipped, Skip{Entry: entry, Reason: reason})
-}
-
-func (im *importer) tick() {
-	im.done++
-	if im.progress != nil && (im.done%500 == 0 || im.done == im.total) {
-		im.progress(Progress{Path: im.path, Done: im.done, Total: im.total})
-	}
-}
-
-func (im *importer) readZip(p string) error {
-	zr, err := zip.OpenReader(p)
-	if err != nil {
-		return &ImportError{Path: im.path, Err: fmt.Errorf("not a readable zip archive: %w", err)}
-	}
-	defer zr.Close()
-	im.total = len(zr.File)
-	for _, f := range zr.File {
-		if err := im.ctx.Err(); err != nil {
-			return err
-		}
-		im.tick()
-		name := f.Name
-		if f.FileInfo().IsDir() {
-			continue
-		}
-		if reason := unsafeName(name); reason != "" {
-			im.skip(name, reason)
-			continue
-		}
-		if !strings.HasSuffix(strings.ToLower(name), ".json") {
-			im.skip(name, "not a .json file")
-			continue
-		}
-		if f.UncompressedSize64 > MaxRecordSize {
-			im.skip(name, fmt.Sprintf("entry of %d bytes is over the %d-byte limit", f.UncompressedSize64, MaxRecordSize))
-			continue
-		}
-		if f.UncompressedSize64 > ratioFloor && f.CompressedSize64 > 0 && f.UncompressedSize64/f.CompressedSize64 > MaxRatio {
-			im.skip(name, fmt.Sprintf("compression ratio %d:1 is over %d:1 (zip bomb?)", f.UncompressedSize64/f.CompressedSize64, MaxRatio))
-			continue
-		}
-		rc, err := f.Open()
-		if err != nil {
-			im.skip(name, "unreadable entry: "+err.Error())
-			continue
-		}
-		// The header's sizes can lie: never read more than the limit.
-		b, err := io.ReadAll(io.LimitReader(rc, MaxRecordSize+1))
-		rc.Close()
-		switch {
-		case err != nil:
-			im.skip(name, "corrupt entry: "+err.Error())
-			continue
-		case len(b) > MaxRecordSize:
-			im.skip(name, fmt.Sprintf("entry is over the %d-byte limit (its header understates its size)", MaxRecordSize))
-			continue
-		}
-		if err := im.add(name, b); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// unsafeName explains why an archive entry name is refused, or returns "".
-func unsafeName(name string) string {
-	switch {
-	case name == "":
-		return "empty entry name"
-	case strings.HasPrefix(name, "/") || strings.HasPrefix(name, `\`) || (len(name) > 1 && name[1] == ':'):
-		return "absolute path in archive"
-	case strings.ContainsRune(name, 0):
-		return "NUL byte in entry name"
-	}
-	for _, seg := range strings.FieldsFunc(name, func(r rune) bool { return r == '/' || r == '\\' }) {
-		if seg == ".." {
-			return "path escapes the archive (..)"
-		}
-	}
-	return ""
-}
-
-func (im *importer) readDir(root string) error {
-	return filepath.WalkDir(root, func(q string, e fs.DirEntry, err error) error {
-		rel, _ := filepath.Rel(root, q)
-		rel = filepath.ToSlash(rel)
-		if err != nil {
-			im.skip(rel, "unreadable: "+err.Error())
-			return nil
-		}
-		if cerr := im.ctx.Err(); cerr != nil {
-			return cerr
-		}
-		if e.IsDir() {
-			return nil
-		}
-		if !strings.HasSuffix(strings.ToLower(e.Name()), ".json") {
-			return nil
-		}
-		if !e.Type().IsRegular() {
-			im.skip(rel, "not a regular file")
-			return nil
-		}
-		im.tick()
-		b, err := readLimited(q)
-		if err != nil {
-			im.skip(rel, err.Error())
-			return nil
-		}
-		return im.add(rel, b)
-	})
-}
-
-func (im *importer) readFile(p string) error {
-	b, err := readLimited(p)
-	if err != nil {
-		return &ImportError{Path: im.path, Err: err}
-	}
-	im.tick()
-	return im.add(path.Base(filepath.ToSlash(p)), b)
-}
-
-func readLimited(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxRecordSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > MaxRecordSize {
-		return nil, fmt.Errorf("over the %d-byte record limit", MaxRecordSize)
-	}
-	return b, nil
-}
-
-// add validates one record and stores it.
-func (im *importer) add(entry string, b []byte) error {
-	v, reason := Parse(b)
-	if reason != "" {
-		im.skip(entry, reason)
-		return nil
-	}
-	if im.seen[v.ID] {
-		im.skip(entry, "duplicate record id "+v.ID)
-		return nil
-	}
-	im.seen[v.ID] = true
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, b); err != nil {
-		im.skip(entry, "not JSON: "+err.Error())
-		return nil
-	}
-	// The JSON is kept as it came; scans decode a copy without what
-	// matching and reports never read, which is most of some records.
-	bin, err := json.Marshal(matchForm(v))
-	if err != nil {
-		return fmt.Errorf("vulndb: import %s: %s: %w", im.path, entry, err)
-	}
-	if _, err := im.insVuln.ExecContext(im.ctx, im.sourceID, v.ID, v.Modified.UTC().Format(time.RFC3339Nano), compact.Bytes(), bin); err != nil {
-		return fmt.Errorf("vulndb: import %s: %s: %w", im.path, entry, err)
-	}
-	s := &im.report.Source
-	s.Records++
-	// The data's age is its newest modification; some databases (the Go
-	// vulndb export) leave "modified" at the zero time, so "published"
-	// stands in for it there.
-	if t := v.Modified; !t.IsZero() && t.After(im.newest) {
-		im.newest = t.UTC()
-	} else if t.IsZero() && v.Published != nil && v.Published.After(im.newest) {
-		im.newest = v.Published.UTC()
-	}
-	if v.Withdrawn != nil {
-		s.Withdrawn++
-		return nil
-	}
-	type key struct{ eco, name string }
-	done := map[key]bool{}
-	ecos := map[string]bool{}
-	for _, a := range v.Affected {
-		eco := BaseEcosystem(a.Package.Ecosystem)
-		if eco == "" || a.Package.Name == "" {
-			continue
-		}
-		k := key{eco, inventory.NormalizeName(eco, a.Package.Name)}
-		ecos[eco] = true
-		if done[k] {
-			continue
-		}
-		done[k] = true
-		if _, err := im.insAff.ExecContext(im.ctx, k.eco, k.name, im.sourceID, v.ID); err != nil {
-			return fmt.Errorf("vulndb: import %s: %s: %w", im.path, entry, err)
-		}
-	}
-	for eco := range ecos {
-		im.ecoCount[eco]++
-	}
-	return nil
-}
-
-// matchForm is the record without credits and without the parts of
-// ecosystem_specific other than a severity (Go's lists of affected symbols
-// are most of its records).
-func matchForm(v *osv.Vulnerability) *osv.Vulnerability {
-	c := *v
-	c.Credits = nil
-	c.Affected = make([]osv.Affected, len(v.Affected))
-	for i, a := range v.Affected {
-		if len(a.EcosystemSpecific) > 0 {
-			var es struct {
-				Severity json.RawMessage `json:"severity,omitempty"`
-			}
-			a.EcosystemSpecific = nil
-			if json.Unmarshal(v.Affected[i].EcosystemSpecific, &es) == nil && len(es.Severity) > 0 {
-				a.EcosystemSpecific, _ = json.Marshal(es)
-			}
-		}
-		c.Affected[i] = a
-	}
-	return &c
-}
-
-// Parse decodes and validates one OSV record. It returns the record, or the
-// reason it is refused: not JSON, not an OSV record, an unsupported schema
-// major version.
-func Parse(b []byte) (*osv.Vulnerability, string) {
-	var probe struct {
-		ID            *string         `json:"id"`
-		Modified      json.RawMessage `json:"modified"`
-		SchemaVersion *string         `json:"schema_version"`
-	}
-	if err := json.Unmarshal(b, &probe); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return nil, fmt.Sprintf("not JSON: %v (at byte %d)", err, se.Offset)
-		}
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, fmt.Sprintf("not an OSV record: field %q is a %s", te.Field, te.Value)
-		}
-		return nil, "not JSON: " + err.Error()
-	}
-	switch {
-	case probe.ID == nil || *probe.ID == "":
-		return nil, `not an OSV record: required field "id" is missing`
-	case len(probe.Modified) == 0:
-		return nil, `not an OSV record: required field "modified" is missing`
-	}
-	if probe.SchemaVersion != nil {
-		sv := *probe.SchemaVersion
-		if major, _, _ := strings.Cut(sv, "."); major != "1" {
-			return nil, fmt.Sprintf("unsupported schema_version %q (this airlock reads 1.x)", sv)
-		}
-	}
-	var v osv.Vulnerability
-	if err := json.Unmarshal(b, &v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, fmt.Sprintf("not an OSV record: field %q: %v", te.Field, err)
-		}
-		var pe *time.ParseError
-		if errors.As(err, &pe) {
-			return nil, fmt.Sprintf("not an OSV record: bad time %q", pe.Value)
-		}
-		return nil, "not an OSV record: " + err.Error()
-	}
-	return &v, ""
 }

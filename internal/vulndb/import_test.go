@@ -91,8 +91,21 @@ func TestImportSharedZips(t *testing.T) {
 		if n := want[r.Source.Ecosystem]; r.Source.Records != n {
 			t.Errorf("%s: %d records, want %d (skipped %v)", r.Source.Ecosystem, r.Source.Records, n, r.Skipped)
 		}
-		if r.Source.Key != r.Source.Ecosystem || len(r.Source.SHA256) != 64 || r.Source.NewestModified.IsZero() {
+		if r.Source.Origin != "osv/"+r.Source.Ecosystem+"/all.zip" || r.Source.Kind != KindArchive || len(r.Source.SHA256) != 64 || r.Source.NewestModified.IsZero() {
 			t.Errorf("bad provenance %+v", r.Source)
+		}
+		// The Go export leaves every modified at the zero time: the set
+		// is as new as its import, not as old as its newest published
+		// date (2022). The others are dated by their records.
+		wantBy := map[string]string{"Go": "import", "PyPI": "modified", "crates.io": "modified"}[r.Source.Ecosystem]
+		if r.Source.DatedBy != wantBy {
+			t.Errorf("%s dated by %q, want %q", r.Source.Ecosystem, r.Source.DatedBy, wantBy)
+		}
+		if wantBy == "import" && !r.Source.NewestModified.Equal(r.Source.ImportedAt) {
+			t.Errorf("%s: newest %s, want the import time %s", r.Source.Ecosystem, r.Source.NewestModified, r.Source.ImportedAt)
+		}
+		if wantBy == "modified" && r.Source.NewestModified.Year() < 2024 {
+			t.Errorf("%s: newest %s", r.Source.Ecosystem, r.Source.NewestModified)
 		}
 	}
 	sources, err := db.Sources(ctx)
