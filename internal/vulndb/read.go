@@ -128,9 +128,15 @@ func (r *reader) readPath(abs string, fi fs.FileInfo) error {
 		if err != nil {
 			return &ImportError{Path: r.path, Err: err}
 		}
-		r.tick()
-		return r.add(filepath.Base(abs), b)
+		return r.readRecord(filepath.Base(abs), b)
 	}
+}
+
+// readRecord reads a path that is one record.
+func (r *reader) readRecord(name string, b []byte) error {
+	r.total = 1
+	r.tick()
+	return r.add(name, b)
 }
 
 // kindOf says how a path is read: a directory, an archive or one record.
