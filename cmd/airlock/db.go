@@ -26,10 +26,10 @@ func isTerminal(w io.Writer) bool {
 func cmdDBImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("airlock db import", flag.ContinueOnError)
 	dbPath := fs.String("db", defaultDB(), "vulnerability database file (env AIRLOCK_DB)")
-	force := fs.Bool("force", false, "replace data even with older data")
+	force := fs.Bool("force", false, "let an all.zip replace its earlier copy even when older or with fewer than half the records")
 	verbose := fs.Bool("v", false, "list every skipped entry")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: airlock db import [flags] PATH...\n\nImports OSV all.zip files, directories of OSV JSON files and single records, in one transaction.\n\nFlags:")
+		fmt.Fprintln(stderr, "Usage: airlock db import [flags] PATH...\n\nImports OSV all.zip files, directories of OSV JSON files and single records, in one transaction.\nEach is a source named by its origin (osv/PyPI/all.zip); sources coexist. An all.zip\nreplaces the earlier copy of its origin; directories and records merge.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	paths, err := parse(fs, args, stderr)
@@ -63,14 +63,21 @@ func cmdDBImport(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		s := r.Source
 		switch r.Status {
 		case vulndb.StatusUnchanged:
-			fmt.Fprintf(stdout, "%s: unchanged (already imported as %s, %d records)\n", r.Path, s.Key, s.Records)
+			fmt.Fprintf(stdout, "%s: unchanged (already imported as %s, %d records)\n", r.Path, s.Origin, s.Records)
 			continue
 		case vulndb.StatusImported:
-			fmt.Fprintf(stdout, "%s: imported %d %s records (%d withdrawn), newest %s, sha256 %s\n",
-				r.Path, s.Records, s.Ecosystem, s.Withdrawn, dateOrUnknown(s.NewestModified), s.SHA256[:12])
+			records := s.Records
+			if r.Merged != nil {
+				records = s.Records - r.Merged.Records
+			}
+			fmt.Fprintf(stdout, "%s: imported %d %s records (%d withdrawn) as %s, newest %s, sha256 %s\n",
+				r.Path, records, s.Ecosystem, s.Withdrawn, s.Origin, newest(s), s.SHA256[:12])
 		}
 		if r.Replaced != nil {
-			fmt.Fprintf(stdout, "  replaced %d records imported %s from %s\n", r.Replaced.Records, r.Replaced.ImportedAt.Format(time.DateOnly), r.Replaced.Path)
+			fmt.Fprintf(stdout, "  replaced the %d records of %s imported %s from %s\n", r.Replaced.Records, r.Replaced.Origin, r.Replaced.ImportedAt.Format(time.DateOnly), r.Replaced.Path)
+		}
+		if r.Merged != nil {
+			fmt.Fprintf(stdout, "  merged with the %d records imported %s from %s: %d in all\n", r.Merged.Records, r.Merged.ImportedAt.Format(time.DateOnly), r.Merged.Path, s.Records)
 		}
 		if len(r.Skipped) > 0 {
 			fmt.Fprintf(stdout, "  skipped %d entries:\n", len(r.Skipped))
@@ -120,6 +127,17 @@ func dateOrUnknown(t time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
+// newest is a source's newest date, marked when it is the import time
+// because no record says when it last changed.
+func newest(s vulndb.Source) string {
+	if s.DatedBy == "import" {
+		return dateOrUnknown(s.NewestModified) + "*"
+	}
+	return dateOrUnknown(s.NewestModified)
+}
+
+const importDatedNote = "* no record has a modified time: the data is dated by its import"
+
 func cmdDBStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("airlock db status", flag.ContinueOnError)
 	dbPath := fs.String("db", defaultDB(), "vulnerability database file (env AIRLOCK_DB)")
@@ -141,7 +159,7 @@ func cmdDBStatus(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *format != "table" && *format != "json" {
 		return usageError{fmt.Sprintf("unknown --format %q: use table or json", *format)}
 	}
-	db, err := vulndb.Open(ctx, *dbPath, vulndb.Options{})
+	db, err := vulndb.Open(ctx, *dbPath, vulndb.Options{ReadOnly: true})
 	if err != nil {
 		return err
 	}
@@ -150,19 +168,26 @@ func cmdDBStatus(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	distinct, err := db.Distinct(ctx)
+	if err != nil {
+		return err
+	}
 	now := time.Now()
 	type status struct {
 		Database string          `json:"database"`
 		Sources  []vulndb.Source `json:"sources"`
-		Stale    []string        `json:"stale,omitempty"`
+		// Distinct counts record ids once however many sources hold them.
+		Distinct int `json:"distinct_records"`
+		// Stale lists the origins older than --max-age.
+		Stale []string `json:"stale,omitempty"`
 	}
-	st := status{Database: *dbPath, Sources: sources}
+	st := status{Database: *dbPath, Sources: sources, Distinct: distinct}
 	if st.Sources == nil {
 		st.Sources = []vulndb.Source{}
 	}
 	for _, s := range sources {
 		if maxAge > 0 && !s.NewestModified.IsZero() && now.Sub(s.NewestModified) > maxAge {
-			st.Stale = append(st.Stale, s.Ecosystem)
+			st.Stale = append(st.Stale, s.Origin)
 		}
 	}
 	if *format == "json" {
@@ -176,7 +201,8 @@ func cmdDBStatus(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ECOSYSTEM\tRECORDS\tWITHDRAWN\tSKIPPED\tNEWEST\tAGE\tIMPORTED\tSOURCE")
+	fmt.Fprintln(tw, "ECOSYSTEM\tORIGIN\tRECORDS\tWITHDRAWN\tSKIPPED\tNEWEST\tAGE\tIMPORTED\tPATH")
+	byImport := false
 	for _, s := range sources {
 		age := "unknown"
 		if !s.NewestModified.IsZero() {
@@ -185,10 +211,15 @@ func cmdDBStatus(ctx context.Context, args []string, stdout, stderr io.Writer) e
 				age += " (stale)"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n", s.Ecosystem, s.Records, s.Withdrawn, s.Skipped,
-			dateOrUnknown(s.NewestModified), age, s.ImportedAt.Format("2006-01-02 15:04"), s.Path)
+		byImport = byImport || s.DatedBy == "import"
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n", s.Ecosystem, s.Origin, s.Records, s.Withdrawn, s.Skipped,
+			newest(s), age, s.ImportedAt.Format("2006-01-02 15:04"), s.Path)
 	}
 	tw.Flush()
+	fmt.Fprintf(stdout, "%d distinct records in %d sources\n", distinct, len(sources))
+	if byImport {
+		fmt.Fprintln(stdout, importDatedNote)
+	}
 	if len(st.Stale) > 0 {
 		fmt.Fprintf(stdout, "warning: %s data is older than %s; scans still run, import newer data when you can\n",
 			strings.Join(st.Stale, ", "), ageFlag{&maxAge})

@@ -108,10 +108,11 @@ func TestScanWithoutDatabase(t *testing.T) {
 	if r.code != exitError || !strings.Contains(r.stderr, "airlock db import") {
 		t.Errorf("--scanners vuln: exit %d, stderr %q", r.code, r.stderr)
 	}
-	// Asked for nothing in particular: what can run runs, and says what
-	// was skipped.
+	// Asked for nothing in particular, but the database was named
+	// (AIRLOCK_DB): an error too. Only the default path may be missing
+	// (TestScanNamedDatabaseMissing).
 	r = airlock(t, db, "scan", "../../testdata/repo40")
-	if r.code != 0 || !strings.Contains(r.stdout, "dependency scanning skipped") || !strings.Contains(r.stdout, "airlock db import") {
+	if r.code != exitError || !strings.Contains(r.stderr, db) || !strings.Contains(r.stderr, "airlock db import") {
 		t.Errorf("default scanners: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -103,7 +103,10 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		case err == nil:
 			defer db.Close()
 			opts.Extractors, opts.DB, opts.Sources = list.All(), db, sources(srcs)
-		case explicit || !errors.Is(err, errNoData):
+		case explicit || dbNamed(fs) || !errors.Is(err, errNoData):
+			// Only the built-in default may be missing: a database the
+			// user named (--db, AIRLOCK_DB) that is missing or empty is a
+			// mistake to report, not a scan to pass without data.
 			return err
 		default:
 			// Asked for nothing in particular: scan what can be scanned.
@@ -231,10 +234,23 @@ func formatSize(n int64) string {
 // errNoData marks a missing or empty vulnerability database.
 var errNoData = vulndb.ErrNoData
 
-// openDB opens the vulnerability database and lists its sources; a missing
-// or empty database is an error wrapping errNoData.
+// dbNamed reports whether the vulnerability database was named by the
+// user, with --db or AIRLOCK_DB, rather than taken from the default path.
+func dbNamed(fs *flag.FlagSet) bool {
+	named := os.Getenv("AIRLOCK_DB") != ""
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "db" {
+			named = true
+		}
+	})
+	return named
+}
+
+// openDB opens the vulnerability database read-only (it may sit in a
+// directory the scan cannot write) and lists its sources; a missing or
+// empty database is an error wrapping errNoData.
 func openDB(ctx context.Context, path string) (*vulndb.DB, []vulndb.Source, error) {
-	db, err := vulndb.Open(ctx, path, vulndb.Options{})
+	db, err := vulndb.Open(ctx, path, vulndb.Options{ReadOnly: true})
 	if err != nil {
 		return nil, nil, err
 	}
