@@ -102,6 +102,21 @@ func writeZipFile(t *testing.T, p string, entries map[string][]byte) {
 	}
 }
 
+// newerRecord is an OSV record modified in 2030.
+func newerRecord(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var rec map[string]any
+	if err := json.Unmarshal(b, &rec); err != nil {
+		t.Fatal(err)
+	}
+	rec["modified"] = "2030-01-01T00:00:00Z"
+	out, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 type dbStatus struct {
 	Sources []struct {
 		Origin, Ecosystem, Path string
@@ -167,14 +182,8 @@ func TestDBImportSingleRecordKeepsSet(t *testing.T) {
 		t.Fatalf("import: exit %d\n%s", r.code, r.stderr)
 	}
 	names, entries := zipEntries(t, pypi)
-	var rec map[string]any
-	if err := json.Unmarshal(entries[names[0]], &rec); err != nil {
-		t.Fatal(err)
-	}
-	rec["modified"] = "2030-01-01T00:00:00Z"
-	b, _ := json.Marshal(rec)
 	one := filepath.Join(t.TempDir(), "one.json")
-	os.WriteFile(one, b, 0o644)
+	os.WriteFile(one, newerRecord(t, entries[names[0]]), 0o644)
 	r := airlock(t, db, "db", "import", one)
 	if r.code != 0 || !strings.Contains(r.stdout, "imported 1 PyPI records (0 withdrawn) as PyPI/one.json") {
 		t.Fatalf("import one.json: exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -200,7 +209,8 @@ func TestDBImportShrinkingArchive(t *testing.T) {
 	for i, n := range names {
 		garbage[n] = []byte("\x00garbage")
 		if i < 3 {
-			garbage[n] = entries[n]
+			// Newer than the set: the age check alone lets it through.
+			garbage[n] = newerRecord(t, entries[n])
 		}
 	}
 	writeZipFile(t, damaged, garbage)
@@ -265,10 +275,7 @@ func TestDBImportGHSABesidePYSEC(t *testing.T) {
 	names, entries := zipEntries(t, ghsa)
 	newer := map[string][]byte{}
 	for _, n := range names[:12] {
-		var rec map[string]any
-		json.Unmarshal(entries[n], &rec)
-		rec["modified"] = "2030-01-01T00:00:00Z"
-		newer[n], _ = json.Marshal(rec)
+		newer[n] = newerRecord(t, entries[n])
 	}
 	copyPath := filepath.Join(t.TempDir(), "osv-ghsa", "PyPI", "all.zip")
 	writeZipFile(t, copyPath, newer)
