@@ -2,10 +2,12 @@
 // imported from files carried into the network (per-ecosystem all.zip
 // archives, directories of JSON records, single records) into one indexed
 // SQLite file, keyed by ecosystem and normalised package name, with the
-// provenance of every import.
+// provenance of every source. Sources are named by origin and coexist; a
+// record id held by several is answered once, by its newest copy.
 //
 // An import runs in one transaction: a failed or interrupted import leaves the
-// previous data in place and usable. Scans never read the archives again.
+// previous data in place and usable. Scans never read the archives again,
+// and open the file read-only.
 package vulndb
 
 import (
