@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 
@@ -87,7 +88,11 @@ func Parse(name string, r io.Reader) (*Policy, error) {
 	if err := doc.Decode(&f); err != nil {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
-			return nil, fmt.Errorf("%s: %s", name, strings.Join(te.Errors, "; "))
+			msgs := make([]string, len(te.Errors))
+			for i, e := range te.Errors {
+				msgs[i] = plainTypeError(e)
+			}
+			return nil, fmt.Errorf("%s: %s", name, strings.Join(msgs, "; "))
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -109,6 +114,38 @@ func Parse(name string, r io.Reader) (*Policy, error) {
 	}
 	p.Ignores = f.Ignore
 	return p, nil
+}
+
+// yamlTypeError matches the YAML decoder's "line 3: cannot unmarshal !!seq
+// into string", which names Go types.
+var yamlTypeError = regexp.MustCompile("^(line \\d+): cannot unmarshal !!(\\w+)(?: `[^`]*`)? into (\\S+)$")
+
+// goTypeWords says in the file's terms what a Go type of this package
+// expects.
+var goTypeWords = map[string]string{
+	"string":          "a string",
+	"int":             "a whole number",
+	"[]policy.Ignore": "a list of ignores",
+	"policy.Ignore":   "an ignore (a mapping with id and reason)",
+}
+
+var yamlKinds = map[string]string{"seq": "a list", "map": "a mapping", "str": "a string", "int": "a number", "float": "a number", "bool": "true or false", "null": "nothing"}
+
+// plainTypeError rewrites a YAML type error without Go type names: "line
+// 2: found a list where a string is expected".
+func plainTypeError(msg string) string {
+	m := yamlTypeError.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	got, want := yamlKinds[m[2]], goTypeWords[m[3]]
+	if got == "" {
+		got = "a value of type " + m[2]
+	}
+	if want == "" {
+		want = "another kind of value"
+	}
+	return fmt.Sprintf("%s: found %s where %s is expected", m[1], got, want)
 }
 
 func (ig *Ignore) validate(n *yaml.Node) error {
@@ -210,7 +247,12 @@ type Expiry struct {
 }
 
 func (e Expiry) String() string {
-	return fmt.Sprintf("%s:%d: the ignore of %s expired on %s and no longer applies", e.Source, e.Line, e.ID, e.On)
+	return fmt.Sprintf("%s:%d: %s", e.Source, e.Line, e.Message())
+}
+
+// Message is String without the file and line.
+func (e Expiry) Message() string {
+	return fmt.Sprintf("the ignore of %s expired on %s and no longer applies", e.ID, e.On)
 }
 
 // Apply marks the findings that an unexpired ignore covers and returns the

@@ -129,7 +129,7 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 		res.Notices = append(res.Notices, sr.notices...)
 	}
 	for _, e := range pol.Apply(res.Findings, now()) {
-		res.Notices = append(res.Notices, Notice{Level: NoticeWarning, Path: e.Source, Message: e.String()})
+		res.Notices = append(res.Notices, Notice{Level: NoticeWarning, Path: e.Source, Line: e.Line, Message: e.Message()})
 	}
 	res.Findings = dedupe(res.Findings)
 	if len(o.Baseline) > 0 {
