@@ -88,11 +88,7 @@ func Parse(name string, r io.Reader) (*Policy, error) {
 	if err := doc.Decode(&f); err != nil {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
-			msgs := make([]string, len(te.Errors))
-			for i, e := range te.Errors {
-				msgs[i] = plainTypeError(e)
-			}
-			return nil, fmt.Errorf("%s: %s", name, strings.Join(msgs, "; "))
+			return nil, fmt.Errorf("%s: %s", name, YAMLError(te))
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -117,14 +113,41 @@ func Parse(name string, r io.Reader) (*Policy, error) {
 }
 
 // yamlTypeError matches the YAML decoder's "line 3: cannot unmarshal !!seq
-// into string", which names Go types.
-var yamlTypeError = regexp.MustCompile("^(line \\d+): cannot unmarshal !!(\\w+)(?: `[^`]*`)? into (\\S+)$")
+// into string", and yamlUnknownField its "line 1: field x not found in type
+// main.config": both name Go types.
+var (
+	yamlTypeError    = regexp.MustCompile("^(line \\d+): cannot unmarshal !!(\\w+)(?: `[^`]*`)? into (\\S+)$")
+	yamlUnknownField = regexp.MustCompile(`^(line \d+): field (\S+) not found in type \S+$`)
+)
+
+// YAMLError renders an error of the YAML decoder in the file's terms,
+// without the Go type names it carries: "line 2: found a list where a
+// string is expected", "line 1: unknown key \"listen\"". Syntax errors
+// lose their "yaml: " prefix.
+func YAMLError(err error) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return strings.TrimPrefix(err.Error(), "yaml: ")
+	}
+	msgs := make([]string, len(te.Errors))
+	for i, e := range te.Errors {
+		if m := yamlUnknownField.FindStringSubmatch(e); m != nil {
+			msgs[i] = fmt.Sprintf("%s: unknown key %q", m[1], m[2])
+			continue
+		}
+		msgs[i] = plainTypeError(e)
+	}
+	return strings.Join(msgs, "; ")
+}
 
 // goTypeWords says in the file's terms what a Go type of this package
 // expects.
 var goTypeWords = map[string]string{
 	"string":          "a string",
 	"int":             "a whole number",
+	"int64":           "a whole number",
+	"bool":            "true or false",
+	"time.Duration":   "a duration such as 30s or 5m",
 	"[]policy.Ignore": "a list of ignores",
 	"policy.Ignore":   "an ignore (a mapping with id and reason)",
 }

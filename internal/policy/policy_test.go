@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory"
 )
@@ -119,4 +121,28 @@ func FuzzParse(f *testing.F) {
 		}
 		p.Apply([]finding.Finding{vuln("X", "a", "b")}, time.Now())
 	})
+}
+
+// TestYAMLErrorWithoutGoTypes: decoder errors are told in the file's
+// terms, never with Go type names.
+func TestYAMLErrorWithoutGoTypes(t *testing.T) {
+	for body, want := range map[string]string{
+		"ignore: 5\n":        "x.yaml: line 1: found a number where a list of ignores is expected",
+		"ignore:\n  - [a]\n": "x.yaml: line 2: found a list where an ignore (a mapping with id and reason) is expected",
+		"ignore:\n  - id: {a: b}\n    reason: r\n": "x.yaml: line 2: found a mapping where a string is expected",
+	} {
+		_, err := Parse("x.yaml", strings.NewReader(body))
+		if err == nil || err.Error() != want {
+			t.Errorf("%q: error %v, want %q", body, err, want)
+		}
+	}
+	var c struct {
+		D time.Duration `yaml:"d"`
+	}
+	dec := yaml.NewDecoder(strings.NewReader("d: [1]\ne: 2\n"))
+	dec.KnownFields(true)
+	err := dec.Decode(&c)
+	if got, want := YAMLError(err), `line 1: found a list where a duration such as 30s or 5m is expected; line 2: unknown key "e"`; got != want {
+		t.Errorf("YAMLError = %q, want %q", got, want)
+	}
 }
