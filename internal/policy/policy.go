@@ -117,7 +117,7 @@ func Parse(name string, r io.Reader) (*Policy, error) {
 // main.config": both name Go types.
 var (
 	yamlTypeError    = regexp.MustCompile("^(line \\d+): cannot unmarshal !!(\\w+)(?: `[^`]*`)? into (\\S+)$")
-	yamlUnknownField = regexp.MustCompile(`^(line \d+): field (\S+) not found in type \S+$`)
+	yamlUnknownField = regexp.MustCompile(`^(line \d+): field (\S+) not found in type .+$`)
 )
 
 // YAMLError renders an error of the YAML decoder in the file's terms,
