@@ -52,6 +52,7 @@ func fixture() *scan.Result {
 		express = pkg(inventory.NPM, "express", "4.19.2", inventory.RelationDirect, "services/web/package-lock.json", 0)
 		timecr  = pkg(inventory.CratesIO, "time", "0.1.45", inventory.RelationUnknown, "Cargo.lock", 0)
 		smallv  = pkg(inventory.CratesIO, "smallvec", "1.13.2", inventory.RelationUnknown, "Cargo.lock", 0)
+		instant = pkg(inventory.CratesIO, "instant", "0.1.13", inventory.RelationUnknown, "Cargo.lock", 0)
 	)
 	fp := func(id string, p *inventory.Package, path string) string {
 		if p == nil {
@@ -154,6 +155,12 @@ func fixture() *scan.Result {
 	netVuln.FixedVersions = []string{"0.23.0"}
 	netVuln.References = []string{"https://go.dev/issue/65051"}
 
+	// An informational advisory: a package-risk signal, not a vulnerability.
+	instantRisk := vuln("RUSTSEC-2024-0384", finding.Info, instant, "unmaintained: `instant` is unmaintained")
+	instantRisk.Kind = finding.KindRisk
+	instantRisk.References = []string{"https://rustsec.org/advisories/RUSTSEC-2024-0384.html"}
+	instantRisk.Published = datePtr(2024, time.September, 1)
+
 	awsVuln := vuln("GO-2022-0646", finding.Unknown, awssdk, "CBC padding oracle issue in AWS S3 Crypto SDK for golang")
 	awsVuln.Aliases = []string{"CVE-2020-8911", "CVE-2020-8912", "GHSA-7f33-f4f5-xwgw", "GHSA-f5pg-7wfw-84q9"}
 	awsVuln.Description = "The Go AWS S3 Crypto SDK contains vulnerabilities that can permit an attacker with write access to a bucket to decrypt files in that bucket.\n\nUse the V2 encryption client instead."
@@ -163,12 +170,12 @@ func fixture() *scan.Result {
 		StartedAt:  date(2025, time.March, 14, 9, 26, 53),
 		FinishedAt: date(2025, time.March, 14, 9, 26, 58),
 		Manifests: []scan.Manifest{
-			{Path: "Cargo.lock", Extractor: "rust/cargolock", Packages: []inventory.Package{smallv, timecr}},
+			{Path: "Cargo.lock", Extractor: "rust/cargolock", Packages: []inventory.Package{instant, smallv, timecr}},
 			{Path: "go.mod", Extractor: "go/gomod", Packages: []inventory.Package{awssdk, xnet, xtext}},
 			{Path: "requirements.txt", Extractor: "python/requirements", Packages: []inventory.Package{django, pyyaml, requests}},
 			{Path: "services/web/package-lock.json", Extractor: "npm/package-lock", Packages: []inventory.Package{babel, express, lodash}},
 		},
-		Findings: []finding.Finding{awsKey, gitlabToken, babelVuln, djangoVuln, lodashVuln, timeVuln, netVuln, awsVuln},
+		Findings: []finding.Finding{awsKey, gitlabToken, babelVuln, djangoVuln, lodashVuln, timeVuln, netVuln, instantRisk, awsVuln},
 		Database: []scan.Source{
 			{
 				Ecosystem: inventory.Go, Path: "db/Go.zip",

@@ -425,8 +425,32 @@ func TestCycloneDX(t *testing.T) {
 		}
 		refs[c.BOMRef] = true
 	}
-	if len(bom.Components) != 11 {
-		t.Errorf("%d components, want 11", len(bom.Components))
+	if len(bom.Components) != 12 {
+		t.Errorf("%d components, want 12", len(bom.Components))
+	}
+	// Informational advisories are in the SBOM as they are in every other
+	// format, with their rating and marked as risk.
+	var risk *cdxVulnerability
+	for i := range bom.Vulnerabilities {
+		if bom.Vulnerabilities[i].ID == "RUSTSEC-2024-0384" {
+			risk = &bom.Vulnerabilities[i]
+		}
+	}
+	if risk == nil {
+		t.Fatal("the risk finding RUSTSEC-2024-0384 is not in the SBOM")
+	}
+	wantRisk := cdxVulnerability{
+		BOMRef: "RUSTSEC-2024-0384", ID: "RUSTSEC-2024-0384",
+		Source:      &cdxSource{Name: "RustSec Advisory Database", URL: "https://rustsec.org/advisories/RUSTSEC-2024-0384.html"},
+		Ratings:     []cdxRating{{Severity: "info", Method: "other"}},
+		Description: "unmaintained: `instant` is unmaintained",
+		Advisories:  []cdxAdvisory{{URL: "https://rustsec.org/advisories/RUSTSEC-2024-0384.html"}},
+		Published:   "2024-09-01T00:00:00Z",
+		Affects:     []cdxAffect{{Ref: "pkg:cargo/instant@0.1.13"}},
+		Properties:  []cdxProperty{{Name: cdxKindProperty, Value: "risk"}},
+	}
+	if diff := cmp.Diff(wantRisk, *risk); diff != "" {
+		t.Errorf("risk vulnerability (-want +got):\n%s", diff)
 	}
 	for _, v := range bom.Vulnerabilities {
 		for _, a := range v.Affects {
