@@ -79,6 +79,7 @@ func fixture() *scan.Result {
 		{Version: "3.1", Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:H/I:H/A:H", Score: 9.6},
 		{Version: "4.0", Vector: "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:P/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", Score: 9.3},
 	}
+	babelVuln.SeveritySource = "cvss_v4.0"
 	babelVuln.Description = "Using Babel to compile code that was specifically crafted by an attacker can lead to arbitrary code execution during compilation, when using plugins that rely on the `path.evaluate()` or `path.evaluateTruthy()` internal Babel methods."
 	babelVuln.FixedVersions = []string{"7.23.2"}
 	babelVuln.References = []string{
@@ -128,6 +129,7 @@ func fixture() *scan.Result {
 		"Potential regular expression denial of service vulnerability in EmailValidator/URLValidator")
 	djangoVuln.Aliases = []string{"CVE-2023-36053", "GHSA-jh3w-4vvf-mjgr"}
 	djangoVuln.CVSS = []finding.CVSS{{Version: "3.1", Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", Score: 7.5}}
+	djangoVuln.SeveritySource = "alias GHSA-jh3w-4vvf-mjgr cvss_v3.1"
 	djangoVuln.Description = "In Django 3.2 before 3.2.20, 4 before 4.1.10, and 4.2 before 4.2.3, EmailValidator and URLValidator are subject to a potential ReDoS (regular expression denial of service) attack via a very large number of domain name labels of emails and URLs."
 	djangoVuln.FixedVersions = []string{"4.2.3"}
 	djangoVuln.References = []string{"https://www.djangoproject.com/weblog/2023/jul/03/security-releases/"}
@@ -136,6 +138,7 @@ func fixture() *scan.Result {
 	lodashVuln := vuln("GHSA-35jh-r3h4-6jhm", finding.High, lodash, "Command Injection in lodash")
 	lodashVuln.Aliases = []string{"CVE-2021-23337"}
 	lodashVuln.CVSS = []finding.CVSS{{Version: "3.1", Vector: "CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H", Score: 7.2}}
+	lodashVuln.SeveritySource = "cvss_v3.1"
 	lodashVuln.FixedVersions = []string{"4.17.21"}
 	lodashVuln.Ignored = &finding.Ignore{
 		Reason:  "template() is never called with user input",
@@ -146,11 +149,13 @@ func fixture() *scan.Result {
 	timeVuln := vuln("RUSTSEC-2020-0071", finding.Medium, timecr, "Potential segfault in the time crate")
 	timeVuln.Aliases = []string{"CVE-2020-26235", "GHSA-wcg3-cvx6-7396"}
 	timeVuln.CVSS = []finding.CVSS{{Version: "3.1", Vector: "CVSS:3.1/AV:L/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H", Score: 5.1}}
+	timeVuln.SeveritySource = "cvss_v3.1"
 	timeVuln.FixedVersions = []string{"0.2.23"}
 	timeVuln.References = []string{"https://rustsec.org/advisories/RUSTSEC-2020-0071.html"}
 
 	netVuln := vuln("GO-2024-2687", finding.Medium, xnet, "HTTP/2 CONTINUATION flood in net/http")
 	netVuln.Aliases = []string{"CVE-2023-45288", "GHSA-4v7x-pqxf-cx7m"}
+	netVuln.SeveritySource = "alias GHSA-4v7x-pqxf-cx7m database_specific"
 	netVuln.Description = "An attacker may cause an HTTP/2 endpoint to read arbitrary amounts of header data by sending an excessive number of CONTINUATION frames."
 	netVuln.FixedVersions = []string{"0.23.0"}
 	netVuln.References = []string{"https://go.dev/issue/65051"}
@@ -158,6 +163,7 @@ func fixture() *scan.Result {
 	// An informational advisory: a package-risk signal, not a vulnerability.
 	instantRisk := vuln("RUSTSEC-2024-0384", finding.Info, instant, "unmaintained: `instant` is unmaintained")
 	instantRisk.Kind = finding.KindRisk
+	instantRisk.SeveritySource = "informational"
 	instantRisk.References = []string{"https://rustsec.org/advisories/RUSTSEC-2024-0384.html"}
 	instantRisk.Published = datePtr(2024, time.September, 1)
 
