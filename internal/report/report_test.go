@@ -294,7 +294,7 @@ func TestSARIF(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := log.Runs[0]
-	if got, want := len(run.Tool.Driver.Rules), 8; got != want {
+	if got, want := len(run.Tool.Driver.Rules), 9; got != want {
 		t.Errorf("%d rules, want %d", got, want)
 	}
 	for _, res := range run.Results {
