@@ -164,7 +164,7 @@ func TestTableClean(t *testing.T) {
 	r.Findings = nil
 	r.Notices = nil
 	got := string(render(t, Table, r, testOptions))
-	if want := "No known vulnerabilities found in 11 packages.\n"; got != want {
+	if want := "No known vulnerabilities found in 12 packages.\n"; got != want {
 		t.Errorf("clean table = %q, want %q", got, want)
 	}
 }
