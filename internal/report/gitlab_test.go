@@ -129,6 +129,7 @@ func TestGitLabDependencyFiles(t *testing.T) {
 	yes, no := new(true), new(false)
 	want := []gitlabDependencyFile{
 		{Path: "Cargo.lock", PackageManager: "cargo", Dependencies: []gitlabDependency{
+			dep("instant", "0.1.13", nil),
 			dep("smallvec", "1.13.2", nil),
 			dep("time", "0.1.45", nil),
 		}},
