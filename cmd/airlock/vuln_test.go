@@ -91,3 +91,88 @@ func TestCycloneDXKeepsRiskFindings(t *testing.T) {
 		t.Errorf("SBOM vulnerability = %+v, want RUSTSEC-2024-0384 rated info affecting pkg:cargo/instant@0.1.13", v)
 	}
 }
+
+// vulnFinding is the part of a JSON report's finding these tests read.
+type vulnFinding struct {
+	Kind, ID, Title, Severity, Fingerprint string
+	SeveritySource                         string `json:"severity_source"`
+	Aliases                                []string
+	Package                                *struct{ Name, Version string }
+}
+
+func scanFindings(t *testing.T, db string, args ...string) []vulnFinding {
+	t.Helper()
+	r := airlock(t, db, append([]string{"scan", "--scanners", "vuln", "--format", "json", "--fail-on", "none"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	var rep struct{ Findings []vulnFinding }
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	return rep.Findings
+}
+
+// TestDistinctAdvisoriesStayApart: two RustSec advisories that share a
+// GHSA alias are two findings, each with its own id and title.
+func TestDistinctAdvisoriesStayApart(t *testing.T) {
+	db := recordsDB(t, map[string][]string{"osv/crates.io/all.zip": {"RUSTSEC-2026-0024", "RUSTSEC-2026-0025"}})
+	dir := writeTree(t, map[string]string{"Cargo.lock": "version = 3\n\n[[package]]\nname = \"libcrux-psq\"\nversion = \"0.0.6\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"})
+	fs := scanFindings(t, db, dir)
+	got := map[string]string{}
+	for _, f := range fs {
+		got[f.ID] = f.Title
+	}
+	want := map[string]string{
+		"RUSTSEC-2026-0024": "Incorrect X25519 clamping check rejects all secrets on import",
+		"RUSTSEC-2026-0025": "Panic in `libcrux-psq` on decryption of malformed AES-GCM ciphertext",
+	}
+	if len(fs) != 2 || got["RUSTSEC-2026-0024"] != want["RUSTSEC-2026-0024"] || got["RUSTSEC-2026-0025"] != want["RUSTSEC-2026-0025"] {
+		t.Errorf("findings = %+v, want one for each of %v", fs, want)
+	}
+}
+
+// TestSeverityFromGHSAAlias: PYSEC and GO records carry no rating; with the
+// GHSA records of the same advisories imported beside them the findings
+// are rated, and say where the rating came from.
+func TestSeverityFromGHSAAlias(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"requirements.txt": "django==3.2.0\ncryptography==3.2\n",
+		"go.mod":           "module example.com/app\n\ngo 1.21\n\ntoolchain go1.21.13\n\nrequire golang.org/x/net v0.7.0\n",
+	})
+	own := map[string][]string{
+		"osv/PyPI/all.zip": {"PYSEC-2022-190", "PYSEC-2023-11"},
+		"osv/Go/all.zip":   {"GO-2023-2102"},
+	}
+	rating := func(fs []vulnFinding) map[string]string {
+		out := map[string]string{}
+		for _, f := range fs {
+			out[f.ID] = f.Severity + " from " + f.SeveritySource
+		}
+		return out
+	}
+	got := rating(scanFindings(t, recordsDB(t, own), dir))
+	for _, id := range []string{"PYSEC-2022-190", "PYSEC-2023-11", "GO-2023-2102"} {
+		if got[id] != "unknown from " {
+			t.Errorf("%s without GHSA data: %q, want unknown", id, got[id])
+		}
+	}
+	withGHSA := map[string][]string{
+		"osv-ghsa/PyPI/all.zip": {"GHSA-2gwj-7jmv-h26r", "GHSA-w7pp-m8wf-vj6r"},
+		"osv-ghsa/Go/all.zip":   {"GHSA-4374-p667-p6c8"},
+	}
+	for k, v := range own {
+		withGHSA[k] = v
+	}
+	got = rating(scanFindings(t, recordsDB(t, withGHSA), dir))
+	want := map[string]string{
+		"PYSEC-2022-190": "critical from alias GHSA-2gwj-7jmv-h26r cvss_v3.1",
+		"PYSEC-2023-11":  "medium from alias GHSA-w7pp-m8wf-vj6r database_specific",
+		"GO-2023-2102":   "high from alias GHSA-4374-p667-p6c8 cvss_v3.1",
+	}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("%s: %q, want %q", id, got[id], w)
+		}
+	}
+}
