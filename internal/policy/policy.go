@@ -18,6 +18,7 @@ import (
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory"
+	"github.com/airlock-sec/airlock/internal/inventory/gomod"
 )
 
 // FileName is the configuration file read at the root of a scanned tree.
@@ -28,6 +29,10 @@ type Policy struct {
 	// Source names the file it came from.
 	Source  string
 	Ignores []Ignore
+	// Go is the go_version setting: the release of the Go toolchain that
+	// builds the repository's modules, or "go-directive" (see
+	// gomod.ParseGoVersion). The --go-version flag wins over it.
+	Go gomod.Options
 }
 
 // Ignore suppresses one vulnerability (by any of its ids).
@@ -51,8 +56,9 @@ type Ignore struct {
 }
 
 type file struct {
-	Version int      `yaml:"version"`
-	Ignore  []Ignore `yaml:"ignore"`
+	Version   int      `yaml:"version"`
+	Ignore    []Ignore `yaml:"ignore"`
+	GoVersion string   `yaml:"go_version"`
 }
 
 // Parse reads a configuration. Errors name the file, the line and the field.
@@ -79,9 +85,9 @@ func Parse(name string, r io.Reader) (*Policy, error) {
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		k := doc.Content[i]
 		switch k.Value {
-		case "version", "ignore":
+		case "version", "ignore", "go_version":
 		default:
-			return nil, fmt.Errorf("%s:%d: unknown field %q (known: version, ignore)", name, k.Line, k.Value)
+			return nil, fmt.Errorf("%s:%d: unknown field %q (known: version, ignore, go_version)", name, k.Line, k.Value)
 		}
 	}
 	var f file
@@ -97,8 +103,13 @@ func Parse(name string, r io.Reader) (*Policy, error) {
 	}
 	var list *yaml.Node
 	for i := 0; i+1 < len(doc.Content); i += 2 {
-		if doc.Content[i].Value == "ignore" {
+		switch doc.Content[i].Value {
+		case "ignore":
 			list = doc.Content[i+1]
+		case "go_version":
+			if p.Go, err = gomod.ParseGoVersion(f.GoVersion); err != nil {
+				return nil, fmt.Errorf("%s:%d: field \"go_version\": %w", name, doc.Content[i+1].Line, err)
+			}
 		}
 	}
 	for i := range f.Ignore {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory"
+	"github.com/airlock-sec/airlock/internal/inventory/gomod"
 )
 
 func load(t *testing.T, name string) (*Policy, error) {
@@ -29,11 +30,32 @@ func TestParseErrors(t *testing.T) {
 		"baddate.yaml":  `baddate.yaml:2: ignore[0]: field "expires": "next week" is not a date`,
 		"unknown.yaml":  `unknown.yaml:1: unknown field "ignores"`,
 		"broken.yaml":   `broken.yaml: line`,
+		"badgo.yaml":    `badgo.yaml:2: field "go_version": "newest" is not a Go release`,
 	} {
 		_, err := load(t, name)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: got %v, want %q", name, err, want)
 		}
+	}
+}
+
+// TestGoVersion: go_version names the site's Go toolchain; a number as YAML
+// writes it ("1.20") keeps its digits.
+func TestGoVersion(t *testing.T) {
+	p, err := load(t, "goversion.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (gomod.Options{GoVersion: "1.20.0"}); p.Go != want || len(p.Ignores) != 1 {
+		t.Errorf("go_version: %+v (%d ignores), want %+v", p.Go, len(p.Ignores), want)
+	}
+	p, err = Parse("x.yaml", strings.NewReader("go_version: go-directive\n"))
+	if err != nil || !p.Go.GoDirective {
+		t.Errorf("go_version: go-directive: %+v, %v", p, err)
+	}
+	p, err = Parse("x.yaml", strings.NewReader("ignore: []\n"))
+	if err != nil || p.Go != (gomod.Options{}) {
+		t.Errorf("no go_version: %+v, %v", p, err)
 	}
 }
 
