@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -174,5 +175,67 @@ func TestSeverityFromGHSAAlias(t *testing.T) {
 		if got[id] != w {
 			t.Errorf("%s: %q, want %q", id, got[id], w)
 		}
+	}
+}
+
+// TestGoStdlibVersion: the go directive is a minimum, not the toolchain
+// that builds the module; the standard library is checked at a toolchain
+// directive or --go-version, at the go directive only when asked, and
+// otherwise one warning per go.mod says it was not checked and how.
+func TestGoStdlibVersion(t *testing.T) {
+	db := recordsDB(t, map[string][]string{"osv/Go/all.zip": {"GO-2023-2044"}}) // stdlib >= 1.21.0-0, < 1.21.1
+	goOnly := writeTree(t, map[string]string{"go.mod": "module example.com/app\n\ngo 1.21\n"})
+	withTool := writeTree(t, map[string]string{"go.mod": "module example.com/app\n\ngo 1.21\n\ntoolchain go1.21.0\n"})
+	type outcome struct {
+		Stdlib  string // the version of the stdlib finding, if any
+		Warning bool   // the "not checked" notice
+	}
+	run := func(dir string, args ...string) outcome {
+		t.Helper()
+		r := airlock(t, db, append([]string{"scan", "--scanners", "vuln", "--format", "json", "--fail-on", "none"}, append(args, dir)...)...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+		var rep struct {
+			Findings []vulnFinding
+			Notices  []noticeJSON
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatalf("%v\n%s", err, r.stdout)
+		}
+		var o outcome
+		for _, f := range rep.Findings {
+			if f.ID == "GO-2023-2044" && f.Package != nil && f.Package.Name == "stdlib" {
+				o.Stdlib = f.Package.Version
+			}
+		}
+		for _, n := range rep.Notices {
+			if n.Path == "go.mod" && n.Line == 3 && n.Level == "warning" && strings.Contains(n.Message, "standard library not checked") && strings.Contains(n.Message, "--go-version") {
+				if o.Warning {
+					t.Errorf("%v: more than one notice for go.mod", args)
+				}
+				o.Warning = true
+			}
+		}
+		return o
+	}
+	for _, tt := range []struct {
+		name string
+		dir  string
+		args []string
+		want outcome
+	}{
+		{"go directive alone", goOnly, nil, outcome{Warning: true}},
+		{"go directive when asked", goOnly, []string{"--go-version", "go-directive"}, outcome{Stdlib: "1.21.0"}},
+		{"site toolchain, affected", goOnly, []string{"--go-version", "go1.21.0"}, outcome{Stdlib: "1.21.0"}},
+		{"site toolchain, fixed", goOnly, []string{"--go-version", "1.22.5"}, outcome{}},
+		{"toolchain directive", withTool, nil, outcome{Stdlib: "1.21.0"}},
+	} {
+		if got := run(tt.dir, tt.args...); got != tt.want {
+			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+	if r := airlock(t, db, "scan", "--go-version", "latest", goOnly); r.code != exitUsage || !strings.Contains(r.stderr, "--go-version") {
+		t.Errorf("--go-version latest: exit %d, stderr %q; want %d naming the flag", r.code, r.stderr, exitUsage)
 	}
 }
