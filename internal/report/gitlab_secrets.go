@@ -137,7 +137,7 @@ func gitlabSecretFor(f *finding.Finding, target string) gitlabSecretVulnerabilit
 		Name:                 truncate(name, gitlabMaxName),
 		Description:          truncate(gitlabSecretDescription(f, name), gitlabMaxDescription),
 		Severity:             gitlabSeverity(f.Severity),
-		Solution:             gitlabSecretSolution(f),
+		Solution:             secretRemedy(f),
 		Identifiers:          []gitlabIdentifier{ident},
 		Links:                gitlabLinks(f.References),
 		Location:             loc,
@@ -169,10 +169,10 @@ func gitlabSecretDescription(f *finding.Finding, name string) string {
 	return b.String()
 }
 
-// gitlabSecretSolution is the advice for a leaked secret. A secret in git
+// secretRemedy is the advice for a leaked secret, in every format. A secret in git
 // history stays readable to everyone with a clone, so deleting it is not
 // enough on its own.
-func gitlabSecretSolution(f *finding.Finding) string {
+func secretRemedy(f *finding.Finding) string {
 	if _, ok := inHistory(f); ok {
 		return "Revoke the secret and replace it. It stays in the repository's git history, readable to everyone with a clone, even after it is deleted from the files."
 	}
