@@ -57,4 +57,3 @@ func TestMRNoteRows(t *testing.T) {
 		}
 	}
 }
-
