@@ -56,13 +56,6 @@ const (
 	gitlabRuleIDType = "gitleaks_rule_id"
 )
 
-type gitlabSecretReport struct {
-	Version         string                      `json:"version"`
-	Schema          string                      `json:"schema"`
-	Scan            gitlabScan                  `json:"scan"`
-	Vulnerabilities []gitlabSecretVulnerability `json:"vulnerabilities"`
-}
-
 type gitlabSecretVulnerability struct {
 	ID                   string               `json:"id"`
 	Name                 string               `json:"name,omitempty"`
@@ -91,19 +84,15 @@ type gitlabCommit struct {
 // writeGitLabSecrets writes a GitLab secret detection report (schema 15.0.7)
 // of the unignored secret findings.
 func writeGitLabSecrets(w io.Writer, r *scan.Result, o Options) error {
-	rep := gitlabSecretReport{
-		Version:         gitlabSchemaVersion,
-		Schema:          gitlabSecretSchemaURL,
-		Scan:            gitlabScanFor(r, o, "secret_detection"),
-		Vulnerabilities: []gitlabSecretVulnerability{},
-	}
+	vulns := []gitlabSecretVulnerability{}
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		if f.Ignored != nil || f.Kind != finding.KindSecret {
 			continue
 		}
-		rep.Vulnerabilities = append(rep.Vulnerabilities, gitlabSecretFor(f, r.Target))
+		vulns = append(vulns, gitlabSecretFor(f, r.Target))
 	}
+	rep := newGitLabReport(r, o, "secret_detection", gitlabSecretSchemaURL, vulns)
 	return writeIndentedJSON(w, rep)
 }
 
