@@ -60,7 +60,7 @@ func TestMergeRequestDependency(t *testing.T) {
 		}
 		return false
 	})
-	for _, want := range []string{"jinja2 2.10", "PYSEC-2019-217", "upgrade to 2.10.1", fmt.Sprintf("%s/-/blob/", pr.WebURL), "requirements.txt"} {
+	for _, want := range []string{"jinja2 2.10", "PYSEC-2019-217", "Upgrade to", "2.10.1", fmt.Sprintf("%s/-/blob/", pr.WebURL), "requirements.txt"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("note lacks %q:\n%s", want, body)
 		}
