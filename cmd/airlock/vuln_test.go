@@ -239,3 +239,29 @@ func TestGoStdlibVersion(t *testing.T) {
 		t.Errorf("--go-version latest: exit %d, stderr %q; want %d naming the flag", r.code, r.stderr, exitUsage)
 	}
 }
+
+// TestGoVersionFromPolicy: go_version in .airlock.yaml sets the standard
+// library's release; --go-version wins over it.
+func TestGoVersionFromPolicy(t *testing.T) {
+	db := recordsDB(t, map[string][]string{"osv/Go/all.zip": {"GO-2023-2044"}}) // stdlib >= 1.21.0-0, < 1.21.1
+	dir := writeTree(t, map[string]string{
+		"go.mod":        "module example.com/app\n\ngo 1.21\n",
+		".airlock.yaml": "version: 1\ngo_version: 1.21.0\n",
+	})
+	stdlib := func(args ...string) int {
+		t.Helper()
+		var n int
+		for _, f := range scanFindings(t, db, append(args, dir)...) {
+			if f.Package != nil && f.Package.Name == "stdlib" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := stdlib(); n != 1 {
+		t.Errorf("go_version 1.21.0: %d stdlib findings, want 1", n)
+	}
+	if n := stdlib("--go-version", "1.22.5"); n != 0 {
+		t.Errorf("--go-version 1.22.5 over go_version 1.21.0: %d stdlib findings, want 0", n)
+	}
+}

@@ -17,6 +17,8 @@ import (
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory"
+	"github.com/airlock-sec/airlock/internal/inventory/gomod"
+	"github.com/airlock-sec/airlock/internal/inventory/list"
 	"github.com/airlock-sec/airlock/internal/policy"
 	"github.com/airlock-sec/airlock/internal/source"
 	"github.com/airlock-sec/airlock/internal/vuln"
@@ -78,6 +80,10 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 	pol, err := loadPolicy(tree, o.PolicyFile)
 	if err != nil {
 		return nil, err
+	}
+	// The policy's go_version applies where no flag has set one.
+	if pol != nil && pol.Go != (gomod.Options{}) {
+		o.Extractors = list.WithGoDefault(o.Extractors, pol.Go)
 	}
 
 	jobs, files, notices, err := walk(ctx, tree, only, o.Extractors, o.NoIgnore, o.Secrets != nil)
