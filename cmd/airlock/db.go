@@ -28,6 +28,7 @@ func cmdDBImport(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	dbPath := fs.String("db", defaultDB(), "vulnerability database file (env AIRLOCK_DB)")
 	force := fs.Bool("force", false, "let an all.zip replace its earlier copy even when older or with fewer than half the records")
 	verbose := fs.Bool("v", false, "list every skipped entry")
+	origin := fs.String("origin", "", "name the source instead of deriving it from the path (for media laid out by date: 2026-12/PyPI/all.zip); one PATH only")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: airlock db import [flags] PATH...\n\nImports OSV all.zip files, directories of OSV JSON files and single records, in one transaction.\nEach is a source named by its origin (osv/PyPI/all.zip); sources coexist. An all.zip\nreplaces the earlier copy of its origin; directories and records merge.\n\nFlags:")
 		fs.PrintDefaults()
@@ -44,7 +45,10 @@ func cmdDBImport(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer db.Close()
-	opts := vulndb.ImportOptions{Force: *force}
+	if *origin != "" && len(paths) != 1 {
+		return usageError{"--origin names one source: give one PATH with it"}
+	}
+	opts := vulndb.ImportOptions{Force: *force, Origin: *origin}
 	tty := isTerminal(stderr)
 	if tty {
 		opts.Progress = func(p vulndb.Progress) {

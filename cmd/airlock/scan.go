@@ -329,7 +329,7 @@ func readBaseline(p string) (map[string]bool, error) {
 func sources(ss []vulndb.Source) []scan.Source {
 	out := make([]scan.Source, 0, len(ss))
 	for _, s := range ss {
-		out = append(out, scan.Source{Ecosystem: s.Ecosystem, Path: s.Path, SHA256: s.SHA256, Records: s.Records,
+		out = append(out, scan.Source{Origin: s.Origin, Ecosystem: s.Ecosystem, Path: s.Path, SHA256: s.SHA256, Records: s.Records,
 			NewestModified: s.NewestModified, ImportedAt: s.ImportedAt})
 	}
 	return out

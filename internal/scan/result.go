@@ -38,6 +38,8 @@ type Manifest struct {
 
 // Source describes one imported vulnerability data source.
 type Source struct {
+	// Origin names the source across copies ("osv/PyPI/all.zip").
+	Origin         string    `json:"origin,omitempty"`
 	Ecosystem      string    `json:"ecosystem"`
 	Path           string    `json:"path"`
 	SHA256         string    `json:"sha256"`

@@ -453,9 +453,13 @@ func staleness(sources []Source, used map[string]bool, maxAge time.Duration, now
 			continue
 		}
 		if age := now.Sub(s.NewestModified); age > maxAge {
+			name := s.Origin
+			if name == "" {
+				name = path.Base(filepath.ToSlash(s.Path))
+			}
 			out = append(out, Notice{Level: NoticeWarning, Message: fmt.Sprintf(
-				"the %s vulnerability data is %s old (newest record %s, imported from %s): import a newer all.zip when you can",
-				s.Ecosystem, Age(age), s.NewestModified.Format(time.DateOnly), path.Base(filepath.ToSlash(s.Path)))})
+				"the %s vulnerability data is %s old (%s, newest record %s): import a newer copy when you can",
+				s.Ecosystem, Age(age), name, s.NewestModified.Format(time.DateOnly))})
 		}
 	}
 	return out

@@ -32,6 +32,10 @@ type ImportOptions struct {
 	// Force replaces an archive's earlier copy even when the new copy is
 	// older or holds fewer than half its records.
 	Force bool
+	// Origin names the source instead of the name derived from its path
+	// (see Origin): for media laid out by date ("2026-12/PyPI/all.zip"),
+	// so that each month's copy replaces the last. Only with one path.
+	Origin string
 	// Progress, when set, is called as records are read.
 	Progress func(Progress)
 	// Now returns the import time; time.Now when nil.
@@ -107,6 +111,9 @@ func (e *ImportError) Unwrap() error { return e.Err }
 func (d *DB) Import(ctx context.Context, paths []string, o ImportOptions) ([]FileReport, error) {
 	if d.readOnly {
 		return nil, fmt.Errorf("vulndb: %s is open read-only", d.path)
+	}
+	if o.Origin != "" && len(paths) != 1 {
+		return nil, fmt.Errorf("vulndb: an origin names one source: import one path with it, not %d", len(paths))
 	}
 	now := time.Now
 	if o.Now != nil {
@@ -265,6 +272,9 @@ func importPath(ctx context.Context, tx *sql.Tx, p string, o ImportOptions, now 
 		s.NewestModified, s.DatedBy = now, "import"
 	}
 	s.Origin = Origin(abs, kind, sum.Ecosystem)
+	if o.Origin != "" {
+		s.Origin = o.Origin
+	}
 	s.Key = s.Origin
 
 	var old Source

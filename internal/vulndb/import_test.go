@@ -683,3 +683,40 @@ func TestSharedGHSABesidePYSEC(t *testing.T) {
 		t.Errorf("django records by prefix: %v", prefixes)
 	}
 }
+
+// TestImportOrigin: copies carried in under dated folders replace each
+// other when the operator names their origin.
+func TestImportOrigin(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	media := t.TempDir()
+	nov := zipAt(t, media, "2026-11/PyPI/all.zip", map[string]string{
+		"P-1.json": record("P-1", "2026-11-01T00:00:00Z", "PyPI", "django", ""),
+		"P-2.json": record("P-2", "2026-11-01T00:00:00Z", "PyPI", "django", ""),
+	})
+	dec := zipAt(t, media, "2026-12/PyPI/all.zip", map[string]string{
+		"P-1.json": record("P-1", "2026-12-01T00:00:00Z", "PyPI", "django", ""),
+		"P-3.json": record("P-3", "2026-12-01T00:00:00Z", "PyPI", "django", ""),
+	})
+	if _, err := db.Import(ctx, []string{nov}, ImportOptions{Origin: "site/PyPI"}); err != nil {
+		t.Fatal(err)
+	}
+	reports, err := db.Import(ctx, []string{dec}, ImportOptions{Origin: "site/PyPI"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reports[0].Replaced == nil || reports[0].Replaced.Origin != "site/PyPI" {
+		t.Fatalf("replaced = %+v", reports[0].Replaced)
+	}
+	srcs, _ := db.Sources(ctx)
+	if len(srcs) != 1 || srcs[0].Origin != "site/PyPI" || srcs[0].Records != 2 {
+		t.Errorf("sources = %+v", srcs)
+	}
+	vs, _ := db.Query(ctx, "PyPI", "django")
+	if got := ids(vs); got != "P-1@2026-12-01 P-3@2026-12-01" {
+		t.Errorf("Query = %q: November's P-2 should be gone", got)
+	}
+	if _, err := db.Import(ctx, []string{nov, dec}, ImportOptions{Origin: "x"}); err == nil {
+		t.Error("an origin for two paths was accepted")
+	}
+}
