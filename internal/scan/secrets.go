@@ -1,10 +1,11 @@
 package scan
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -246,27 +247,25 @@ func mergeHistory(tree, hist []finding.Finding) []finding.Finding {
 	return tree
 }
 
+// maxIgnoreFileSize bounds .gitleaksignore.
+const maxIgnoreFileSize = 4 << 20
+
 // loadIgnoreFile reads .gitleaksignore at the root: one entry a line,
-// "#" comments.
+// "#" comments. It is the repository's file: only a regular file inside
+// the tree is read (source.ReadRepoFile).
 func loadIgnoreFile(root string) (map[string]bool, error) {
-	f, err := os.Open(filepath.Join(root, IgnoreFile))
+	b, err := source.ReadRepoFile(root, IgnoreFile, maxIgnoreFileSize)
 	if err != nil {
-		if os.IsNotExist(err) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("scan: %w", err)
 	}
-	defer f.Close()
 	out := map[string]bool{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
+	for line := range strings.Lines(string(b)) {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
 			out[line] = true
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("scan: %s: %w", IgnoreFile, err)
 	}
 	return out, nil
 }
