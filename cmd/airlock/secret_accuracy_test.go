@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,5 +166,62 @@ func TestOperatorConfigBounded(t *testing.T) {
 	os.WriteFile(cfg, []byte("[extend]\npath = \""+base+"\"\n"), 0o644)
 	if rep, r := scanJSON(t, "--scanners", "secret", "--secret-config", cfg, target); r.code != exitFindings || len(rep.Findings) != 1 {
 		t.Errorf("host extend: exit %d, %d findings\n%s", r.code, len(rep.Findings), r.stderr)
+	}
+}
+
+// accFinding is a JSON finding with the fields these tests look at.
+type accFinding struct {
+	Kind, ID, Evidence, Fingerprint string
+	Location                        struct {
+		Path        string
+		StartLine   int `json:"start_line"`
+		StartColumn int `json:"start_column"`
+		Commit      string
+	}
+	History *struct {
+		First struct {
+			SHA, Author, Email string
+			Date               string
+		}
+		Commits int
+	}
+}
+
+// secretFindings runs a secret scan with --format json and returns its
+// findings.
+func secretFindings(t *testing.T, args ...string) ([]accFinding, result) {
+	t.Helper()
+	r := airlock(t, filepath.Join(t.TempDir(), "none.db"), append([]string{"scan", "--scanners", "secret", "--format", "json"}, args...)...)
+	var rep struct{ Findings []accFinding }
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("exit %d: %v\n%s\n%s", r.code, err, r.stdout, r.stderr)
+	}
+	return rep.Findings, r
+}
+
+// fakeStripeKey is a synthetic live Stripe secret key; not real.
+const fakeStripeKey = "sk_live_51Hx7QmK3vT9pL2wR8nY4cZ6bD1fG5hJ0kM"
+
+// TestSecretsMinifiedBundle: a 1 MiB minified bundle (once skipped over
+// 256 KiB) is scanned and its key reported at line 1 with its column.
+func TestSecretsMinifiedBundle(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := 0; b.Len() < 1<<20; i++ {
+		fmt.Fprintf(&b, `var t%d=function(e){return e.token||fetch("/api/%d")};`, i, i)
+	}
+	col := b.Len() + len(`var cfg={stripe:"`) + 1
+	b.WriteString(`var cfg={stripe:"` + fakeStripeKey + `"};`)
+	writeFiles(t, dir, map[string]string{"dist/app.min.js": b.String(), "dist/app.js.map": `{"mappings":"` + strings.Repeat("AAAA,", 70000) + `"}`})
+	fs, r := secretFindings(t, dir)
+	if r.code != exitFindings || len(fs) != 1 {
+		t.Fatalf("exit %d, findings %+v\n%s", r.code, fs, r.stderr)
+	}
+	l := fs[0].Location
+	if fs[0].ID != "stripe-live-secret-key" || l.Path != "dist/app.min.js" || l.StartLine != 1 || l.StartColumn != col {
+		t.Errorf("got %s at %s:%d:%d, want stripe-live-secret-key at dist/app.min.js:1:%d", fs[0].ID, l.Path, l.StartLine, l.StartColumn, col)
+	}
+	if len(fs[0].Evidence) > 200 || strings.Contains(fs[0].Evidence, fakeStripeKey[8:]) {
+		t.Errorf("evidence %q", fs[0].Evidence)
 	}
 }

@@ -80,10 +80,12 @@ func (m Match) Finding() finding.Finding {
 		Title:    m.Description,
 		Evidence: m.Line,
 		Location: finding.Location{
-			Path:      m.Path,
-			StartLine: m.StartLine,
-			EndLine:   end,
-			Commit:    m.Commit,
+			Path:        m.Path,
+			StartLine:   m.StartLine,
+			EndLine:     end,
+			StartColumn: m.StartColumn,
+			EndColumn:   m.EndColumn,
+			Commit:      m.Commit,
 		},
 		Fingerprint: m.Fingerprint,
 	}
