@@ -26,3 +26,9 @@ Content-Type: application/json
 @@ crypto/x509/x509_test.go @@ var rsaPrivateKey = &rsa.PrivateKey{
 @@ net/http/transport.go @@ 	auth := &socksUsernamePassword{
 @@ crypto/tls/tls_test.go @@ 			config.Certificates[0].PrivateKey = testRSA2048PrivateKey
+signing_key = os.environ["SIGNING_KEY"]
+@@ src/auth.ts @@ const jwtSigningKey = process.env.JWT_SIGNING_KEY;
+encryption_key: ${ENCRYPTION_KEY}
+master_key_file: /etc/app/master.key
+hmac_key_length = 32
+@@ config/app.go @@ 	encryptionKey := deriveKey(password, salt)
