@@ -32,3 +32,6 @@ encryption_key: ${ENCRYPTION_KEY}
 master_key_file: /etc/app/master.key
 hmac_key_length = 32
 @@ config/app.go @@ 	encryptionKey := deriveKey(password, salt)
+api_key = A1B2C3D4E5F6G7H8I9J0
+SECRET_KEY=Z9Y8X7W6V5U4T3S2R1Q0
+@@ docker-compose.yml @@       API_TOKEN: $${UPSTREAM_API_TOKEN}
