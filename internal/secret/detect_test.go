@@ -354,7 +354,7 @@ func TestFingerprintAndFinding(t *testing.T) {
 		Severity:    finding.High,
 		Title:       "test token",
 		Evidence:    "tok_****",
-		Location:    finding.Location{Path: "p.go", StartLine: 2, Commit: "c0ffee"},
+		Location:    finding.Location{Path: "p.go", StartLine: 2, StartColumn: 1, EndColumn: 20, Commit: "c0ffee"},
 		Fingerprint: m.Fingerprint,
 	}
 	if diff := cmp.Diff(want, m.Finding()); diff != "" {
