@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,8 +63,12 @@ type Match struct {
 	Entropy               float64
 	Commit, Author, Email string
 	Date                  time.Time
-	// Fingerprint is finding.Fingerprint("secret", RuleID, Path,
-	// hex(sha256(Secret))): stable across line moves.
+	// Occurrence numbers the matches of the same rule and secret in one
+	// fragment, in the order they appear, from 1.
+	Occurrence int
+	// Fingerprint is Fingerprint(RuleID, Path, Secret, Occurrence): stable
+	// across line moves, and distinct for each occurrence of one secret in
+	// a file.
 	Fingerprint string
 }
 
@@ -480,7 +485,9 @@ func (d *Detector) Detect(f Fragment) []Match {
 		return out
 	}
 	d.stats.matches.Add(int64(len(sc.found)))
-	return append(out, d.matches(sc, &f)...)
+	out = append(out, d.matches(sc, &f)...)
+	numberOccurrences(out)
+	return out
 }
 
 // keep runs the checks after a regex match and records the candidate.
@@ -655,13 +662,45 @@ func (d *Detector) pathMatch(r *compiledRule, f *Fragment) Match {
 		Author:      f.Author,
 		Email:       f.Email,
 		Date:        f.Date,
-		Fingerprint: fingerprint(r.id, f.Path, ""),
+		Occurrence:  1,
+		Fingerprint: Fingerprint(r.id, f.Path, "", 1),
 	}
 }
 
-func fingerprint(ruleID, path, secret string) string {
+// Fingerprint identifies a secret finding across scans: the rule, the path,
+// a hash of the secret and, from the second occurrence of the same secret
+// under the same rule in one file on, the occurrence's number. Lines play
+// no part, so moving the secret keeps its fingerprint; two occurrences are
+// two findings, and since they are the same text, which one is "first"
+// does not matter: the set of fingerprints of a file stays the same
+// however its occurrences move. The first occurrence's fingerprint is the
+// one a single occurrence always had, so baselines and dismissals stay
+// valid.
+func Fingerprint(ruleID, path, secret string, occurrence int) string {
 	sum := sha256.Sum256([]byte(secret))
-	return finding.Fingerprint(string(finding.KindSecret), ruleID, path, hex.EncodeToString(sum[:]))
+	if occurrence <= 1 {
+		return finding.Fingerprint(string(finding.KindSecret), ruleID, path, hex.EncodeToString(sum[:]))
+	}
+	return finding.Fingerprint(string(finding.KindSecret), ruleID, path, hex.EncodeToString(sum[:]), strconv.Itoa(occurrence))
+}
+
+// numberOccurrences sets Occurrence and Fingerprint of the fragment's
+// matches, which come in the order of their positions.
+func numberOccurrences(ms []Match) {
+	if len(ms) < 2 {
+		return
+	}
+	type key struct{ rule, secret string }
+	seen := make(map[key]int, len(ms))
+	for i := range ms {
+		m := &ms[i]
+		k := key{m.RuleID, m.Secret}
+		seen[k]++
+		m.Occurrence = seen[k]
+		if m.Occurrence > 1 {
+			m.Fingerprint = Fingerprint(m.RuleID, m.Path, m.Secret, m.Occurrence)
+		}
+	}
 }
 
 // matches turns the fragment's candidates into matches, building each
@@ -700,7 +739,8 @@ func (d *Detector) matches(sc *scratch, f *Fragment) []Match {
 			Author:      f.Author,
 			Email:       f.Email,
 			Date:        f.Date,
-			Fingerprint: fingerprint(c.rule.id, f.Path, secret),
+			Occurrence:  1,
+			Fingerprint: Fingerprint(c.rule.id, f.Path, secret, 1),
 		})
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -559,4 +560,37 @@ func minifiedBundle(n int) []byte {
 	}
 	b.WriteString(`var cfg={stripe:"` + fakeStripeKey + `"};`)
 	return b.Bytes()
+}
+
+// TestSameSecretTwice: the same secret twice in one file is two findings,
+// at their own lines, with distinct fingerprints that do not change when
+// the occurrences move.
+func TestSameSecretTwice(t *testing.T) {
+	d := mustDetector(t, pipelineRules)
+	const tok = "tok_Ab3dEf6hIj9kLm2n"
+	a := d.Detect(Fragment{Path: "a.txt", Content: []byte("x = " + tok + "\ny\nz = " + tok + "\n")})
+	if len(a) != 2 || a[0].StartLine != 1 || a[1].StartLine != 3 || a[0].Fingerprint == a[1].Fingerprint {
+		t.Fatalf("got %+v", a)
+	}
+	if a[0].Occurrence != 1 || a[1].Occurrence != 2 || a[0].Fingerprint != Fingerprint("tok", "a.txt", tok, 1) {
+		t.Errorf("occurrences %d, %d; first fingerprint %s", a[0].Occurrence, a[1].Occurrence, a[0].Fingerprint)
+	}
+	// Lines moved and added: the same two fingerprints.
+	b := d.Detect(Fragment{Path: "a.txt", Content: []byte("new\nnew\nz = " + tok + "\nx = " + tok + "\n")})
+	fps := func(ms []Match) []string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.Fingerprint)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if diff := cmp.Diff(fps(a), fps(b)); diff != "" {
+		t.Errorf("fingerprints changed with the lines (-before +after):\n%s", diff)
+	}
+	// A single occurrence keeps the fingerprint it always had.
+	one := d.Detect(Fragment{Path: "a.txt", Content: []byte(tok)})
+	if len(one) != 1 || one[0].Fingerprint != a[0].Fingerprint {
+		t.Errorf("single occurrence: %+v", one)
+	}
 }
