@@ -416,7 +416,18 @@ func (sc *scratch) reset() {
 }
 
 // Detect scans one fragment. It never keeps f.Content.
+//
+// The base64 values of a Kubernetes Secret's data in a YAML file are
+// decoded and scanned as "KEY: VALUE"; their matches are reported at the
+// encoded value's line and columns, and generic rules' matches on the
+// encoded text itself are dropped.
 func (d *Detector) Detect(f Fragment) []Match {
+	return d.detect(f, false)
+}
+
+// detect scans a fragment; decoded marks the text of a decoded value, in
+// which path rules and Kubernetes Secrets are not looked for again.
+func (d *Detector) detect(f Fragment, decoded bool) []Match {
 	sc := d.pool.Get().(*scratch)
 	sc.reset()
 	defer d.pool.Put(sc)
@@ -432,7 +443,7 @@ func (d *Detector) Detect(f Fragment) []Match {
 	var out []Match
 	for _, ri := range d.pathOnly {
 		r := d.rules[ri]
-		if r.path.MatchString(f.Path) && !r.allowedFragment(sc, &f) {
+		if !decoded && r.path.MatchString(f.Path) && !r.allowedFragment(sc, &f) {
 			out = append(out, d.pathMatch(r, &f))
 		}
 	}
@@ -481,11 +492,29 @@ func (d *Detector) Detect(f Fragment) []Match {
 	}
 	d.stats.regexRuns.Add(runs)
 	d.stats.dropped.Add(dropped)
-	if len(sc.found) == 0 {
-		return out
+	var kube []kubeValue
+	if !decoded {
+		kube = kubeSecretValues(f.Path, f.Content)
+		if len(kube) > 0 {
+			sc.found = dropEncoded(sc.found, kube)
+		}
 	}
-	d.stats.matches.Add(int64(len(sc.found)))
-	out = append(out, d.matches(sc, &f)...)
+	if len(sc.found) > 0 {
+		d.stats.matches.Add(int64(len(sc.found)))
+		out = append(out, d.matches(sc, &f)...)
+	}
+	if len(kube) > 0 {
+		sc.ensureLines(f.Content)
+		for _, kv := range kube {
+			out = append(out, d.detectDecoded(sc, &f, kv)...)
+		}
+		sort.SliceStable(out, func(i, j int) bool {
+			if out[i].StartLine != out[j].StartLine {
+				return out[i].StartLine < out[j].StartLine
+			}
+			return out[i].StartColumn < out[j].StartColumn
+		})
+	}
 	numberOccurrences(out)
 	return out
 }
