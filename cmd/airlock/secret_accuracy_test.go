@@ -1,13 +1,18 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // The tests of this file cover secret detection's accuracy and the safety
@@ -223,5 +228,87 @@ func TestSecretsMinifiedBundle(t *testing.T) {
 	}
 	if len(fs[0].Evidence) > 200 || strings.Contains(fs[0].Evidence, fakeStripeKey[8:]) {
 		t.Errorf("evidence %q", fs[0].Evidence)
+	}
+}
+
+// gitIn runs git in dir as author "Dev One" at the given date.
+func gitIn(t *testing.T, dir, date string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-c", "user.name=Dev One", "-c", "user.email=dev@example.com", "-c", "init.defaultBranch=main"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+}
+
+// TestSecretsMovedFileKeepsHistory: a secret in a file later moved with
+// git mv keeps its commit, author and date (before, the tree's finding at
+// the new path had none and the old path was reported apart).
+func TestSecretsMovedFileKeepsHistory(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := t.TempDir()
+	gitIn(t, dir, "2024-05-01T10:00:00Z", "init", "-q")
+	writeFiles(t, dir, map[string]string{"config/deploy.sh": "#!/bin/sh\nexport GITHUB_TOKEN=" + fakeGitHubPAT + "\n./release.sh\n"})
+	gitIn(t, dir, "2024-05-01T10:00:00Z", "add", "-A")
+	gitIn(t, dir, "2024-05-01T10:00:00Z", "commit", "-q", "-m", "add")
+	gitIn(t, dir, "2024-06-01T10:00:00Z", "mv", "config", "scripts")
+	gitIn(t, dir, "2024-06-01T10:00:00Z", "commit", "-q", "-m", "move")
+	fs, r := secretFindings(t, "--history", dir)
+	if r.code != exitFindings || len(fs) != 1 {
+		t.Fatalf("exit %d, findings %+v\n%s", r.code, fs, r.stderr)
+	}
+	f := fs[0]
+	if f.Location.Path != "scripts/deploy.sh" || f.Location.StartLine != 2 || f.History == nil ||
+		f.History.First.Author != "Dev One" || !strings.HasPrefix(f.History.First.Date, "2024-05-01") {
+		t.Errorf("finding %+v, history %+v", f.Location, f.History)
+	}
+}
+
+// TestSecretsSameTwice: the same secret twice in one file is two findings,
+// with their own lines and fingerprints.
+func TestSecretsSameTwice(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"ci.env": "GITHUB_TOKEN=" + fakeGitHubPAT + "\nOTHER=1\nGH_TOKEN=" + fakeGitHubPAT + "\n"})
+	fs, r := secretFindings(t, dir)
+	if r.code != exitFindings || len(fs) != 2 {
+		t.Fatalf("exit %d, findings %+v", r.code, fs)
+	}
+	if fs[0].Location.StartLine == fs[1].Location.StartLine || fs[0].Fingerprint == fs[1].Fingerprint {
+		t.Errorf("findings %+v", fs)
+	}
+}
+
+// TestSecretsAccuracy: generic names that were missed, a Kubernetes
+// Secret's base64 data, and placeholders that were reported.
+func TestSecretsAccuracy(t *testing.T) {
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"app.env": "SIGNING_KEY=Vq7rT2xK9mB4vN8cL1zP6wS3\nencryption_key=h8Jd2Kq9Lm4Np7Rs1Tv6Wx3Yz\nHMAC_KEY=b7F2kP9qL4mN8rT1vX6zC3wH\nMASTER_KEY=Rt5Yh8Kj2Lp9Qw4Ez7Xc1Vb6\n",
+		"src/jwt.ts": "const jwtSigningKey = \"pX3kL9mQ2wR7tZ5vN8bJ4hF6\";\n",
+		"k8s/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n  GITHUB_TOKEN: " + b64(fakeGitHubPAT) + "\n",
+		// Not secrets: compose's $$ escape and alternating placeholders.
+		"docker-compose.yml": "services:\n  db:\n    environment:\n      DB_PASSWORD: $$POSTGRES_PASSWORD_VALUE\n      API_TOKEN: $${UPSTREAM_API_TOKEN}\n",
+		"placeholders.env":   "API_KEY=A1B2C3D4E5F6G7H8I9J0\nSECRET_KEY=Z9Y8X7W6V5U4T3S2R1Q0\npassword=Ab12Ab12Ab12Ab12\n",
+	})
+	fs, r := secretFindings(t, dir)
+	var got []string
+	for _, f := range fs {
+		got = append(got, fmt.Sprintf("%s:%d %s", f.Location.Path, f.Location.StartLine, f.ID))
+		if strings.Contains(f.Evidence, b64(fakeGitHubPAT)[:16]) || strings.Contains(f.Evidence, fakeGitHubPAT[8:]) {
+			t.Errorf("evidence shows the secret: %q", f.Evidence)
+		}
+	}
+	sort.Strings(got)
+	want := []string{
+		"app.env:1 generic-secret", "app.env:2 generic-secret", "app.env:3 generic-secret", "app.env:4 generic-secret",
+		"k8s/secret.yaml:6 github-pat",
+		"src/jwt.ts:1 generic-secret",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("exit %d; findings (-want +got):\n%s", r.code, diff)
 	}
 }

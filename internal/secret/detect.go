@@ -706,11 +706,23 @@ func (d *Detector) pathMatch(r *compiledRule, f *Fragment) Match {
 // one a single occurrence always had, so baselines and dismissals stay
 // valid.
 func Fingerprint(ruleID, path, secret string, occurrence int) string {
+	return FingerprintDigest(ruleID, path, Digest(secret), occurrence)
+}
+
+// Digest is the hex SHA-256 of a secret, what its fingerprint holds.
+func Digest(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// FingerprintDigest is Fingerprint from the secret's Digest, for callers
+// that must not keep the secret: the fingerprint of the same secret under
+// another path (a file moved in git history).
+func FingerprintDigest(ruleID, path, digest string, occurrence int) string {
 	if occurrence <= 1 {
-		return finding.Fingerprint(string(finding.KindSecret), ruleID, path, hex.EncodeToString(sum[:]))
+		return finding.Fingerprint(string(finding.KindSecret), ruleID, path, digest)
 	}
-	return finding.Fingerprint(string(finding.KindSecret), ruleID, path, hex.EncodeToString(sum[:]), strconv.Itoa(occurrence))
+	return finding.Fingerprint(string(finding.KindSecret), ruleID, path, digest, strconv.Itoa(occurrence))
 }
 
 // numberOccurrences sets Occurrence and Fingerprint of the fragment's
