@@ -312,3 +312,37 @@ func TestSecretsAccuracy(t *testing.T) {
 		t.Errorf("exit %d; findings (-want +got):\n%s", r.code, diff)
 	}
 }
+
+// TestSecretsHistoryAuthorEverywhere: SARIF and the table carry the author
+// and date of a history finding, as JSON does.
+func TestSecretsHistoryAuthorEverywhere(t *testing.T) {
+	dir := gitRepo(t)
+	db := filepath.Join(t.TempDir(), "none.db")
+	r := airlock(t, db, "scan", "--scanners", "secret", "--history", "--format", "sarif", dir)
+	var sarif struct {
+		Runs []struct {
+			Results []struct {
+				RuleID     string
+				Properties struct {
+					FirstCommit struct{ SHA, Author, Email, Date string }
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &sarif); err != nil || len(sarif.Runs) != 1 {
+		t.Fatalf("exit %d: %v\n%s", r.code, err, r.stderr)
+	}
+	found := false
+	for _, res := range sarif.Runs[0].Results {
+		if c := res.Properties.FirstCommit; res.RuleID == "github-pat" {
+			found = c.Author == "Dev One" && c.Email == "dev@example.com" && c.Date == "2024-05-01T10:00:00Z" && c.SHA != ""
+		}
+	}
+	if !found {
+		t.Errorf("SARIF has no github-pat result with the first commit's author and date:\n%s", r.stdout)
+	}
+	r = airlock(t, db, "scan", "--scanners", "secret", "--history", dir)
+	if !strings.Contains(r.stdout, "first added by Dev One on 2024-05-01") {
+		t.Errorf("table lacks the author and date:\n%s", r.stdout)
+	}
+}
