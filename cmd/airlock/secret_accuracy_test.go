@@ -287,8 +287,8 @@ func TestSecretsAccuracy(t *testing.T) {
 	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
-		"app.env": "SIGNING_KEY=Vq7rT2xK9mB4vN8cL1zP6wS3\nencryption_key=h8Jd2Kq9Lm4Np7Rs1Tv6Wx3Yz\nHMAC_KEY=b7F2kP9qL4mN8rT1vX6zC3wH\nMASTER_KEY=Rt5Yh8Kj2Lp9Qw4Ez7Xc1Vb6\n",
-		"src/jwt.ts": "const jwtSigningKey = \"pX3kL9mQ2wR7tZ5vN8bJ4hF6\";\n",
+		"app.env":         "SIGNING_KEY=Vq7rT2xK9mB4vN8cL1zP6wS3\nencryption_key=h8Jd2Kq9Lm4Np7Rs1Tv6Wx3Yz\nHMAC_KEY=b7F2kP9qL4mN8rT1vX6zC3wH\nMASTER_KEY=Rt5Yh8Kj2Lp9Qw4Ez7Xc1Vb6\n",
+		"src/jwt.ts":      "const jwtSigningKey = \"pX3kL9mQ2wR7tZ5vN8bJ4hF6\";\n",
 		"k8s/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n  GITHUB_TOKEN: " + b64(fakeGitHubPAT) + "\n",
 		// Not secrets: compose's $$ escape and alternating placeholders.
 		"docker-compose.yml": "services:\n  db:\n    environment:\n      DB_PASSWORD: $$POSTGRES_PASSWORD_VALUE\n      API_TOKEN: $${UPSTREAM_API_TOKEN}\n",
