@@ -42,7 +42,13 @@ func ReadRepoFile(root, rel string, limit int64) ([]byte, error) {
 	}
 	t, err := OpenTree(root)
 	if err != nil {
-		return nil, &fs.PathError{Op: "read", Path: rel, Err: errors.New("repository not readable")}
+		// The root's own error without its host path (a missing root
+		// stays fs.ErrNotExist).
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &fs.PathError{Op: "read", Path: rel, Err: fmt.Errorf("repository not readable: %w", err)}
 	}
 	defer t.Close()
 	b, err := t.ReadFile(name, limit)

@@ -110,3 +110,11 @@ func TestReadRegularFile(t *testing.T) {
 		}
 	}
 }
+
+func TestReadRepoFileMissingRoot(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "gone")
+	_, err := ReadRepoFile(root, ".gitleaks.toml", 0)
+	if !errors.Is(err, fs.ErrNotExist) || strings.Contains(err.Error(), root) {
+		t.Errorf("missing root: %v", err)
+	}
+}
