@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -273,30 +274,31 @@ func openDB(ctx context.Context, path string) (*vulndb.DB, []vulndb.Source, erro
 }
 
 // detector builds the secret detector from --secret-config, else the
-// target's .gitleaks.toml, else the embedded rules.
+// target's .gitleaks.toml, else the embedded rules. --secret-config is the
+// operator's own file and may extend any regular file of the host; the
+// target's .gitleaks.toml is the repository's, read through
+// secret.LoadRepoConfig: only regular files inside the repository.
 func detector(configFile, target string) (*secret.Detector, error) {
 	cfg := secret.DefaultConfig()
-	if configFile == "" {
-		dir := target
-		if fi, err := os.Stat(target); err == nil && !fi.IsDir() {
-			dir = filepath.Dir(target)
-		}
-		if p := filepath.Join(dir, ".gitleaks.toml"); fileExists(p) {
-			configFile = p
-		}
-	}
 	if configFile != "" {
 		var err error
 		if cfg, err = secret.LoadConfig(configFile); err != nil {
 			return nil, err
 		}
+		return secret.NewDetector(cfg)
+	}
+	dir := target
+	if fi, err := os.Stat(target); err == nil && !fi.IsDir() {
+		dir = filepath.Dir(target)
+	}
+	repoCfg, err := secret.LoadRepoConfig(dir, ".gitleaks.toml")
+	switch {
+	case err == nil:
+		cfg = repoCfg
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%w (give the rules with --secret-config to use another file)", err)
 	}
 	return secret.NewDetector(cfg)
-}
-
-func fileExists(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular()
 }
 
 // readBaseline reads the fingerprints of a previous JSON report.

@@ -96,6 +96,12 @@ type Location struct {
 	StartLine int `json:"start_line,omitempty"`
 	// EndLine is 1-based; 0 when the same as StartLine or unknown.
 	EndLine int `json:"end_line,omitempty"`
+	// StartColumn and EndColumn are the 1-based byte columns of the
+	// finding's first and last bytes on StartLine and EndLine (secrets:
+	// on a minified file's one line the line alone says little); 0 when
+	// unknown.
+	StartColumn int `json:"start_column,omitempty"`
+	EndColumn   int `json:"end_column,omitempty"`
 	// Commit is set for findings in git history.
 	Commit string `json:"commit,omitempty"`
 }

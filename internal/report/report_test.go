@@ -151,6 +151,7 @@ func TestTableSecretsOnly(t *testing.T) {
 		"  SEVERITY  RULE        LOCATION                         TITLE\n" +
 		"  CRITICAL  gitlab-pat  scripts/release.sh:14 @ 3f2a9c1  GitLab personal, project, group or impersonation access token\n" +
 		"            git push \"https://oauth2:glpa****@gitlab.example.com/shop/shop.git\" HEAD:main\n" +
+		"            first added by Dana Developer on 2024-05-02; last by Lee Maintainer on 2024-11-19 (3 commits)\n" +
 		"\n" +
 		"No dependency manifests or lockfiles were scanned.\n" +
 		"1 secret in 1 file (1 from git history).\n" +
@@ -337,12 +338,12 @@ func TestSARIF(t *testing.T) {
 				t.Errorf("working-tree secret has properties %+v", res.Properties)
 			}
 		case "gitlab-pat":
-			if want := `GitLab personal, project, group or impersonation access token (gitlab-pat) in git history since commit 3f2a9c1 on 2024-05-02: git push "https://oauth2:glpa****@gitlab.example.com/shop/shop.git" HEAD:main`; res.Message.Text != want {
+			if want := `GitLab personal, project, group or impersonation access token (gitlab-pat) in git history since commit 3f2a9c1 on 2024-05-02 by Dana Developer: git push "https://oauth2:glpa****@gitlab.example.com/shop/shop.git" HEAD:main`; res.Message.Text != want {
 				t.Errorf("message = %q, want %q", res.Message.Text, want)
 			}
 			want := &sarifResultProps{
-				FirstCommit: &sarifCommit{SHA: "3f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39", Date: "2024-05-02T14:03:11Z"},
-				LastCommit:  &sarifCommit{SHA: "9b1e7d40c2a6f8e3b5d7c9a1e3f5b7d9c1a3e5f7", Date: "2024-11-19T08:45:00Z"},
+				FirstCommit: &sarifCommit{SHA: "3f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39", Author: "Dana Developer", Email: "dana@example.com", Date: "2024-05-02T14:03:11Z"},
+				LastCommit:  &sarifCommit{SHA: "9b1e7d40c2a6f8e3b5d7c9a1e3f5b7d9c1a3e5f7", Author: "Lee Maintainer", Email: "lee@example.com", Date: "2024-11-19T08:45:00Z"},
 				Commits:     3,
 			}
 			if diff := cmp.Diff(want, res.Properties); diff != "" {

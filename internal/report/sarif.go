@@ -106,8 +106,10 @@ type sarifResultProps struct {
 }
 
 type sarifCommit struct {
-	SHA  string `json:"sha"`
-	Date string `json:"date,omitempty"`
+	SHA    string `json:"sha"`
+	Author string `json:"author,omitempty"`
+	Email  string `json:"email,omitempty"`
+	Date   string `json:"date,omitempty"`
 }
 
 type sarifLocation struct {
@@ -256,7 +258,7 @@ func sarifHistory(h *finding.History) *sarifResultProps {
 		if c.SHA == "" {
 			return nil
 		}
-		sc := &sarifCommit{SHA: c.SHA}
+		sc := &sarifCommit{SHA: c.SHA, Author: c.Author, Email: c.Email}
 		if !c.Date.IsZero() {
 			sc.Date = c.Date.UTC().Format(time.RFC3339)
 		}
@@ -314,6 +316,9 @@ func sarifSecretText(f *finding.Finding) string {
 	text := strings.TrimRight(title, ".") + " (" + f.ID + ")"
 	if c, ok := inHistory(f); ok {
 		text += " in git history since commit " + commitText(c)
+		if c.Author != "" {
+			text += " by " + oneLine(c.Author)
+		}
 	}
 	if ev := oneLine(f.Evidence); ev != "" {
 		text += ": " + ev

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/airlock-sec/airlock/internal/finding"
@@ -114,6 +115,8 @@ type secretRow struct {
 	severity finding.Severity
 	cells    [3]string // rule, location, title
 	evidence string
+	// history says who added a secret found in git history, and when.
+	history string
 }
 
 // writeSecrets writes the secret findings grouped by the file they are in:
@@ -143,6 +146,9 @@ func writeSecrets(b *strings.Builder, groups map[string][]secretRow, paths []str
 			writeLine(b, width[:], cells, severityColor(row.severity), o)
 			if row.evidence != "" {
 				b.WriteString(indent + paint(o, ansiDim, row.evidence) + "\n")
+			}
+			if row.history != "" {
+				b.WriteString(indent + paint(o, ansiDim, row.history) + "\n")
 			}
 		}
 		b.WriteByte('\n')
@@ -181,7 +187,32 @@ func secretRowFor(f *finding.Finding) secretRow {
 		severity: f.Severity,
 		cells:    [3]string{printable(f.ID), printable(loc), truncate(printable(title), titleWidth)},
 		evidence: truncate(printable(oneLine(f.Evidence)), evidenceWidth),
+		history:  historyText(f),
 	}
+}
+
+// historyText is "first added by AUTHOR on DATE" for a secret found in
+// git history, with the last commit when it differs; "" otherwise.
+func historyText(f *finding.Finding) string {
+	c, ok := inHistory(f)
+	if !ok || c.Author == "" && c.Date.IsZero() {
+		return ""
+	}
+	s := "first added"
+	if c.Author != "" {
+		s += " by " + printable(oneLine(c.Author))
+	}
+	if !c.Date.IsZero() {
+		s += " on " + c.Date.UTC().Format(time.DateOnly)
+	}
+	if h := f.History; h != nil && h.Last.SHA != "" && h.Last.SHA != c.SHA {
+		s += "; last by " + printable(oneLine(h.Last.Author))
+		if !h.Last.Date.IsZero() {
+			s += " on " + h.Last.Date.UTC().Format(time.DateOnly)
+		}
+		s += " (" + strconv.Itoa(h.Commits) + " commits)"
+	}
+	return s
 }
 
 // writeLine writes one indented table line. The first cell is coloured with

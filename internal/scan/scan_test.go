@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -193,7 +194,8 @@ func TestRunCancelled(t *testing.T) {
 
 func TestSecretsSkipsAndCounts(t *testing.T) {
 	root := t.TempDir()
-	big := strings.Repeat("var a=1;", 40<<10) // a 320 KiB minified bundle
+	// A 320 KiB minified bundle with a live key: read like any file.
+	big := strings.Repeat("var a=1;", 40<<10) + `var k="sk_live_51Hx7QmK3vT9pL2wR8nY4cZ6bD1fG5hJ0kM";`
 	write(t, root, map[string]string{
 		"app.min.js":          big,
 		"logo.bin":            "\x00\x01\x02PNG",
@@ -217,10 +219,17 @@ func TestSecretsSkipsAndCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Findings) != 1 || res.Findings[0].Location.Path != "deploy.env" || strings.Contains(res.Findings[0].Evidence, "Q7rT2xK9") {
-		t.Errorf("findings %+v", res.Findings)
+	var paths []string
+	for _, f := range res.Findings {
+		paths = append(paths, fmt.Sprintf("%s:%d:%d", f.Location.Path, f.Location.StartLine, f.Location.StartColumn))
+		if strings.Contains(f.Evidence, "Q7rT2xK9") || strings.Contains(f.Evidence, "Hx7QmK3v") {
+			t.Errorf("evidence not redacted: %q", f.Evidence)
+		}
 	}
-	if msgs := messages(res.Notices); !strings.Contains(msgs, "skipped 1 binary, 1 minified, 0 over the size limit, 0 unreadable, 1 excluded by the rules' allowlisted paths") {
+	if diff := cmp.Diff([]string{"app.min.js:1:327688", "deploy.env:1:14"}, paths); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	if msgs := messages(res.Notices); !strings.Contains(msgs, "skipped 1 binary, 0 minified, 0 over the size limit, 0 unreadable, 1 excluded by the rules' allowlisted paths") {
 		t.Errorf("notices:\n%s", msgs)
 	}
 }

@@ -1,17 +1,19 @@
 package scan
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/secret"
@@ -35,10 +37,6 @@ type SecretOptions struct {
 // DefaultMaxSecretFileSize bounds the files secret detection reads.
 const DefaultMaxSecretFileSize = 16 << 20
 
-// maxMinified is the size above which a minified bundle or source map is
-// skipped: generated code, not where people paste credentials, and slow.
-const maxMinified = 256 << 10
-
 // IgnoreFile lists findings to leave out, as .gitleaksignore does:
 // gitleaks fingerprints ("path:rule:line", "commit:path:rule:line") or
 // airlock fingerprints.
@@ -46,9 +44,12 @@ const IgnoreFile = ".gitleaksignore"
 
 // secretStats counts what secret detection read and skipped.
 type secretStats struct {
-	files, binary, minified, large, unreadable int
-	bytes                                      int64
-	firstUnreadable                            []string
+	files, binary, large, unreadable int
+	// minified stays 0: minified bundles are read like any file. The
+	// notice still has a place for it (scan.go belongs to the lead).
+	minified        int
+	bytes           int64
+	firstUnreadable []string
 }
 
 // scanSecretFiles runs the detector over the tree's files on all cores.
@@ -74,13 +75,11 @@ func scanSecretFiles(ctx context.Context, root string, files []string, o *Secret
 				if ctx.Err() != nil {
 					continue
 				}
-				b, why := readForSecrets(filepath.Join(root, filepath.FromSlash(rel)), rel, maxSize)
+				b, why := readForSecrets(filepath.Join(root, filepath.FromSlash(rel)), maxSize)
 				switch why {
 				case "":
 				case "binary":
 					ls.binary++
-				case "minified":
-					ls.minified++
 				case "large":
 					ls.large++
 				default:
@@ -122,9 +121,10 @@ func scanSecretFiles(ctx context.Context, root string, files []string, o *Secret
 	return out, st
 }
 
-// readForSecrets reads a file, or says why not: "binary", "minified",
-// "large", or the error.
-func readForSecrets(p, rel string, maxSize int64) ([]byte, string) {
+// readForSecrets reads a file, or says why not: "binary", "large", or the
+// error. Minified bundles are read like any file: live keys end up in
+// bundled JavaScript, and the detector stays linear on long lines.
+func readForSecrets(p string, maxSize int64) ([]byte, string) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, err.Error()
@@ -134,11 +134,8 @@ func readForSecrets(p, rel string, maxSize int64) ([]byte, string) {
 	if err != nil {
 		return nil, err.Error()
 	}
-	switch {
-	case fi.Size() > maxSize:
+	if fi.Size() > maxSize {
 		return nil, "large"
-	case fi.Size() > maxMinified && minifiedName(rel):
-		return nil, "minified"
 	}
 	b := make([]byte, fi.Size())
 	if _, err := io.ReadFull(f, b); err != nil {
@@ -150,27 +147,24 @@ func readForSecrets(p, rel string, maxSize int64) ([]byte, string) {
 	return b, ""
 }
 
-func minifiedName(rel string) bool {
-	base := path.Base(rel)
-	return strings.HasSuffix(base, ".min.js") || strings.HasSuffix(base, ".min.css") ||
-		strings.HasSuffix(base, ".js.map") || strings.HasSuffix(base, ".css.map") ||
-		strings.HasSuffix(base, ".min.mjs") || strings.HasSuffix(base, "-bundle.js") || strings.HasSuffix(base, ".bundle.js")
-}
-
 // scanSecretHistory runs the detector over every added line in the
 // repository's history and merges the same secret at the same path across
-// commits into one finding with its first and last commits.
+// commits into one finding with its first and last commits. A file moved
+// after the secret was added (git mv) takes the finding along: it is
+// reported at the file's newest path, where the tree scan finds it.
 func scanSecretHistory(ctx context.Context, repo string, o *SecretOptions) ([]finding.Finding, source.Stats, error) {
 	type agg struct {
 		f           finding.Finding
 		first, last finding.Commit
-		firstLine   int
 		commits     map[string]bool
+		digest      string
+		occurrence  int
 	}
 	var (
-		mu   sync.Mutex
-		byFP = map[string]*agg{}
-		wg   sync.WaitGroup
+		mu      sync.Mutex
+		byFP    = map[string]*agg{}
+		renames []source.Rename
+		wg      sync.WaitGroup
 	)
 	next := make(chan source.Hunk, 256)
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
@@ -188,12 +182,12 @@ func scanSecretHistory(ctx context.Context, repo string, o *SecretOptions) ([]fi
 				for _, m := range ms {
 					a := byFP[m.Fingerprint]
 					if a == nil {
-						a = &agg{f: m.Finding(), first: c, last: c, firstLine: m.StartLine, commits: map[string]bool{}}
+						a = &agg{f: m.Finding(), first: c, last: c, commits: map[string]bool{}, digest: secret.Digest(m.Secret), occurrence: m.Occurrence}
 						byFP[m.Fingerprint] = a
 					}
 					a.commits[c.SHA] = true
 					if c.Date.Before(a.first.Date) {
-						a.first, a.firstLine = c, m.StartLine
+						a.first = c
 						a.f = m.Finding()
 					}
 					if c.Date.After(a.last.Date) {
@@ -204,7 +198,12 @@ func scanSecretHistory(ctx context.Context, repo string, o *SecretOptions) ([]fi
 			}
 		}()
 	}
-	stats, err := source.History(ctx, repo, source.HistoryOptions{Since: o.Since, Branches: o.Branches}, func(h source.Hunk) error {
+	ho := source.HistoryOptions{Since: o.Since, Branches: o.Branches, Renames: func(r source.Rename) {
+		mu.Lock()
+		renames = append(renames, r)
+		mu.Unlock()
+	}}
+	stats, err := source.History(ctx, repo, ho, func(h source.Hunk) error {
 		h.Content = append([]byte(nil), h.Content...)
 		select {
 		case next <- h:
@@ -218,14 +217,71 @@ func scanSecretHistory(ctx context.Context, repo string, o *SecretOptions) ([]fi
 	if err != nil {
 		return nil, stats, fmt.Errorf("scan: history: %w", err)
 	}
-	out := make([]finding.Finding, 0, len(byFP))
+	// Follow each finding's file through the moves made after the secret
+	// was first added; findings that meet at one path become one.
+	moves := movesByPath(renames)
+	merged := make(map[string]*agg, len(byFP))
 	for _, a := range byFP {
+		if p := followMoves(moves, a.f.Location.Path, a.first.Date); p != a.f.Location.Path {
+			a.f.Location.Path = p
+			a.f.Fingerprint = secret.FingerprintDigest(a.f.ID, p, a.digest, a.occurrence)
+		}
+		b := merged[a.f.Fingerprint]
+		if b == nil {
+			merged[a.f.Fingerprint] = a
+			continue
+		}
+		for sha := range a.commits {
+			b.commits[sha] = true
+		}
+		if a.first.Date.Before(b.first.Date) {
+			b.first, b.f = a.first, a.f
+		}
+		if a.last.Date.After(b.last.Date) {
+			b.last = a.last
+		}
+	}
+	out := make([]finding.Finding, 0, len(merged))
+	for _, a := range merged {
 		f := a.f
 		f.Location.Commit = a.first.SHA
 		f.History = &finding.History{First: a.first, Last: a.last, Commits: len(a.commits)}
 		out = append(out, f)
 	}
 	return out, stats, nil
+}
+
+// movesByPath indexes renames by their old path, oldest first.
+func movesByPath(renames []source.Rename) map[string][]source.Rename {
+	out := map[string][]source.Rename{}
+	for _, r := range renames {
+		out[r.From] = append(out[r.From], r)
+	}
+	for _, rs := range out {
+		sort.Slice(rs, func(i, j int) bool { return rs[i].Date.Before(rs[j].Date) })
+	}
+	return out
+}
+
+// followMoves returns where a file at p since the date since was moved to:
+// the first move of p at or after since, then that file's next, and so
+// on. Each move is followed once, so a file moved back and forth ends.
+func followMoves(moves map[string][]source.Rename, p string, since time.Time) string {
+	used := map[source.Rename]bool{}
+	for {
+		var next *source.Rename
+		for i, r := range moves[p] {
+			if !r.Date.Before(since) && !used[r] {
+				next = &moves[p][i]
+				break
+			}
+		}
+		if next == nil {
+			return p
+		}
+		used[*next] = true
+		p, since = next.To, next.Date
+	}
 }
 
 // mergeHistory attaches history to the tree's findings of the same secret
@@ -246,27 +302,25 @@ func mergeHistory(tree, hist []finding.Finding) []finding.Finding {
 	return tree
 }
 
+// maxIgnoreFileSize bounds .gitleaksignore.
+const maxIgnoreFileSize = 4 << 20
+
 // loadIgnoreFile reads .gitleaksignore at the root: one entry a line,
-// "#" comments.
+// "#" comments. It is the repository's file: only a regular file inside
+// the tree is read (source.ReadRepoFile).
 func loadIgnoreFile(root string) (map[string]bool, error) {
-	f, err := os.Open(filepath.Join(root, IgnoreFile))
+	b, err := source.ReadRepoFile(root, IgnoreFile, maxIgnoreFileSize)
 	if err != nil {
-		if os.IsNotExist(err) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("scan: %w", err)
 	}
-	defer f.Close()
 	out := map[string]bool{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
+	for line := range strings.Lines(string(b)) {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
 			out[line] = true
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("scan: %s: %w", IgnoreFile, err)
 	}
 	return out, nil
 }

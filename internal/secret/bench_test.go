@@ -134,3 +134,36 @@ func BenchmarkRegexEngine(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDetectLongLine measures single-line inputs, where anything
+// quadratic in the line's length would show: a 1 MB line of 50,000
+// distinct matches (what TestBadInput checks for correctness), and a 4 MB
+// minified bundle with the default rules and one key at its end, which is
+// reported with its column.
+func BenchmarkDetectLongLine(b *testing.B) {
+	b.Run("many-matches", func(b *testing.B) {
+		d := mustDetector(b, pipelineRules)
+		line := manyMatchesLine(1 << 20)
+		b.SetBytes(int64(len(line)))
+		var n int
+		for b.Loop() {
+			n = len(d.Detect(Fragment{Path: "many", Content: line}))
+		}
+		b.ReportMetric(float64(n), "matches")
+	})
+	b.Run("minified-bundle", func(b *testing.B) {
+		d, err := NewDetector(DefaultConfig())
+		if err != nil {
+			b.Fatal(err)
+		}
+		bundle := minifiedBundle(4 << 20)
+		b.SetBytes(int64(len(bundle)))
+		var ms []Match
+		for b.Loop() {
+			ms = d.Detect(Fragment{Path: "dist/app.min.js", Content: bundle, StartLine: 1})
+		}
+		if len(ms) != 1 || ms[0].StartLine != 1 || ms[0].StartColumn < 4<<20-100 {
+			b.Fatalf("matches %+v", ms)
+		}
+	})
+}

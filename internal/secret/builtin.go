@@ -37,7 +37,8 @@ var (
 	// your_api_key_here, your-token-here, YOUR_SECRET, insert_key_here.
 	reYourHere = regexp.MustCompile(`(?i)^(?:your[_\-.]?[a-z0-9_\-.]*here|your[_\-][a-z0-9_\-]+|(?:insert|enter)[_\-][a-z0-9_\-]*)$`)
 	// Environment and template references as the secret itself.
-	reReference = regexp.MustCompile(`^\$\{?[A-Za-z_][A-Za-z0-9_.:\-]*\}?$|^\$\(|^\{\{|\}\}$|^%\([A-Za-z0-9_]+\)s$|^%[sdv]$|^<%=|%>$|^#\{.*\}$` +
+	// "$$VAR" and "$${VAR}" are docker compose's and make's escapes of "$".
+	reReference = regexp.MustCompile(`^\$\$?\{?[A-Za-z_][A-Za-z0-9_.:\-]*\}?$|^\$\(|^\{\{|\}\}$|^%\([A-Za-z0-9_]+\)s$|^%[sdv]$|^<%=|%>$|^#\{.*\}$` +
 		`|(?i:os\.environ|os\.getenv|process\.env|\bgetenv\(|\benv\[|system\.getenv|environment\.getenvironmentvariable|\$env:|^\.?values\.[a-z0-9_.]+$)`)
 	// The text just before a secret that makes it a reference: ${, $, {{ .Values., %(, ENV[", process.env.
 	reReferenceBefore = regexp.MustCompile(`(?:\$\{|\$|\{\{-?\s*\.?|%\(|(?i:env)\[["']?|(?i:process\.env)\.|(?i:os\.environ)\[["']?|(?i:getenv)\(["']?)$`)
@@ -109,15 +110,55 @@ func trimTrailingSpace(b []byte) []byte {
 	return bytes.TrimRight(b, " \t")
 }
 
-// repetitive reports a value made of one repeated character, or an ascending
-// or descending run (abcdef, 123456, 0987), either as a whole or as the part
-// after a vendor prefix ending in "_" or "-" (ghp_aaaa…).
+// repetitive reports a value made by a pattern rather than at random, either
+// as a whole or as the part after a vendor prefix ending in "_" or "-"
+// (ghp_aaaa…): one repeated character or an ascending or descending run
+// (abcdef, 123456, 0987); two or three such runs interleaved
+// (A1B2C3D4E5F6G7H8I9J0, a1b2c3…); or a short unit repeated (Ab12Ab12Ab12).
 func repetitive(s string) bool {
-	if isRun(s) {
+	if patterned(s) {
 		return true
 	}
 	if i := strings.LastIndexAny(s, "_-"); i >= 0 && len(s)-i-1 >= 8 {
-		return isRun(s[i+1:])
+		return patterned(s[i+1:])
+	}
+	return false
+}
+
+const maxPeriod = 16
+
+func patterned(s string) bool {
+	return isRun(s) || interleavedRuns(s, 2) || interleavedRuns(s, 3) || periodic(s)
+}
+
+// interleavedRuns reports whether s is k runs interleaved, each at least 4
+// characters long: every k-th character, from each of the first k, forms a
+// run.
+func interleavedRuns(s string, k int) bool {
+	if len(s) < 4*k {
+		return false
+	}
+	sub := make([]byte, 0, len(s)/k+1)
+	for j := range k {
+		sub = sub[:0]
+		for i := j; i < len(s); i += k {
+			sub = append(sub, s[i])
+		}
+		if !isRun(string(sub)) {
+			return false
+		}
+	}
+	return true
+}
+
+// periodic reports whether s is a unit of at most a third of its length,
+// and at most maxPeriod characters, repeated (the last repetition may be
+// cut short). The bound keeps it linear on a long secret.
+func periodic(s string) bool {
+	for p := 1; p <= min(len(s)/3, maxPeriod); p++ {
+		if s[p:] == s[:len(s)-p] {
+			return true
+		}
 	}
 	return false
 }

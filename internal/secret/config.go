@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"path"
 	"path/filepath"
 	"regexp/syntax"
 	"slices"
@@ -16,6 +16,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/source"
 )
 
 // Config is a rule set in gitleaks v8 TOML, read unchanged, plus the airlock
@@ -420,43 +421,116 @@ func DefaultConfig() *Config {
 // maxExtendDepth bounds chains of [extend] path.
 const maxExtendDepth = 8
 
-// LoadConfig reads a rule set file and resolves its [extend] table: the
-// embedded default rules (useDefault) and another file (path, relative to
-// this one), with this file's rules overriding those of the same id.
+// maxConfigSize bounds a rule set file named by the operator or reached
+// through its [extend] path. A repository's files are bounded by
+// source.MaxRepoConfigSize.
+const maxConfigSize = 16 << 20
+
+// LoadConfig reads the operator's rule set file (a host path, from a flag)
+// and resolves its [extend] table: the embedded default rules (useDefault)
+// and another file (path, relative to this one), with this file's rules
+// overriding those of the same id. Every file read must be a regular file
+// of at most 16 MiB: a device or a FIFO is refused without blocking.
 func LoadConfig(path string) (*Config, error) {
-	return loadConfig(path, nil)
+	return loadConfig(hostFiles{}, path, nil)
 }
 
-func loadConfig(path string, chain []string) (*Config, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, fmt.Errorf("secret: rule set %s: %w", path, err)
-	}
-	if slices.Contains(chain, abs) {
-		return nil, fmt.Errorf("secret: rule set %s: [extend] path cycle: %s", path, strings.Join(append(chain, abs), " -> "))
-	}
-	if len(chain) >= maxExtendDepth {
-		return nil, fmt.Errorf("secret: rule set %s: [extend] chain deeper than %d files", path, maxExtendDepth)
-	}
-	data, err := os.ReadFile(path)
+// LoadRepoConfig reads a rule set that a repository supplies: rel is its
+// slash-separated path inside the repository at root (".gitleaks.toml").
+// Repository content is untrusted, so the file and the file its [extend]
+// path names must be regular files inside the repository (no absolute
+// paths, no ".." out of it, no symbolic links leading out, no devices or
+// FIFOs), each of at most source.MaxRepoConfigSize bytes; errors name
+// repository-relative paths only. A missing rel satisfies
+// errors.Is(err, fs.ErrNotExist).
+func LoadRepoConfig(root, rel string) (*Config, error) {
+	return loadConfig(repoFiles{root}, rel, nil)
+}
+
+// configFiles reads rule set files and resolves [extend] paths.
+type configFiles interface {
+	read(name string) ([]byte, error)
+	// extend returns the name of the file that the [extend] path p of
+	// the file from names.
+	extend(from, p string) (string, error)
+	// key identifies a file for cycle detection.
+	key(name string) string
+}
+
+type hostFiles struct{}
+
+func (hostFiles) read(name string) ([]byte, error) {
+	b, err := source.ReadRegularFile(name, maxConfigSize)
 	if err != nil {
 		return nil, fmt.Errorf("secret: read rule set: %w", err)
 	}
-	cfg, err := ParseConfig(path, bytes.NewReader(data))
+	return b, nil
+}
+
+func (hostFiles) extend(from, p string) (string, error) {
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(filepath.Dir(from), filepath.FromSlash(p))
+	}
+	return p, nil
+}
+
+func (hostFiles) key(name string) string {
+	if abs, err := filepath.Abs(name); err == nil {
+		return abs
+	}
+	return name
+}
+
+type repoFiles struct{ root string }
+
+func (r repoFiles) read(name string) ([]byte, error) {
+	b, err := source.ReadRepoFile(r.root, name, source.MaxRepoConfigSize)
+	if err != nil {
+		return nil, fmt.Errorf("secret: repository rule set: %w", err)
+	}
+	return b, nil
+}
+
+func (repoFiles) extend(from, p string) (string, error) {
+	if strings.HasPrefix(p, "/") || filepath.IsAbs(p) || strings.Contains(p, "\\") {
+		return "", fmt.Errorf("%s: [extend] path %q: a repository's rule set may only extend a file inside the repository, by a relative path", from, p)
+	}
+	name := path.Join(path.Dir(from), p)
+	if name == ".." || strings.HasPrefix(name, "../") {
+		return "", fmt.Errorf("%s: [extend] path %q: %w: a repository's rule set may only extend a file inside the repository", from, p, source.ErrOutsideRepo)
+	}
+	return name, nil
+}
+
+func (repoFiles) key(name string) string { return path.Clean(name) }
+
+func loadConfig(files configFiles, name string, chain []string) (*Config, error) {
+	key := files.key(name)
+	if slices.Contains(chain, key) {
+		return nil, fmt.Errorf("secret: rule set %s: [extend] path cycle: %s", name, strings.Join(append(chain, key), " -> "))
+	}
+	if len(chain) >= maxExtendDepth {
+		return nil, fmt.Errorf("secret: rule set %s: [extend] chain deeper than %d files", name, maxExtendDepth)
+	}
+	data, err := files.read(name)
 	if err != nil {
 		return nil, err
 	}
-	chain = append(chain, abs)
+	cfg, err := ParseConfig(name, bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	chain = append(chain, key)
 	var base *Config
 	if cfg.Extend.UseDefault {
 		base = DefaultConfig()
 	}
 	if cfg.Extend.Path != "" {
-		p := cfg.Extend.Path
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(filepath.Dir(path), filepath.FromSlash(p))
+		p, err := files.extend(name, cfg.Extend.Path)
+		if err != nil {
+			return nil, fmt.Errorf("secret: %w", err)
 		}
-		ext, err := loadConfig(p, chain)
+		ext, err := loadConfig(files, p, chain)
 		if err != nil {
 			return nil, err
 		}
@@ -472,7 +546,7 @@ func loadConfig(path string, chain []string) (*Config, error) {
 	merged := merge(base, cfg, cfg.Extend.DisabledRules)
 	for _, r := range merged.Rules {
 		if r.Regex == "" && r.Path == "" {
-			return nil, fmt.Errorf("%s: rule %q: extends no rule of that id and has no regex or path", path, r.ID)
+			return nil, fmt.Errorf("%s: rule %q: extends no rule of that id and has no regex or path", name, r.ID)
 		}
 	}
 	return merged, nil

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,8 +63,12 @@ type Match struct {
 	Entropy               float64
 	Commit, Author, Email string
 	Date                  time.Time
-	// Fingerprint is finding.Fingerprint("secret", RuleID, Path,
-	// hex(sha256(Secret))): stable across line moves.
+	// Occurrence numbers the matches of the same rule and secret in one
+	// fragment, in the order they appear, from 1.
+	Occurrence int
+	// Fingerprint is Fingerprint(RuleID, Path, Secret, Occurrence): stable
+	// across line moves, and distinct for each occurrence of one secret in
+	// a file.
 	Fingerprint string
 }
 
@@ -80,10 +85,12 @@ func (m Match) Finding() finding.Finding {
 		Title:    m.Description,
 		Evidence: m.Line,
 		Location: finding.Location{
-			Path:      m.Path,
-			StartLine: m.StartLine,
-			EndLine:   end,
-			Commit:    m.Commit,
+			Path:        m.Path,
+			StartLine:   m.StartLine,
+			EndLine:     end,
+			StartColumn: m.StartColumn,
+			EndColumn:   m.EndColumn,
+			Commit:      m.Commit,
 		},
 		Fingerprint: m.Fingerprint,
 	}
@@ -409,7 +416,18 @@ func (sc *scratch) reset() {
 }
 
 // Detect scans one fragment. It never keeps f.Content.
+//
+// The base64 values of a Kubernetes Secret's data in a YAML file are
+// decoded and scanned as "KEY: VALUE"; their matches are reported at the
+// encoded value's line and columns, and generic rules' matches on the
+// encoded text itself are dropped.
 func (d *Detector) Detect(f Fragment) []Match {
+	return d.detect(f, false)
+}
+
+// detect scans a fragment; decoded marks the text of a decoded value, in
+// which path rules and Kubernetes Secrets are not looked for again.
+func (d *Detector) detect(f Fragment, decoded bool) []Match {
 	sc := d.pool.Get().(*scratch)
 	sc.reset()
 	defer d.pool.Put(sc)
@@ -425,7 +443,7 @@ func (d *Detector) Detect(f Fragment) []Match {
 	var out []Match
 	for _, ri := range d.pathOnly {
 		r := d.rules[ri]
-		if r.path.MatchString(f.Path) && !r.allowedFragment(sc, &f) {
+		if !decoded && r.path.MatchString(f.Path) && !r.allowedFragment(sc, &f) {
 			out = append(out, d.pathMatch(r, &f))
 		}
 	}
@@ -474,11 +492,31 @@ func (d *Detector) Detect(f Fragment) []Match {
 	}
 	d.stats.regexRuns.Add(runs)
 	d.stats.dropped.Add(dropped)
-	if len(sc.found) == 0 {
-		return out
+	var kube []kubeValue
+	if !decoded {
+		kube = kubeSecretValues(f.Path, f.Content)
+		if len(kube) > 0 {
+			sc.found = dropEncoded(sc.found, kube)
+		}
 	}
-	d.stats.matches.Add(int64(len(sc.found)))
-	return append(out, d.matches(sc, &f)...)
+	if len(sc.found) > 0 {
+		d.stats.matches.Add(int64(len(sc.found)))
+		out = append(out, d.matches(sc, &f)...)
+	}
+	if len(kube) > 0 {
+		sc.ensureLines(f.Content)
+		for _, kv := range kube {
+			out = append(out, d.detectDecoded(sc, &f, kv)...)
+		}
+		sort.SliceStable(out, func(i, j int) bool {
+			if out[i].StartLine != out[j].StartLine {
+				return out[i].StartLine < out[j].StartLine
+			}
+			return out[i].StartColumn < out[j].StartColumn
+		})
+	}
+	numberOccurrences(out)
+	return out
 }
 
 // keep runs the checks after a regex match and records the candidate.
@@ -653,13 +691,57 @@ func (d *Detector) pathMatch(r *compiledRule, f *Fragment) Match {
 		Author:      f.Author,
 		Email:       f.Email,
 		Date:        f.Date,
-		Fingerprint: fingerprint(r.id, f.Path, ""),
+		Occurrence:  1,
+		Fingerprint: Fingerprint(r.id, f.Path, "", 1),
 	}
 }
 
-func fingerprint(ruleID, path, secret string) string {
+// Fingerprint identifies a secret finding across scans: the rule, the path,
+// a hash of the secret and, from the second occurrence of the same secret
+// under the same rule in one file on, the occurrence's number. Lines play
+// no part, so moving the secret keeps its fingerprint; two occurrences are
+// two findings, and since they are the same text, which one is "first"
+// does not matter: the set of fingerprints of a file stays the same
+// however its occurrences move. The first occurrence's fingerprint is the
+// one a single occurrence always had, so baselines and dismissals stay
+// valid.
+func Fingerprint(ruleID, path, secret string, occurrence int) string {
+	return FingerprintDigest(ruleID, path, Digest(secret), occurrence)
+}
+
+// Digest is the hex SHA-256 of a secret, what its fingerprint holds.
+func Digest(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
-	return finding.Fingerprint(string(finding.KindSecret), ruleID, path, hex.EncodeToString(sum[:]))
+	return hex.EncodeToString(sum[:])
+}
+
+// FingerprintDigest is Fingerprint from the secret's Digest, for callers
+// that must not keep the secret: the fingerprint of the same secret under
+// another path (a file moved in git history).
+func FingerprintDigest(ruleID, path, digest string, occurrence int) string {
+	if occurrence <= 1 {
+		return finding.Fingerprint(string(finding.KindSecret), ruleID, path, digest)
+	}
+	return finding.Fingerprint(string(finding.KindSecret), ruleID, path, digest, strconv.Itoa(occurrence))
+}
+
+// numberOccurrences sets Occurrence and Fingerprint of the fragment's
+// matches, which come in the order of their positions.
+func numberOccurrences(ms []Match) {
+	if len(ms) < 2 {
+		return
+	}
+	type key struct{ rule, secret string }
+	seen := make(map[key]int, len(ms))
+	for i := range ms {
+		m := &ms[i]
+		k := key{m.RuleID, m.Secret}
+		seen[k]++
+		m.Occurrence = seen[k]
+		if m.Occurrence > 1 {
+			m.Fingerprint = Fingerprint(m.RuleID, m.Path, m.Secret, m.Occurrence)
+		}
+	}
 }
 
 // matches turns the fragment's candidates into matches, building each
@@ -698,7 +780,8 @@ func (d *Detector) matches(sc *scratch, f *Fragment) []Match {
 			Author:      f.Author,
 			Email:       f.Email,
 			Date:        f.Date,
-			Fingerprint: fingerprint(c.rule.id, f.Path, secret),
+			Occurrence:  1,
+			Fingerprint: Fingerprint(c.rule.id, f.Path, secret, 1),
 		})
 	}
 	return out

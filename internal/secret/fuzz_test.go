@@ -2,6 +2,7 @@ package secret
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -88,12 +89,19 @@ func FuzzDetect(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b, 1)
+		line := 1
+		if strings.HasSuffix(name, ".yaml") {
+			line = 5 // scanned as a YAML file
+		}
+		f.Add(b, line)
 	}
 	f.Fuzz(func(t *testing.T, content []byte, startLine int) {
 		path := "a.txt"
-		if startLine%7 == 0 {
+		switch {
+		case startLine%7 == 0:
 			path = "x.key"
+		case startLine%5 == 0:
+			path = "secret.yaml"
 		}
 		ms := d.Detect(Fragment{Path: path, Content: content, StartLine: startLine})
 		first := max(startLine, 1)
@@ -101,7 +109,7 @@ func FuzzDetect(f *testing.F) {
 			if m.RuleID == "file" {
 				continue
 			}
-			if m.Secret == "" || !bytes.Contains(content, []byte(m.Secret)) {
+			if m.Secret == "" || !bytes.Contains(content, []byte(m.Secret)) && !inKubeValue(path, content, m.Secret) {
 				t.Fatalf("%s: secret %q not in content", m.RuleID, m.Secret)
 			}
 			if m.StartLine < first || m.EndLine < m.StartLine || m.StartColumn < 1 || m.EndColumn < 1 {
@@ -133,4 +141,43 @@ func FuzzDetect(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzKubeSecretValues: the Kubernetes Secret reader never panics, and
+// every value it returns lies inside the input and decodes to what it says.
+func FuzzKubeSecretValues(f *testing.F) {
+	files, _ := filepath.Glob("testdata/kube/*")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, content []byte) {
+		for _, kv := range kubeSecretValues("x.yaml", content) {
+			if kv.start < 0 || kv.end > len(content) || kv.start >= kv.end {
+				t.Fatalf("value %d..%d outside %d bytes", kv.start, kv.end, len(content))
+			}
+			enc := string(content[kv.start:kv.end])
+			dec, err := base64.StdEncoding.DecodeString(enc)
+			if err != nil {
+				dec, err = base64.RawStdEncoding.DecodeString(enc)
+			}
+			if err != nil || !bytes.Equal(dec, kv.decoded) {
+				t.Fatalf("value %q is not the encoding of %q: %v", enc, kv.decoded, err)
+			}
+		}
+	})
+}
+
+// inKubeValue reports whether a decoded value of a Kubernetes Secret in
+// content holds secret.
+func inKubeValue(path string, content []byte, secret string) bool {
+	for _, kv := range kubeSecretValues(path, content) {
+		if bytes.Contains(kv.decoded, []byte(secret)) {
+			return true
+		}
+	}
+	return false
 }

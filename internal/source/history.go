@@ -34,8 +34,22 @@ type Hunk struct {
 	Content []byte
 }
 
+// Rename is a file that a commit moved (git mv), with or without changes
+// to its content.
+type Rename struct {
+	Commit   string    // full commit id
+	Date     time.Time // author date
+	From, To string    // slash-separated paths before and after
+}
+
 // HistoryOptions selects the part of a history that History walks.
 type HistoryOptions struct {
+	// Renames, when set, is called for every file moved by a commit walked,
+	// never concurrently with itself or with History's fn. A moved file's
+	// unchanged lines are not added again, so this is how a caller follows
+	// content to its new path.
+	Renames func(Rename)
+
 	Since    string   // a revision: only commits after it (REV..)
 	Branches []string // refs to walk; empty = all branches and tags (--all)
 	GitPath  string   // the git executable; "git" when empty
@@ -137,6 +151,16 @@ func History(ctx context.Context, repo string, o HistoryOptions, fn func(Hunk) e
 		}
 		return nil
 	}
+	var renames func(Rename)
+	if o.Renames != nil {
+		renames = func(r Rename) {
+			fnMu.Lock()
+			defer fnMu.Unlock()
+			if !stopped {
+				o.Renames(r)
+			}
+		}
+	}
 
 	batches := make(chan []string)
 	var wg sync.WaitGroup
@@ -145,7 +169,7 @@ func History(ctx context.Context, repo string, o HistoryOptions, fn func(Hunk) e
 		go func() {
 			defer wg.Done()
 			for batch := range batches {
-				st, err := logBatch(wctx, git, dir, batch, serial)
+				st, err := logBatch(wctx, git, dir, batch, serial, renames)
 				mu.Lock()
 				total.add(st)
 				mu.Unlock()
@@ -253,7 +277,7 @@ func revList(ctx context.Context, git, dir string, revs []string, emit func([]st
 }
 
 // logBatch runs git log on the commits of batch and parses its output.
-func logBatch(ctx context.Context, git, dir string, batch []string, fn func(Hunk) error) (Stats, error) {
+func logBatch(ctx context.Context, git, dir string, batch []string, fn func(Hunk) error, renames func(Rename)) (Stats, error) {
 	cmd := exec.CommandContext(ctx, git, logArgs()...)
 	cmd.Dir = dir
 	cmd.Env = gitEnv(dir)
@@ -269,6 +293,7 @@ func logBatch(ctx context.Context, git, dir string, batch []string, fn func(Hunk
 		return Stats{}, gitStartError(git, err)
 	}
 	p := newParser(fn)
+	p.rename = renames
 	perr := p.parse(bufio.NewReaderSize(stdout, 1<<20))
 	if perr != nil {
 		// Stop git before waiting: it may be blocked writing to the pipe.

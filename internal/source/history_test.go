@@ -92,12 +92,21 @@ func TestHistoryRenames(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.git("mv", "old/name.txt", "new/place.txt")
-	r.commit("move")
+	c1 := r.commit("move")
 	r.git("mv", "new/place.txt", "final.txt")
 	r.write("final.txt", strings.Replace(body, "gamma line three", "GAMMA line three", 1))
 	c2 := r.commit("move and edit")
 
-	got, st := r.history(HistoryOptions{})
+	var renames []Rename
+	got, st := r.history(HistoryOptions{Renames: func(rn Rename) { renames = append(renames, rn) }})
+	sort.Slice(renames, func(i, j int) bool { return renames[i].Date.Before(renames[j].Date) })
+	wantRenames := []Rename{
+		{Commit: c1, Date: r.date(1), From: "old/name.txt", To: "new/place.txt"},
+		{Commit: c2, Date: r.date(2), From: "new/place.txt", To: "final.txt"},
+	}
+	if diff := cmp.Diff(wantRenames, renames, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
+		t.Errorf("renames (-want +got):\n%s", diff)
+	}
 	want := []hunk{
 		r.want(c2, 2, "final.txt", 3, "GAMMA line three\n"),
 		r.want(c0, 0, "old/name.txt", 1, body),

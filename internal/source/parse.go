@@ -22,15 +22,17 @@ func (e callbackError) Error() string { return e.err.Error() }
 // what makes the parse unambiguous: an added line "+++ x" or "+diff --git"
 // is content, never a header.
 type parser struct {
-	fn    func(Hunk) error
-	stats Stats
-	long  []byte // a line longer than the reader's buffer
+	fn     func(Hunk) error
+	rename func(Rename) // may be nil
+	stats  Stats
+	long   []byte // a line longer than the reader's buffer
 
 	commit, author, email string
 	date                  time.Time
 	inCommit              bool
 
 	inFile      bool
+	renameFrom  string
 	path        string
 	pathKnown   bool
 	skipFile    bool // deleted, submodule or symbolic link: bodies are read, not emitted
@@ -99,6 +101,7 @@ func (p *parser) line(line []byte) error {
 		// Nothing before the first commit belongs to the history.
 	case bytes.HasPrefix(line, []byte("diff --git ")):
 		p.inFile = true
+		p.renameFrom = ""
 		p.path, p.pathKnown = "", false
 		p.skipFile, p.fileEmitted = false, false
 	case !p.inFile:
@@ -115,6 +118,21 @@ func (p *parser) line(line []byte) error {
 			p.stats.Binary++
 		}
 		p.skipFile = true
+	case bytes.HasPrefix(line, []byte("rename from ")):
+		from, err := headerPath(trimEOL(line[len("rename from "):]))
+		if err != nil {
+			return fmt.Errorf("commit %s: rename from %s: %w", p.commit, trimEOL(line), err)
+		}
+		p.renameFrom = from
+	case bytes.HasPrefix(line, []byte("rename to ")):
+		to, err := headerPath(trimEOL(line[len("rename to "):]))
+		if err != nil {
+			return fmt.Errorf("commit %s: rename to %s: %w", p.commit, trimEOL(line), err)
+		}
+		if p.renameFrom != "" && p.rename != nil {
+			p.rename(Rename{Commit: p.commit, Date: p.date, From: p.renameFrom, To: to})
+		}
+		p.renameFrom = ""
 	case bytes.HasPrefix(line, []byte("deleted file mode ")):
 		p.skipFile = true
 	case bytes.HasPrefix(line, []byte("new file mode ")), bytes.HasPrefix(line, []byte("new mode ")), bytes.HasPrefix(line, []byte("index ")):
@@ -299,6 +317,19 @@ func (p *parser) flush() error {
 		return callbackError{err}
 	}
 	return nil
+}
+
+// headerPath reads a path of an extended header line ("rename from PATH"):
+// verbatim, or C-quoted.
+func headerPath(s []byte) (string, error) {
+	if len(s) > 0 && s[0] == '"' {
+		b, err := unquote(s)
+		return string(b), err
+	}
+	if len(s) == 0 {
+		return "", errors.New("empty path")
+	}
+	return string(s), nil
 }
 
 // notText reports whether a git file mode is one whose "content" is not a

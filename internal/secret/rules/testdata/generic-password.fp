@@ -17,3 +17,5 @@ password = form.cleaned_data['password']
 @@ cmd/go/internal/auth/gitauth_test.go @@ 		builder.WriteString("password=longpasswordvalue0123\n")
 @@ cmd/login/main.go @@ 	password := strings.TrimSpace(string(pwBytes))
 @@ os/user/listgroups_unix.go @@ 		// 	groupname:password:GID:user_list
+@@ docker-compose.yml @@       DB_PASSWORD: $$POSTGRES_PASSWORD_VALUE
+password = "a1b2c3d4e5f6g7h8"

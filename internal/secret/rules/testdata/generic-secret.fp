@@ -26,3 +26,12 @@ Content-Type: application/json
 @@ crypto/x509/x509_test.go @@ var rsaPrivateKey = &rsa.PrivateKey{
 @@ net/http/transport.go @@ 	auth := &socksUsernamePassword{
 @@ crypto/tls/tls_test.go @@ 			config.Certificates[0].PrivateKey = testRSA2048PrivateKey
+signing_key = os.environ["SIGNING_KEY"]
+@@ src/auth.ts @@ const jwtSigningKey = process.env.JWT_SIGNING_KEY;
+encryption_key: ${ENCRYPTION_KEY}
+master_key_file: /etc/app/master.key
+hmac_key_length = 32
+@@ config/app.go @@ 	encryptionKey := deriveKey(password, salt)
+api_key = A1B2C3D4E5F6G7H8I9J0
+SECRET_KEY=Z9Y8X7W6V5U4T3S2R1Q0
+@@ docker-compose.yml @@       API_TOKEN: $${UPSTREAM_API_TOKEN}
