@@ -242,10 +242,15 @@ func secrets(ctx context.Context, root string, files []string, o *SecretOptions)
 		return nil, nil, err
 	}
 	notices := []Notice{{Level: NoticeInfo, Message: fmt.Sprintf(
-		"secret detection read %d files (%.1f MB); skipped %d binary, %d minified, %d over the size limit, %d unreadable, %d excluded by the rules' allowlisted paths",
-		st.files, float64(st.bytes)/1e6, st.binary, st.minified, st.large, st.unreadable, o.Detector.Stats().AllowedFragments-before)}}
+		"secret detection read %d files (%.1f MB); skipped %d binary, %d over the size limit, %d unreadable, %d excluded by the rules' allowlisted paths",
+		st.files, float64(st.bytes)/1e6, st.binary, st.large, st.unreadable, o.Detector.Stats().AllowedFragments-before)}}
+	// A file that could not be read was not searched: the scan is
+	// incomplete.
 	for _, u := range st.firstUnreadable {
-		notices = append(notices, Notice{Level: NoticeWarning, Message: "not read: " + u})
+		notices = append(notices, Notice{Level: NoticeError, Message: "not read: " + u})
+	}
+	if more := st.unreadable - len(st.firstUnreadable); more > 0 {
+		notices = append(notices, Notice{Level: NoticeError, Message: fmt.Sprintf("%d more files could not be read", more)})
 	}
 	if o.History {
 		hist, hs, err := scanSecretHistory(ctx, root, o)

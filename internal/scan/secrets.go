@@ -45,11 +45,8 @@ const IgnoreFile = ".gitleaksignore"
 // secretStats counts what secret detection read and skipped.
 type secretStats struct {
 	files, binary, large, unreadable int
-	// minified stays 0: minified bundles are read like any file. The
-	// notice still has a place for it (scan.go belongs to the lead).
-	minified        int
-	bytes           int64
-	firstUnreadable []string
+	bytes                            int64
+	firstUnreadable                  []string
 }
 
 // scanSecretFiles runs the detector over the tree's files on all cores.
@@ -106,7 +103,6 @@ func scanSecretFiles(ctx context.Context, root string, files []string, o *Secret
 			st.files += ls.files
 			st.bytes += ls.bytes
 			st.binary += ls.binary
-			st.minified += ls.minified
 			st.large += ls.large
 			st.unreadable += ls.unreadable
 			st.firstUnreadable = append(st.firstUnreadable, ls.firstUnreadable...)
