@@ -57,11 +57,6 @@ func ReadRepoFile(root, rel string, limit int64) ([]byte, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		// os.Root's refusal of a link out of the tree has no exported
-		// sentinel; its message is "path escapes from parent".
-		if strings.Contains(err.Error(), "escapes") {
-			err = fmt.Errorf("%w: a symbolic link leads out of it", ErrOutsideRepo)
-		}
 		return nil, &fs.PathError{Op: "read", Path: rel, Err: err}
 	}
 	return b, nil

@@ -66,7 +66,7 @@ func (t *Tree) Open(name string) (fs.File, error) {
 	// writer. It changes nothing for regular files and directories.
 	f, err := t.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, err
+		return nil, outside(err)
 	}
 	fi, err := f.Stat()
 	if err != nil {
@@ -80,12 +80,24 @@ func (t *Tree) Open(name string) (fs.File, error) {
 	return f, nil
 }
 
+// outside turns os.Root's refusal of a link that leads out of the tree,
+// which has no exported sentinel ("path escapes from parent"), into
+// ErrOutsideRepo.
+func outside(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && strings.Contains(pe.Err.Error(), "escapes") {
+		return &fs.PathError{Op: pe.Op, Path: pe.Path, Err: fmt.Errorf("%w: a symbolic link leads out of it", ErrOutsideRepo)}
+	}
+	return err
+}
+
 // Stat describes a file of the tree, following links inside it.
 func (t *Tree) Stat(name string) (fs.FileInfo, error) {
 	if !validPath(name) {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
 	}
-	return t.root.Stat(name)
+	fi, err := t.root.Stat(name)
+	return fi, outside(err)
 }
 
 // Lstat describes a file of the tree without following a final link.
