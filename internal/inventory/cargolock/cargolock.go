@@ -23,7 +23,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 
@@ -59,9 +58,9 @@ type lockPackage struct {
 
 // Extract implements inventory.Extractor.
 func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := io.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	var lock lockfile
 	if _, err := toml.Decode(string(data), &lock); err != nil {

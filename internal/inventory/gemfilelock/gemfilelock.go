@@ -20,7 +20,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 
@@ -44,9 +43,9 @@ func (*Extractor) FileRequired(p string) bool {
 
 // Extract implements inventory.Extractor.
 func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := io.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	var (
 		pkgs    []inventory.Package

@@ -17,7 +17,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 
@@ -51,9 +50,9 @@ func isLegacy(p string) bool {
 
 // Extract implements inventory.Extractor.
 func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := io.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	// In a per-configuration file every line belongs to the configuration
 	// the file is named after.

@@ -69,9 +69,9 @@ func (*Extractor) FileRequired(p string) bool {
 
 // Extract implements inventory.Extractor.
 func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := inventory.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &inventory.ParseError{Path: in.Path, Err: errors.New("empty file: expected a JSON object with a lockfileVersion")}

@@ -22,7 +22,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"strings"
@@ -63,9 +62,9 @@ func (e lockEntry) notFromIndex() bool {
 
 // Extract implements inventory.Extractor.
 func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := io.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	var lock struct {
 		Default map[string]lockEntry `json:"default"`

@@ -29,7 +29,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 
@@ -70,9 +69,9 @@ type lockSource struct {
 
 // Extract implements inventory.Extractor.
 func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := io.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	var lock lockFile
 	if _, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&lock); err != nil {

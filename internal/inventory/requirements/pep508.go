@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/airlock-sec/airlock/internal/inventory"
 )
 
 // parseRequirement parses the requirement part of a line. skip reports a
@@ -14,6 +16,7 @@ func parseRequirement(s string) (req requirement, skip bool, err error) {
 	spec := s
 	if i := strings.IndexByte(s, ';'); i >= 0 {
 		spec = strings.TrimSpace(s[:i])
+		req.marker = stripSpace(s[i+1:])
 	}
 	if isLocation(spec) {
 		return requirement{}, true, nil
@@ -21,12 +24,12 @@ func parseRequirement(s string) (req requirement, skip bool, err error) {
 	p := &scanner{s: spec}
 	req.name = p.name()
 	if req.name == "" {
-		return requirement{}, false, fmt.Errorf("invalid requirement %q: expected a project name", s)
+		return requirement{}, false, fmt.Errorf("invalid requirement %s: expected a project name", inventory.QuoteShort(s))
 	}
 	p.space()
 	if p.peek() == '[' {
 		if err := p.extras(); err != nil {
-			return requirement{}, false, fmt.Errorf("invalid requirement %q: %w", s, err)
+			return requirement{}, false, fmt.Errorf("invalid requirement %s: %w", inventory.QuoteShort(s), err)
 		}
 		p.space()
 	}
@@ -38,7 +41,7 @@ func parseRequirement(s string) (req requirement, skip bool, err error) {
 	}
 	clauses, err := p.specifiers()
 	if err != nil {
-		return requirement{}, false, fmt.Errorf("invalid requirement %q: %w", s, err)
+		return requirement{}, false, fmt.Errorf("invalid requirement %s: %w", inventory.QuoteShort(s), err)
 	}
 	if len(clauses) == 1 {
 		c := clauses[0]
@@ -139,7 +142,7 @@ func (p *scanner) extras() error {
 	}
 	for _, e := range strings.Split(p.s[p.i+1:p.i+end], ",") {
 		if e = strings.TrimSpace(e); e != "" && !validName(e) {
-			return fmt.Errorf("invalid extra %q", e)
+			return fmt.Errorf("invalid extra %s", inventory.QuoteShort(e))
 		}
 	}
 	p.i += end + 1
@@ -166,7 +169,7 @@ func (p *scanner) specifiers() ([]clause, error) {
 			}
 		}
 		if op == "" {
-			return nil, fmt.Errorf("expected a version operator at %q", p.s[p.i:])
+			return nil, fmt.Errorf("expected a version operator at %s", inventory.QuoteShort(p.s[p.i:]))
 		}
 		p.i += len(op)
 		p.space()
@@ -193,7 +196,7 @@ func (p *scanner) specifiers() ([]clause, error) {
 		p.space()
 	}
 	if !p.done() {
-		return nil, fmt.Errorf("unexpected %q", p.s[p.i:])
+		return nil, fmt.Errorf("unexpected %s", inventory.QuoteShort(p.s[p.i:]))
 	}
 	return out, nil
 }

@@ -23,7 +23,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 
 	"github.com/BurntSushi/toml"
@@ -67,9 +66,9 @@ type dependency struct {
 
 // Extract implements inventory.Extractor.
 func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := io.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	var lock lockFile
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&lock)

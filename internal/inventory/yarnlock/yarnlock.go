@@ -76,9 +76,9 @@ type entry struct {
 
 // Extract implements inventory.Extractor.
 func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	raw, err := inventory.ReadAll(in.Reader)
+	raw, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	data := string(raw)
 	if strings.TrimSpace(data) == "" {
