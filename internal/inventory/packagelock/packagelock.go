@@ -3,8 +3,13 @@
 //
 // Lockfile versions 1, 2 and 3 are read. For versions 2 and 3 the "packages"
 // map is used, and each package's line is that of its "node_modules/…" key;
-// version 1 files (and old shrinkwraps without a lockfileVersion) are read
-// from the nested "dependencies" tree. Aliased dependencies ("alias":
+// version 1 files (and old shrinkwraps without a lockfileVersion, and
+// version 2 files without a "packages" map) are read from the nested
+// "dependencies" tree.
+//
+// A package-lock.json with an npm-shrinkwrap.json beside it is not read:
+// npm ignores it and installs what the shrinkwrap says. The extractor
+// returns a warning saying so, and the shrinkwrap is reported instead. Aliased dependencies ("alias":
 // "npm:real@1.0.0") are reported under the real package name.
 //
 // A package is reported only when it is installed under node_modules and
@@ -73,6 +78,9 @@ func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]invento
 	if err != nil {
 		return nil, err
 	}
+	if skip := shadowed(in); skip != nil {
+		return nil, inventory.Problems{skip}
+	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &inventory.ParseError{Path: in.Path, Err: errors.New("empty file: expected a JSON object with a lockfileVersion")}
 	}
@@ -85,11 +93,28 @@ func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]invento
 		return nil, &inventory.ParseError{Path: in.Path, Field: "lockfileVersion", Err: errors.New("missing lockfileVersion and no dependencies: not a package-lock.json")}
 	case p.version >= 2 && p.sawPackages:
 		return p.v2Packages(), nil
-	case p.version == 3:
+	case p.version == 3 && !p.sawV1:
 		return nil, nil
 	default:
 		return p.v1Packages(readManifest(in)), nil
 	}
+}
+
+// shadowed returns a warning when in is a package-lock.json with an
+// npm-shrinkwrap.json beside it: npm then ignores the package-lock.json
+// and installs what the shrinkwrap says, so only the shrinkwrap (which the
+// scan reads as well) is reported.
+func shadowed(in *inventory.Input) *inventory.ParseError {
+	if in.Root == nil || path.Base(in.Path) != "package-lock.json" {
+		return nil
+	}
+	sibling := path.Join(path.Dir(in.Path), "npm-shrinkwrap.json")
+	fi, err := fs.Stat(in.Root, sibling)
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	return &inventory.ParseError{Path: in.Path, Warning: true,
+		Err: fmt.Errorf("not read: npm uses %s beside it instead, and that file is reported", sibling)}
 }
 
 // record is one package entry found in the file.
@@ -164,11 +189,14 @@ func (p *parser) parse(ctx context.Context) error {
 		case "packages":
 			err = p.parsePackages(ctx)
 		case "dependencies":
-			if p.version >= 2 {
-				// The version 1 view that version 2 files carry for old npm.
+			if p.version >= 2 && p.sawPackages {
+				// The version 1 view that version 2 files carry for old npm,
+				// after the "packages" map that supersedes it.
 				err = p.skip(field{section: "dependencies"})
 				break
 			}
+			// A version 2 file without a "packages" map (written by hand,
+			// or cut down by a tool) still lists its packages here.
 			p.sawV1 = true
 			err = p.parseV1(ctx, "", 0)
 		default:
