@@ -150,6 +150,10 @@ func parse(ctx context.Context, file string, data string) (*lockfile, error) {
 			return nil, fail(lineNo, "indentation with a tab")
 		}
 		if body[0] == '-' && (len(body) == 1 || body[1] == ' ') {
+			if len(keys) > 0 && indent <= 2 && isSection(keys[0]) && (len(keys) == 1 || indent == 0) {
+				return nil, &inventory.ParseError{Path: file, Line: lineNo, Field: keys[0],
+					Err: errors.New("want a mapping, got a sequence")}
+			}
 			continue // a block sequence item: nothing read is a sequence
 		}
 		if indent%2 != 0 {
@@ -171,6 +175,9 @@ func parse(ctx context.Context, file string, data string) (*lockfile, error) {
 				lf.packages = append(lf.packages, pkgEntry{key: key, line: lineNo})
 			}
 			continue
+		}
+		if level == 0 && isSection(key) && value != "{}" && value != "" && value != "~" && value != "null" {
+			return nil, &inventory.ParseError{Path: file, Line: lineNo, Field: key, Err: sectionValueError(value)}
 		}
 		switch keys[0] {
 		case "lockfileVersion":
@@ -227,6 +234,32 @@ func parse(ctx context.Context, file string, data string) (*lockfile, error) {
 		return nil, fail(0, "no lockfileVersion: not a pnpm lockfile")
 	}
 	return lf, nil
+}
+
+// isSection reports whether a top-level key is a section the extractor
+// reads, which must be a mapping.
+func isSection(key string) bool {
+	switch key {
+	case "packages", "importers", "snapshots", "dependencies", "devDependencies", "optionalDependencies":
+		return true
+	}
+	return false
+}
+
+// sectionValueError explains why the value on a section's own line is not
+// the mapping the section must be.
+func sectionValueError(value string) error {
+	switch {
+	case strings.HasPrefix(value, "*"):
+		return fmt.Errorf("want a mapping, got the YAML alias %s, which pnpm never writes (write the mapping out)", inventory.QuoteShort(value))
+	case strings.HasPrefix(value, "&"):
+		return fmt.Errorf("want a mapping, got the YAML anchor %s on the same line as values, which pnpm never writes", inventory.QuoteShort(value))
+	case strings.HasPrefix(value, "["):
+		return errors.New("want a mapping, got a sequence")
+	case strings.HasPrefix(value, "{"):
+		return errors.New("want a mapping in block style, got a flow mapping, which pnpm never writes")
+	}
+	return fmt.Errorf("want a mapping, got %s", inventory.QuoteShort(value))
 }
 
 func isDepSection(s string) bool {
