@@ -12,6 +12,9 @@
 // "require" or "require-dev" are RelationDirect and the others
 // RelationTransitive; without one (or when it is not valid JSON, which is
 // for the composer.json extractor to report) the relation is unknown.
+//
+// A package that cannot be read (no name, a field of the wrong type) is an
+// error at its line; the other packages are still reported.
 package composerlock
 
 import (
@@ -19,6 +22,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path"
 	"strings"
@@ -73,6 +77,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		return nil, fail("", d.InputOffset(), errors.New("not a JSON object"))
 	}
 	var pkgs []inventory.Package
+	var ps inventory.Problems
 	for d.More() {
 		tok, err := d.Token()
 		if err != nil {
@@ -98,11 +103,20 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 			start := d.InputOffset()
 			var p lockPackage
 			if err := d.Decode(&p); err != nil {
-				return nil, fail(key, start, err)
+				// A field of the wrong type leaves the decoder after the
+				// package, so the next one can be read; bad JSON cannot.
+				var te *json.UnmarshalTypeError
+				if !errors.As(err, &te) {
+					return nil, fail(key, start, err)
+				}
+				ps.Add(&inventory.ParseError{Path: in.Path, Line: lines.at(valueStart(data, start)), Field: key + "." + te.Field,
+					Err: fmt.Errorf("want a %s, got a JSON %s: package not read", te.Type, te.Value)})
+				continue
 			}
 			line := lines.at(valueStart(data, start))
 			if p.Name == "" {
-				return nil, &inventory.ParseError{Path: in.Path, Line: line, Field: key, Err: errors.New("package without a name")}
+				ps.Add(&inventory.ParseError{Path: in.Path, Line: line, Field: key, Err: errors.New("package without a name")})
+				continue
 			}
 			pkg := inventory.Package{
 				Ecosystem: inventory.Packagist,
@@ -129,7 +143,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 			}
 		}
 	}
-	return pkgs, nil
+	return ps.Result(pkgs)
 }
 
 // version returns the pinned version, or the branch as the constraint.
