@@ -2,11 +2,13 @@ package inventory
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"path"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -182,4 +184,26 @@ func QuoteShort(s string) string {
 		s = s[:60] + "…"
 	}
 	return strconv.Quote(s)
+}
+
+// TypeMismatch describes a JSON value of the wrong type in the words of
+// the format ("want a string, got a JSON array"), not of the Go type it
+// was decoded into.
+func TypeMismatch(te *json.UnmarshalTypeError) error {
+	want := "another type"
+	switch te.Type.Kind() {
+	case reflect.Struct, reflect.Map:
+		want = "an object"
+	case reflect.Slice, reflect.Array:
+		want = "an array"
+	case reflect.String:
+		want = "a string"
+	case reflect.Bool:
+		want = "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		want = "a number"
+	}
+	return fmt.Errorf("want %s, got a JSON %s", want, te.Value)
 }

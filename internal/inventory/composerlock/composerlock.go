@@ -109,8 +109,12 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 				if !errors.As(err, &te) {
 					return nil, fail(key, start, err)
 				}
-				ps.Add(&inventory.ParseError{Path: in.Path, Line: lines.at(valueStart(data, start)), Field: key + "." + te.Field,
-					Err: fmt.Errorf("want a %s, got a JSON %s: package not read", te.Type, te.Value)})
+				field := key
+				if te.Field != "" {
+					field += "." + te.Field
+				}
+				ps.Add(&inventory.ParseError{Path: in.Path, Line: lines.at(valueStart(data, start)), Field: field,
+					Err: fmt.Errorf("%w: package not read", inventory.TypeMismatch(te))})
 				continue
 			}
 			line := lines.at(valueStart(data, start))

@@ -86,8 +86,12 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 					if !errors.As(err, &te) {
 						return r.fail(err)
 					}
-					ps.Add(&inventory.ParseError{Path: r.path, Line: line, Field: r.field + "." + name + "." + te.Field,
-						Err: fmt.Errorf("want a %s, got a JSON %s: package not read", te.Type, te.Value)})
+					field := r.field + "." + name
+					if te.Field != "" {
+						field += "." + te.Field
+					}
+					ps.Add(&inventory.ParseError{Path: r.path, Line: line, Field: field,
+						Err: fmt.Errorf("%w: package not read", inventory.TypeMismatch(te))})
 					return nil
 				}
 				rel := inventory.RelationUnknown
