@@ -29,6 +29,9 @@
 // packages it lists are direct, other top-level packages transitive; without
 // a readable package.json they are unknown. Nested packages are always
 // transitive. Dev is the lockfile's "dev" flag.
+//
+// An entry with a field of the wrong type is an error at its line and is
+// not reported; the other entries are. A file that is not JSON is not read.
 package packagelock
 
 import (
@@ -92,11 +95,11 @@ func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]invento
 	case p.version == 0 && !p.sawV1:
 		return nil, &inventory.ParseError{Path: in.Path, Field: "lockfileVersion", Err: errors.New("missing lockfileVersion and no dependencies: not a package-lock.json")}
 	case p.version >= 2 && p.sawPackages:
-		return p.v2Packages(), nil
+		return p.problems.Result(p.v2Packages())
 	case p.version == 3 && !p.sawV1:
-		return nil, nil
+		return p.problems.Result(nil)
 	default:
-		return p.v1Packages(readManifest(in)), nil
+		return p.problems.Result(p.v1Packages(readManifest(in)))
 	}
 }
 
@@ -143,6 +146,7 @@ type parser struct {
 	sawPackages bool
 	sawV1       bool
 	packages    []record
+	problems    inventory.Problems
 	byKey       map[string]int
 	importers   []importer
 	v1          []record
@@ -246,6 +250,21 @@ func (p *parser) member(first bool, f field) (key []byte, line int, ok bool, err
 	return key, line, true, nil
 }
 
+// soft returns nil for a value of the wrong type, which the scanner has
+// skipped whole, after adding it to the problems: the entry is not
+// reported, and the next one can be read. Any other error is returned as
+// fail returns it.
+func (p *parser) soft(err error, line int, f field, want string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, errType) {
+		p.problems.Add(p.fail(err, line, f, want).(*inventory.ParseError))
+		return nil
+	}
+	return p.fail(err, line, f, want)
+}
+
 func (p *parser) failIf(err error, f field) error {
 	if err == nil {
 		return nil
@@ -266,6 +285,7 @@ func (p *parser) object(f field) error {
 type entry struct {
 	name, version string
 	link, dev     bool
+	bad           bool // a field had the wrong type: not reported
 	deps          []string // importers only
 }
 
@@ -295,7 +315,7 @@ func (p *parser) parsePackages(ctx context.Context) error {
 			p.importers = append(p.importers, importer{key: k, deps: e.deps})
 			continue
 		}
-		if e.link {
+		if e.link || e.bad {
 			continue
 		}
 		if e.name != "" {
@@ -335,24 +355,36 @@ func (p *parser) entry(f field, importer bool) (entry, error) {
 		line := p.s.line
 		switch string(k) {
 		case "name":
-			e.name, err = p.s.stringValue()
-			if err != nil {
-				return e, p.fail(err, line, f.with("name"), "a string")
+			var serr error
+			e.name, serr = p.s.stringValue()
+			if err := p.soft(serr, line, f.with("name"), "a string"); err != nil {
+				return e, err
+			} else if serr != nil {
+				e.bad = true
 			}
 		case "version":
-			e.version, err = p.s.stringValue()
-			if err != nil {
-				return e, p.fail(err, line, f.with("version"), "a string")
+			var serr error
+			e.version, serr = p.s.stringValue()
+			if err := p.soft(serr, line, f.with("version"), "a string"); err != nil {
+				return e, err
+			} else if serr != nil {
+				e.bad = true
 			}
 		case "link":
-			e.link, err = p.s.boolValue()
-			if err != nil {
-				return e, p.fail(err, line, f.with("link"), "true or false")
+			var berr error
+			e.link, berr = p.s.boolValue()
+			if err := p.soft(berr, line, f.with("link"), "true or false"); err != nil {
+				return e, err
+			} else if berr != nil {
+				e.bad = true
 			}
 		case "dev":
-			e.dev, err = p.s.boolValue()
-			if err != nil {
-				return e, p.fail(err, line, f.with("dev"), "true or false")
+			var berr error
+			e.dev, berr = p.s.boolValue()
+			if err := p.soft(berr, line, f.with("dev"), "true or false"); err != nil {
+				return e, err
+			} else if berr != nil {
+				e.bad = true
 			}
 		case "dependencies", "devDependencies", "optionalDependencies", "peerDependencies":
 			if !importer {
@@ -415,13 +447,16 @@ func (p *parser) parseV1(ctx context.Context, prefix string, depth int) error {
 			switch string(k) {
 			case "version":
 				version, err = p.s.stringValue()
-				if err != nil {
-					return p.fail(err, vline, ef.with("version"), "a string")
+				if err := p.soft(err, vline, ef.with("version"), "a string"); err != nil {
+					return err
 				}
 			case "dev":
-				dev, err = p.s.boolValue()
-				if err != nil {
-					return p.fail(err, vline, ef.with("dev"), "true or false")
+				var berr error
+				dev, berr = p.s.boolValue()
+				if err := p.soft(berr, vline, ef.with("dev"), "true or false"); err != nil {
+					return err
+				} else if berr != nil {
+					version = "" // not reported
 				}
 			case "dependencies":
 				if err := p.parseV1(ctx, key+"/", depth+1); err != nil {
