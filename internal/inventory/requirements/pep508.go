@@ -11,7 +11,10 @@ import (
 // parseRequirement parses the requirement part of a line. skip reports a
 // requirement that names no registry release: a path, a URL, an archive or a
 // direct reference.
-func parseRequirement(s string) (req requirement, skip bool, err error) {
+//
+// scratch is reused for the version clauses: pass the same one for every
+// line of a file.
+func parseRequirement(s string, scratch *[]clause) (req requirement, skip bool, err error) {
 	s = strings.TrimSpace(s)
 	spec := s
 	if i := strings.IndexByte(s, ';'); i >= 0 {
@@ -21,7 +24,8 @@ func parseRequirement(s string) (req requirement, skip bool, err error) {
 	if isLocation(spec) {
 		return requirement{}, true, nil
 	}
-	p := &scanner{s: spec}
+	p := &scanner{s: spec, clauses: (*scratch)[:0]}
+	defer func() { *scratch = p.clauses }()
 	req.name = p.name()
 	if req.name == "" {
 		return requirement{}, false, fmt.Errorf("invalid requirement %s: expected a project name", inventory.QuoteShort(s))
@@ -50,11 +54,15 @@ func parseRequirement(s string) (req requirement, skip bool, err error) {
 			return req, false, nil
 		}
 	}
-	parts := make([]string, len(clauses))
+	var b strings.Builder
 	for i, c := range clauses {
-		parts[i] = c.op + c.version
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(c.op)
+		b.WriteString(c.version)
 	}
-	req.constraint = strings.Join(parts, ",")
+	req.constraint = b.String()
 	return req, false, nil
 }
 
@@ -80,8 +88,9 @@ func isLocation(s string) bool {
 type clause struct{ op, version string }
 
 type scanner struct {
-	s string
-	i int
+	s       string
+	i       int
+	clauses []clause // what specifiers read
 }
 
 func (p *scanner) done() bool { return p.i >= len(p.s) }
@@ -158,7 +167,8 @@ func (p *scanner) specifiers() ([]clause, error) {
 	if paren {
 		p.i++
 	}
-	var out []clause
+	out := p.clauses[:0]
+	defer func() { p.clauses = out }()
 	for {
 		p.space()
 		op := ""

@@ -113,6 +113,8 @@ type reader struct {
 	pkgs []inventory.Package
 	// constraints holds the first constraint per normalised name.
 	constraints map[string]requirement
+	// clauses is scratch space for parseRequirement.
+	clauses []clause
 	// problems lists the lines not read, or read but not resolved, in the
 	// file and its includes, each at its own file and line.
 	problems inventory.Problems
@@ -166,7 +168,7 @@ func (r *reader) file(name string, data string, constraint bool) error {
 		} else {
 			var skip bool
 			var err error
-			req, skip, err = parseRequirement(arg)
+			req, skip, err = parseRequirement(arg, &r.clauses)
 			if err != nil {
 				r.problems.Add(&inventory.ParseError{Path: name, Line: ln.num, Err: err})
 				continue
@@ -192,13 +194,15 @@ func (r *reader) file(name string, data string, constraint bool) error {
 			continue
 		}
 		byKey[key] = len(r.pkgs)
-		// The package outlives the file's text: copy what it keeps, so the
-		// text can be freed.
+		// The package outlives the file's text: copy what it keeps, in one
+		// allocation, so the text can be freed.
+		kept := req.name + req.version + req.constraint
+		pkgName, rest := kept[:len(req.name)], kept[len(req.name):]
 		r.add(inventory.Package{
 			Ecosystem:  inventory.PyPI,
-			Name:       strings.Clone(req.name),
-			Version:    strings.Clone(req.version),
-			Constraint: strings.Clone(req.constraint),
+			Name:       pkgName,
+			Version:    rest[:len(req.version)],
+			Constraint: rest[len(req.version):],
 			Relation:   inventory.RelationDirect,
 			Location:   inventory.Location{Path: name, Line: ln.num},
 		})
