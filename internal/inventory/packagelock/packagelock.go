@@ -285,7 +285,7 @@ func (p *parser) object(f field) error {
 type entry struct {
 	name, version string
 	link, dev     bool
-	bad           bool // a field had the wrong type: not reported
+	bad           bool     // a field had the wrong type: not reported
 	deps          []string // importers only
 }
 
