@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/inventory/gomod"
 	"github.com/airlock-sec/airlock/internal/inventory/list"
 	"github.com/airlock-sec/airlock/internal/report"
 	"github.com/airlock-sec/airlock/internal/scan"
@@ -37,6 +38,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	branch := fs.String("branch", "", "with --history: branches to walk, comma-separated (default: all branches and tags)")
 	secretConfig := fs.String("secret-config", "", "secret rules in gitleaks TOML (default: .gitleaks.toml in PATH if present, else the embedded rules)")
 	baseline := fs.String("baseline", "", "a previous JSON report: report only findings not in it")
+	goVersion := fs.String("go-version", "", "the Go release that builds the scanned modules (1.22.5): the standard library is checked at it; "+gomod.GoDirectiveValue+" checks it at each go.mod's go directive (a minimum); default: a go.mod's toolchain directive, else go_version in .airlock.yaml, else not checked")
 	allowParseErrors := fs.Bool("allow-parse-errors", false, "exit by the findings even when some input could not be read (default: exit 1, since the scan is incomplete)")
 	maxFileSize := sizeFlag(scan.DefaultMaxFileSize)
 	fs.Var(&maxFileSize, "max-file-size", "largest manifest read, in bytes or with a unit (64MiB, 500KB); a larger one is an error; 0 for no limit")
@@ -68,6 +70,10 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	threshold, err := parseFailOn(*failOn)
 	if err != nil {
 		return err
+	}
+	goOpts, err := gomod.ParseGoVersion(*goVersion)
+	if err != nil {
+		return usageError{"--go-version: " + err.Error()}
 	}
 	explicit := *scannerList != ""
 	selected := map[string]bool{}
@@ -102,7 +108,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		switch {
 		case err == nil:
 			defer db.Close()
-			opts.Extractors, opts.DB, opts.Sources = list.All(), db, sources(srcs)
+			opts.Extractors, opts.DB, opts.Sources = list.New(list.Options{Go: goOpts}), db, sources(srcs)
 		case explicit || !errors.Is(err, errNoData):
 			return err
 		default:

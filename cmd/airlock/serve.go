@@ -19,6 +19,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/keyring"
+	"github.com/airlock-sec/airlock/internal/policy"
 	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/server"
 	"github.com/airlock-sec/airlock/internal/store"
@@ -104,7 +105,7 @@ func loadServerConfig(args []string) (serverConfig, error) {
 		dec := yaml.NewDecoder(strings.NewReader(string(b)))
 		dec.KnownFields(true)
 		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-			return c, fmt.Errorf("config %s: %v", file, err)
+			return c, fmt.Errorf("config %s: %s", file, policy.YAMLError(err))
 		}
 	}
 	for key, env := range envNames {
@@ -119,7 +120,7 @@ func loadServerConfig(args []string) (serverConfig, error) {
 			{Kind: yaml.ScalarNode, Value: v},
 		}}
 		if err := node.Decode(&c); err != nil {
-			return c, fmt.Errorf("%s=%q: %v", env, v, strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "))
+			return c, fmt.Errorf("%s=%q: %s", env, v, strings.TrimPrefix(policy.YAMLError(err), "line 0: "))
 		}
 	}
 	return c, nil

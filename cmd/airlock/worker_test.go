@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
+	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/keyring"
 	"github.com/airlock-sec/airlock/internal/store"
@@ -57,7 +58,7 @@ func TestWorkerRunsQueuedScan(t *testing.T) {
 		if err := tx.CreateIntegration(ctx, &in, time.Now()); err != nil {
 			return err
 		}
-		if in.TokenSealed, err = kr.Seal([]byte(tok.Value), job.AAD(in.ID, job.FieldToken)); err != nil {
+		if in.TokenSealed, err = kr.Seal([]byte(tok.Value), integration.AAD(in.ID, integration.FieldToken)); err != nil {
 			return err
 		}
 		if err := tx.UpdateIntegration(ctx, &in, time.Now()); err != nil {

@@ -120,6 +120,14 @@ type Finding struct {
 	Aliases []string `json:"aliases,omitempty"`
 	// Severity is the qualitative severity.
 	Severity Severity `json:"severity"`
+	// SeveritySource says where the severity of a vulnerability came from:
+	// "cvss_v3.1" (or another CVSS version: the base score of the record's
+	// vector), "database_specific" or "ecosystem_specific" (a word such as
+	// GitHub's "MODERATE" in that field of the record), each prefixed with
+	// "alias ID " when the record is not the primary one (a GHSA record of
+	// the same advisory); "informational" for risk findings. Empty when the
+	// severity is unknown or the analyzer rates findings itself.
+	SeveritySource string `json:"severity_source,omitempty"`
 	// CVSS lists the CVSS scores the severity was derived from, if any.
 	CVSS []CVSS `json:"cvss,omitempty"`
 	// Title is one line.

@@ -3,8 +3,6 @@ package job
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -15,6 +13,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/airlock-sec/airlock/internal/gitlab"
+	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/store"
 )
 
@@ -32,61 +31,6 @@ func (w *discoverWorker) Work(ctx context.Context, j *river.Job[DiscoverArgs]) e
 		return nil
 	}
 	return err
-}
-
-// CheckResult is the stored outcome of Test Connection, as the API shows
-// it.
-type CheckResult struct {
-	OK         bool           `json:"ok"`
-	Version    string         `json:"version,omitempty"`
-	Username   string         `json:"username,omitempty"`
-	Admin      bool           `json:"admin"`
-	Bot        bool           `json:"bot"`
-	TokenName  string         `json:"token_name,omitempty"`
-	Scopes     []string       `json:"scopes,omitempty"`
-	ExpiresAt  *string        `json:"expires_at,omitempty"`
-	Warnings   []CheckMessage `json:"warnings,omitempty"`
-	Error      *CheckMessage  `json:"error,omitempty"`
-	CheckedVia string         `json:"checked_via,omitempty"`
-}
-
-// CheckMessage is a warning or an error with a stable code.
-type CheckMessage struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Hint    string `json:"hint,omitempty"`
-}
-
-// NewCheckResult turns Check's outcome into its stored form.
-func NewCheckResult(c gitlab.Check, err error) CheckResult {
-	r := CheckResult{OK: err == nil, Version: c.Version, Username: c.Username, Admin: c.Admin, Bot: c.Bot, TokenName: c.TokenName, Scopes: c.Scopes}
-	if c.ExpiresAt != nil {
-		s := c.ExpiresAt.Format("2006-01-02")
-		r.ExpiresAt = &s
-	}
-	for _, w := range c.Warnings {
-		r.Warnings = append(r.Warnings, CheckMessage{Code: string(w.Code), Message: w.Message})
-	}
-	if err != nil {
-		r.Error = ErrorMessage(err)
-	}
-	return r
-}
-
-// ErrorMessage gives an error its code, message and hint.
-func ErrorMessage(err error) *CheckMessage {
-	var ge *gitlab.Error
-	if errors.As(err, &ge) {
-		return &CheckMessage{Code: string(ge.Code), Message: ge.Message, Hint: ge.Hint}
-	}
-	return &CheckMessage{Code: "error", Message: err.Error()}
-}
-
-// StoredCheck is the integration's last Test Connection result.
-func StoredCheck(in store.Integration) CheckResult {
-	var c CheckResult
-	json.Unmarshal(in.Check, &c)
-	return c
 }
 
 // Discover lists the integration's projects, records them, applies the
@@ -110,7 +54,7 @@ func (r *Runner) Discover(ctx context.Context, integrationID int64) error {
 		return r.discoveryFailed(ctx, in, err)
 	}
 	if len(found) == 0 {
-		check := StoredCheck(in)
+		check := integration.StoredCheck(in)
 		return r.discoveryFailed(ctx, in, gitlab.NoProjectsError(check.Username))
 	}
 	first := in.DiscoveredAt == nil
@@ -162,7 +106,7 @@ func (r *Runner) Discover(ctx context.Context, integrationID int64) error {
 }
 
 func (r *Runner) discoveryFailed(ctx context.Context, in store.Integration, cause error) error {
-	msg := ErrorMessage(cause)
+	msg := integration.ErrorMessage(cause)
 	in.DiscoveryStatus, in.DiscoveryError = "failed", msg.Message
 	if msg.Hint != "" {
 		in.DiscoveryError += " " + msg.Hint
@@ -193,7 +137,7 @@ func (r *Runner) reconcileHooks(ctx context.Context, in store.Integration, gl *g
 	if r.c.HookURL == "" {
 		return nil
 	}
-	secret, err := r.c.Keyring.Open(in.WebhookSealed, AAD(in.ID, FieldWebhook))
+	secret, err := r.c.Keyring.Open(in.WebhookSealed, integration.AAD(in.ID, integration.FieldWebhook))
 	if err != nil {
 		return fmt.Errorf("integration %d: webhook secret: %w", in.ID, err)
 	}
@@ -267,11 +211,11 @@ func (r *Runner) reconcileHooks(ctx context.Context, in store.Integration, gl *g
 	if firstErr != nil {
 		return firstErr
 	}
-	if in.Selection == store.SelectAllFuture && StoredCheck(in).Admin && in.SystemHookID == nil {
+	if in.Selection == store.SelectAllFuture && integration.StoredCheck(in).Admin && in.SystemHookID == nil {
 		sys := gitlab.HookSpec{URL: spec.URL, Token: spec.Token, EnableSSLVerification: true}
 		id, err := gl.EnsureSystemHook(ctx, sys)
 		if err != nil {
-			r.log.WarnContext(ctx, "system hook not installed; new projects are found by periodic discovery", "integration_id", in.ID, "error", ErrorMessage(err).Message)
+			r.log.WarnContext(ctx, "system hook not installed; new projects are found by periodic discovery", "integration_id", in.ID, "error", integration.ErrorMessage(err).Message)
 			return nil
 		}
 		return r.c.Store.InTx(ctx, func(t *store.Tx) error {
@@ -313,7 +257,7 @@ func (r *Runner) reconcileHook(ctx context.Context, gl *gitlab.Client, p store.P
 	}
 	id, err := gl.EnsureProjectHook(ctx, p.GitLabID, spec)
 	if err != nil {
-		msg := ErrorMessage(err)
+		msg := integration.ErrorMessage(err)
 		res.status, res.message = store.HookFailed, msg.Message
 		if msg.Code == string(gitlab.CodeForbidden) {
 			res.status = store.HookNeedsMaintainer

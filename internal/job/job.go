@@ -11,17 +11,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"runtime"
-	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/gitlab"
+	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/keyring"
-	"github.com/airlock-sec/airlock/internal/netx"
 	"github.com/airlock-sec/airlock/internal/scan"
 	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/store"
@@ -217,65 +215,12 @@ func schedulePeriod(c Config) time.Duration {
 
 func (r *Runner) now() time.Time { return r.c.Now() }
 
-// Seal field names, bound into each ciphertext with the row's ID.
-const (
-	FieldToken   = "token"
-	FieldWebhook = "webhook_secret"
-)
-
-// AAD binds a sealed value to its integration and field, so that sealed
-// values cannot be swapped between rows or fields.
-func AAD(integrationID int64, field string) []byte {
-	return []byte("integration:" + strconv.FormatInt(integrationID, 10) + ":" + field)
-}
-
-// Connection is what is needed to talk to an integration's GitLab.
-type Connection struct {
-	URL       string
-	Token     string
-	TokenKind string
-	CAPEM     string
-	ProxyURL  string
-	NoProxy   string
-	ViaAgent  bool
-}
-
-// ErrNoAgent is returned for integrations routed through an on-prem agent
-// while none is connected.
-var ErrNoAgent = errors.New("this integration is routed through an on-prem agent, and no agent is connected: start 'airlock agent' in the network that reaches GitLab")
-
-// Client builds a GitLab client for a connection: an HTTP client from
-// netx allowed to reach only the GitLab host (and the proxy).
-func Client(c Connection, logger *slog.Logger) (*gitlab.Client, error) {
-	if c.ViaAgent {
-		return nil, &gitlab.Error{Code: gitlab.CodeUnreachable, Message: ErrNoAgent.Error(), Err: ErrNoAgent}
-	}
-	u, err := url.Parse(c.URL)
-	if err != nil {
-		return nil, err
-	}
-	hc, err := netx.NewClient(netx.Config{CAPEM: []byte(c.CAPEM), ProxyURL: c.ProxyURL, NoProxy: c.NoProxy, Allow: []string{u.Host}})
-	if err != nil {
-		return nil, err
-	}
-	return gitlab.New(gitlab.Config{BaseURL: c.URL, Token: c.Token, TokenKind: gitlab.TokenKind(c.TokenKind), HTTPClient: hc, UserAgent: "airlock", Logger: logger})
-}
-
-// OpenConnection opens an integration's sealed token into a Connection.
-func OpenConnection(k *keyring.Keyring, in store.Integration) (Connection, error) {
-	tok, err := k.Open(in.TokenSealed, AAD(in.ID, FieldToken))
-	if err != nil {
-		return Connection{}, fmt.Errorf("integration %d: token: %w", in.ID, err)
-	}
-	return Connection{URL: in.URL, Token: string(tok), TokenKind: in.TokenKind, CAPEM: in.CAPEM, ProxyURL: in.ProxyURL, NoProxy: in.NoProxy, ViaAgent: in.ViaAgent}, nil
-}
-
-func (r *Runner) gitlab(in store.Integration) (*gitlab.Client, Connection, error) {
-	conn, err := OpenConnection(r.c.Keyring, in)
+func (r *Runner) gitlab(in store.Integration) (*gitlab.Client, integration.Connection, error) {
+	conn, err := integration.Open(r.c.Keyring, in)
 	if err != nil {
 		return nil, conn, err
 	}
-	gl, err := Client(conn, r.log)
+	gl, err := integration.NewClient(conn, r.log)
 	return gl, conn, err
 }
 

@@ -5,19 +5,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/riverqueue/river"
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/gitlab"
+	"github.com/airlock-sec/airlock/internal/report"
 	"github.com/airlock-sec/airlock/internal/store"
 )
 
-// NoteMarker identifies airlock's note on a merge request, so that it is
-// updated, never repeated, even if its ID was lost.
-const NoteMarker = "<!-- airlock:mr-report -->"
+// NoteMarker identifies airlock's note on a merge request.
+const NoteMarker = report.NoteMarker
 
 // maxNoteRows bounds the findings listed in a note; the rest are counted.
 const maxNoteRows = 50
@@ -73,7 +72,16 @@ func (r *Runner) Notify(ctx context.Context, scanID int64) error {
 			fs = append(fs, f)
 		}
 	}
-	body := r.noteBody(sc, p, fs)
+	note := report.MRNote{SHA: sc.SHA, TargetBranch: sc.TargetBranch, WebURL: p.WebURL, Findings: fs, MaxRows: maxNoteRows}
+	if sc.Status == store.ScanFailed {
+		note.Failed = sc.Error
+	} else {
+		note.Incomplete = sc.Error
+	}
+	var body strings.Builder
+	if err := report.WriteMRNote(&body, note); err != nil {
+		return err
+	}
 	noteID, err := r.c.Store.NoteID(ctx, p.ID, iid)
 	if err != nil {
 		return err
@@ -87,7 +95,7 @@ func (r *Runner) Notify(ctx context.Context, scanID int64) error {
 			return err
 		}
 	}
-	newID, err := gl.UpsertMRNote(ctx, p.GitLabID, iid, noteID, body)
+	newID, err := gl.UpsertMRNote(ctx, p.GitLabID, iid, noteID, body.String())
 	if err != nil {
 		return err
 	}
@@ -105,92 +113,11 @@ func (r *Runner) Notify(ctx context.Context, scanID int64) error {
 		// Incomplete: a gate never passes on input it could not read.
 		st.State, st.Description = gitlab.StatusFailed, "airlock: "+sc.Error
 	case failing > 0:
-		st.State, st.Description = gitlab.StatusFailed, fmt.Sprintf("airlock: this merge request introduces %s", countBySeverity(fs))
+		st.State, st.Description = gitlab.StatusFailed, fmt.Sprintf("airlock: this merge request introduces %s", report.CountBySeverity(fs))
 	case len(fs) > 0:
-		st.Description = fmt.Sprintf("airlock: %s introduced, below the failing threshold", countBySeverity(fs))
+		st.Description = fmt.Sprintf("airlock: %s introduced, below the failing threshold", report.CountBySeverity(fs))
 	default:
 		st.Description = "airlock: no new findings"
 	}
 	return gl.SetCommitStatus(ctx, p.GitLabID, sc.SHA, st)
-}
-
-func countBySeverity(fs []finding.Finding) string {
-	n := map[finding.Severity]int{}
-	for _, f := range fs {
-		n[f.Severity]++
-	}
-	var parts []string
-	for _, s := range finding.Severities {
-		if n[s] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n[s], s))
-		}
-	}
-	word := "findings"
-	if len(fs) == 1 {
-		word = "finding"
-	}
-	return fmt.Sprintf("%d %s (%s)", len(fs), word, strings.Join(parts, ", "))
-}
-
-// noteBody is the merge request note in GitLab Flavored Markdown.
-func (r *Runner) noteBody(sc store.Scan, p store.Project, fs []finding.Finding) string {
-	var b strings.Builder
-	b.WriteString(NoteMarker + "\n### airlock security scan\n\n")
-	short := sc.SHA
-	if len(short) > 8 {
-		short = short[:8]
-	}
-	switch {
-	case sc.Status == store.ScanFailed:
-		fmt.Fprintf(&b, ":warning: airlock could not scan commit `%s`: %s\n", short, escapeCell(sc.Error))
-		return b.String()
-	case sc.Error != "":
-		fmt.Fprintf(&b, ":warning: The scan of commit `%s` is incomplete: %s. What follows covers only what was read.\n\n", short, escapeCell(sc.Error))
-	}
-	if len(fs) == 0 {
-		fmt.Fprintf(&b, ":white_check_mark: This merge request introduces no new findings compared with `%s` (commit `%s`).\n", sc.TargetBranch, short)
-		return b.String()
-	}
-	fmt.Fprintf(&b, ":no_entry: This merge request introduces **%s** compared with `%s` (commit `%s`).\n\n", countBySeverity(fs), sc.TargetBranch, short)
-	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity.Rank() > fs[j].Severity.Rank() })
-	b.WriteString("| Severity | Finding | Where | Fix |\n|---|---|---|---|\n")
-	for i, f := range fs {
-		if i == maxNoteRows {
-			fmt.Fprintf(&b, "\n…and %d more; see the full list in airlock.\n", len(fs)-maxNoteRows)
-			break
-		}
-		what := f.ID
-		if f.Title != "" && f.Title != f.ID {
-			what += ": " + f.Title
-		}
-		if f.Package != nil {
-			what = f.Package.Name + " " + f.Package.Version + " — " + what
-		}
-		where := f.Location.Path
-		if f.Location.StartLine > 0 {
-			where = fmt.Sprintf("%s:%d", where, f.Location.StartLine)
-		}
-		if p.WebURL != "" && sc.SHA != "" && f.Location.Path != "" {
-			where = fmt.Sprintf("[%s](%s/-/blob/%s/%s#L%d)", escapeCell(where), p.WebURL, sc.SHA, f.Location.Path, max(f.Location.StartLine, 1))
-		} else {
-			where = escapeCell(where)
-		}
-		fix := ""
-		switch {
-		case len(f.FixedVersions) > 0:
-			fix = "upgrade to " + f.FixedVersions[0]
-		case f.Kind == finding.KindSecret:
-			fix = "revoke and rotate it, then remove it"
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", f.Severity, escapeCell(what), where, escapeCell(fix))
-	}
-	b.WriteString("\nFindings already on the target branch are not listed. A false positive can be dismissed in airlock; this note is updated on every push.\n")
-	return b.String()
-}
-
-// escapeCell keeps text inside one Markdown table cell.
-func escapeCell(s string) string {
-	s = strings.ReplaceAll(s, "|", "\\|")
-	s = strings.ReplaceAll(s, "\n", " ")
-	return s
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/airlock-sec/airlock/internal/gitlab"
+	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/store"
 )
 
@@ -44,7 +45,7 @@ func (r *Runner) Purge(ctx context.Context, integrationID int64, last bool) erro
 		return err
 	}
 	if err != nil {
-		r.log.WarnContext(ctx, "webhooks left on GitLab after deleting the integration", "integration_id", in.ID, "error", ErrorMessage(err).Message)
+		r.log.WarnContext(ctx, "webhooks left on GitLab after deleting the integration", "integration_id", in.ID, "error", integration.ErrorMessage(err).Message)
 	}
 	if err := r.c.Store.DeleteIntegration(ctx, in.ID); err != nil {
 		return err

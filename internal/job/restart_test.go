@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
+	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/keyring"
 	"github.com/airlock-sec/airlock/internal/secret"
@@ -76,7 +77,7 @@ func shutdownRequeues(t *testing.T, d store.Dialect) {
 		if err := tx.CreateIntegration(ctx, &in, time.Now()); err != nil {
 			return err
 		}
-		if in.TokenSealed, err = kr.Seal([]byte(tok.Value), job.AAD(in.ID, job.FieldToken)); err != nil {
+		if in.TokenSealed, err = kr.Seal([]byte(tok.Value), integration.AAD(in.ID, integration.FieldToken)); err != nil {
 			return err
 		}
 		if err := tx.UpdateIntegration(ctx, &in, time.Now()); err != nil {

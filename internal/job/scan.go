@@ -15,6 +15,7 @@ import (
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/gitlab"
+	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/inventory/list"
 	"github.com/airlock-sec/airlock/internal/netx"
 	"github.com/airlock-sec/airlock/internal/scan"
@@ -73,7 +74,7 @@ func (r *Runner) RunScan(ctx context.Context, scanID int64, last bool) error {
 	if err == nil && sc.MRIID != nil && sc.SHA != "" {
 		err := gl.SetCommitStatus(ctx, p.GitLabID, sc.SHA, gitlab.Status{State: gitlab.StatusRunning, Ref: sc.Branch, Description: "airlock is scanning this commit", TargetURL: r.scanURL(sc.ID)})
 		if err != nil {
-			r.log.WarnContext(ctx, "commit status not set", "scan_id", sc.ID, "error", ErrorMessage(err).Message)
+			r.log.WarnContext(ctx, "commit status not set", "scan_id", sc.ID, "error", integration.ErrorMessage(err).Message)
 		}
 	}
 	if err == nil && sc.MRIID != nil {
@@ -84,7 +85,7 @@ func (r *Runner) RunScan(ctx context.Context, scanID int64, last bool) error {
 					err = r.scanBranch(ctx, gl, conn, p, &base)
 				}
 				if err != nil {
-					msg := ErrorMessage(err)
+					msg := integration.ErrorMessage(err)
 					base.Status, base.Error = store.ScanFailed, "baseline for merge request !"+fmt.Sprint(*sc.MRIID)+": "+msg.Message
 					if ferr := r.c.Store.FinishScan(context.WithoutCancel(ctx), &base, r.now()); ferr != nil {
 						r.log.WarnContext(ctx, "baseline scan outcome not recorded", "scan_id", base.ID, "error", ferr.Error())
@@ -101,18 +102,18 @@ func (r *Runner) RunScan(ctx context.Context, scanID int64, last bool) error {
 	}
 	if errors.Is(ctx.Err(), context.Canceled) {
 		// Cancelled by a shutdown: River puts the job back.
-		r.log.WarnContext(context.WithoutCancel(ctx), "scan interrupted; it will be retried", "scan_id", sc.ID, "project", p.Path, "error", ErrorMessage(err).Message)
+		r.log.WarnContext(context.WithoutCancel(ctx), "scan interrupted; it will be retried", "scan_id", sc.ID, "project", p.Path, "error", integration.ErrorMessage(err).Message)
 		return err
 	}
 	if !last {
-		r.log.WarnContext(ctx, "scan failed; it will be retried", "scan_id", sc.ID, "project", p.Path, "error", ErrorMessage(err).Message)
+		r.log.WarnContext(ctx, "scan failed; it will be retried", "scan_id", sc.ID, "project", p.Path, "error", integration.ErrorMessage(err).Message)
 		return err
 	}
 	return r.failScan(context.WithoutCancel(ctx), sc, err)
 }
 
 func (r *Runner) failScan(ctx context.Context, sc store.Scan, cause error) error {
-	msg := ErrorMessage(cause)
+	msg := integration.ErrorMessage(cause)
 	sc.Status, sc.Error = store.ScanFailed, msg.Message
 	if msg.Hint != "" {
 		sc.Error += " " + msg.Hint
@@ -130,7 +131,7 @@ func (r *Runner) failScan(ctx context.Context, sc store.Scan, cause error) error
 }
 
 // scanBranch clones, scans and records one scan.
-func (r *Runner) scanBranch(ctx context.Context, gl *gitlab.Client, conn Connection, p store.Project, sc *store.Scan) error {
+func (r *Runner) scanBranch(ctx context.Context, gl *gitlab.Client, conn integration.Connection, p store.Project, sc *store.Scan) error {
 	res, sha, err := r.execute(ctx, gl, conn, p, sc)
 	if err != nil {
 		return err
@@ -213,7 +214,7 @@ func introduced(fs []finding.Finding, base map[string]bool, dismissed map[string
 }
 
 // execute clones the branch into a fresh workspace and scans it.
-func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn Connection, p store.Project, sc *store.Scan) (*scan.Result, string, error) {
+func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn integration.Connection, p store.Project, sc *store.Scan) (*scan.Result, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.c.ScanTimeout)
 	defer cancel()
 	if err := os.MkdirAll(r.c.WorkDir, 0o700); err != nil {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory"
+	"github.com/airlock-sec/airlock/internal/inventory/gomod"
 )
 
 // FileName is the configuration file read at the root of a scanned tree.
@@ -27,6 +29,10 @@ type Policy struct {
 	// Source names the file it came from.
 	Source  string
 	Ignores []Ignore
+	// Go is the go_version setting: the release of the Go toolchain that
+	// builds the repository's modules, or "go-directive" (see
+	// gomod.ParseGoVersion). The --go-version flag wins over it.
+	Go gomod.Options
 }
 
 // Ignore suppresses one vulnerability (by any of its ids).
@@ -50,8 +56,9 @@ type Ignore struct {
 }
 
 type file struct {
-	Version int      `yaml:"version"`
-	Ignore  []Ignore `yaml:"ignore"`
+	Version   int      `yaml:"version"`
+	Ignore    []Ignore `yaml:"ignore"`
+	GoVersion string   `yaml:"go_version"`
 }
 
 // Parse reads a configuration. Errors name the file, the line and the field.
@@ -78,16 +85,16 @@ func Parse(name string, r io.Reader) (*Policy, error) {
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		k := doc.Content[i]
 		switch k.Value {
-		case "version", "ignore":
+		case "version", "ignore", "go_version":
 		default:
-			return nil, fmt.Errorf("%s:%d: unknown field %q (known: version, ignore)", name, k.Line, k.Value)
+			return nil, fmt.Errorf("%s:%d: unknown field %q (known: version, ignore, go_version)", name, k.Line, k.Value)
 		}
 	}
 	var f file
 	if err := doc.Decode(&f); err != nil {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
-			return nil, fmt.Errorf("%s: %s", name, strings.Join(te.Errors, "; "))
+			return nil, fmt.Errorf("%s: %s", name, YAMLError(te))
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -96,8 +103,13 @@ func Parse(name string, r io.Reader) (*Policy, error) {
 	}
 	var list *yaml.Node
 	for i := 0; i+1 < len(doc.Content); i += 2 {
-		if doc.Content[i].Value == "ignore" {
+		switch doc.Content[i].Value {
+		case "ignore":
 			list = doc.Content[i+1]
+		case "go_version":
+			if p.Go, err = gomod.ParseGoVersion(f.GoVersion); err != nil {
+				return nil, fmt.Errorf("%s:%d: field \"go_version\": %w", name, doc.Content[i+1].Line, err)
+			}
 		}
 	}
 	for i := range f.Ignore {
@@ -109,6 +121,65 @@ func Parse(name string, r io.Reader) (*Policy, error) {
 	}
 	p.Ignores = f.Ignore
 	return p, nil
+}
+
+// yamlTypeError matches the YAML decoder's "line 3: cannot unmarshal !!seq
+// into string", and yamlUnknownField its "line 1: field x not found in type
+// main.config": both name Go types.
+var (
+	yamlTypeError    = regexp.MustCompile("^(line \\d+): cannot unmarshal !!(\\w+)(?: `[^`]*`)? into (\\S+)$")
+	yamlUnknownField = regexp.MustCompile(`^(line \d+): field (\S+) not found in type .+$`)
+)
+
+// YAMLError renders an error of the YAML decoder in the file's terms,
+// without the Go type names it carries: "line 2: found a list where a
+// string is expected", "line 1: unknown key \"listen\"". Syntax errors
+// lose their "yaml: " prefix.
+func YAMLError(err error) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return strings.TrimPrefix(err.Error(), "yaml: ")
+	}
+	msgs := make([]string, len(te.Errors))
+	for i, e := range te.Errors {
+		if m := yamlUnknownField.FindStringSubmatch(e); m != nil {
+			msgs[i] = fmt.Sprintf("%s: unknown key %q", m[1], m[2])
+			continue
+		}
+		msgs[i] = plainTypeError(e)
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// goTypeWords says in the file's terms what a Go type of this package
+// expects.
+var goTypeWords = map[string]string{
+	"string":          "a string",
+	"int":             "a whole number",
+	"int64":           "a whole number",
+	"bool":            "true or false",
+	"time.Duration":   "a duration such as 30s or 5m",
+	"[]policy.Ignore": "a list of ignores",
+	"policy.Ignore":   "an ignore (a mapping with id and reason)",
+}
+
+var yamlKinds = map[string]string{"seq": "a list", "map": "a mapping", "str": "a string", "int": "a number", "float": "a number", "bool": "true or false", "null": "nothing"}
+
+// plainTypeError rewrites a YAML type error without Go type names: "line
+// 2: found a list where a string is expected".
+func plainTypeError(msg string) string {
+	m := yamlTypeError.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	got, want := yamlKinds[m[2]], goTypeWords[m[3]]
+	if got == "" {
+		got = "a value of type " + m[2]
+	}
+	if want == "" {
+		want = "another kind of value"
+	}
+	return fmt.Sprintf("%s: found %s where %s is expected", m[1], got, want)
 }
 
 func (ig *Ignore) validate(n *yaml.Node) error {
@@ -210,7 +281,12 @@ type Expiry struct {
 }
 
 func (e Expiry) String() string {
-	return fmt.Sprintf("%s:%d: the ignore of %s expired on %s and no longer applies", e.Source, e.Line, e.ID, e.On)
+	return fmt.Sprintf("%s:%d: %s", e.Source, e.Line, e.Message())
+}
+
+// Message is String without the file and line.
+func (e Expiry) Message() string {
+	return fmt.Sprintf("the ignore of %s expired on %s and no longer applies", e.ID, e.On)
 }
 
 // Apply marks the findings that an unexpired ignore covers and returns the

@@ -8,8 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory"
+	"github.com/airlock-sec/airlock/internal/inventory/gomod"
 )
 
 func load(t *testing.T, name string) (*Policy, error) {
@@ -27,11 +30,32 @@ func TestParseErrors(t *testing.T) {
 		"baddate.yaml":  `baddate.yaml:2: ignore[0]: field "expires": "next week" is not a date`,
 		"unknown.yaml":  `unknown.yaml:1: unknown field "ignores"`,
 		"broken.yaml":   `broken.yaml: line`,
+		"badgo.yaml":    `badgo.yaml:2: field "go_version": "newest" is not a Go release`,
 	} {
 		_, err := load(t, name)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: got %v, want %q", name, err, want)
 		}
+	}
+}
+
+// TestGoVersion: go_version names the site's Go toolchain; a number as YAML
+// writes it ("1.20") keeps its digits.
+func TestGoVersion(t *testing.T) {
+	p, err := load(t, "goversion.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (gomod.Options{GoVersion: "1.20.0"}); p.Go != want || len(p.Ignores) != 1 {
+		t.Errorf("go_version: %+v (%d ignores), want %+v", p.Go, len(p.Ignores), want)
+	}
+	p, err = Parse("x.yaml", strings.NewReader("go_version: go-directive\n"))
+	if err != nil || !p.Go.GoDirective {
+		t.Errorf("go_version: go-directive: %+v, %v", p, err)
+	}
+	p, err = Parse("x.yaml", strings.NewReader("ignore: []\n"))
+	if err != nil || p.Go != (gomod.Options{}) {
+		t.Errorf("no go_version: %+v, %v", p, err)
 	}
 }
 
@@ -119,4 +143,28 @@ func FuzzParse(f *testing.F) {
 		}
 		p.Apply([]finding.Finding{vuln("X", "a", "b")}, time.Now())
 	})
+}
+
+// TestYAMLErrorWithoutGoTypes: decoder errors are told in the file's
+// terms, never with Go type names.
+func TestYAMLErrorWithoutGoTypes(t *testing.T) {
+	for body, want := range map[string]string{
+		"ignore: 5\n":        "x.yaml: line 1: found a number where a list of ignores is expected",
+		"ignore:\n  - [a]\n": "x.yaml: line 2: found a list where an ignore (a mapping with id and reason) is expected",
+		"ignore:\n  - id: {a: b}\n    reason: r\n": "x.yaml: line 2: found a mapping where a string is expected",
+	} {
+		_, err := Parse("x.yaml", strings.NewReader(body))
+		if err == nil || err.Error() != want {
+			t.Errorf("%q: error %v, want %q", body, err, want)
+		}
+	}
+	var c struct {
+		D time.Duration `yaml:"d"`
+	}
+	dec := yaml.NewDecoder(strings.NewReader("d: [1]\ne: 2\n"))
+	dec.KnownFields(true)
+	err := dec.Decode(&c)
+	if got, want := YAMLError(err), `line 1: found a list where a duration such as 30s or 5m is expected; line 2: unknown key "e"`; got != want {
+		t.Errorf("YAMLError = %q, want %q", got, want)
+	}
 }

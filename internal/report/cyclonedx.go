@@ -22,6 +22,10 @@ const (
 	// cdxIgnoredProperty records an ignored finding on its vulnerability:
 	// the affected package, the manifest and the reason.
 	cdxIgnoredProperty = "airlock:ignored"
+	// cdxKindProperty marks a package-risk signal (an informational
+	// advisory such as RustSec's "unmaintained") among the
+	// vulnerabilities: its value is "risk".
+	cdxKindProperty = "airlock:kind"
 )
 
 type cdxBOM struct {
@@ -216,14 +220,16 @@ func cdxName(p inventory.Package) (group, name string) {
 	return "", p.Name
 }
 
-// cdxVulnerabilities groups vulnerability findings by id, in the order the
-// ids first appear (most severe first).
+// cdxVulnerabilities groups vulnerability and package-risk findings by id,
+// in the order the ids first appear (most severe first). A risk finding
+// (an informational advisory) keeps its rating, info, and says what it is
+// in an airlock:kind property.
 func cdxVulnerabilities(fs []finding.Finding) []cdxVulnerability {
 	vulns := []cdxVulnerability{}
 	index := map[string]int{}
 	for i := range fs {
 		f := &fs[i]
-		if f.Kind != finding.KindVulnerability || f.Package == nil {
+		if f.Kind != finding.KindVulnerability && f.Kind != finding.KindRisk || f.Package == nil {
 			continue
 		}
 		purl := f.Package.PURL()
@@ -262,6 +268,9 @@ func cdxVulnerabilityFor(f *finding.Finding) cdxVulnerability {
 		Detail:         strings.TrimSpace(f.Description),
 		Recommendation: remedy(f),
 		Affects:        []cdxAffect{},
+	}
+	if f.Kind == finding.KindRisk {
+		v.Properties = append(v.Properties, cdxProperty{Name: cdxKindProperty, Value: string(finding.KindRisk)})
 	}
 	for _, a := range f.Aliases {
 		if a == f.ID {

@@ -52,6 +52,7 @@ func fixture() *scan.Result {
 		express = pkg(inventory.NPM, "express", "4.19.2", inventory.RelationDirect, "services/web/package-lock.json", 0)
 		timecr  = pkg(inventory.CratesIO, "time", "0.1.45", inventory.RelationUnknown, "Cargo.lock", 0)
 		smallv  = pkg(inventory.CratesIO, "smallvec", "1.13.2", inventory.RelationUnknown, "Cargo.lock", 0)
+		instant = pkg(inventory.CratesIO, "instant", "0.1.13", inventory.RelationUnknown, "Cargo.lock", 0)
 	)
 	fp := func(id string, p *inventory.Package, path string) string {
 		if p == nil {
@@ -78,6 +79,7 @@ func fixture() *scan.Result {
 		{Version: "3.1", Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:H/I:H/A:H", Score: 9.6},
 		{Version: "4.0", Vector: "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:P/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", Score: 9.3},
 	}
+	babelVuln.SeveritySource = "cvss_v4.0"
 	babelVuln.Description = "Using Babel to compile code that was specifically crafted by an attacker can lead to arbitrary code execution during compilation, when using plugins that rely on the `path.evaluate()` or `path.evaluateTruthy()` internal Babel methods."
 	babelVuln.FixedVersions = []string{"7.23.2"}
 	babelVuln.References = []string{
@@ -127,6 +129,7 @@ func fixture() *scan.Result {
 		"Potential regular expression denial of service vulnerability in EmailValidator/URLValidator")
 	djangoVuln.Aliases = []string{"CVE-2023-36053", "GHSA-jh3w-4vvf-mjgr"}
 	djangoVuln.CVSS = []finding.CVSS{{Version: "3.1", Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", Score: 7.5}}
+	djangoVuln.SeveritySource = "alias GHSA-jh3w-4vvf-mjgr cvss_v3.1"
 	djangoVuln.Description = "In Django 3.2 before 3.2.20, 4 before 4.1.10, and 4.2 before 4.2.3, EmailValidator and URLValidator are subject to a potential ReDoS (regular expression denial of service) attack via a very large number of domain name labels of emails and URLs."
 	djangoVuln.FixedVersions = []string{"4.2.3"}
 	djangoVuln.References = []string{"https://www.djangoproject.com/weblog/2023/jul/03/security-releases/"}
@@ -135,6 +138,7 @@ func fixture() *scan.Result {
 	lodashVuln := vuln("GHSA-35jh-r3h4-6jhm", finding.High, lodash, "Command Injection in lodash")
 	lodashVuln.Aliases = []string{"CVE-2021-23337"}
 	lodashVuln.CVSS = []finding.CVSS{{Version: "3.1", Vector: "CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H", Score: 7.2}}
+	lodashVuln.SeveritySource = "cvss_v3.1"
 	lodashVuln.FixedVersions = []string{"4.17.21"}
 	lodashVuln.Ignored = &finding.Ignore{
 		Reason:  "template() is never called with user input",
@@ -145,14 +149,23 @@ func fixture() *scan.Result {
 	timeVuln := vuln("RUSTSEC-2020-0071", finding.Medium, timecr, "Potential segfault in the time crate")
 	timeVuln.Aliases = []string{"CVE-2020-26235", "GHSA-wcg3-cvx6-7396"}
 	timeVuln.CVSS = []finding.CVSS{{Version: "3.1", Vector: "CVSS:3.1/AV:L/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H", Score: 5.1}}
+	timeVuln.SeveritySource = "cvss_v3.1"
 	timeVuln.FixedVersions = []string{"0.2.23"}
 	timeVuln.References = []string{"https://rustsec.org/advisories/RUSTSEC-2020-0071.html"}
 
 	netVuln := vuln("GO-2024-2687", finding.Medium, xnet, "HTTP/2 CONTINUATION flood in net/http")
 	netVuln.Aliases = []string{"CVE-2023-45288", "GHSA-4v7x-pqxf-cx7m"}
+	netVuln.SeveritySource = "alias GHSA-4v7x-pqxf-cx7m database_specific"
 	netVuln.Description = "An attacker may cause an HTTP/2 endpoint to read arbitrary amounts of header data by sending an excessive number of CONTINUATION frames."
 	netVuln.FixedVersions = []string{"0.23.0"}
 	netVuln.References = []string{"https://go.dev/issue/65051"}
+
+	// An informational advisory: a package-risk signal, not a vulnerability.
+	instantRisk := vuln("RUSTSEC-2024-0384", finding.Info, instant, "unmaintained: `instant` is unmaintained")
+	instantRisk.Kind = finding.KindRisk
+	instantRisk.SeveritySource = "informational"
+	instantRisk.References = []string{"https://rustsec.org/advisories/RUSTSEC-2024-0384.html"}
+	instantRisk.Published = datePtr(2024, time.September, 1)
 
 	awsVuln := vuln("GO-2022-0646", finding.Unknown, awssdk, "CBC padding oracle issue in AWS S3 Crypto SDK for golang")
 	awsVuln.Aliases = []string{"CVE-2020-8911", "CVE-2020-8912", "GHSA-7f33-f4f5-xwgw", "GHSA-f5pg-7wfw-84q9"}
@@ -163,12 +176,12 @@ func fixture() *scan.Result {
 		StartedAt:  date(2025, time.March, 14, 9, 26, 53),
 		FinishedAt: date(2025, time.March, 14, 9, 26, 58),
 		Manifests: []scan.Manifest{
-			{Path: "Cargo.lock", Extractor: "rust/cargolock", Packages: []inventory.Package{smallv, timecr}},
+			{Path: "Cargo.lock", Extractor: "rust/cargolock", Packages: []inventory.Package{instant, smallv, timecr}},
 			{Path: "go.mod", Extractor: "go/gomod", Packages: []inventory.Package{awssdk, xnet, xtext}},
 			{Path: "requirements.txt", Extractor: "python/requirements", Packages: []inventory.Package{django, pyyaml, requests}},
 			{Path: "services/web/package-lock.json", Extractor: "npm/package-lock", Packages: []inventory.Package{babel, express, lodash}},
 		},
-		Findings: []finding.Finding{awsKey, gitlabToken, babelVuln, djangoVuln, lodashVuln, timeVuln, netVuln, awsVuln},
+		Findings: []finding.Finding{awsKey, gitlabToken, babelVuln, djangoVuln, lodashVuln, timeVuln, netVuln, instantRisk, awsVuln},
 		Database: []scan.Source{
 			{
 				Ecosystem: inventory.Go, Path: "db/Go.zip",

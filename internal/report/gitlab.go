@@ -83,12 +83,26 @@ var gitlabPackageManagers = map[string]string{
 	"dotnet/nugetlock":    "nuget",
 }
 
-type gitlabReport struct {
-	Version         string                 `json:"version"`
-	Schema          string                 `json:"schema"`
-	Scan            gitlabScan             `json:"scan"`
-	Vulnerabilities []gitlabVulnerability  `json:"vulnerabilities"`
-	DependencyFiles []gitlabDependencyFile `json:"dependency_files"`
+// gitlabReport is the envelope every GitLab security report of schema
+// 15.0.x shares: version, schema, the scan object and the vulnerabilities
+// of its type. Only dependency scanning has dependency_files (required
+// there, so a nil pointer leaves it out and an empty list writes []).
+type gitlabReport[V any] struct {
+	Version         string                  `json:"version"`
+	Schema          string                  `json:"schema"`
+	Scan            gitlabScan              `json:"scan"`
+	Vulnerabilities []V                     `json:"vulnerabilities"`
+	DependencyFiles *[]gitlabDependencyFile `json:"dependency_files,omitempty"`
+}
+
+// newGitLabReport is the envelope of a report of scanType under schemaURL.
+func newGitLabReport[V any](r *scan.Result, o Options, scanType, schemaURL string, vulns []V) gitlabReport[V] {
+	return gitlabReport[V]{
+		Version:         gitlabSchemaVersion,
+		Schema:          schemaURL,
+		Scan:            gitlabScanFor(r, o, scanType),
+		Vulnerabilities: vulns,
+	}
 }
 
 type gitlabDependencyFile struct {
@@ -165,20 +179,17 @@ type gitlabPackage struct {
 // Ignored findings are left out: GitLab has its own dismissal workflow, and
 // a finding dismissed there stays dismissed because its id is stable.
 func writeGitLab(w io.Writer, r *scan.Result, o Options) error {
-	rep := gitlabReport{
-		Version:         gitlabSchemaVersion,
-		Schema:          gitlabSchemaURL,
-		Scan:            gitlabScanFor(r, o, "dependency_scanning"),
-		Vulnerabilities: []gitlabVulnerability{},
-		DependencyFiles: gitlabDependencyFiles(r.Manifests),
-	}
+	vulns := []gitlabVulnerability{}
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		if f.Ignored != nil || f.Kind != finding.KindVulnerability || f.Package == nil {
 			continue
 		}
-		rep.Vulnerabilities = append(rep.Vulnerabilities, gitlabVulnerabilityFor(f, r.Target))
+		vulns = append(vulns, gitlabVulnerabilityFor(f, r.Target))
 	}
+	rep := newGitLabReport(r, o, "dependency_scanning", gitlabSchemaURL, vulns)
+	files := gitlabDependencyFiles(r.Manifests)
+	rep.DependencyFiles = &files
 	return writeIndentedJSON(w, rep)
 }
 

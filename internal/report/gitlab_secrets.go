@@ -56,13 +56,6 @@ const (
 	gitlabRuleIDType = "gitleaks_rule_id"
 )
 
-type gitlabSecretReport struct {
-	Version         string                      `json:"version"`
-	Schema          string                      `json:"schema"`
-	Scan            gitlabScan                  `json:"scan"`
-	Vulnerabilities []gitlabSecretVulnerability `json:"vulnerabilities"`
-}
-
 type gitlabSecretVulnerability struct {
 	ID                   string               `json:"id"`
 	Name                 string               `json:"name,omitempty"`
@@ -91,19 +84,15 @@ type gitlabCommit struct {
 // writeGitLabSecrets writes a GitLab secret detection report (schema 15.0.7)
 // of the unignored secret findings.
 func writeGitLabSecrets(w io.Writer, r *scan.Result, o Options) error {
-	rep := gitlabSecretReport{
-		Version:         gitlabSchemaVersion,
-		Schema:          gitlabSecretSchemaURL,
-		Scan:            gitlabScanFor(r, o, "secret_detection"),
-		Vulnerabilities: []gitlabSecretVulnerability{},
-	}
+	vulns := []gitlabSecretVulnerability{}
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		if f.Ignored != nil || f.Kind != finding.KindSecret {
 			continue
 		}
-		rep.Vulnerabilities = append(rep.Vulnerabilities, gitlabSecretFor(f, r.Target))
+		vulns = append(vulns, gitlabSecretFor(f, r.Target))
 	}
+	rep := newGitLabReport(r, o, "secret_detection", gitlabSecretSchemaURL, vulns)
 	return writeIndentedJSON(w, rep)
 }
 
@@ -137,7 +126,7 @@ func gitlabSecretFor(f *finding.Finding, target string) gitlabSecretVulnerabilit
 		Name:                 truncate(name, gitlabMaxName),
 		Description:          truncate(gitlabSecretDescription(f, name), gitlabMaxDescription),
 		Severity:             gitlabSeverity(f.Severity),
-		Solution:             gitlabSecretSolution(f),
+		Solution:             secretRemedy(f),
 		Identifiers:          []gitlabIdentifier{ident},
 		Links:                gitlabLinks(f.References),
 		Location:             loc,
@@ -169,10 +158,10 @@ func gitlabSecretDescription(f *finding.Finding, name string) string {
 	return b.String()
 }
 
-// gitlabSecretSolution is the advice for a leaked secret. A secret in git
+// secretRemedy is the advice for a leaked secret, in every format. A secret in git
 // history stays readable to everyone with a clone, so deleting it is not
 // enough on its own.
-func gitlabSecretSolution(f *finding.Finding) string {
+func secretRemedy(f *finding.Finding) string {
 	if _, ok := inHistory(f); ok {
 		return "Revoke the secret and replace it. It stays in the repository's git history, readable to everyone with a clone, even after it is deleted from the files."
 	}

@@ -102,7 +102,7 @@ func TestGitLabSecretsLocation(t *testing.T) {
 		Evidence:    "-----BEGIN RSA PRIVATE KEY-----MIIE****",
 		Fingerprint: "0123456789abcdef0123456789abcdef",
 	})
-	var rep gitlabSecretReport
+	var rep gitlabReport[gitlabSecretVulnerability]
 	if err := json.Unmarshal(render(t, GitLabSecrets, r, testOptions), &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestGitLabSecretsLocation(t *testing.T) {
 func TestGitLabSecretsIgnored(t *testing.T) {
 	r := fixture()
 	findingByID(t, r, "aws-access-key-id").Ignored = &finding.Ignore{Reason: "a test key"}
-	var rep gitlabSecretReport
+	var rep gitlabReport[gitlabSecretVulnerability]
 	if err := json.Unmarshal(render(t, GitLabSecrets, r, testOptions), &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestGitLabSecretsIgnored(t *testing.T) {
 // the one the dependency scanning report would give the same fingerprint.
 func TestGitLabSecretsStableID(t *testing.T) {
 	ids := func(r *scan.Result) []string {
-		var rep gitlabSecretReport
+		var rep gitlabReport[gitlabSecretVulnerability]
 		if err := json.Unmarshal(render(t, GitLabSecrets, r, testOptions), &rep); err != nil {
 			t.Fatal(err)
 		}

@@ -119,7 +119,7 @@ func TestGitLab(t *testing.T) {
 // entry per manifest, in path order, with the package manager GitLab knows
 // and every package with its version and, where known, whether it is direct.
 func TestGitLabDependencyFiles(t *testing.T) {
-	var rep gitlabReport
+	var rep gitlabReport[gitlabVulnerability]
 	if err := json.Unmarshal(render(t, GitLab, fixture(), testOptions), &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +129,7 @@ func TestGitLabDependencyFiles(t *testing.T) {
 	yes, no := new(true), new(false)
 	want := []gitlabDependencyFile{
 		{Path: "Cargo.lock", PackageManager: "cargo", Dependencies: []gitlabDependency{
+			dep("instant", "0.1.13", nil),
 			dep("smallvec", "1.13.2", nil),
 			dep("time", "0.1.45", nil),
 		}},
@@ -148,7 +149,7 @@ func TestGitLabDependencyFiles(t *testing.T) {
 			dep("lodash", "4.17.20", yes),
 		}},
 	}
-	if diff := cmp.Diff(want, rep.DependencyFiles); diff != "" {
+	if diff := cmp.Diff(&want, rep.DependencyFiles); diff != "" {
 		t.Errorf("dependency_files mismatch (-want +got):\n%s", diff)
 	}
 }
@@ -237,7 +238,7 @@ func TestGitLabStableID(t *testing.T) {
 	findingByID(t, r, "GO-2024-2687").Location.StartLine = 40 // the go.mod line moved
 	r.StartedAt = r.StartedAt.AddDate(0, 0, 1)
 	b := render(t, GitLab, r, testOptions)
-	var da, db gitlabReport
+	var da, db gitlabReport[gitlabVulnerability]
 	if err := json.Unmarshal(a, &da); err != nil {
 		t.Fatal(err)
 	}

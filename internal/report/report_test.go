@@ -84,7 +84,7 @@ func TestTable(t *testing.T) {
 		"GHSA-67hx-6x53-jw92 (CVE-2023-45133)",
 		"@babel/traverse@7.22.5",
 		"no fix",
-		"5 vulnerabilities (1 critical, 1 high, 2 medium, 1 unknown) in 5 packages across 4 manifests; 11 packages scanned in 4 manifests.",
+		"5 vulnerabilities (1 critical, 1 high, 2 medium, 1 unknown) in 5 packages across 4 manifests; 12 packages scanned in 4 manifests.",
 		"\n2 secrets in 2 files (1 from git history).\n",
 		"deploy/config.env\n  SEVERITY  RULE               LOCATION                         TITLE\n",
 		"  CRITICAL  aws-access-key-id  deploy/config.env:3              AWS access key ID\n" +
@@ -102,8 +102,9 @@ func TestTable(t *testing.T) {
 	if strings.Contains(plain, "GHSA-35jh-r3h4-6jhm") {
 		t.Error("table lists an ignored finding")
 	}
-	if strings.Contains(plain, "other finding") {
-		t.Error("secrets are counted as other findings")
+	// Secrets are not "other findings"; the one risk finding is.
+	if !strings.Contains(plain, "\n1 other finding (1 risk).\n") {
+		t.Error("secrets are counted as other findings, or the risk finding is not")
 	}
 	// The secrets follow the vulnerabilities, which keep their layout.
 	if i, j := strings.Index(plain, "services/web/package-lock.json\n"), strings.Index(plain, "deploy/config.env\n"); i < 0 || j < i {
@@ -164,7 +165,7 @@ func TestTableClean(t *testing.T) {
 	r.Findings = nil
 	r.Notices = nil
 	got := string(render(t, Table, r, testOptions))
-	if want := "No known vulnerabilities found in 11 packages.\n"; got != want {
+	if want := "No known vulnerabilities found in 12 packages.\n"; got != want {
 		t.Errorf("clean table = %q, want %q", got, want)
 	}
 }
@@ -294,7 +295,7 @@ func TestSARIF(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := log.Runs[0]
-	if got, want := len(run.Tool.Driver.Rules), 8; got != want {
+	if got, want := len(run.Tool.Driver.Rules), 9; got != want {
 		t.Errorf("%d rules, want %d", got, want)
 	}
 	for _, res := range run.Results {
@@ -425,8 +426,32 @@ func TestCycloneDX(t *testing.T) {
 		}
 		refs[c.BOMRef] = true
 	}
-	if len(bom.Components) != 11 {
-		t.Errorf("%d components, want 11", len(bom.Components))
+	if len(bom.Components) != 12 {
+		t.Errorf("%d components, want 12", len(bom.Components))
+	}
+	// Informational advisories are in the SBOM as they are in every other
+	// format, with their rating and marked as risk.
+	var risk *cdxVulnerability
+	for i := range bom.Vulnerabilities {
+		if bom.Vulnerabilities[i].ID == "RUSTSEC-2024-0384" {
+			risk = &bom.Vulnerabilities[i]
+		}
+	}
+	if risk == nil {
+		t.Fatal("the risk finding RUSTSEC-2024-0384 is not in the SBOM")
+	}
+	wantRisk := cdxVulnerability{
+		BOMRef: "RUSTSEC-2024-0384", ID: "RUSTSEC-2024-0384",
+		Source:      &cdxSource{Name: "RustSec Advisory Database", URL: "https://rustsec.org/advisories/RUSTSEC-2024-0384.html"},
+		Ratings:     []cdxRating{{Severity: "info", Method: "other"}},
+		Description: "unmaintained: `instant` is unmaintained",
+		Advisories:  []cdxAdvisory{{URL: "https://rustsec.org/advisories/RUSTSEC-2024-0384.html"}},
+		Published:   "2024-09-01T00:00:00Z",
+		Affects:     []cdxAffect{{Ref: "pkg:cargo/instant@0.1.13"}},
+		Properties:  []cdxProperty{{Name: cdxKindProperty, Value: "risk"}},
+	}
+	if diff := cmp.Diff(wantRisk, *risk); diff != "" {
+		t.Errorf("risk vulnerability (-want +got):\n%s", diff)
 	}
 	for _, v := range bom.Vulnerabilities {
 		for _, a := range v.Affects {

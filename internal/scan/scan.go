@@ -17,6 +17,8 @@ import (
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory"
+	"github.com/airlock-sec/airlock/internal/inventory/gomod"
+	"github.com/airlock-sec/airlock/internal/inventory/list"
 	"github.com/airlock-sec/airlock/internal/policy"
 	"github.com/airlock-sec/airlock/internal/source"
 	"github.com/airlock-sec/airlock/internal/vuln"
@@ -55,11 +57,6 @@ type Options struct {
 // DefaultMaxFileSize bounds a manifest's size when Options.MaxFileSize is 0.
 const DefaultMaxFileSize = 64 << 20
 
-// skipDirs are never descended into: version control metadata and
-// installed dependencies (their manifests describe what is installed by
-// the lockfile already read, and they are large).
-var skipDirs = map[string]bool{".git": true, ".hg": true, ".svn": true, "node_modules": true}
-
 // Run scans the tree at target.
 func Run(ctx context.Context, target string, o Options) (*Result, error) {
 	now := time.Now
@@ -84,8 +81,12 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The policy's go_version applies where no flag has set one.
+	if pol != nil && pol.Go != (gomod.Options{}) {
+		o.Extractors = list.WithGoDefault(o.Extractors, pol.Go)
+	}
 
-	jobs, files, notices, err := walk(ctx, root, only, o.Extractors, !o.NoIgnore, o.Secrets != nil)
+	jobs, files, notices, err := walk(ctx, tree, only, o.Extractors, o.NoIgnore, o.Secrets != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +130,7 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 		res.Notices = append(res.Notices, sr.notices...)
 	}
 	for _, e := range pol.Apply(res.Findings, now()) {
-		res.Notices = append(res.Notices, Notice{Level: NoticeWarning, Path: e.Source, Message: e.String()})
+		res.Notices = append(res.Notices, Notice{Level: NoticeWarning, Path: e.Source, Line: e.Line, Message: e.Message()})
 	}
 	res.Findings = dedupe(res.Findings)
 	if len(o.Baseline) > 0 {
@@ -191,72 +192,45 @@ type job struct {
 }
 
 // walk lists the files extractors want, in path order, and with allFiles
-// every regular file (for secret detection). With useIgnore, what
-// .gitignore files exclude is not read: build output, virtual
-// environments and vendored copies are not the project's files.
-func walk(ctx context.Context, root, only string, xs []inventory.Extractor, useIgnore, allFiles bool) ([]job, []string, []Notice, error) {
+// every regular file (for secret detection). only names the one file to
+// scan when the target is a file.
+func walk(ctx context.Context, tree *source.Tree, only string, xs []inventory.Extractor, noIgnore, allFiles bool) ([]job, []string, []Notice, error) {
 	var jobs []job
-	var files []string
 	var notices []Notice
-	var ign gitignore
-	add := func(rel string) {
+	var paths []string
+	if only != "" {
+		paths = []string{only}
+	} else {
+		var errs []*source.WalkError
+		var err error
+		paths, errs, err = tree.Walk(ctx, source.WalkOptions{NoIgnore: noIgnore})
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("scan: walk: %w", err)
+		}
+		for _, e := range errs {
+			// What cannot be read may hold manifests: the scan is
+			// incomplete. A .gitignore not read only means more was read.
+			level := NoticeError
+			if e.Warning {
+				level = NoticeWarning
+			}
+			notices = append(notices, Notice{Level: level, Path: e.Path, Message: "not read: " + e.Err.Error()})
+		}
+	}
+	for _, rel := range paths {
 		for _, x := range xs {
 			if x.FileRequired(rel) {
 				jobs = append(jobs, job{path: rel, x: x})
 			}
 		}
-		if allFiles {
-			files = append(files, rel)
-		}
 	}
-	if only != "" {
-		add(only)
-		if len(jobs) == 0 && !allFiles {
-			return nil, nil, nil, fmt.Errorf("scan: %s is not a manifest or lockfile airlock reads", only)
-		}
-		return jobs, files, nil, nil
+	if only != "" && len(jobs) == 0 && !allFiles {
+		return nil, nil, nil, fmt.Errorf("scan: %s is not a manifest or lockfile airlock reads", only)
 	}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if cerr := ctx.Err(); cerr != nil {
-			return cerr
-		}
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
-		if err != nil {
-			// What cannot be read may hold manifests: the scan is
-			// incomplete.
-			notices = append(notices, Notice{Level: NoticeError, Path: rel, Message: "not read: " + unwrapPath(err).Error()})
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			if p != root && (skipDirs[d.Name()] || useIgnore && ign.ignored(rel, true)) {
-				return fs.SkipDir
-			}
-			if useIgnore {
-				if b, err := os.ReadFile(filepath.Join(p, ".gitignore")); err == nil {
-					base := rel
-					if p == root {
-						base = ""
-					}
-					ign.add(base, b)
-				}
-			}
-			return nil
-		}
-		// Symbolic links are not followed: they may point outside the tree.
-		if !d.Type().IsRegular() || useIgnore && ign.ignored(rel, false) {
-			return nil
-		}
-		add(rel)
-		return nil
-	})
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("scan: walk %s: %w", root, err)
+	if !allFiles {
+		paths = nil
 	}
-	return jobs, files, notices, nil
+	return jobs, paths, notices, nil
 }
 
 // secrets runs secret detection over the files and, when asked, the

@@ -68,7 +68,7 @@ func TestRun(t *testing.T) {
 		"node_modules/x/requirements.txt":    "vuln-a==1.0\n",
 		".git/requirements.txt":              "vuln-a==1.0\n",
 		"broken/requirements.txt":            "this is not ==== a requirement\n",
-		"app/go.mod":                         "module m\n\ngo 1.22\n",
+		"app/go.mod":                         "module m\n\ngo 1.22\n\ntoolchain go1.22.1\n",
 		"docs/readme.md":                     "vuln-a==1.0\n",
 		".airlock.yaml":                      "ignore:\n  - id: PYSEC-0000-vuln-b\n    reason: test\n",
 		"outside/requirements-symlinked.txt": "vuln-a==1.0\n",

@@ -146,7 +146,7 @@ func TestConnectionFailures(t *testing.T) {
 			}
 		})
 	}
-	var ins list[integration]
+	var ins list[integrationView]
 	h.admin("GET", "/api/v1/integrations", nil, 200, &ins)
 	if len(ins.Items) != 0 {
 		t.Fatalf("failed creations stored integrations: %+v", ins.Items)
@@ -175,7 +175,7 @@ func TestRolesAndSelection(t *testing.T) {
 	for _, p := range []*gitlabtest.Project{maintained, developed, other} {
 		gl.InitRepo(p, map[string]string{"README.md": "hi\n"})
 	}
-	var in integration
+	var in integrationView
 	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value, "selection": "list", "gitlab_project_ids": []int{maintained.ID, developed.ID}}, 201, &in)
 	byPath := map[string]store.Project{}
 	eventually(t, 20*time.Second, "hooks reconciled", func() bool {
@@ -223,7 +223,7 @@ func TestAllFutureWithSystemHook(t *testing.T) {
 	tok := gl.AddToken(gitlabtest.Token{Value: "glpat-admin-token-00000000000", UserID: admin.ID, Scopes: []string{"api", "read_repository", "write_repository"}})
 	p := gl.AddProject(gitlabtest.Project{Path: "g/first", Members: map[int]gitlabtest.AccessLevel{admin.ID: gitlabtest.Owner}})
 	gl.InitRepo(p, map[string]string{"a.txt": "a\n"})
-	var in integration
+	var in integrationView
 	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value, "selection": "all_future"}, 201, &in)
 	eventually(t, 20*time.Second, "the system hook", func() bool { return len(gl.SystemHooks()) == 1 })
 	// A new project reaches airlock through the system hook, not the clock.

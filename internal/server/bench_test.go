@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
+	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/store"
 	"github.com/airlock-sec/airlock/internal/store/storetest"
@@ -96,7 +97,7 @@ func BenchmarkDiscover5000(b *testing.B) {
 				b.StartTimer()
 
 				start := time.Now()
-				var in integration
+				var in integrationView
 				h.admin("POST", "/api/v1/integrations", map[string]any{"url": h.gl.URL, "token": tok.Value, "name": "corp"}, http.StatusCreated, &in)
 				created := time.Now()
 				storedAt := poll(b, 5*time.Minute, "5,000 stored projects", func() bool {
@@ -144,13 +145,13 @@ func BenchmarkWebhookIngest(b *testing.B) {
 		b.Run(string(d), func(b *testing.B) {
 			h := newHarness(b, d, options{})
 			_, tok, p := gitlabSetup(h.gl, gitlabtest.Maintainer)
-			var in integration
+			var in integrationView
 			h.admin("POST", "/api/v1/integrations", map[string]any{"url": h.gl.URL, "token": tok.Value, "name": "corp"}, http.StatusCreated, &in)
 			row, err := h.store.Integration(context.Background(), in.ID)
 			if err != nil {
 				b.Fatal(err)
 			}
-			secret, err := h.keyring.Open(row.WebhookSealed, job.AAD(in.ID, job.FieldWebhook))
+			secret, err := h.keyring.Open(row.WebhookSealed, integration.AAD(in.ID, integration.FieldWebhook))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -256,7 +257,7 @@ func BenchmarkPushToNote(b *testing.B) {
 				"app/main.py":      "from app import config\n\ndef main():\n    print(config.DEBUG)\n",
 				"requirements.txt": "flask==3.0.3\n",
 			})
-			var in integration
+			var in integrationView
 			h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value, "name": "corp"}, http.StatusCreated, &in)
 			var pr store.Project
 			eventually(b, 30*time.Second, "discovery and hook", func() bool {

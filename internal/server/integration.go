@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/airlock-sec/airlock/internal/gitlab"
+	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/netx"
 	"github.com/airlock-sec/airlock/internal/store"
@@ -57,7 +58,7 @@ func HookBase(publicURL string) string {
 }
 
 // apply copies the request's connection fields onto in, validating each.
-func applyConnection(req integrationRequest, in *store.Integration, conn *job.Connection) error {
+func applyConnection(req integrationRequest, in *store.Integration, conn *integration.Connection) error {
 	if req.URL != nil {
 		u, err := gitlab.ParseInstanceURL(*req.URL)
 		if err != nil {
@@ -95,7 +96,7 @@ func applyConnection(req integrationRequest, in *store.Integration, conn *job.Co
 			return apiError{Code: "invalid_field", Field: "proxy_url", Message: err.Error()}
 		}
 	}
-	*conn = job.Connection{URL: in.URL, Token: conn.Token, TokenKind: in.TokenKind, CAPEM: in.CAPEM, ProxyURL: in.ProxyURL, NoProxy: in.NoProxy, ViaAgent: in.ViaAgent}
+	*conn = integration.Connection{URL: in.URL, Token: conn.Token, TokenKind: in.TokenKind, CAPEM: in.CAPEM, ProxyURL: in.ProxyURL, NoProxy: in.NoProxy, ViaAgent: in.ViaAgent}
 	if req.Token != nil {
 		conn.Token = strings.TrimSpace(*req.Token)
 	}
@@ -111,16 +112,16 @@ func fieldError(field string, err error) apiError {
 }
 
 // check runs Test Connection.
-func (s *Server) check(ctx context.Context, conn job.Connection) (job.CheckResult, error) {
+func (s *Server) check(ctx context.Context, conn integration.Connection) (integration.CheckResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.c.CheckTimeout)
 	defer cancel()
-	gl, err := job.Client(conn, s.log)
+	gl, err := integration.NewClient(conn, s.log)
 	if err != nil {
-		r := job.NewCheckResult(gitlab.Check{}, err)
+		r := integration.NewCheckResult(gitlab.Check{}, err)
 		return r, err
 	}
 	c, err := gl.Check(ctx)
-	r := job.NewCheckResult(c, err)
+	r := integration.NewCheckResult(c, err)
 	if err == nil && conn.ViaAgent {
 		r.CheckedVia = "agent"
 	}
@@ -128,7 +129,7 @@ func (s *Server) check(ctx context.Context, conn job.Connection) (job.CheckResul
 }
 
 // checkFailed answers a failed Test Connection: 422 with the result.
-func checkFailed(w http.ResponseWriter, res job.CheckResult) {
+func checkFailed(w http.ResponseWriter, res integration.CheckResult) {
 	e := apiError{Code: "connection_failed", Message: "Test Connection failed"}
 	if res.Error != nil {
 		e = apiError{Code: res.Error.Code, Message: res.Error.Message, Hint: res.Error.Hint}
@@ -137,8 +138,8 @@ func checkFailed(w http.ResponseWriter, res job.CheckResult) {
 }
 
 // noProjects is the check's refusal when the token sees no project.
-func noProjects(res job.CheckResult) bool {
-	return slices.ContainsFunc(res.Warnings, func(m job.CheckMessage) bool { return m.Code == string(gitlab.WarnNoProjects) })
+func noProjects(res integration.CheckResult) bool {
+	return slices.ContainsFunc(res.Warnings, func(m integration.CheckMessage) bool { return m.Code == string(gitlab.WarnNoProjects) })
 }
 
 func (s *Server) testNewConnection(w http.ResponseWriter, r *http.Request, _ principal) {
@@ -148,7 +149,7 @@ func (s *Server) testNewConnection(w http.ResponseWriter, r *http.Request, _ pri
 		return
 	}
 	in := store.Integration{TokenKind: string(gitlab.TokenPersonal)}
-	var conn job.Connection
+	var conn integration.Connection
 	if err := s.requireConnection(req, &in, &conn); err != nil {
 		s.fail(w, r, err)
 		return
@@ -157,7 +158,7 @@ func (s *Server) testNewConnection(w http.ResponseWriter, r *http.Request, _ pri
 	writeJSON(w, http.StatusOK, res)
 }
 
-func (s *Server) requireConnection(req integrationRequest, in *store.Integration, conn *job.Connection) error {
+func (s *Server) requireConnection(req integrationRequest, in *store.Integration, conn *integration.Connection) error {
 	if req.URL == nil || strings.TrimSpace(*req.URL) == "" {
 		return apiError{Code: "invalid_field", Field: "url", Message: "url is required: the GitLab instance's root URL, such as https://gitlab.example.com"}
 	}
@@ -175,7 +176,7 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, p pri
 		return
 	}
 	in := store.Integration{TokenKind: string(gitlab.TokenPersonal), Selection: store.SelectAllFuture, SelectedIDs: []int64{}}
-	var conn job.Connection
+	var conn integration.Connection
 	if err := s.requireConnection(req, &in, &conn); err != nil {
 		s.fail(w, r, err)
 		return
@@ -209,10 +210,10 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, p pri
 			return err
 		}
 		var err error
-		if in.TokenSealed, err = s.c.Keyring.Seal([]byte(conn.Token), job.AAD(in.ID, job.FieldToken)); err != nil {
+		if in.TokenSealed, err = s.c.Keyring.Seal([]byte(conn.Token), integration.AAD(in.ID, integration.FieldToken)); err != nil {
 			return err
 		}
-		if in.WebhookSealed, err = s.c.Keyring.Seal([]byte(hex.EncodeToString(secret)), job.AAD(in.ID, job.FieldWebhook)); err != nil {
+		if in.WebhookSealed, err = s.c.Keyring.Seal([]byte(hex.EncodeToString(secret)), integration.AAD(in.ID, integration.FieldWebhook)); err != nil {
 			return err
 		}
 		if err := t.UpdateIntegration(ctx, &in, now); err != nil {
@@ -313,7 +314,7 @@ func (s *Server) updateIntegration(w http.ResponseWriter, r *http.Request, p pri
 		s.fail(w, r, apiError{Code: "invalid_field", Field: "selection", Message: "change the selection with PUT /api/v1/integrations/{id}/selection"})
 		return
 	}
-	conn, err := job.OpenConnection(s.c.Keyring, in)
+	conn, err := integration.Open(s.c.Keyring, in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -368,7 +369,7 @@ func (s *Server) testIntegration(w http.ResponseWriter, r *http.Request, p princ
 	if !ok {
 		return
 	}
-	conn, err := job.OpenConnection(s.c.Keyring, in)
+	conn, err := integration.Open(s.c.Keyring, in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -408,8 +409,8 @@ func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request, p principal
 		s.fail(w, r, apiError{Code: "invalid_field", Field: "token", Message: "token is required"})
 		return
 	}
-	old := job.StoredCheck(in).Username
-	var conn job.Connection
+	old := integration.StoredCheck(in).Username
+	var conn integration.Connection
 	if err := applyConnection(ir, &in, &conn); err != nil {
 		s.fail(w, r, err)
 		return
@@ -420,9 +421,9 @@ func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request, p principal
 		return
 	}
 	if old != "" && res.Username != old {
-		res.Warnings = append(res.Warnings, job.CheckMessage{Code: "user_changed", Message: fmt.Sprintf("the new token belongs to %s, the old one to %s: the projects and roles seen may change", res.Username, old)})
+		res.Warnings = append(res.Warnings, integration.CheckMessage{Code: "user_changed", Message: fmt.Sprintf("the new token belongs to %s, the old one to %s: the projects and roles seen may change", res.Username, old)})
 	}
-	sealed, err := s.c.Keyring.Seal([]byte(conn.Token), job.AAD(in.ID, job.FieldToken))
+	sealed, err := s.c.Keyring.Seal([]byte(conn.Token), integration.AAD(in.ID, integration.FieldToken))
 	if err != nil {
 		s.fail(w, r, err)
 		return

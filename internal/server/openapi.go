@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/airlock-sec/airlock/internal/job"
+	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/store"
 )
 
@@ -45,11 +45,11 @@ var docs = map[string]doc{
 	"DELETE /api/v1/tokens/{id}":              {Summary: "Delete an API token (not the last admin token).", Status: http.StatusNoContent},
 	"GET /api/v1/integrations":                {Summary: "List GitLab integrations.", Response: page[integrationView]{}},
 	"POST /api/v1/integrations":               {Summary: "Connect a GitLab instance: Test Connection runs first; discovery is queued.", Request: integrationRequest{}, Response: integrationView{}, Status: http.StatusCreated},
-	"POST /api/v1/connection-tests":           {Summary: "Test Connection without saving anything.", Request: integrationRequest{}, Response: job.CheckResult{}},
+	"POST /api/v1/connection-tests":           {Summary: "Test Connection without saving anything.", Request: integrationRequest{}, Response: integration.CheckResult{}},
 	"GET /api/v1/integrations/{id}":           {Summary: "One integration.", Response: integrationView{}},
 	"PATCH /api/v1/integrations/{id}":         {Summary: "Change the name or connection settings (tested before saving).", Request: integrationRequest{}, Response: integrationView{}},
 	"DELETE /api/v1/integrations/{id}":        {Summary: "Delete: removes its webhooks from GitLab, then its projects, scans and findings.", Response: map[string]string{}, Status: http.StatusAccepted},
-	"POST /api/v1/integrations/{id}/test":     {Summary: "Test Connection with the stored settings.", Response: job.CheckResult{}},
+	"POST /api/v1/integrations/{id}/test":     {Summary: "Test Connection with the stored settings.", Response: integration.CheckResult{}},
 	"PUT /api/v1/integrations/{id}/token":     {Summary: "Rotate the GitLab token (tested before saving).", Request: rotateRequest{}, Response: integrationView{}},
 	"PUT /api/v1/integrations/{id}/selection": {Summary: "Choose the projects to scan: all, all_future or list.", Request: selectionRequest{}, Response: integrationView{}},
 	"POST /api/v1/integrations/{id}/discover": {Summary: "Queue project discovery now.", Response: map[string]string{}, Status: http.StatusAccepted},

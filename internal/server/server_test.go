@@ -19,6 +19,7 @@ import (
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
+	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/keyring"
 	"github.com/airlock-sec/airlock/internal/secret"
@@ -182,13 +183,13 @@ func gitlabSetup(gl *gitlabtest.Server, role gitlabtest.AccessLevel) (*gitlabtes
 	return u, tok, p
 }
 
-type integration struct {
-	ID         int64           `json:"id"`
-	URL        string          `json:"url"`
-	WebhookURL string          `json:"webhook_url"`
-	Check      job.CheckResult `json:"last_check"`
-	Discovery  string          `json:"discovery_status"`
-	SystemHook *int64          `json:"system_hook_id"`
+type integrationView struct {
+	ID         int64                   `json:"id"`
+	URL        string                  `json:"url"`
+	WebhookURL string                  `json:"webhook_url"`
+	Check      integration.CheckResult `json:"last_check"`
+	Discovery  string                  `json:"discovery_status"`
+	SystemHook *int64                  `json:"system_hook_id"`
 }
 
 type list[T any] struct {
@@ -208,7 +209,7 @@ func endToEnd(t *testing.T, d store.Dialect) {
 	gl.InitRepo(p, map[string]string{"README.md": "# payments\n", "app/config.py": "DEBUG = False\n"})
 
 	// Connect.
-	var in integration
+	var in integrationView
 	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value, "name": "corp"}, http.StatusCreated, &in)
 	if !in.Check.OK || in.Check.Username != "airlock-bot" || len(in.Check.Scopes) != 3 {
 		t.Fatalf("check %+v", in.Check)
@@ -332,7 +333,7 @@ func endToEnd(t *testing.T, d store.Dialect) {
 	// Delete: hooks removed from GitLab, everything purged.
 	h.admin("DELETE", fmt.Sprintf("/api/v1/integrations/%d", in.ID), nil, 202, nil)
 	eventually(t, 20*time.Second, "the purge", func() bool {
-		var ins list[integration]
+		var ins list[integrationView]
 		h.admin("GET", "/api/v1/integrations", nil, 200, &ins)
 		var n int
 		h.store.DB().QueryRow(`SELECT COUNT(*) FROM integration`).Scan(&n)

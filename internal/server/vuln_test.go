@@ -60,12 +60,65 @@ func TestMergeRequestDependency(t *testing.T) {
 		}
 		return false
 	})
-	for _, want := range []string{"jinja2 2.10", "PYSEC-2019-217", "upgrade to 2.10.1", fmt.Sprintf("%s/-/blob/", pr.WebURL), "requirements.txt"} {
+	for _, want := range []string{"jinja2 2.10", "PYSEC-2019-217", "Upgrade to", "2.10.1", fmt.Sprintf("%s/-/blob/", pr.WebURL), "requirements.txt"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("note lacks %q:\n%s", want, body)
 		}
 	}
 	if strings.Contains(body, "requests") {
 		t.Errorf("note lists a package the target branch already has:\n%s", body)
+	}
+}
+
+// TestMergeRequestUnreadInput: a merge request whose manifest has a line
+// airlock cannot read gets a failed commit status naming the file and the
+// line, and a note that says the scan is incomplete; the packages it could
+// read are still checked.
+func TestMergeRequestUnreadInput(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "PYSEC-0000-1.json")
+	os.WriteFile(rec, []byte(`{"id":"PYSEC-0000-1","modified":"2026-11-01T00:00:00Z","summary":"flaw in demo",
+		"affected":[{"package":{"ecosystem":"PyPI","name":"demo"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.0"}]}]}]}`), 0o644)
+	db, err := vulndb.Open(ctx, filepath.Join(dir, "vulndb.sqlite"), vulndb.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Import(ctx, []string{rec}, vulndb.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, store.SQLite, options{work: true, vulns: db})
+	gl := h.gl
+	_, tok, p := gitlabSetup(gl, gitlabtest.Maintainer)
+	gl.InitRepo(p, map[string]string{"requirements.txt": "requests==2.31.0\n"})
+	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value}, 201, nil)
+	var pr store.Project
+	eventually(t, 20*time.Second, "discovery", func() bool {
+		var ps list[store.Project]
+		h.admin("GET", "/api/v1/projects", nil, 200, &ps)
+		if len(ps.Items) == 1 {
+			pr = ps.Items[0]
+		}
+		return len(ps.Items) == 1
+	})
+	waitScan(t, h, pr.ID, "main", store.TriggerOnboard)
+	gl.Commit(p, "pins", map[string]string{"requirements.txt": "requests==2.31.0\nlimnoria==2013-01-21T20:33:09+0100\n"}, "pin limnoria")
+	gl.OpenMR(p, "pins", "main", "Pins")
+	sc := waitScan(t, h, pr.ID, "pins", store.TriggerMergeRequest)
+	if !strings.Contains(sc.Error, "requirements.txt:2") {
+		t.Errorf("scan error %q does not name requirements.txt:2", sc.Error)
+	}
+	var desc string
+	eventually(t, 20*time.Second, "the failed status", func() bool {
+		st := gl.Statuses(p, sc.SHA)
+		if len(st) > 0 && st[len(st)-1].State == "failed" {
+			desc = st[len(st)-1].Description
+			return true
+		}
+		return false
+	})
+	if !strings.Contains(desc, "requirements.txt:2") {
+		t.Errorf("status description %q does not name requirements.txt:2", desc)
 	}
 }

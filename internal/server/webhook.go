@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/store"
 )
@@ -32,7 +33,7 @@ func (s *Server) webhookSecret(in store.Integration) ([]byte, error) {
 	if ok && c.sealed == string(in.WebhookSealed) {
 		return c.plain, nil
 	}
-	plain, err := s.c.Keyring.Open(in.WebhookSealed, job.AAD(in.ID, job.FieldWebhook))
+	plain, err := s.c.Keyring.Open(in.WebhookSealed, integration.AAD(in.ID, integration.FieldWebhook))
 	if err != nil {
 		return nil, err
 	}

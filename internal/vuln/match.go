@@ -2,6 +2,7 @@ package vuln
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 
@@ -113,9 +114,15 @@ func (m *Matcher) lookup(ctx context.Context, eco, norm string) ([]*osv.Vulnerab
 }
 
 // Match returns the findings for one package: one per vulnerability, with
-// records that alias each other merged. Informational advisories (RustSec's
-// unmaintained and unsound notices) become risk findings of severity info.
-// Unpinned packages match nothing.
+// the records of one advisory in several databases merged (records of one
+// database are distinct advisories and never merged). Informational
+// advisories (RustSec's unmaintained and unsound notices) become risk
+// findings of severity info. Unpinned packages match nothing.
+//
+// A finding whose records carry no rating takes one from another record of
+// the same advisory about the package (a GHSA record beside a PYSEC or GO
+// one), even when that record's ranges do not match; the finding's
+// SeveritySource says where its rating came from.
 func (m *Matcher) Match(ctx context.Context, p inventory.Package) ([]finding.Finding, error) {
 	if !p.Pinned() {
 		return nil, nil
@@ -142,9 +149,9 @@ func (m *Matcher) Match(ctx context.Context, p inventory.Package) ([]finding.Fin
 			if info := informational(a); info != "" {
 				h.info = info
 			}
-			sev, scores := severityOf(r, a)
-			if sev.Rank() > h.sev.Rank() || (h.sev == finding.Unknown && sev != finding.Unknown) {
-				h.sev = sev
+			sev, scores, via := severityOf(r, a)
+			if higher(sev, h.sev) {
+				h.sev, h.via = sev, via
 			}
 			h.cvss = append(h.cvss, scores...)
 			h.fixed = append(h.fixed, fixedAbove(a, v)...)
@@ -153,20 +160,22 @@ func (m *Matcher) Match(ctx context.Context, p inventory.Package) ([]finding.Fin
 			hits = append(hits, h)
 		}
 	}
-	return merge(p, v, hits), nil
+	return merge(p, v, hits, records), nil
 }
 
 type hit struct {
 	rec   *osv.Vulnerability
 	sev   finding.Severity
+	via   string // how sev was read from rec: "cvss_v3.1", "database_specific", ...
 	cvss  []finding.CVSS
 	fixed []string
 	info  string // the informational kind, for advisories that are not vulnerabilities
 }
 
-// merge groups hits whose ids or aliases overlap into one finding each;
-// informational advisories are grouped apart from vulnerabilities.
-func merge(p inventory.Package, v version, hits []hit) []finding.Finding {
+// merge groups the hits of one advisory into one finding each;
+// informational advisories are kept apart from vulnerabilities. records
+// are all the package's records, where unrated findings look for a rating.
+func merge(p inventory.Package, v version, hits []hit, records []*osv.Vulnerability) []finding.Finding {
 	var vulns, infos []hit
 	for _, h := range hits {
 		if h.info != "" {
@@ -175,62 +184,133 @@ func merge(p inventory.Package, v version, hits []hit) []finding.Finding {
 			vulns = append(vulns, h)
 		}
 	}
-	out := group(p, v, vulns)
+	norm := inventory.NormalizeName(p.Ecosystem, p.Name)
+	var out []finding.Finding
+	for _, g := range group(vulns) {
+		f := build(p, g)
+		if f.Severity == finding.Unknown {
+			rateFromAliases(&f, p.Ecosystem, norm, g, records)
+		}
+		out = append(out, f)
+	}
+	// A CVE names the fingerprint only when it belongs to one finding of
+	// the package: distinct advisories of one database may list the same
+	// CVE (RUSTSEC-2024-0339 and -0340).
+	cves := map[string]int{}
+	for i := range out {
+		cves[stableID(out[i])]++
+	}
+	for i := range out {
+		id := stableID(out[i])
+		if cves[id] > 1 {
+			id = out[i].ID
+		}
+		out[i].Fingerprint = finding.Fingerprint(string(finding.KindVulnerability), p.Location.Path, p.Ecosystem, norm, id)
+	}
 	for _, h := range infos {
-		f := build(p, v, []hit{h})
+		f := build(p, []hit{h})
 		f.Kind = finding.KindRisk
 		f.Severity = finding.Info
+		f.SeveritySource = "informational"
 		f.CVSS = nil
 		f.Title = h.info + ": " + f.Title
-		f.Fingerprint = finding.Fingerprint(string(finding.KindRisk), p.Location.Path, p.Ecosystem,
-			inventory.NormalizeName(p.Ecosystem, p.Name), f.ID)
+		f.Fingerprint = finding.Fingerprint(string(finding.KindRisk), p.Location.Path, p.Ecosystem, norm, f.ID)
 		out = append(out, f)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
 
-func group(p inventory.Package, v version, hits []hit) []finding.Finding {
-	if len(hits) == 0 {
-		return nil
+// database is the advisory database an id belongs to: its prefix ("GHSA",
+// "PYSEC", "RUSTSEC", "CVE").
+func database(id string) string {
+	db, _, _ := strings.Cut(id, "-")
+	return db
+}
+
+// sameAdvisory reports whether two records describe one advisory: they come
+// from different databases, and one names the other or they share an
+// alias. Two records of one database are two advisories, whatever aliases
+// they share (RUSTSEC-2026-0024 and -0025 both list GHSA-435g-fcv3-8j26).
+func sameAdvisory(a, b *osv.Vulnerability) bool {
+	if database(a.ID) == database(b.ID) {
+		return false
 	}
-	// Union-find over hits, joined through any shared id.
-	parent := make([]int, len(hits))
-	for i := range parent {
-		parent[i] = i
+	if slices.Contains(a.Aliases, b.ID) || slices.Contains(b.Aliases, a.ID) {
+		return true
 	}
-	var find func(int) int
-	find = func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
+	for _, x := range a.Aliases {
+		if slices.Contains(b.Aliases, x) {
+			return true
 		}
-		return i
 	}
-	owner := map[string]int{}
-	for i, h := range hits {
-		for _, id := range append([]string{h.rec.ID}, h.rec.Aliases...) {
-			if j, ok := owner[id]; ok {
-				parent[find(i)] = find(j)
-			} else {
-				owner[id] = i
+	return false
+}
+
+// group puts each hit with the hits of the same advisory, primary ids
+// first. A record that matches two groups (a GHSA record that two RustSec
+// advisories both name) joins both rather than folding them together; a
+// group never holds two records of one database.
+func group(hits []hit) [][]hit {
+	sort.SliceStable(hits, func(i, j int) bool { return idLess(hits[i].rec.ID, hits[j].rec.ID) })
+	var groups [][]hit
+	for _, h := range hits {
+		joined := false
+		for gi, g := range groups {
+			fits, linked := true, false
+			for _, o := range g {
+				if database(o.rec.ID) == database(h.rec.ID) {
+					fits = false
+					break
+				}
+				linked = linked || sameAdvisory(o.rec, h.rec)
+			}
+			if fits && linked {
+				groups[gi] = append(g, h)
+				joined = true
+			}
+		}
+		if !joined {
+			groups = append(groups, []hit{h})
+		}
+	}
+	return groups
+}
+
+// rateFromAliases gives an unrated finding the best rating of the
+// package's other records of the same advisory.
+func rateFromAliases(f *finding.Finding, eco, norm string, g []hit, records []*osv.Vulnerability) {
+	in := map[string]bool{}
+	for _, h := range g {
+		in[h.rec.ID] = true
+	}
+	var cands []*osv.Vulnerability
+	for _, r := range records {
+		if r.Withdrawn != nil || in[r.ID] {
+			continue
+		}
+		for _, h := range g {
+			if sameAdvisory(h.rec, r) {
+				cands = append(cands, r)
+				break
 			}
 		}
 	}
-	groups := map[int][]hit{}
-	var roots []int
-	for i := range hits {
-		r := find(i)
-		if _, ok := groups[r]; !ok {
-			roots = append(roots, r)
+	sort.Slice(cands, func(i, j int) bool { return idLess(cands[i].ID, cands[j].ID) })
+	for _, r := range cands {
+		var entry *osv.Affected
+		for i := range r.Affected {
+			if affectedEntryMatches(&r.Affected[i], eco, norm) {
+				entry = &r.Affected[i]
+				break
+			}
 		}
-		groups[r] = append(groups[r], hits[i])
+		sev, scores, via := severityOf(r, entry)
+		if !higher(sev, f.Severity) {
+			continue
+		}
+		f.Severity, f.SeveritySource, f.CVSS = sev, "alias "+r.ID+" "+via, scores
 	}
-	out := make([]finding.Finding, 0, len(roots))
-	for _, r := range roots {
-		out = append(out, build(p, v, groups[r]))
-	}
-	return out
 }
 
 // idRank orders the ids of one vulnerability for the choice of the primary
@@ -248,14 +328,19 @@ func idRank(id string) int {
 	return 2
 }
 
-func build(p inventory.Package, v version, hs []hit) finding.Finding {
-	sort.Slice(hs, func(i, j int) bool {
-		a, b := hs[i].rec.ID, hs[j].rec.ID
-		if ra, rb := idRank(a), idRank(b); ra != rb {
-			return ra < rb
-		}
-		return a < b
-	})
+// idLess orders ids by idRank, then as strings.
+func idLess(a, b string) bool {
+	if ra, rb := idRank(a), idRank(b); ra != rb {
+		return ra < rb
+	}
+	return a < b
+}
+
+// build makes the finding of one group of hits; the caller sets the
+// fingerprint.
+func build(p inventory.Package, hs []hit) finding.Finding {
+	hs = slices.Clone(hs)
+	sort.Slice(hs, func(i, j int) bool { return idLess(hs[i].rec.ID, hs[j].rec.ID) })
 	primary := hs[0].rec
 	pkg := p
 	f := finding.Finding{
@@ -274,8 +359,11 @@ func build(p inventory.Package, v version, hs []hit) finding.Finding {
 		for _, id := range append([]string{r.ID}, r.Aliases...) {
 			ids[id] = true
 		}
-		if h.sev.Rank() > f.Severity.Rank() || (f.Severity == finding.Unknown && h.sev != finding.Unknown) {
-			f.Severity = h.sev
+		if higher(h.sev, f.Severity) {
+			f.Severity, f.SeveritySource = h.sev, h.via
+			if r != primary {
+				f.SeveritySource = "alias " + r.ID + " " + h.via
+			}
 		}
 		for _, c := range h.cvss {
 			if !vectors[c.Vector] {
@@ -319,8 +407,6 @@ func build(p inventory.Package, v version, hs []hit) finding.Finding {
 	if f.Title == "" {
 		f.Title = f.ID
 	}
-	f.Fingerprint = finding.Fingerprint(string(finding.KindVulnerability), p.Location.Path, p.Ecosystem,
-		inventory.NormalizeName(p.Ecosystem, p.Name), stableID(f))
 	return f
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -314,5 +315,133 @@ func TestReleaseKey(t *testing.T) {
 	}
 	if !parseVersion(inventory.PyPI, "0!3.2").equal("3.2") {
 		t.Error("PEP 440: epoch 0 is the default")
+	}
+}
+
+// ghsaRecords reads the named records from the shared GHSA sample.
+func ghsaRecords(t *testing.T, eco string, ids ...string) []*osv.Vulnerability {
+	t.Helper()
+	p := filepath.Join("..", "..", "..", "shared", "data", "osv-ghsa", eco, "all.zip")
+	zr, err := zip.OpenReader(p)
+	if err != nil {
+		t.Skipf("shared GHSA sample not available at %s: %v", p, err)
+	}
+	defer zr.Close()
+	var out []*osv.Vulnerability
+	for _, id := range ids {
+		b, err := fs.ReadFile(zr, id+".json")
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		var v osv.Vulnerability
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, &v)
+	}
+	return out
+}
+
+// TestDistinctAdvisoriesSharingAnAlias: RUSTSEC-2026-0024 and -0025 are two
+// bugs in libcrux-psq that both list GHSA-435g-fcv3-8j26; each stays a
+// finding with its own id and title.
+func TestDistinctAdvisoriesSharingAnAlias(t *testing.T) {
+	recs := sharedRecords(t, "crates.io", "RUSTSEC-2026-0024", "RUSTSEC-2026-0025")
+	fs := match(t, &memSource{recs}, inventory.CratesIO, "libcrux-psq", "0.0.6")
+	type brief struct{ ID, Title string }
+	var got []brief
+	for _, f := range fs {
+		got = append(got, brief{f.ID, f.Title})
+		if diff := cmp.Diff([]string{"GHSA-435g-fcv3-8j26"}, f.Aliases); diff != "" {
+			t.Errorf("%s aliases (-want +got):\n%s", f.ID, diff)
+		}
+	}
+	want := []brief{
+		{"RUSTSEC-2026-0024", "Incorrect X25519 clamping check rejects all secrets on import"},
+		{"RUSTSEC-2026-0025", "Panic in `libcrux-psq` on decryption of malformed AES-GCM ciphertext"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("findings (-want +got):\n%s", diff)
+	}
+	if fs[0].Fingerprint == fs[1].Fingerprint {
+		t.Error("two advisories share a fingerprint")
+	}
+	// The fingerprint of the first is what it was when the two were merged
+	// under its id, and what it is alone.
+	alone := match(t, &memSource{recs[:1]}, inventory.CratesIO, "libcrux-psq", "0.0.6")
+	if alone[0].Fingerprint != fs[0].Fingerprint {
+		t.Errorf("fingerprint of RUSTSEC-2026-0024 changed: %s alone, %s beside -0025", alone[0].Fingerprint, fs[0].Fingerprint)
+	}
+
+	// A GHSA record that both name joins each of them; it does not fold
+	// them together.
+	ghsa := &osv.Vulnerability{ID: "GHSA-435g-fcv3-8j26", Summary: "libcrux-psq: two bugs",
+		Affected: []osv.Affected{{Package: osv.Package{Ecosystem: "crates.io", Name: "libcrux-psq"},
+			Ranges: []osv.Range{{Type: osv.RangeEcosystem, Events: []osv.Event{{Introduced: "0"}, {Fixed: "0.0.7"}}}}}}}
+	fs = match(t, &memSource{append(slices.Clone(recs), ghsa)}, inventory.CratesIO, "libcrux-psq", "0.0.6")
+	if diff := cmp.Diff([]string{"RUSTSEC-2026-0024", "RUSTSEC-2026-0025"}, ids(fs)); diff != "" {
+		t.Errorf("with the GHSA record (-want +got):\n%s", diff)
+	}
+
+	// tor-circmgr: two advisories listing the same two CVEs get distinct
+	// fingerprints, so that neither is dropped as a duplicate.
+	tor := sharedRecords(t, "crates.io", "RUSTSEC-2024-0339", "RUSTSEC-2024-0340")
+	fs = match(t, &memSource{tor}, inventory.CratesIO, "tor-circmgr", "0.18.0")
+	if len(fs) != 2 || fs[0].Fingerprint == fs[1].Fingerprint {
+		t.Errorf("tor-circmgr: %v, fingerprints must differ", ids(fs))
+	}
+}
+
+// TestSeverityFromAlias: a PYSEC or GO record without a rating takes one
+// from the GHSA record of the same advisory, and says so.
+func TestSeverityFromAlias(t *testing.T) {
+	pysec := sharedRecords(t, "PyPI", "PYSEC-2022-190", "PYSEC-2023-11")
+	ghsa := ghsaRecords(t, "PyPI", "GHSA-2gwj-7jmv-h26r", "GHSA-w7pp-m8wf-vj6r")
+	type rated struct {
+		ID       string
+		Severity finding.Severity
+		Source   string
+		Vectors  int
+	}
+	rate := func(src Source, name, version string) []rated {
+		var out []rated
+		for _, f := range match(t, src, inventory.PyPI, name, version) {
+			out = append(out, rated{f.ID, f.Severity, f.SeveritySource, len(f.CVSS)})
+		}
+		return out
+	}
+	// Without GHSA data nothing rates them.
+	if diff := cmp.Diff([]rated{{"PYSEC-2022-190", finding.Unknown, "", 0}}, rate(&memSource{pysec}, "django", "3.2.0")); diff != "" {
+		t.Errorf("PYSEC alone (-want +got):\n%s", diff)
+	}
+	both := &memSource{append(slices.Clone(pysec), ghsa...)}
+	// GHSA-2gwj-7jmv-h26r matches django 3.2.0 too and carries a CVSS v3.1
+	// vector (9.8).
+	if diff := cmp.Diff([]rated{{"PYSEC-2022-190", finding.Critical, "alias GHSA-2gwj-7jmv-h26r cvss_v3.1", 1}}, rate(both, "Django", "3.2.0")); diff != "" {
+		t.Errorf("django (-want +got):\n%s", diff)
+	}
+	// GHSA-w7pp-m8wf-vj6r has no vector, only GitHub's word.
+	if diff := cmp.Diff([]rated{{"PYSEC-2023-11", finding.Medium, "alias GHSA-w7pp-m8wf-vj6r database_specific", 0}}, rate(both, "cryptography", "3.2")); diff != "" {
+		t.Errorf("cryptography (-want +got):\n%s", diff)
+	}
+	// The alias rates the advisory even where its ranges leave the version
+	// out.
+	narrow := *ghsa[0]
+	narrow.Affected = []osv.Affected{{Package: ghsa[0].Affected[0].Package,
+		Ranges: []osv.Range{{Type: osv.RangeEcosystem, Events: []osv.Event{{Introduced: "4.0"}, {Fixed: "4.0.4"}}}}}}
+	if diff := cmp.Diff([]rated{{"PYSEC-2022-190", finding.Critical, "alias GHSA-2gwj-7jmv-h26r cvss_v3.1", 1}}, rate(&memSource{append(slices.Clone(pysec[:1]), &narrow)}, "django", "3.2.0")); diff != "" {
+		t.Errorf("alias outside its ranges (-want +got):\n%s", diff)
+	}
+
+	// Go: GHSA Go records use ECOSYSTEM ranges without the "v".
+	gosrc := &memSource{append(sharedRecords(t, "Go", "GO-2023-2102"), ghsaRecords(t, "Go", "GHSA-4374-p667-p6c8")...)}
+	fs := match(t, gosrc, inventory.Go, "golang.org/x/net", "v0.7.0")
+	if len(fs) != 1 || fs[0].ID != "GO-2023-2102" || fs[0].Severity != finding.High || fs[0].SeveritySource != "alias GHSA-4374-p667-p6c8 cvss_v3.1" {
+		t.Errorf("x/net: %+v", fs)
+	}
+	// A record's own rating is named without "alias".
+	own := match(t, &memSource{sharedRecords(t, "crates.io", "RUSTSEC-2026-0025")}, inventory.CratesIO, "libcrux-psq", "0.0.6")
+	if own[0].SeveritySource != "cvss_v4.0" {
+		t.Errorf("own CVSS v4 rating: source %q", own[0].SeveritySource)
 	}
 }

@@ -68,14 +68,14 @@ var cvssRank = map[string]int{"4.0": 4, "3.1": 3, "3.0": 2, "2.0": 1}
 
 // severityOf rates a record for one affected entry: the entry's own CVSS
 // vectors, else the record's, rated from the newest CVSS version present;
-// else a qualitative severity in database_specific or ecosystem_specific
-// (GHSA's "MODERATE" and the like); else unknown.
-func severityOf(v *osv.Vulnerability, a *osv.Affected) (finding.Severity, []finding.CVSS) {
-	sevs := a.Severity
-	if len(sevs) == 0 {
-		sevs = v.Severity
+// else a qualitative severity in ecosystem_specific or database_specific
+// (GHSA's "MODERATE" and the like); else unknown. via says which: "cvss_v"
+// and the CVSS version, or the field that held the word.
+func severityOf(v *osv.Vulnerability, a *osv.Affected) (sev finding.Severity, scores []finding.CVSS, via string) {
+	sevs := v.Severity
+	if a != nil && len(a.Severity) > 0 {
+		sevs = a.Severity
 	}
-	var scores []finding.CVSS
 	best := -1
 	for _, s := range sevs {
 		c, ok := scoreVector(s.Type, s.Score)
@@ -88,14 +88,22 @@ func severityOf(v *osv.Vulnerability, a *osv.Affected) (finding.Severity, []find
 		}
 	}
 	if best >= 0 {
-		return rating(scores[best].Score), scores
+		return rating(scores[best].Score), scores, "cvss_v" + scores[best].Version
 	}
-	for _, raw := range []json.RawMessage{a.EcosystemSpecific, a.DatabaseSpecific, v.DatabaseSpecific} {
-		if s, ok := namedSeverity(raw); ok {
-			return s, nil
+	type named struct {
+		raw   json.RawMessage
+		field string
+	}
+	fields := []named{{v.DatabaseSpecific, "database_specific"}}
+	if a != nil {
+		fields = []named{{a.EcosystemSpecific, "ecosystem_specific"}, {a.DatabaseSpecific, "database_specific"}, fields[0]}
+	}
+	for _, f := range fields {
+		if s, ok := namedSeverity(f.raw); ok {
+			return s, nil, f.field
 		}
 	}
-	return finding.Unknown, nil
+	return finding.Unknown, nil, ""
 }
 
 func namedSeverity(raw json.RawMessage) (finding.Severity, bool) {
@@ -114,4 +122,11 @@ func namedSeverity(raw json.RawMessage) (finding.Severity, bool) {
 	}
 	sev, ok := finding.ParseSeverity(s)
 	return sev, ok && sev != finding.Unknown
+}
+
+// higher reports whether severity a should replace b as a finding's
+// rating: any known rating beats unknown (rank 0), and a more severe one
+// beats a less severe one.
+func higher(a, b finding.Severity) bool {
+	return a.Rank() > b.Rank()
 }

@@ -12,13 +12,19 @@
 // not required changes nothing. Exclude directives are ignored: they only
 // remove versions from consideration and never add a module.
 //
-// The Go standard library is reported as a package named "stdlib" whose
-// version comes from the toolchain directive, or else from the go
-// directive, written the way Go's vulnerability database writes it: without
-// the "v" and with three components ("go 1.21" gives "1.21.0", "go1.21rc1"
-// gives "1.21.0-rc.1"). The go directive only states the minimum version
-// the module needs, so this is the oldest standard library it may be built
-// with.
+// The Go standard library is reported as a package named "stdlib", written
+// the way Go's vulnerability database writes versions (without the "v",
+// with three components: "go 1.21" gives "1.21.0", "go1.21rc1" gives
+// "1.21.0-rc.1"), at the release of the toolchain that builds the module:
+//
+//   - with Options.GoVersion (the site's toolchain), that release, or the
+//     toolchain or go directive's when the go.mod asks for a newer one (the
+//     go command does not build a module with an older toolchain);
+//   - else from a toolchain directive;
+//   - else, with Options.GoDirective, from the go directive, which only
+//     states the oldest release the module allows;
+//   - else not at all: the extractor returns a warning (inventory.Problems)
+//     saying that the standard library was not checked and how to check it.
 //
 // Before go 1.17 a go.mod lists only part of the module graph (the graph is
 // not pruned), so for such files, and for files without a go directive,
@@ -54,10 +60,51 @@ import (
 )
 
 // Extractor reads go.mod and vendor/modules.txt files.
-type Extractor struct{}
+type Extractor struct {
+	opts Options
+}
 
-// New returns a go.mod extractor.
+// Options say which Go release the standard library is checked at.
+type Options struct {
+	// GoVersion is the release of the Go toolchain that builds the scanned
+	// modules, in the vulnerability database's form ("1.22.5"); see
+	// ParseGoVersion. Empty when the site has not named one.
+	GoVersion string
+	// GoDirective checks the standard library at the go directive's
+	// release when neither GoVersion nor a toolchain directive names one.
+	GoDirective bool
+}
+
+// GoDirectiveValue is the value of --go-version (and of go_version in
+// .airlock.yaml) that asks for the go directive's release.
+const GoDirectiveValue = "go-directive"
+
+// ParseGoVersion reads a --go-version value: a Go release ("1.22.5",
+// "go1.22.5", "1.22", "1.23rc1"), or "go-directive".
+func ParseGoVersion(s string) (Options, error) {
+	s = strings.TrimSpace(s)
+	switch s {
+	case "":
+		return Options{}, nil
+	case GoDirectiveValue:
+		return Options{GoDirective: true}, nil
+	}
+	if v := vulndbVersion(strings.TrimPrefix(s, "go")); v != "" {
+		return Options{GoVersion: v}, nil
+	}
+	return Options{}, fmt.Errorf("%q is not a Go release: give the toolchain that builds your modules (1.22.5 or go1.22.5), or %s to check the standard library at each go.mod's go directive", s, GoDirectiveValue)
+}
+
+// New returns a go.mod extractor that reports the standard library only
+// where a toolchain directive names its release.
 func New() *Extractor { return &Extractor{} }
+
+// NewWithOptions returns a go.mod extractor with the site's choices; see
+// ParseGoVersion.
+func NewWithOptions(o Options) *Extractor { return &Extractor{opts: o} }
+
+// Options returns the extractor's options.
+func (x *Extractor) Options() Options { return x.opts }
 
 // Name implements inventory.Extractor.
 func (*Extractor) Name() string { return "go/gomod" }
@@ -71,7 +118,7 @@ func (*Extractor) FileRequired(p string) bool {
 }
 
 // Extract implements inventory.Extractor.
-func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.Package, error) {
+func (x *Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.Package, error) {
 	data, err := io.ReadAll(in.Reader)
 	if err != nil {
 		return nil, &inventory.ParseError{Path: in.Path, Err: err}
@@ -79,10 +126,10 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 	if path.Base(in.Path) == "modules.txt" {
 		return extractModulesTxt(in, data)
 	}
-	return extractGoMod(in, data)
+	return x.extractGoMod(in, data)
 }
 
-func extractGoMod(in *inventory.Input, data []byte) ([]inventory.Package, error) {
+func (x *Extractor) extractGoMod(in *inventory.Input, data []byte) ([]inventory.Package, error) {
 	f, err := modfile.Parse(in.Path, data, nil)
 	if err != nil {
 		return nil, parseError(in.Path, err)
@@ -102,8 +149,11 @@ func extractGoMod(in *inventory.Input, data []byte) ([]inventory.Package, error)
 	}
 
 	var pkgs []inventory.Package
-	if p, ok := stdlib(in.Path, f); ok {
+	var problems inventory.Problems
+	if p, ok := stdlib(in.Path, f, x.opts); ok {
 		pkgs = append(pkgs, p)
+	} else {
+		problems = append(problems, notChecked(in.Path, f))
 	}
 	mentioned := make(map[string]bool)
 	for _, r := range f.Replace {
@@ -145,21 +195,41 @@ func extractGoMod(in *inventory.Input, data []byte) ([]inventory.Package, error)
 		}
 		pkgs = append(pkgs, extra...)
 	}
-	return pkgs, nil
+	return problems.Result(pkgs)
 }
 
-// stdlib returns the standard library package named by the toolchain or go
-// directive.
-func stdlib(file string, f *modfile.File) (inventory.Package, bool) {
+// stdlib returns the standard library package at the release that builds
+// the module (see the package comment); ok is false when nothing names it.
+func stdlib(file string, f *modfile.File, o Options) (p inventory.Package, ok bool) {
+	var tool, goDir string
+	var toolLine, goLine int
+	if f.Toolchain != nil {
+		tool, toolLine = fromToolchain(f.Toolchain.Name), f.Toolchain.Syntax.Start.Line
+	}
+	if f.Go != nil {
+		goDir, goLine = vulndbVersion(f.Go.Version), f.Go.Syntax.Start.Line
+	}
 	var v string
 	var line int
-	if f.Toolchain != nil {
-		v, line = fromToolchain(f.Toolchain.Name), f.Toolchain.Syntax.Start.Line
-	}
-	if v == "" && f.Go != nil {
-		v, line = vulndbVersion(f.Go.Version), f.Go.Syntax.Start.Line
-	}
-	if v == "" {
+	switch {
+	case o.GoVersion != "":
+		v, line = o.GoVersion, goLine
+		if tool != "" {
+			line = toolLine
+		}
+		for _, min := range []struct {
+			v    string
+			line int
+		}{{goDir, goLine}, {tool, toolLine}} {
+			if min.v != "" && semver.Compare("v"+min.v, "v"+v) > 0 {
+				v, line = min.v, min.line
+			}
+		}
+	case tool != "":
+		v, line = tool, toolLine
+	case o.GoDirective && goDir != "":
+		v, line = goDir, goLine
+	default:
 		return inventory.Package{}, false
 	}
 	return inventory.Package{
@@ -169,6 +239,19 @@ func stdlib(file string, f *modfile.File) (inventory.Package, bool) {
 		Relation:  inventory.RelationDirect,
 		Location:  inventory.Location{Path: file, Line: line},
 	}, true
+}
+
+// notChecked is the warning of a go.mod whose standard library is not
+// checked: no toolchain directive, and no site toolchain given.
+func notChecked(file string, f *modfile.File) *inventory.ParseError {
+	e := &inventory.ParseError{Path: file, Field: "toolchain", Warning: true}
+	why := "no toolchain directive names the Go release that builds the module"
+	if f.Go != nil {
+		e.Line, e.Field = f.Go.Syntax.Start.Line, "go"
+		why = fmt.Sprintf("no toolchain directive, and go %s is the oldest Go release the module allows, not the one that builds it", f.Go.Version)
+	}
+	e.Err = fmt.Errorf("standard library not checked: %s; give your toolchain with --go-version (or go_version in .airlock.yaml), or use --go-version %s", why, GoDirectiveValue)
+	return e
 }
 
 // fromToolchain turns a toolchain name such as "go1.22.3" or

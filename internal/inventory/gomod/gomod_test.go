@@ -3,6 +3,9 @@ package gomod
 import (
 	"bytes"
 	"context"
+	"errors"
+	"strconv"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -80,7 +83,7 @@ func TestGoSumBesideGoMod(t *testing.T) {
 		"svc/go.sum": {Data: []byte("github.com/pkg/errors v0.9.1 h1:x=\ngolang.org/x/text v0.3.0 h1:y=\ngolang.org/x/text v0.3.8 h1:z=\ngolang.org/x/text v0.3.2 h1:w=\n")},
 		"go.sum":     {Data: []byte("garbage\n")},
 	}
-	got, err := New().Extract(context.Background(), &inventory.Input{Path: "svc/go.mod", Reader: bytes.NewReader(mod), Root: root})
+	got, err := NewWithOptions(Options{GoDirective: true}).Extract(context.Background(), &inventory.Input{Path: "svc/go.mod", Reader: bytes.NewReader(mod), Root: root})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,6 +110,78 @@ func TestVulndbVersion(t *testing.T) {
 	} {
 		if got := vulndbVersion(in); got != want {
 			t.Errorf("vulndbVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestStdlibVersion: the standard library is checked at the toolchain that
+// builds the module, never silently at the go directive's minimum.
+func TestStdlibVersion(t *testing.T) {
+	const (
+		goOnly    = "module example.com/a\n\ngo 1.21\n"
+		withTool  = "module example.com/a\n\ngo 1.21\n\ntoolchain go1.22.3\n"
+		newGo     = "module example.com/a\n\ngo 1.24.1\n"
+		noGoLine  = "module example.com/a\n"
+		notCheckd = "standard library not checked"
+	)
+	stdlibOf := func(pkgs []inventory.Package) string {
+		for _, p := range pkgs {
+			if p.Name == "stdlib" {
+				return p.Version + "@" + strconv.Itoa(p.Location.Line)
+			}
+		}
+		return ""
+	}
+	for _, tt := range []struct {
+		name, mod string
+		opts      Options
+		want      string // version@line, "" for none
+		warning   bool
+	}{
+		{"go directive alone", goOnly, Options{}, "", true},
+		{"no go directive", noGoLine, Options{}, "", true},
+		{"toolchain directive", withTool, Options{}, "1.22.3@5", false},
+		{"go directive when asked", goOnly, Options{GoDirective: true}, "1.21.0@3", false},
+		{"toolchain directive beats the go directive", withTool, Options{GoDirective: true}, "1.22.3@5", false},
+		{"site toolchain", goOnly, Options{GoVersion: "1.23.4"}, "1.23.4@3", false},
+		{"site toolchain without a go directive", noGoLine, Options{GoVersion: "1.23.4"}, "1.23.4@0", false},
+		{"site toolchain newer than the toolchain directive", withTool, Options{GoVersion: "1.23.4"}, "1.23.4@5", false},
+		{"toolchain directive newer than the site's", withTool, Options{GoVersion: "1.21.5"}, "1.22.3@5", false},
+		{"go directive newer than the site's", newGo, Options{GoVersion: "1.23.4"}, "1.24.1@3", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			pkgs, err := NewWithOptions(tt.opts).Extract(context.Background(), &inventory.Input{Path: "go.mod", Reader: strings.NewReader(tt.mod)})
+			if got := stdlibOf(pkgs); got != tt.want {
+				t.Errorf("stdlib = %q, want %q", got, tt.want)
+			}
+			var ps inventory.Problems
+			switch {
+			case !tt.warning && err != nil:
+				t.Errorf("unexpected error: %v", err)
+			case tt.warning && (!errors.As(err, &ps) || len(ps) != 1 || !ps[0].Warning || !strings.Contains(ps[0].Error(), notCheckd) || !strings.Contains(ps[0].Error(), "--go-version")):
+				t.Errorf("want one warning saying the standard library was not checked and how to check it, got %v", err)
+			}
+		})
+	}
+}
+
+func TestParseGoVersion(t *testing.T) {
+	for in, want := range map[string]Options{
+		"":             {},
+		"1.22.5":       {GoVersion: "1.22.5"},
+		"go1.22.5":     {GoVersion: "1.22.5"},
+		" 1.22 ":       {GoVersion: "1.22.0"},
+		"go1.23rc1":    {GoVersion: "1.23.0-rc.1"},
+		"go-directive": {GoDirective: true},
+	} {
+		got, err := ParseGoVersion(in)
+		if err != nil || got != want {
+			t.Errorf("ParseGoVersion(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"latest", "v1.22.5", "1", "1.x", "go"} {
+		if _, err := ParseGoVersion(in); err == nil || !strings.Contains(err.Error(), "go-directive") {
+			t.Errorf("ParseGoVersion(%q): error %v, want one saying what to give", in, err)
 		}
 	}
 }

@@ -21,11 +21,21 @@ import (
 	"github.com/airlock-sec/airlock/internal/inventory/yarnlock"
 )
 
-// All returns one of every extractor, grouped by ecosystem.
-func All() []inventory.Extractor {
+// Options configure the extractors that take any.
+type Options struct {
+	// Go says which Go release the standard library is checked at.
+	Go gomod.Options
+}
+
+// All returns one of every extractor with default options, grouped by
+// ecosystem.
+func All() []inventory.Extractor { return New(Options{}) }
+
+// New returns one of every extractor, grouped by ecosystem.
+func New(o Options) []inventory.Extractor {
 	return []inventory.Extractor{
 		// Go
-		gomod.New(),
+		gomod.NewWithOptions(o.Go),
 		// npm
 		packagelock.New(),
 		yarnlock.New(),
@@ -47,4 +57,18 @@ func All() []inventory.Extractor {
 		// NuGet
 		nugetlock.New(),
 	}
+}
+
+// WithGoDefault returns xs with each go.mod extractor that has default
+// options replaced by one with o: a setting in a policy file applies where
+// no flag has said otherwise. xs itself is not changed.
+func WithGoDefault(xs []inventory.Extractor, o gomod.Options) []inventory.Extractor {
+	out := make([]inventory.Extractor, len(xs))
+	for i, x := range xs {
+		if g, ok := x.(*gomod.Extractor); ok && g.Options() == (gomod.Options{}) {
+			x = gomod.NewWithOptions(o)
+		}
+		out[i] = x
+	}
+	return out
 }

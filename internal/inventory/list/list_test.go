@@ -14,6 +14,7 @@ import (
 	"testing/iotest"
 
 	"github.com/airlock-sec/airlock/internal/inventory"
+	"github.com/airlock-sec/airlock/internal/inventory/gomod"
 )
 
 // TestAllListed fails when a package below internal/inventory implements
@@ -79,4 +80,36 @@ func fileFor(t *testing.T, x inventory.Extractor) string {
 	}
 	t.Fatalf("no known file name for %s", x.Name())
 	return ""
+}
+
+// TestOptionsReachGoMod: the Go options given to New, or by WithGoDefault
+// where no option was given, reach the go.mod extractor.
+func TestOptionsReachGoMod(t *testing.T) {
+	goOpts := func(xs []inventory.Extractor) []gomod.Options {
+		var out []gomod.Options
+		for _, x := range xs {
+			if g, ok := x.(*gomod.Extractor); ok {
+				out = append(out, g.Options())
+			}
+		}
+		return out
+	}
+	site := gomod.Options{GoVersion: "1.22.5"}
+	if got := goOpts(New(Options{Go: site})); len(got) != 1 || got[0] != site {
+		t.Errorf("New: go.mod options %+v, want %+v", got, site)
+	}
+	if got := goOpts(All()); len(got) != 1 || got[0] != (gomod.Options{}) {
+		t.Errorf("All: go.mod options %+v, want the defaults", got)
+	}
+	all := All()
+	if got := goOpts(WithGoDefault(all, site)); len(got) != 1 || got[0] != site {
+		t.Errorf("WithGoDefault over defaults: %+v, want %+v", got, site)
+	}
+	if got := goOpts(all); got[0] != (gomod.Options{}) {
+		t.Error("WithGoDefault changed its argument")
+	}
+	flag := gomod.Options{GoDirective: true}
+	if got := goOpts(WithGoDefault(New(Options{Go: flag}), site)); len(got) != 1 || got[0] != flag {
+		t.Errorf("WithGoDefault over a flag's options: %+v, want the flag's %+v", got, flag)
+	}
 }

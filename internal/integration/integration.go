@@ -1,0 +1,127 @@
+// Package integration is a connected GitLab instance as the platform uses
+// it: its sealed settings opened into a Connection, the GitLab client built
+// for that connection (only ever allowed to reach that GitLab), and the
+// stored outcome of Test Connection. The API and the jobs share it.
+package integration
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+
+	"github.com/airlock-sec/airlock/internal/gitlab"
+	"github.com/airlock-sec/airlock/internal/keyring"
+	"github.com/airlock-sec/airlock/internal/netx"
+	"github.com/airlock-sec/airlock/internal/store"
+)
+
+// Seal field names, bound into each ciphertext with the row's ID.
+const (
+	FieldToken   = "token"
+	FieldWebhook = "webhook_secret"
+)
+
+// AAD binds a sealed value to its integration and field, so that sealed
+// values cannot be swapped between rows or fields.
+func AAD(integrationID int64, field string) []byte {
+	return []byte("integration:" + strconv.FormatInt(integrationID, 10) + ":" + field)
+}
+
+// Connection is what is needed to talk to an integration's GitLab.
+type Connection struct {
+	URL       string
+	Token     string
+	TokenKind string
+	CAPEM     string
+	ProxyURL  string
+	NoProxy   string
+	ViaAgent  bool
+}
+
+// ErrNoAgent is returned for integrations routed through an on-prem agent
+// while none is connected.
+var ErrNoAgent = errors.New("this integration is routed through an on-prem agent, and no agent is connected: start 'airlock agent' in the network that reaches GitLab")
+
+// NewClient builds a GitLab client for a connection: an HTTP client from
+// netx allowed to reach only the GitLab host (and the proxy).
+func NewClient(c Connection, logger *slog.Logger) (*gitlab.Client, error) {
+	if c.ViaAgent {
+		return nil, &gitlab.Error{Code: gitlab.CodeUnreachable, Message: ErrNoAgent.Error(), Err: ErrNoAgent}
+	}
+	u, err := url.Parse(c.URL)
+	if err != nil {
+		return nil, err
+	}
+	hc, err := netx.NewClient(netx.Config{CAPEM: []byte(c.CAPEM), ProxyURL: c.ProxyURL, NoProxy: c.NoProxy, Allow: []string{u.Host}})
+	if err != nil {
+		return nil, err
+	}
+	return gitlab.New(gitlab.Config{BaseURL: c.URL, Token: c.Token, TokenKind: gitlab.TokenKind(c.TokenKind), HTTPClient: hc, UserAgent: "airlock", Logger: logger})
+}
+
+// Open opens an integration's sealed token into a Connection.
+func Open(k *keyring.Keyring, in store.Integration) (Connection, error) {
+	tok, err := k.Open(in.TokenSealed, AAD(in.ID, FieldToken))
+	if err != nil {
+		return Connection{}, fmt.Errorf("integration %d: token: %w", in.ID, err)
+	}
+	return Connection{URL: in.URL, Token: string(tok), TokenKind: in.TokenKind, CAPEM: in.CAPEM, ProxyURL: in.ProxyURL, NoProxy: in.NoProxy, ViaAgent: in.ViaAgent}, nil
+}
+
+// CheckResult is the stored outcome of Test Connection, as the API shows
+// it.
+type CheckResult struct {
+	OK         bool           `json:"ok"`
+	Version    string         `json:"version,omitempty"`
+	Username   string         `json:"username,omitempty"`
+	Admin      bool           `json:"admin"`
+	Bot        bool           `json:"bot"`
+	TokenName  string         `json:"token_name,omitempty"`
+	Scopes     []string       `json:"scopes,omitempty"`
+	ExpiresAt  *string        `json:"expires_at,omitempty"`
+	Warnings   []CheckMessage `json:"warnings,omitempty"`
+	Error      *CheckMessage  `json:"error,omitempty"`
+	CheckedVia string         `json:"checked_via,omitempty"`
+}
+
+// CheckMessage is a warning or an error with a stable code.
+type CheckMessage struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+// NewCheckResult turns Check's outcome into its stored form.
+func NewCheckResult(c gitlab.Check, err error) CheckResult {
+	r := CheckResult{OK: err == nil, Version: c.Version, Username: c.Username, Admin: c.Admin, Bot: c.Bot, TokenName: c.TokenName, Scopes: c.Scopes}
+	if c.ExpiresAt != nil {
+		s := c.ExpiresAt.Format("2006-01-02")
+		r.ExpiresAt = &s
+	}
+	for _, w := range c.Warnings {
+		r.Warnings = append(r.Warnings, CheckMessage{Code: string(w.Code), Message: w.Message})
+	}
+	if err != nil {
+		r.Error = ErrorMessage(err)
+	}
+	return r
+}
+
+// ErrorMessage gives an error its code, message and hint.
+func ErrorMessage(err error) *CheckMessage {
+	var ge *gitlab.Error
+	if errors.As(err, &ge) {
+		return &CheckMessage{Code: string(ge.Code), Message: ge.Message, Hint: ge.Hint}
+	}
+	return &CheckMessage{Code: "error", Message: err.Error()}
+}
+
+// StoredCheck is the integration's last Test Connection result.
+func StoredCheck(in store.Integration) CheckResult {
+	var c CheckResult
+	json.Unmarshal(in.Check, &c)
+	return c
+}
