@@ -138,6 +138,9 @@ func purlEscape(s string) string {
 func NormalizeName(ecosystem, name string) string {
 	switch ecosystem {
 	case PyPI:
+		if normalPyPI(name) {
+			return name
+		}
 		var b strings.Builder
 		b.Grow(len(name))
 		sep := false
@@ -162,6 +165,20 @@ func NormalizeName(ecosystem, name string) string {
 	default:
 		return name
 	}
+}
+
+// normalPyPI reports whether name is already in PEP 503 form, so that
+// NormalizeName need not build a copy.
+func normalPyPI(name string) bool {
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'A' <= c && c <= 'Z', c == '_', c == '.':
+			return false
+		case c == '-' && (i == 0 || i == len(name)-1 || name[i-1] == '-'):
+			return false
+		}
+	}
+	return true
 }
 
 // Input is one file handed to an extractor.
@@ -227,6 +244,37 @@ func (ps Problems) HasErrors() bool {
 		}
 	}
 	return false
+}
+
+// MaxProblems is how many problems Add keeps for one file; a last problem
+// counts the rest, so that a file of a million bad lines costs little.
+const MaxProblems = 100
+
+// Add appends p, or, past MaxProblems, counts it in a last problem that
+// says how many more there were (an error if any of them is one).
+func (ps *Problems) Add(p *ParseError) {
+	if len(*ps) < MaxProblems {
+		*ps = append(*ps, p)
+		return
+	}
+	last := (*ps)[len(*ps)-1]
+	more, ok := last.Err.(*moreProblems)
+	if !ok {
+		more = &moreProblems{}
+		last = &ParseError{Path: p.Path, Err: more, Warning: true}
+		*ps = append(*ps, last)
+	}
+	more.n++
+	if !p.Warning {
+		last.Warning = false
+	}
+}
+
+// moreProblems stands for the problems beyond MaxProblems.
+type moreProblems struct{ n int }
+
+func (m *moreProblems) Error() string {
+	return fmt.Sprintf("%d more problems not listed", m.n)
 }
 
 // Result returns pkgs and ps as Extract returns them: ps only when it is

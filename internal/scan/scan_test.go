@@ -95,8 +95,9 @@ func TestRun(t *testing.T) {
 		paths = append(paths, m.Path)
 	}
 	// node_modules and .git are not walked; the symbolic link is not
-	// followed; the broken manifest is a notice.
-	if diff := cmp.Diff([]string{"app/go.mod", "outside/requirements-symlinked.txt", "requirements.txt", "sub/requirements.txt"}, paths); diff != "" {
+	// followed; the broken manifest is listed with what could be read of
+	// it (nothing) and its bad line is a notice.
+	if diff := cmp.Diff([]string{"app/go.mod", "broken/requirements.txt", "outside/requirements-symlinked.txt", "requirements.txt", "sub/requirements.txt"}, paths); diff != "" {
 		t.Errorf("manifests (-want +got):\n%s", diff)
 	}
 	var got []string

@@ -17,13 +17,16 @@
 // those are RelationDirect and all others RelationTransitive. Cargo.lock
 // does not record which dependencies are dev-dependencies or
 // build-dependencies, so Dev is never set.
+//
+// A [[package]] that cannot be read (a field of the wrong type, no name, a
+// registry package without a version) is an error at its header; the
+// other packages are still reported. A file that is not TOML is not read.
 package cargolock
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 
@@ -59,9 +62,9 @@ type lockPackage struct {
 
 // Extract implements inventory.Extractor.
 func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := io.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	var lock lockfile
 	if _, err := toml.Decode(string(data), &lock); err != nil {
@@ -78,34 +81,44 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		lines = nil
 	}
 
+	// A package that cannot be read is a problem; the others are read.
+	// all keeps the readable ones, lineOf their lines.
+	var ps inventory.Problems
 	all := make([]lockPackage, 0, len(lock.Packages)+1)
+	lineOf := make([]int, 0, len(lock.Packages))
 	for i, m := range lock.Packages {
 		line := 0
 		if lines != nil {
 			line = lines[i]
 		}
 		p, err := decodePackage(m)
-		if err != nil {
+		switch {
+		case err != nil:
 			err.Path, err.Line = in.Path, line
-			return nil, err
-		}
-		if p.name == "" {
-			return nil, &inventory.ParseError{Path: in.Path, Line: line, Field: "name", Err: errors.New("package without a name")}
-		}
-		if p.version == "" && fromRegistry(p.source) {
-			return nil, &inventory.ParseError{Path: in.Path, Line: line, Field: "version", Err: fmt.Errorf("package %s without a version", p.name)}
+			ps.Add(err)
+			continue
+		case p.name == "":
+			ps.Add(&inventory.ParseError{Path: in.Path, Line: line, Field: "name", Err: errors.New("package without a name")})
+			continue
+		case p.version == "" && fromRegistry(p.source):
+			ps.Add(&inventory.ParseError{Path: in.Path, Line: line, Field: "version", Err: fmt.Errorf("package %s without a version", p.name)})
+			continue
 		}
 		all = append(all, p)
+		lineOf = append(lineOf, line)
 	}
 	roots := all
 	if lock.Root != nil {
 		p, err := decodePackage(lock.Root)
 		if err != nil {
+			// The root only names direct dependencies: without it the
+			// relations are less precise, the packages still right.
 			err.Path, err.Field = in.Path, "root."+err.Field
-			return nil, err
+			ps.Add(err)
+		} else {
+			p.source = ""
+			roots = append(roots[:len(roots):len(roots)], p)
 		}
-		p.source = ""
-		roots = append(roots[:len(roots):len(roots)], p)
 	}
 	direct, haveRoot := directDeps(roots)
 
@@ -114,10 +127,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		if !fromRegistry(p.source) {
 			continue
 		}
-		line := 0
-		if lines != nil {
-			line = lines[i]
-		}
+		line := lineOf[i]
 		rel := inventory.RelationUnknown
 		if haveRoot {
 			rel = inventory.RelationTransitive
@@ -133,7 +143,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 			Location:  inventory.Location{Path: in.Path, Line: line},
 		})
 	}
-	return pkgs, nil
+	return ps.Result(pkgs)
 }
 
 // decodePackage reads the fields of one package table; its error names the

@@ -12,6 +12,9 @@
 // "require" or "require-dev" are RelationDirect and the others
 // RelationTransitive; without one (or when it is not valid JSON, which is
 // for the composer.json extractor to report) the relation is unknown.
+//
+// A package that cannot be read (no name, a field of the wrong type) is an
+// error at its line; the other packages are still reported.
 package composerlock
 
 import (
@@ -19,7 +22,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
+	"fmt"
 	"io/fs"
 	"path"
 	"strings"
@@ -46,9 +49,9 @@ type lockPackage struct {
 
 // Extract implements inventory.Extractor.
 func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := io.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
@@ -74,6 +77,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		return nil, fail("", d.InputOffset(), errors.New("not a JSON object"))
 	}
 	var pkgs []inventory.Package
+	var ps inventory.Problems
 	for d.More() {
 		tok, err := d.Token()
 		if err != nil {
@@ -99,11 +103,24 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 			start := d.InputOffset()
 			var p lockPackage
 			if err := d.Decode(&p); err != nil {
-				return nil, fail(key, start, err)
+				// A field of the wrong type leaves the decoder after the
+				// package, so the next one can be read; bad JSON cannot.
+				var te *json.UnmarshalTypeError
+				if !errors.As(err, &te) {
+					return nil, fail(key, start, err)
+				}
+				field := key
+				if te.Field != "" {
+					field += "." + te.Field
+				}
+				ps.Add(&inventory.ParseError{Path: in.Path, Line: lines.at(valueStart(data, start)), Field: field,
+					Err: fmt.Errorf("%w: package not read", inventory.TypeMismatch(te))})
+				continue
 			}
 			line := lines.at(valueStart(data, start))
 			if p.Name == "" {
-				return nil, &inventory.ParseError{Path: in.Path, Line: line, Field: key, Err: errors.New("package without a name")}
+				ps.Add(&inventory.ParseError{Path: in.Path, Line: line, Field: key, Err: errors.New("package without a name")})
+				continue
 			}
 			pkg := inventory.Package{
 				Ecosystem: inventory.Packagist,
@@ -130,7 +147,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 			}
 		}
 	}
-	return pkgs, nil
+	return ps.Result(pkgs)
 }
 
 // version returns the pinned version, or the branch as the constraint.

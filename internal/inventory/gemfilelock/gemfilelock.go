@@ -13,14 +13,14 @@
 // The specs of GIT and PATH sections are skipped: they are built from a
 // repository checkout or a local directory rather than a registry, so
 // their versions say nothing about published releases. PLATFORMS, RUBY
-// VERSION, CHECKSUMS, BUNDLED WITH and other sections are ignored.
+// VERSION, CHECKSUMS, BUNDLED WITH and other sections are ignored. A spec
+// line that cannot be read is an error at its line; the others are read.
 package gemfilelock
 
 import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 
@@ -44,9 +44,9 @@ func (*Extractor) FileRequired(p string) bool {
 
 // Extract implements inventory.Extractor.
 func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := io.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	var (
 		pkgs    []inventory.Package
@@ -58,6 +58,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		// relations are unknown.
 		haveDeps bool
 		line     int
+		ps       inventory.Problems
 	)
 	for len(data) > 0 {
 		line++
@@ -83,7 +84,8 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		case inSpecs && indent == 4:
 			name, version, ok := parseSpec(text[4:])
 			if !ok {
-				return nil, &inventory.ParseError{Path: in.Path, Line: line, Field: "specs", Err: fmt.Errorf("want \"name (version)\", got %q", text[4:])}
+				ps.Add(&inventory.ParseError{Path: in.Path, Line: line, Field: "specs", Err: fmt.Errorf("want \"name (version)\", got %s", inventory.QuoteShort(text[4:]))})
+				continue
 			}
 			if seen[name+" "+version] {
 				continue
@@ -106,7 +108,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 			pkgs[i].Relation = inventory.RelationDirect
 		}
 	}
-	return pkgs, nil
+	return ps.Result(pkgs)
 }
 
 // parseSpec splits "name (version)" or "name (version-platform)".

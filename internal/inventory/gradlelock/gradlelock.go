@@ -11,13 +11,16 @@
 // graph without saying which modules the build declares itself, so the
 // Relation is unknown. Comments and the "empty=" line, which names the
 // configurations that resolved nothing, are skipped.
+//
+// A line that is not a locked module (stray text, a git conflict marker
+// such as ">>>>>>> main") is an error naming its line; the other lines are
+// still read.
 package gradlelock
 
 import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 
@@ -51,9 +54,9 @@ func isLegacy(p string) bool {
 
 // Extract implements inventory.Extractor.
 func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := io.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	// In a per-configuration file every line belongs to the configuration
 	// the file is named after.
@@ -63,6 +66,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 	}
 
 	var pkgs []inventory.Package
+	var ps inventory.Problems
 	line := 0
 	for len(data) > 0 {
 		line++
@@ -76,9 +80,14 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		if coords == "empty" && hasConfigs {
 			continue
 		}
+		if isConflictMarker(text) {
+			ps.Add(&inventory.ParseError{Path: in.Path, Line: line, Err: fmt.Errorf("merge conflict marker %s: resolve the conflict and regenerate the lockfile (lines on both sides are reported)", inventory.QuoteShort(text))})
+			continue
+		}
 		parts := strings.Split(coords, ":")
 		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
-			return nil, &inventory.ParseError{Path: in.Path, Line: line, Err: fmt.Errorf("want group:artifact:version, got %q", coords)}
+			ps.Add(&inventory.ParseError{Path: in.Path, Line: line, Err: fmt.Errorf("want group:artifact:version, got %s", inventory.QuoteShort(coords))})
+			continue
 		}
 		dev := false
 		switch {
@@ -95,7 +104,18 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 			Location:  inventory.Location{Path: in.Path, Line: line},
 		})
 	}
-	return pkgs, nil
+	return ps.Result(pkgs)
+}
+
+// isConflictMarker reports whether a line is one of the markers git leaves
+// in a file with a merge conflict.
+func isConflictMarker(text string) bool {
+	for _, m := range []string{"<<<<<<<", "=======", ">>>>>>>", "|||||||"} {
+		if strings.HasPrefix(text, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // testOnly reports whether every configuration is a test one.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,25 +42,55 @@ func Golden(t *testing.T, x inventory.Extractor, pattern string) {
 		}
 		n++
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			got := Render(Extract(t, x, file))
-			golden := file + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
-			}
+			compare(t, file+".golden", Render(Extract(t, x, file)))
 		})
 	}
 	if n == 0 {
 		t.Fatalf("no files match %s", pattern)
+	}
+}
+
+// GoldenTree is Golden for files that read others of their tree (parent
+// POMs, includes in other directories): each file matching pattern (a
+// path.Match pattern relative to root, such as "*/pom.xml") is handed over
+// under its path relative to root, inside the file system rooted at root,
+// and compared with its ".golden" twin.
+func GoldenTree(t *testing.T, x inventory.Extractor, root, pattern string) {
+	t.Helper()
+	files, err := fs.Glob(os.DirFS(root), pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no files match %s in %s", pattern, root)
+	}
+	for _, name := range files {
+		t.Run(name, func(t *testing.T) {
+			f, err := os.Open(filepath.Join(root, filepath.FromSlash(name)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			pkgs, err := x.Extract(context.Background(), &inventory.Input{Path: name, Reader: f, Root: os.DirFS(root)})
+			compare(t, filepath.Join(root, filepath.FromSlash(name))+".golden", Render(Result{pkgs, err}))
+		})
+	}
+}
+
+func compare(t *testing.T, golden string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
 	}
 }
 

@@ -23,18 +23,21 @@ type resolved struct {
 	ok    bool
 }
 
-func newResolver(p *pom) *resolver {
+// newResolver interpolates in the model of a chain of POMs, child first:
+// properties are merged with the child's winning, and the project's
+// coordinates are the child's, inheriting its parent's groupId and version
+// where it has none.
+func newResolver(chain []*pom) *resolver {
+	p := chain[0]
 	raw := make(map[string]string, len(p.properties)+12)
-	for k, v := range p.properties {
-		raw[k] = v
+	for i := len(chain) - 1; i >= 0; i-- {
+		for k, v := range chain[i].properties {
+			raw[k] = v
+		}
 	}
 	// The model's own coordinates take precedence over properties of the
-	// same name, and are inherited from the parent where the project does
-	// not set them.
-	group, version := p.groupID, p.version
-	if group == "" {
-		group = p.parentGroupID
-	}
+	// same name.
+	group, version := p.group(), p.version
 	if version == "" {
 		version = p.parentVersion
 	}
@@ -114,20 +117,21 @@ func (r *resolver) key(d dependency) string {
 }
 
 // version returns the pinned version of a version as written, or else the
-// constraint to report in its place.
-func (r *resolver) version(written string) (version, constraint string) {
+// constraint to report in its place; ok is false when a property in it is
+// not resolved.
+func (r *resolver) version(written string) (version, constraint string, ok bool) {
 	v, ok := r.resolve(written)
 	switch {
 	case !ok:
-		return "", written
+		return "", written, false
 	case v == "":
-		return "", ""
+		return "", "", true
 	case len(v) > 2 && v[0] == '[' && v[len(v)-1] == ']' && !strings.ContainsAny(v[1:len(v)-1], ",[]()"):
-		return v[1 : len(v)-1], "" // "[1.2.3]" allows exactly 1.2.3
+		return v[1 : len(v)-1], "", true // "[1.2.3]" allows exactly 1.2.3
 	case strings.HasPrefix(v, "[") || strings.HasPrefix(v, "(") || strings.Contains(v, ","):
-		return "", v
+		return "", v, true
 	case v == "LATEST" || v == "RELEASE":
-		return "", v
+		return "", v, true
 	}
-	return v, ""
+	return v, "", true
 }

@@ -44,7 +44,7 @@ func TestPropertyExpansionBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, c := newResolver(p).version("${p39}")
+	v, c, _ := newResolver([]*pom{p}).version("${p39}")
 	if v != "" || c != "${p39}" {
 		t.Errorf("version = %q, constraint = %q; want unpinned ${p39}", v, c)
 	}
@@ -59,4 +59,14 @@ func itoa(i int) string {
 
 func FuzzExtract(f *testing.F) {
 	inventorytest.Fuzz(f, New(), "pom.xml", "testdata/*.xml")
+}
+
+// TestGoldenTree reads a multi-module project: parents found by
+// relativePath (default ../pom.xml) inside the tree, properties and managed
+// versions across the chain, profiles active by default, and parents that
+// are missing, another project's, cyclic or outside the tree.
+func TestGoldenTree(t *testing.T) {
+	for _, pattern := range []string{"pom.xml", "*/pom.xml", "*/*/pom.xml"} {
+		inventorytest.GoldenTree(t, New(), "testdata/multi", pattern)
+	}
 }

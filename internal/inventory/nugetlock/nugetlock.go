@@ -10,6 +10,10 @@
 // several frameworks is reported once, at the line of its first "Name": {
 // key, and as direct if any framework references it directly. The
 // lockfile does not mark development-only packages, so Dev is never set.
+//
+// A package that cannot be read (no name, no resolved version, a field of
+// the wrong type) is an error at its line; the other packages are still
+// reported.
 package nugetlock
 
 import (
@@ -53,9 +57,9 @@ type reader struct {
 
 // Extract implements inventory.Extractor.
 func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := io.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
@@ -63,6 +67,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 	r := &reader{path: in.Path, data: data, d: json.NewDecoder(bytes.NewReader(data)), line: 1}
 
 	var pkgs []inventory.Package
+	var ps inventory.Problems
 	index := make(map[string]int) // name and version to position in pkgs
 	err = r.object(func(key string) error {
 		if key != "dependencies" {
@@ -75,7 +80,19 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 				line := r.lineAt(r.d.InputOffset())
 				var e entry
 				if err := r.d.Decode(&e); err != nil {
-					return r.fail(err)
+					// A field of the wrong type leaves the decoder after
+					// the entry, so the next one can be read.
+					var te *json.UnmarshalTypeError
+					if !errors.As(err, &te) {
+						return r.fail(err)
+					}
+					field := r.field + "." + name
+					if te.Field != "" {
+						field += "." + te.Field
+					}
+					ps.Add(&inventory.ParseError{Path: r.path, Line: line, Field: field,
+						Err: fmt.Errorf("%w: package not read", inventory.TypeMismatch(te))})
+					return nil
 				}
 				rel := inventory.RelationUnknown
 				switch e.Type {
@@ -87,10 +104,12 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 					rel = inventory.RelationTransitive
 				}
 				if name == "" {
-					return &inventory.ParseError{Path: r.path, Line: line, Field: r.field, Err: errors.New("package without a name")}
+					ps.Add(&inventory.ParseError{Path: r.path, Line: line, Field: r.field, Err: errors.New("package without a name")})
+					return nil
 				}
 				if e.Resolved == "" {
-					return &inventory.ParseError{Path: r.path, Line: line, Field: r.field + "." + name, Err: errors.New("package without a resolved version")}
+					ps.Add(&inventory.ParseError{Path: r.path, Line: line, Field: r.field + "." + name, Err: errors.New("package without a resolved version")})
+					return nil
 				}
 				key := inventory.NormalizeName(inventory.NuGet, name) + "@" + e.Resolved
 				if i, ok := index[key]; ok {
@@ -121,7 +140,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		r.field = ""
 		return nil, r.fail(err)
 	}
-	return pkgs, nil
+	return ps.Result(pkgs)
 }
 
 // object reads a JSON object, calling member for each key with the decoder

@@ -3,8 +3,13 @@
 //
 // Lockfile versions 1, 2 and 3 are read. For versions 2 and 3 the "packages"
 // map is used, and each package's line is that of its "node_modules/…" key;
-// version 1 files (and old shrinkwraps without a lockfileVersion) are read
-// from the nested "dependencies" tree. Aliased dependencies ("alias":
+// version 1 files (and old shrinkwraps without a lockfileVersion, and
+// version 2 files without a "packages" map) are read from the nested
+// "dependencies" tree.
+//
+// A package-lock.json with an npm-shrinkwrap.json beside it is not read:
+// npm ignores it and installs what the shrinkwrap says. The extractor
+// returns a warning saying so, and the shrinkwrap is reported instead. Aliased dependencies ("alias":
 // "npm:real@1.0.0") are reported under the real package name.
 //
 // A package is reported only when it is installed under node_modules and
@@ -24,6 +29,9 @@
 // packages it lists are direct, other top-level packages transitive; without
 // a readable package.json they are unknown. Nested packages are always
 // transitive. Dev is the lockfile's "dev" flag.
+//
+// An entry with a field of the wrong type is an error at its line and is
+// not reported; the other entries are. A file that is not JSON is not read.
 package packagelock
 
 import (
@@ -69,9 +77,12 @@ func (*Extractor) FileRequired(p string) bool {
 
 // Extract implements inventory.Extractor.
 func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := inventory.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
+	}
+	if skip := shadowed(in); skip != nil {
+		return nil, inventory.Problems{skip}
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &inventory.ParseError{Path: in.Path, Err: errors.New("empty file: expected a JSON object with a lockfileVersion")}
@@ -84,12 +95,29 @@ func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]invento
 	case p.version == 0 && !p.sawV1:
 		return nil, &inventory.ParseError{Path: in.Path, Field: "lockfileVersion", Err: errors.New("missing lockfileVersion and no dependencies: not a package-lock.json")}
 	case p.version >= 2 && p.sawPackages:
-		return p.v2Packages(), nil
-	case p.version == 3:
-		return nil, nil
+		return p.problems.Result(p.v2Packages())
+	case p.version == 3 && !p.sawV1:
+		return p.problems.Result(nil)
 	default:
-		return p.v1Packages(readManifest(in)), nil
+		return p.problems.Result(p.v1Packages(readManifest(in)))
 	}
+}
+
+// shadowed returns a warning when in is a package-lock.json with an
+// npm-shrinkwrap.json beside it: npm then ignores the package-lock.json
+// and installs what the shrinkwrap says, so only the shrinkwrap (which the
+// scan reads as well) is reported.
+func shadowed(in *inventory.Input) *inventory.ParseError {
+	if in.Root == nil || path.Base(in.Path) != "package-lock.json" {
+		return nil
+	}
+	sibling := path.Join(path.Dir(in.Path), "npm-shrinkwrap.json")
+	fi, err := fs.Stat(in.Root, sibling)
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	return &inventory.ParseError{Path: in.Path, Warning: true,
+		Err: fmt.Errorf("not read: npm uses %s beside it instead, and that file is reported", sibling)}
 }
 
 // record is one package entry found in the file.
@@ -118,6 +146,7 @@ type parser struct {
 	sawPackages bool
 	sawV1       bool
 	packages    []record
+	problems    inventory.Problems
 	byKey       map[string]int
 	importers   []importer
 	v1          []record
@@ -164,11 +193,14 @@ func (p *parser) parse(ctx context.Context) error {
 		case "packages":
 			err = p.parsePackages(ctx)
 		case "dependencies":
-			if p.version >= 2 {
-				// The version 1 view that version 2 files carry for old npm.
+			if p.version >= 2 && p.sawPackages {
+				// The version 1 view that version 2 files carry for old npm,
+				// after the "packages" map that supersedes it.
 				err = p.skip(field{section: "dependencies"})
 				break
 			}
+			// A version 2 file without a "packages" map (written by hand,
+			// or cut down by a tool) still lists its packages here.
 			p.sawV1 = true
 			err = p.parseV1(ctx, "", 0)
 		default:
@@ -218,6 +250,21 @@ func (p *parser) member(first bool, f field) (key []byte, line int, ok bool, err
 	return key, line, true, nil
 }
 
+// soft returns nil for a value of the wrong type, which the scanner has
+// skipped whole, after adding it to the problems: the entry is not
+// reported, and the next one can be read. Any other error is returned as
+// fail returns it.
+func (p *parser) soft(err error, line int, f field, want string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, errType) {
+		p.problems.Add(p.fail(err, line, f, want).(*inventory.ParseError))
+		return nil
+	}
+	return p.fail(err, line, f, want)
+}
+
 func (p *parser) failIf(err error, f field) error {
 	if err == nil {
 		return nil
@@ -238,6 +285,7 @@ func (p *parser) object(f field) error {
 type entry struct {
 	name, version string
 	link, dev     bool
+	bad           bool     // a field had the wrong type: not reported
 	deps          []string // importers only
 }
 
@@ -267,7 +315,7 @@ func (p *parser) parsePackages(ctx context.Context) error {
 			p.importers = append(p.importers, importer{key: k, deps: e.deps})
 			continue
 		}
-		if e.link {
+		if e.link || e.bad {
 			continue
 		}
 		if e.name != "" {
@@ -307,24 +355,36 @@ func (p *parser) entry(f field, importer bool) (entry, error) {
 		line := p.s.line
 		switch string(k) {
 		case "name":
-			e.name, err = p.s.stringValue()
-			if err != nil {
-				return e, p.fail(err, line, f.with("name"), "a string")
+			var serr error
+			e.name, serr = p.s.stringValue()
+			if err := p.soft(serr, line, f.with("name"), "a string"); err != nil {
+				return e, err
+			} else if serr != nil {
+				e.bad = true
 			}
 		case "version":
-			e.version, err = p.s.stringValue()
-			if err != nil {
-				return e, p.fail(err, line, f.with("version"), "a string")
+			var serr error
+			e.version, serr = p.s.stringValue()
+			if err := p.soft(serr, line, f.with("version"), "a string"); err != nil {
+				return e, err
+			} else if serr != nil {
+				e.bad = true
 			}
 		case "link":
-			e.link, err = p.s.boolValue()
-			if err != nil {
-				return e, p.fail(err, line, f.with("link"), "true or false")
+			var berr error
+			e.link, berr = p.s.boolValue()
+			if err := p.soft(berr, line, f.with("link"), "true or false"); err != nil {
+				return e, err
+			} else if berr != nil {
+				e.bad = true
 			}
 		case "dev":
-			e.dev, err = p.s.boolValue()
-			if err != nil {
-				return e, p.fail(err, line, f.with("dev"), "true or false")
+			var berr error
+			e.dev, berr = p.s.boolValue()
+			if err := p.soft(berr, line, f.with("dev"), "true or false"); err != nil {
+				return e, err
+			} else if berr != nil {
+				e.bad = true
 			}
 		case "dependencies", "devDependencies", "optionalDependencies", "peerDependencies":
 			if !importer {
@@ -387,13 +447,16 @@ func (p *parser) parseV1(ctx context.Context, prefix string, depth int) error {
 			switch string(k) {
 			case "version":
 				version, err = p.s.stringValue()
-				if err != nil {
-					return p.fail(err, vline, ef.with("version"), "a string")
+				if err := p.soft(err, vline, ef.with("version"), "a string"); err != nil {
+					return err
 				}
 			case "dev":
-				dev, err = p.s.boolValue()
-				if err != nil {
-					return p.fail(err, vline, ef.with("dev"), "true or false")
+				var berr error
+				dev, berr = p.s.boolValue()
+				if err := p.soft(berr, vline, ef.with("dev"), "true or false"); err != nil {
+					return err
+				} else if berr != nil {
+					version = "" // not reported
 				}
 			case "dependencies":
 				if err := p.parseV1(ctx, key+"/", depth+1); err != nil {

@@ -44,6 +44,7 @@ func TestFileRequired(t *testing.T) {
 func TestGolden(t *testing.T) {
 	inventorytest.Golden(t, New(), "testdata/*.json")
 	inventorytest.Golden(t, New(), "testdata/*/package-lock.json")
+	inventorytest.Golden(t, New(), "testdata/*/npm-shrinkwrap.json")
 }
 
 func TestAliasAndSemver(t *testing.T) {

@@ -15,6 +15,9 @@
 // Entries installed from git or other version control, a local path or a
 // file or URL are skipped: their version does not identify a release on a
 // package index, so it cannot be matched against advisories.
+//
+// A package without a name or version is an error at its line; the other
+// packages are still reported.
 package pipfilelock
 
 import (
@@ -22,7 +25,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"strings"
@@ -63,9 +65,9 @@ func (e lockEntry) notFromIndex() bool {
 
 // Extract implements inventory.Extractor.
 func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := io.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	var lock struct {
 		Default map[string]lockEntry `json:"default"`
@@ -97,6 +99,7 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 
 	direct := readPipfile(in.Root, path.Join(path.Dir(in.Path), "Pipfile"))
 	var pkgs []inventory.Package
+	var ps inventory.Problems
 	seen := map[keyLine]bool{}
 	for _, k := range keys {
 		e, ok := sections[k.section][k.name]
@@ -108,12 +111,14 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 			continue
 		}
 		if strings.TrimSpace(k.name) == "" {
-			return nil, &inventory.ParseError{Path: in.Path, Line: k.line, Field: k.section,
-				Err: errors.New("empty package name")}
+			ps.Add(&inventory.ParseError{Path: in.Path, Line: k.line, Field: k.section,
+				Err: errors.New("empty package name")})
+			continue
 		}
 		if e.Version == "" || e.Version == "*" {
-			return nil, &inventory.ParseError{Path: in.Path, Line: k.line, Field: k.section + "." + k.name + ".version",
-				Err: errors.New("no version")}
+			ps.Add(&inventory.ParseError{Path: in.Path, Line: k.line, Field: k.section + "." + k.name + ".version",
+				Err: errors.New("no version")})
+			continue
 		}
 		pkg := inventory.Package{
 			Ecosystem: inventory.PyPI,
@@ -136,7 +141,7 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 		}
 		pkgs = append(pkgs, pkg)
 	}
-	return pkgs, nil
+	return ps.Result(pkgs)
 }
 
 // readPipfile returns the normalised names a Pipfile declares, or nil when

@@ -21,6 +21,11 @@
 // are direct, all others transitive. Dev is the "dev: true" flag of
 // versions 5 and 6; version 9 files no longer carry it, so there a package
 // is Dev when the snapshots graph reaches it only from devDependencies.
+//
+// A line that cannot be read inside a section is an error at its line,
+// and the package entry it belongs to is not reported; the others are. A
+// bad line at the top level, or a section that is not a mapping, stops
+// the reading: the file is not read.
 package pnpmlock
 
 import (
@@ -63,6 +68,7 @@ type pkgEntry struct {
 	line          int
 	name, version string // the name: and version: fields
 	dev           bool
+	bad           bool // a line of it could not be read: not reported
 }
 
 // dep is one dependency of an importer or a snapshot.
@@ -79,13 +85,14 @@ type lockfile struct {
 	packages  []pkgEntry
 	importers []dep
 	snapshots []dep
+	problems  inventory.Problems
 }
 
 // Extract implements inventory.Extractor.
 func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	raw, err := inventory.ReadAll(in.Reader)
+	raw, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	data := string(raw)
 	if strings.TrimSpace(data) == "" {
@@ -95,7 +102,7 @@ func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]invento
 	if err != nil {
 		return nil, err
 	}
-	return lf.packagesOf(in.Path), nil
+	return lf.problems.Result(lf.packagesOf(in.Path))
 }
 
 // parse reads the lockfile's sections. It keeps, for each indentation
@@ -110,6 +117,9 @@ func parse(ctx context.Context, file string, data string) (*lockfile, error) {
 		version string
 		sawDoc  bool
 		inline  = -1 // level of the last key with a value on its line
+		// skipBelow, when not -1, skips the lines indented deeper than
+		// that level: the rest of an entry with a bad line.
+		skipBelow = -1
 	)
 	lineNo := 0
 	for len(data) > 0 {
@@ -146,14 +156,43 @@ func parse(ctx context.Context, file string, data string) (*lockfile, error) {
 			continue
 		}
 		sawDoc = true
+		if skipBelow >= 0 && indent > 2*skipBelow {
+			continue // inside an entry already reported as unreadable
+		}
+		skipBelow = -1
+		// soft reports a bad line inside a section: the entry it belongs
+		// to is dropped, and the file read on. A bad line at the top
+		// level leaves the structure unknown, and stops the reading.
+		soft := func(format string, args ...any) error {
+			level := indent / 2
+			if level == 0 || len(keys) == 0 || !isSection(keys[0]) {
+				return fail(lineNo, format, args...)
+			}
+			lf.problems.Add(fail(lineNo, format, args...).(*inventory.ParseError))
+			if keys[0] == "packages" && len(lf.packages) > 0 && level >= 2 {
+				lf.packages[len(lf.packages)-1].bad = true
+			}
+			skipBelow = 1
+			return nil
+		}
 		if body[0] == '\t' {
-			return nil, fail(lineNo, "indentation with a tab")
+			if err := soft("indentation with a tab"); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if body[0] == '-' && (len(body) == 1 || body[1] == ' ') {
+			if len(keys) > 0 && indent <= 2 && isSection(keys[0]) && (len(keys) == 1 || indent == 0) {
+				return nil, &inventory.ParseError{Path: file, Line: lineNo, Field: keys[0],
+					Err: errors.New("want a mapping, got a sequence")}
+			}
 			continue // a block sequence item: nothing read is a sequence
 		}
 		if indent%2 != 0 {
-			return nil, fail(lineNo, "indentation of %d spaces; pnpm indents by 2", indent)
+			if err := soft("indentation of %d spaces; pnpm indents by 2", indent); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		level := indent / 2
 		if level > len(keys) || inline >= 0 && level > inline {
@@ -161,7 +200,10 @@ func parse(ctx context.Context, file string, data string) (*lockfile, error) {
 		}
 		key, value, block, err := keyValue(body)
 		if err != nil {
-			return nil, fail(lineNo, "%v", err)
+			if err := soft("%v", err); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		keys = append(keys[:level], key)
 		inline = level
@@ -171,6 +213,9 @@ func parse(ctx context.Context, file string, data string) (*lockfile, error) {
 				lf.packages = append(lf.packages, pkgEntry{key: key, line: lineNo})
 			}
 			continue
+		}
+		if level == 0 && isSection(key) && value != "{}" && value != "" && value != "~" && value != "null" {
+			return nil, &inventory.ParseError{Path: file, Line: lineNo, Field: key, Err: sectionValueError(value)}
 		}
 		switch keys[0] {
 		case "lockfileVersion":
@@ -227,6 +272,32 @@ func parse(ctx context.Context, file string, data string) (*lockfile, error) {
 		return nil, fail(0, "no lockfileVersion: not a pnpm lockfile")
 	}
 	return lf, nil
+}
+
+// isSection reports whether a top-level key is a section the extractor
+// reads, which must be a mapping.
+func isSection(key string) bool {
+	switch key {
+	case "packages", "importers", "snapshots", "dependencies", "devDependencies", "optionalDependencies":
+		return true
+	}
+	return false
+}
+
+// sectionValueError explains why the value on a section's own line is not
+// the mapping the section must be.
+func sectionValueError(value string) error {
+	switch {
+	case strings.HasPrefix(value, "*"):
+		return fmt.Errorf("want a mapping, got the YAML alias %s, which pnpm never writes (write the mapping out)", inventory.QuoteShort(value))
+	case strings.HasPrefix(value, "&"):
+		return fmt.Errorf("want a mapping, got the YAML anchor %s on the same line as values, which pnpm never writes", inventory.QuoteShort(value))
+	case strings.HasPrefix(value, "["):
+		return errors.New("want a mapping, got a sequence")
+	case strings.HasPrefix(value, "{"):
+		return errors.New("want a mapping in block style, got a flow mapping, which pnpm never writes")
+	}
+	return fmt.Errorf("want a mapping, got %s", inventory.QuoteShort(value))
 }
 
 func isDepSection(s string) bool {
@@ -427,7 +498,7 @@ func (lf *lockfile) packagesOf(file string) []inventory.Package {
 		if e.version != "" {
 			version = stripPeers(e.version)
 		}
-		if name == "" || !inventory.ExactSemver(version) {
+		if e.bad || name == "" || !inventory.ExactSemver(version) {
 			continue
 		}
 		p := inventory.Package{

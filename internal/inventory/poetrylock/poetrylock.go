@@ -22,6 +22,9 @@
 // skipped: their version does not identify a release on a package index, so
 // it cannot be matched against advisories. Packages from other indexes
 // (source type "legacy", a private mirror) are kept.
+//
+// A package without a name or version is an error at its [[package]]
+// header; the other packages are still reported.
 package poetrylock
 
 import (
@@ -29,7 +32,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 
@@ -70,9 +72,9 @@ type lockSource struct {
 
 // Extract implements inventory.Extractor.
 func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := io.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	var lock lockFile
 	if _, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&lock); err != nil {
@@ -91,14 +93,23 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 		}
 		return lines[i]
 	}
+	// A package without a name or version is a problem; the others are
+	// read. valid keeps the readable ones, at lineOf.
+	var ps inventory.Problems
+	valid := lock.Package[:0:0]
+	var lineOf []int
 	for i, p := range lock.Package {
-		if p.Name == "" {
-			return nil, &inventory.ParseError{Path: in.Path, Line: line(i), Field: "name", Err: errors.New("missing package name")}
-		}
-		if p.Version == "" {
-			return nil, &inventory.ParseError{Path: in.Path, Line: line(i), Field: "version", Err: fmt.Errorf("package %s has no version", p.Name)}
+		switch {
+		case p.Name == "":
+			ps.Add(&inventory.ParseError{Path: in.Path, Line: line(i), Field: "name", Err: errors.New("missing package name")})
+		case p.Version == "":
+			ps.Add(&inventory.ParseError{Path: in.Path, Line: line(i), Field: "version", Err: fmt.Errorf("package %s has no version", p.Name)})
+		default:
+			valid = append(valid, p)
+			lineOf = append(lineOf, line(i))
 		}
 	}
+	lock.Package = valid
 
 	proj := readProject(in.Root, path.Join(path.Dir(in.Path), "pyproject.toml"))
 	var forMain, forDev map[string]bool
@@ -118,7 +129,7 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 			Ecosystem: inventory.PyPI,
 			Name:      p.Name,
 			Version:   p.Version,
-			Location:  inventory.Location{Path: in.Path, Line: line(i)},
+			Location:  inventory.Location{Path: in.Path, Line: lineOf[i]},
 		}
 		switch {
 		case p.Category != "":
@@ -136,7 +147,7 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 		}
 		pkgs = append(pkgs, pkg)
 	}
-	return pkgs, nil
+	return ps.Result(pkgs)
 }
 
 // reachable returns the normalised names of the locked packages that roots

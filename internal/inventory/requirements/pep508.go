@@ -4,29 +4,36 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/airlock-sec/airlock/internal/inventory"
 )
 
 // parseRequirement parses the requirement part of a line. skip reports a
 // requirement that names no registry release: a path, a URL, an archive or a
 // direct reference.
-func parseRequirement(s string) (req requirement, skip bool, err error) {
+//
+// scratch is reused for the version clauses: pass the same one for every
+// line of a file.
+func parseRequirement(s string, scratch *[]clause) (req requirement, skip bool, err error) {
 	s = strings.TrimSpace(s)
 	spec := s
 	if i := strings.IndexByte(s, ';'); i >= 0 {
 		spec = strings.TrimSpace(s[:i])
+		req.marker = stripSpace(s[i+1:])
 	}
 	if isLocation(spec) {
 		return requirement{}, true, nil
 	}
-	p := &scanner{s: spec}
+	p := &scanner{s: spec, clauses: (*scratch)[:0]}
+	defer func() { *scratch = p.clauses }()
 	req.name = p.name()
 	if req.name == "" {
-		return requirement{}, false, fmt.Errorf("invalid requirement %q: expected a project name", s)
+		return requirement{}, false, fmt.Errorf("invalid requirement %s: expected a project name", inventory.QuoteShort(s))
 	}
 	p.space()
 	if p.peek() == '[' {
 		if err := p.extras(); err != nil {
-			return requirement{}, false, fmt.Errorf("invalid requirement %q: %w", s, err)
+			return requirement{}, false, fmt.Errorf("invalid requirement %s: %w", inventory.QuoteShort(s), err)
 		}
 		p.space()
 	}
@@ -38,7 +45,7 @@ func parseRequirement(s string) (req requirement, skip bool, err error) {
 	}
 	clauses, err := p.specifiers()
 	if err != nil {
-		return requirement{}, false, fmt.Errorf("invalid requirement %q: %w", s, err)
+		return requirement{}, false, fmt.Errorf("invalid requirement %s: %w", inventory.QuoteShort(s), err)
 	}
 	if len(clauses) == 1 {
 		c := clauses[0]
@@ -47,11 +54,15 @@ func parseRequirement(s string) (req requirement, skip bool, err error) {
 			return req, false, nil
 		}
 	}
-	parts := make([]string, len(clauses))
+	var b strings.Builder
 	for i, c := range clauses {
-		parts[i] = c.op + c.version
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(c.op)
+		b.WriteString(c.version)
 	}
-	req.constraint = strings.Join(parts, ",")
+	req.constraint = b.String()
 	return req, false, nil
 }
 
@@ -77,8 +88,9 @@ func isLocation(s string) bool {
 type clause struct{ op, version string }
 
 type scanner struct {
-	s string
-	i int
+	s       string
+	i       int
+	clauses []clause // what specifiers read
 }
 
 func (p *scanner) done() bool { return p.i >= len(p.s) }
@@ -139,7 +151,7 @@ func (p *scanner) extras() error {
 	}
 	for _, e := range strings.Split(p.s[p.i+1:p.i+end], ",") {
 		if e = strings.TrimSpace(e); e != "" && !validName(e) {
-			return fmt.Errorf("invalid extra %q", e)
+			return fmt.Errorf("invalid extra %s", inventory.QuoteShort(e))
 		}
 	}
 	p.i += end + 1
@@ -155,7 +167,8 @@ func (p *scanner) specifiers() ([]clause, error) {
 	if paren {
 		p.i++
 	}
-	var out []clause
+	out := p.clauses[:0]
+	defer func() { p.clauses = out }()
 	for {
 		p.space()
 		op := ""
@@ -166,7 +179,7 @@ func (p *scanner) specifiers() ([]clause, error) {
 			}
 		}
 		if op == "" {
-			return nil, fmt.Errorf("expected a version operator at %q", p.s[p.i:])
+			return nil, fmt.Errorf("expected a version operator at %s", inventory.QuoteShort(p.s[p.i:]))
 		}
 		p.i += len(op)
 		p.space()
@@ -193,7 +206,7 @@ func (p *scanner) specifiers() ([]clause, error) {
 		p.space()
 	}
 	if !p.done() {
-		return nil, fmt.Errorf("unexpected %q", p.s[p.i:])
+		return nil, fmt.Errorf("unexpected %s", inventory.QuoteShort(p.s[p.i:]))
 	}
 	return out, nil
 }

@@ -8,17 +8,29 @@
 // requirement on the same logical line. A requirement pinned with "==" or
 // "===" to one version (no wildcard) yields that version; any other
 // specifier, or none, yields an unpinned package whose Constraint is the
-// specifier as written without spaces. Extras and environment markers are
-// dropped; the package is kept whatever its marker says, since the scanner
-// cannot know the target environment. Names are kept as written; a name
-// repeated in one file is reported once, at its first line.
+// specifier as written without spaces. Extras are dropped. Environment
+// markers are kept apart but not evaluated: the scanner cannot know the
+// target environment, so a package is reported whatever its marker says,
+// and a name required twice under different markers (numpy 1.21.0 on
+// Linux, 1.19.5 on Windows) is two packages. Names are kept as written; a
+// name repeated under the same marker is reported once, at its first line.
+//
+// A line that cannot be read (stray text, an invalid version) is an error
+// naming its file and line, and the other lines are still read. A
+// requirement using one of pip's ${VAR} environment variables is valid but
+// cannot be resolved offline: a warning, and the package is reported
+// unpinned with the specifier as written (or not at all when the variable
+// is in the name).
 //
 // Includes are followed through the scanned tree, relative to the including
 // file: packages of a file included with -r/--requirement are reported at
 // their own file and line, and a file included with -c/--constraint only
 // supplies versions (or extra constraints) for packages required elsewhere.
-// Each file is read at most once, so include cycles end. A missing include,
-// or one leaving the scanned tree, is an error, as it is for pip.
+// Each file is read at most once, so include cycles end. An include that is
+// missing, absolute, leaves the scanned tree (by "..", or by a symbolic
+// link) or is not a regular file is an error at its line, as it is for pip;
+// the rest of the file is still read. Includes given as URLs or through
+// environment variables cannot be resolved offline: a warning each.
 //
 // Every requirement is direct, except in pip-compile output: a requirement
 // followed by a "# via" annotation that names only other packages (no
@@ -28,17 +40,15 @@
 // editable installs (-e/--editable), URLs and VCS references, local paths and
 // archive files, and PEP 508 direct references ("name @ url"). Also skipped:
 // index and other pip options (--index-url, --extra-index-url, -f,
-// --trusted-host, ...), which configure pip rather than name packages, and
-// includes given as URLs or through environment variables, which cannot be
-// resolved offline.
+// --trusted-host, ...), which configure pip rather than name packages.
+//
+// Memory is linear in the file: lines are slices of its text, and only what
+// a package keeps is copied out of it.
 package requirements
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"strings"
@@ -71,9 +81,9 @@ func (*Extractor) FileRequired(p string) bool {
 
 // Extract implements inventory.Extractor.
 func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := io.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	r := &reader{
 		ctx:         ctx,
@@ -82,11 +92,12 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 		constraints: map[string]requirement{},
 	}
 	r.seen[fileKey{path.Clean(in.Path), false}] = true
-	if err := r.file(in.Path, data, false); err != nil {
+	text := string(data)
+	if err := r.file(in.Path, text, false); err != nil {
 		return nil, err
 	}
 	r.applyConstraints()
-	return r.pkgs, nil
+	return r.problems.Result(r.pkgs)
 }
 
 type fileKey struct {
@@ -102,6 +113,11 @@ type reader struct {
 	pkgs []inventory.Package
 	// constraints holds the first constraint per normalised name.
 	constraints map[string]requirement
+	// clauses is scratch space for parseRequirement.
+	clauses []clause
+	// problems lists the lines not read, or read but not resolved, in the
+	// file and its includes, each at its own file and line.
+	problems inventory.Problems
 }
 
 // requirement is one parsed requirement specifier.
@@ -109,19 +125,25 @@ type requirement struct {
 	name       string
 	version    string // exact pin, if any
 	constraint string // specifier without spaces, when not pinned
+	marker     string // environment marker without spaces, if any
 }
 
-// file reads one file; constraint says it was included with -c.
-func (r *reader) file(name string, data []byte, constraint bool) error {
-	if err := r.ctx.Err(); err != nil {
-		return err
-	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // UTF-8 byte order mark
-	// byName maps a normalised name to its package's index in r.pkgs.
-	byName := map[string]int{}
+// file reads one file; constraint says it was included with -c. A line it
+// cannot read is a problem, and the lines after it are still read; the
+// only error it returns is the context's.
+func (r *reader) file(name string, data string, constraint bool) error {
+	data = strings.TrimPrefix(data, "\ufeff") // UTF-8 byte order mark
+	// byKey maps a normalised name and marker to the package's index in
+	// r.pkgs: the same name under two markers is two packages.
+	byKey := map[string]int{}
 	var via viaBlock
 	lines := logicalLines(data)
-	for lines.next() {
+	for n := 0; lines.next(); n++ {
+		if n%4096 == 0 {
+			if err := r.ctx.Err(); err != nil {
+				return err
+			}
+		}
 		ln := lines.cur
 		text, comment := splitComment(ln.text)
 		text = strings.TrimSpace(text)
@@ -136,12 +158,24 @@ func (r *reader) file(name string, data []byte, constraint bool) error {
 			}
 			continue
 		}
-		req, skip, err := parseRequirement(argPart(text))
-		if err != nil {
-			return &inventory.ParseError{Path: name, Line: ln.num, Err: err}
-		}
-		if skip {
-			continue
+		arg := argPart(text)
+		var req requirement
+		if strings.Contains(arg, "${") {
+			var ok bool
+			if req, ok = r.unresolved(name, ln.num, arg); !ok {
+				continue
+			}
+		} else {
+			var skip bool
+			var err error
+			req, skip, err = parseRequirement(arg, &r.clauses)
+			if err != nil {
+				r.problems.Add(&inventory.ParseError{Path: name, Line: ln.num, Err: err})
+				continue
+			}
+			if skip {
+				continue
+			}
 		}
 		key := inventory.NormalizeName(inventory.PyPI, req.name)
 		if constraint {
@@ -150,18 +184,25 @@ func (r *reader) file(name string, data []byte, constraint bool) error {
 			}
 			continue
 		}
-		if i, ok := byName[key]; ok {
+		if req.marker != "" {
+			key += ";" + req.marker
+		}
+		if i, ok := byKey[key]; ok {
 			if r.pkgs[i].Version == "" && req.version != "" {
-				r.pkgs[i].Version, r.pkgs[i].Constraint = req.version, ""
+				r.pkgs[i].Version, r.pkgs[i].Constraint = strings.Clone(req.version), ""
 			}
 			continue
 		}
-		byName[key] = len(r.pkgs)
-		r.pkgs = append(r.pkgs, inventory.Package{
+		byKey[key] = len(r.pkgs)
+		// The package outlives the file's text: copy what it keeps, in one
+		// allocation, so the text can be freed.
+		kept := req.name + req.version + req.constraint
+		pkgName, rest := kept[:len(req.name)], kept[len(req.name):]
+		r.add(inventory.Package{
 			Ecosystem:  inventory.PyPI,
-			Name:       req.name,
-			Version:    req.version,
-			Constraint: req.constraint,
+			Name:       pkgName,
+			Version:    rest[:len(req.version)],
+			Constraint: rest[len(req.version):],
 			Relation:   inventory.RelationDirect,
 			Location:   inventory.Location{Path: name, Line: ln.num},
 		})
@@ -171,8 +212,57 @@ func (r *reader) file(name string, data []byte, constraint bool) error {
 	return nil
 }
 
+// add appends p to the packages, doubling the list when full: large
+// slices otherwise grow by a quarter at a time, which allocates several
+// times the final size in all.
+func (r *reader) add(p inventory.Package) {
+	if len(r.pkgs) == cap(r.pkgs) {
+		grown := make([]inventory.Package, len(r.pkgs), 2*cap(r.pkgs)+16)
+		copy(grown, r.pkgs)
+		r.pkgs = grown
+	}
+	r.pkgs = append(r.pkgs, p)
+}
+
+// unresolved handles a requirement that uses an environment variable, which
+// pip expands when it installs and which is unknown here. With the variable
+// in the version, the package is kept unpinned, its constraint as written;
+// with it in the name, no package can be named. Either way the line is a
+// warning: valid, but not resolved.
+func (r *reader) unresolved(name string, line int, arg string) (requirement, bool) {
+	spec, marker, _ := strings.Cut(arg, ";")
+	p := &scanner{s: strings.TrimSpace(spec)}
+	req := requirement{name: p.name(), marker: stripSpace(marker)}
+	if req.name == "" || strings.HasPrefix(p.s[p.i:], "${") || strings.HasPrefix(p.s[p.i:], "[") && strings.Contains(p.s[p.i:strings.IndexByte(p.s, ']')+1], "${") {
+		r.problems.Add(&inventory.ParseError{Path: name, Line: line, Warning: true,
+			Err: fmt.Errorf("requirement %s names its project through an environment variable, unknown offline: not reported", inventory.QuoteShort(arg))})
+		return requirement{}, false
+	}
+	req.constraint = stripSpace(p.s[p.i:])
+	if b := strings.IndexByte(req.constraint, ']'); strings.HasPrefix(req.constraint, "[") && b >= 0 {
+		req.constraint = req.constraint[b+1:]
+	}
+	r.problems.Add(&inventory.ParseError{Path: name, Line: line, Warning: true,
+		Err: fmt.Errorf("requirement %s uses an environment variable, unknown offline: %s reported unpinned", inventory.QuoteShort(arg), req.name)})
+	return req, true
+}
+
+// stripSpace returns s without its spaces and tabs.
+func stripSpace(s string) string {
+	if !strings.ContainsAny(s, " \t") {
+		return s
+	}
+	return strings.Map(func(c rune) rune {
+		if c == ' ' || c == '\t' {
+			return -1
+		}
+		return c
+	}, s)
+}
+
 // option handles a line that starts with an option: includes are followed,
-// everything else is skipped.
+// everything else is skipped. An include that cannot be read is a problem;
+// the only error it returns is the context's.
 func (r *reader) option(name string, line int, text string) error {
 	fields := strings.Fields(text)
 	flag, arg := fields[0], ""
@@ -189,52 +279,34 @@ func (r *reader) option(name string, line int, text string) error {
 		return nil
 	}
 	constraint := flag == "-c" || flag == "--constraint"
-	if arg == "" {
-		return &inventory.ParseError{Path: name, Line: line, Field: flag, Err: errors.New("missing file name")}
-	}
-	if strings.Contains(arg, "://") || strings.Contains(arg, "${") {
+	problem := func(warning bool, format string, a ...any) error {
+		r.problems.Add(&inventory.ParseError{Path: name, Line: line, Field: flag, Warning: warning, Err: fmt.Errorf(format, a...)})
 		return nil
 	}
-	target := arg
-	if !path.IsAbs(target) {
-		target = path.Join(path.Dir(name), target)
+	switch {
+	case arg == "":
+		return problem(false, "missing file name")
+	case strings.Contains(arg, "://"):
+		return problem(true, "include %s is a URL, not fetched offline: its packages are not reported", inventory.QuoteShort(arg))
+	case strings.Contains(arg, "${"):
+		return problem(true, "include %s names an environment variable, unknown offline: its packages are not reported", inventory.QuoteShort(arg))
+	case path.IsAbs(arg) || strings.HasPrefix(arg, `\\`) || len(arg) > 1 && arg[1] == ':':
+		return problem(false, "include %s is an absolute path: only files inside the scanned tree are read (use a path relative to %s)", inventory.QuoteShort(arg), path.Base(name))
 	}
-	if path.IsAbs(target) || !fs.ValidPath(target) {
-		return &inventory.ParseError{Path: name, Line: line, Field: flag,
-			Err: fmt.Errorf("include %s is outside the scanned tree", arg)}
+	target := path.Join(path.Dir(name), arg)
+	if !fs.ValidPath(target) {
+		return problem(false, "include %s is outside the scanned tree", inventory.QuoteShort(arg))
 	}
 	key := fileKey{target, constraint}
 	if r.seen[key] {
 		return nil
 	}
 	r.seen[key] = true
-	if r.root == nil {
-		return &inventory.ParseError{Path: name, Line: line, Field: flag,
-			Err: fmt.Errorf("include %s: no file system to read it from", arg)}
-	}
-	data, err := fs.ReadFile(r.root, target)
+	data, err := inventory.ReadFile(r.root, target)
 	if err != nil {
-		return &inventory.ParseError{Path: name, Line: line, Field: flag,
-			Err: fmt.Errorf("include %s: %w", arg, unwrapPathError(err))}
+		return problem(false, "include %s: %w", inventory.QuoteShort(arg), err)
 	}
-	if err := r.file(target, data, constraint); err != nil {
-		var pe *inventory.ParseError
-		if errors.As(err, &pe) {
-			return &inventory.ParseError{Path: name, Line: line, Err: err}
-		}
-		return err
-	}
-	return nil
-}
-
-// unwrapPathError drops the file system's own path from err, since the
-// ParseError already names the include as written.
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+	return r.file(target, string(data), constraint)
 }
 
 // applyConstraints gives unpinned requirements the version or range that a
@@ -251,9 +323,9 @@ func (r *reader) applyConstraints() {
 		}
 		switch {
 		case c.version != "":
-			p.Version, p.Constraint = c.version, ""
+			p.Version, p.Constraint = strings.Clone(c.version), ""
 		case c.constraint != "" && p.Constraint == "":
-			p.Constraint = c.constraint
+			p.Constraint = strings.Clone(c.constraint)
 		case c.constraint != "":
 			p.Constraint += "," + c.constraint
 		}
@@ -287,45 +359,52 @@ type line struct {
 }
 
 type lineIter struct {
-	data []byte
+	data string
 	num  int // physical lines consumed
 	cur  line
+	buf  strings.Builder
 }
 
-func logicalLines(data []byte) *lineIter { return &lineIter{data: data} }
+func logicalLines(data string) *lineIter { return &lineIter{data: data} }
 
 // next advances to the next logical line, joining continuations as pip does:
 // a line ending in a backslash continues on the next one unless it is a
-// comment line; a comment line ends a continuation.
+// comment line; a comment line ends a continuation. A line without a
+// continuation is a slice of the data, not a copy.
 func (it *lineIter) next() bool {
 	if len(it.data) == 0 {
 		return false
 	}
-	var b strings.Builder
 	start := it.num + 1
+	joined := false
+	it.buf.Reset()
 	for len(it.data) > 0 {
-		raw := it.data
-		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
-			raw, it.data = raw[:i], it.data[i+1:]
+		s := it.data
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			s, it.data = s[:i], it.data[i+1:]
 		} else {
-			it.data = nil
+			it.data = ""
 		}
 		it.num++
-		s := strings.TrimSuffix(string(raw), "\r")
-		if isCommentLine(s) {
-			if b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(s)
+		s = strings.TrimSuffix(s, "\r")
+		comment := isCommentLine(s)
+		if !joined && (comment || !strings.HasSuffix(s, `\`)) {
+			it.cur = line{num: start, text: s}
+			return true
+		}
+		if comment {
+			it.buf.WriteByte(' ')
+			it.buf.WriteString(s)
 			break
 		}
 		if !strings.HasSuffix(s, `\`) {
-			b.WriteString(s)
+			it.buf.WriteString(s)
 			break
 		}
-		b.WriteString(strings.TrimRight(s, `\`))
+		joined = true
+		it.buf.WriteString(strings.TrimRight(s, `\`))
 	}
-	it.cur = line{num: start, text: b.String()}
+	it.cur = line{num: start, text: it.buf.String()}
 	return true
 }
 

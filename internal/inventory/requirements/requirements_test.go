@@ -3,9 +3,14 @@ package requirements
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/airlock-sec/airlock/internal/inventory"
 	"github.com/airlock-sec/airlock/internal/inventory/inventorytest"
@@ -104,4 +109,92 @@ func TestNilRoot(t *testing.T) {
 
 func FuzzExtract(f *testing.F) {
 	inventorytest.Fuzz(f, New(), "requirements.txt", "testdata/*.txt")
+}
+
+// TestSymlinkInclude checks that an include reached through a symbolic link
+// is read when the link stays inside the tree and refused when it leaves
+// it, while the including file's other lines are still read.
+func TestSymlinkInclude(t *testing.T) {
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "secret.txt"), []byte("leaked==1.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := func(target, name string) {
+		t.Helper()
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Skipf("symbolic links not supported: %v", err)
+		}
+	}
+	write("app/requirements.txt", "-r abs.txt\n-r rel.txt\n-r linkdir/secret.txt\n-r inside.txt\nkept==1.0\n")
+	write("shared/base.txt", "base==2.0\n")
+	link(filepath.Join(outside, "secret.txt"), "app/abs.txt")
+	link("../../"+filepath.Base(outside)+"/secret.txt", "app/rel.txt")
+	link(outside, "app/linkdir")
+	link("../shared/base.txt", "app/inside.txt")
+
+	got, err := New().Extract(context.Background(), &inventory.Input{
+		Path:   "app/requirements.txt",
+		Reader: strings.NewReader("-r abs.txt\n-r rel.txt\n-r linkdir/secret.txt\n-r inside.txt\nkept==1.0\n"),
+		Root:   os.DirFS(dir),
+	})
+	var ps inventory.Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("got %v, want Problems", err)
+	}
+	var lines []int
+	for _, p := range ps {
+		lines = append(lines, p.Line)
+		if p.Warning || !errors.Is(p, inventory.ErrOutsideTree) {
+			t.Errorf("problem %v: want an error wrapping ErrOutsideTree", p)
+		}
+	}
+	if diff := cmp.Diff([]int{1, 2, 3}, lines); diff != "" {
+		t.Errorf("problem lines (-want +got):\n%s", diff)
+	}
+	var names []string
+	for _, p := range got {
+		names = append(names, p.Name+"@"+p.Location.Path)
+	}
+	if diff := cmp.Diff([]string{"base@app/inside.txt", "kept@app/requirements.txt"}, names); diff != "" {
+		t.Errorf("packages (-want +got):\n%s", diff)
+	}
+}
+
+// TestSymlinkIncludeMapFS checks the same through fstest.MapFS links.
+func TestSymlinkIncludeMapFS(t *testing.T) {
+	root := fstest.MapFS{
+		"requirements.txt": {Data: []byte("-r up.txt\nkept==1.0\n")},
+		"up.txt":           {Data: []byte("../x.txt"), Mode: fs.ModeSymlink},
+	}
+	got, err := New().Extract(context.Background(), &inventory.Input{Path: "requirements.txt", Reader: strings.NewReader("-r up.txt\nkept==1.0\n"), Root: root})
+	if !errors.Is(err, inventory.ErrOutsideTree) || len(got) != 1 {
+		t.Fatalf("got %v, %v; want kept and an error about the tree", got, err)
+	}
+}
+
+// TestMarkers checks item 11 of the issue: one name under two markers is two
+// packages; under the same marker, one.
+func TestMarkers(t *testing.T) {
+	in := "numpy==1.21.0; sys_platform == \"linux\"\nnumpy==1.19.5; sys_platform == \"win32\"\nnumpy==1.21.0;sys_platform==\"linux\"\n"
+	got, err := New().Extract(context.Background(), &inventory.Input{Path: "requirements.txt", Reader: strings.NewReader(in)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vs []string
+	for _, p := range got {
+		vs = append(vs, p.Version)
+	}
+	if diff := cmp.Diff([]string{"1.21.0", "1.19.5"}, vs); diff != "" {
+		t.Errorf("versions (-want +got):\n%s", diff)
+	}
 }

@@ -54,7 +54,7 @@ func (b *viaBlock) comment(comment string, pkgs []inventory.Package) {
 }
 
 func (b *viaBlock) add(list string) {
-	for _, s := range strings.Split(list, ",") {
+	for s := range strings.SplitSeq(list, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			b.sources = append(b.sources, s)
 		}

@@ -16,6 +16,9 @@
 // Also skipped are packages from git, a URL, a local path or directory, or
 // editable path dependencies: their version does not identify a release on
 // a package index, so it cannot be matched against advisories.
+//
+// A package without a name or version is an error at its [[package]]
+// header; the other packages are still reported.
 package uvlock
 
 import (
@@ -23,7 +26,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 
 	"github.com/BurntSushi/toml"
@@ -67,9 +69,9 @@ type dependency struct {
 
 // Extract implements inventory.Extractor.
 func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := io.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	var lock lockFile
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&lock)
@@ -98,10 +100,12 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 	for _, m := range lock.Manifest.Members {
 		members[norm(m)] = true
 	}
+	var ps inventory.Problems
 	var roots []lockPackage
 	for i, p := range lock.Package {
 		if p.Name == "" {
-			return nil, &inventory.ParseError{Path: in.Path, Line: line(i), Field: "name", Err: errors.New("missing package name")}
+			ps.Add(&inventory.ParseError{Path: in.Path, Line: line(i), Field: "name", Err: errors.New("missing package name")})
+			continue
 		}
 		if isRoot(p, members) {
 			roots = append(roots, p)
@@ -128,11 +132,12 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 
 	var pkgs []inventory.Package
 	for i, p := range lock.Package {
-		if !fromIndex(p.Source) {
+		if p.Name == "" || !fromIndex(p.Source) {
 			continue
 		}
 		if p.Version == "" {
-			return nil, &inventory.ParseError{Path: in.Path, Line: line(i), Field: "version", Err: fmt.Errorf("package %s has no version", p.Name)}
+			ps.Add(&inventory.ParseError{Path: in.Path, Line: line(i), Field: "version", Err: fmt.Errorf("package %s has no version", p.Name)})
+			continue
 		}
 		key := norm(p.Name)
 		pkg := inventory.Package{
@@ -150,7 +155,7 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 		}
 		pkgs = append(pkgs, pkg)
 	}
-	return pkgs, nil
+	return ps.Result(pkgs)
 }
 
 func norm(name string) string { return inventory.NormalizeName(inventory.PyPI, name) }

@@ -25,6 +25,9 @@
 // direct; the workspaces' package.json files are read only to tell dev
 // dependencies apart. A package is Dev when it is reached only through
 // devDependencies.
+//
+// An entry with a line that cannot be read is an error at that line and is
+// not reported; the other entries are.
 package yarnlock
 
 import (
@@ -72,19 +75,20 @@ type entry struct {
 	resolution string   // berry only
 	linkType   string   // berry only
 	deps       []string // descriptors of dependencies and optionalDependencies
+	bad        bool     // a line of it could not be read
 }
 
 // Extract implements inventory.Extractor.
 func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	raw, err := inventory.ReadAll(in.Reader)
+	raw, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	data := string(raw)
 	if strings.TrimSpace(data) == "" {
 		return nil, &inventory.ParseError{Path: in.Path, Err: errors.New("empty file: expected yarn.lock entries or its header comment")}
 	}
-	entries, berry, err := parse(ctx, in.Path, data)
+	entries, berry, ps, err := parse(ctx, in.Path, data)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +128,7 @@ func (x *Extractor) Extract(ctx context.Context, in *inventory.Input) ([]invento
 			out = append(out, p)
 		}
 	}
-	return out, nil
+	return ps.Result(out)
 }
 
 // identify returns the package an entry installs, or false when the entry
@@ -184,11 +188,9 @@ func realName(spec string) (name, ref string) {
 }
 
 // parse reads the entries of the lockfile; berry reports the Yarn 2+
-// format.
-func parse(ctx context.Context, file string, data string) (entries []entry, berry bool, err error) {
-	fail := func(line int, field, format string, args ...any) error {
-		return &inventory.ParseError{Path: file, Line: line, Field: field, Err: fmt.Errorf(format, args...)}
-	}
+// format. An entry with a line that cannot be read is left out, and the
+// line is a problem; the entries around it are read.
+func parse(ctx context.Context, file string, data string) (entries []entry, berry bool, ps inventory.Problems, err error) {
 	var (
 		cur       *entry // entry being read, nil in __metadata
 		inEntry   bool
@@ -197,6 +199,19 @@ func parse(ctx context.Context, file string, data string) (entries []entry, berr
 		metaVer   string
 		sawFields bool
 	)
+	fail := func(line int, field, format string, args ...any) error {
+		return &inventory.ParseError{Path: file, Line: line, Field: field, Err: fmt.Errorf(format, args...)}
+	}
+	// skipping is set by a bad line: the rest of its entry is skipped, and
+	// the entry dropped.
+	skipping := false
+	bad := func(line int, field, format string, args ...any) {
+		ps.Add(fail(line, field, format, args...).(*inventory.ParseError))
+		if cur != nil && inEntry {
+			cur.bad = true
+		}
+		skipping = true
+	}
 	// Entries are separated by blank lines; sizing up front saves copying.
 	entries = make([]entry, 0, strings.Count(data, "\n\n")+1)
 	lineNo := 0
@@ -210,7 +225,7 @@ func parse(ctx context.Context, file string, data string) (entries []entry, berr
 		}
 		if lineNo%4096 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, false, err
+				return nil, false, nil, err
 			}
 		}
 		line = strings.TrimRight(line, " \t\r")
@@ -222,37 +237,49 @@ func parse(ctx context.Context, file string, data string) (entries []entry, berr
 		if body == "" || body[0] == '#' {
 			continue
 		}
+		if indent == 0 {
+			skipping = false
+		}
+		if skipping {
+			continue
+		}
 		if strings.HasPrefix(body, "\t") {
-			return nil, false, fail(lineNo, "", "indentation with a tab")
+			bad(lineNo, "", "indentation with a tab")
+			continue
 		}
 		switch {
 		case indent == 0:
-			key, ok := strings.CutSuffix(body, ":")
-			if !ok {
-				return nil, false, fail(lineNo, "", "entry key %s does not end with ':'", inventory.QuoteShort(body))
-			}
 			section = ""
 			inEntry = true
+			key, ok := strings.CutSuffix(body, ":")
+			if !ok {
+				cur = nil
+				bad(lineNo, "", "entry key %s does not end with ':'", inventory.QuoteShort(body))
+				continue
+			}
 			if key == "__metadata" {
 				if sawFields || berry {
-					return nil, false, fail(lineNo, "__metadata", "__metadata must come first, and once")
+					return nil, false, nil, fail(lineNo, "__metadata", "__metadata must come first, and once")
 				}
 				berry, cur, metaLine = true, nil, lineNo
 				continue
 			}
 			specs, err := splitKey(key)
 			if err != nil {
-				return nil, false, fail(lineNo, "", "entry key %s: %v", inventory.QuoteShort(key), err)
+				cur = nil
+				bad(lineNo, "", "entry key %s: %v", inventory.QuoteShort(key), err)
+				continue
 			}
 			entries = append(entries, entry{line: lineNo, specs: specs})
 			cur = &entries[len(entries)-1]
 		case !inEntry:
-			return nil, false, fail(lineNo, "", "indented line outside any entry")
+			bad(lineNo, "", "indented line outside any entry")
 		case indent == 2:
 			sawFields = true
 			name, value, block, err := field(body, berry)
 			if err != nil {
-				return nil, false, fail(lineNo, "", "%v", err)
+				bad(lineNo, "", "%v", err)
+				continue
 			}
 			section = ""
 			if block {
@@ -276,7 +303,8 @@ func parse(ctx context.Context, file string, data string) (entries []entry, berr
 		case indent == 4 && cur != nil && (section == "dependencies" || section == "optionalDependencies"):
 			name, value, block, err := field(body, berry)
 			if err != nil {
-				return nil, false, fail(lineNo, section, "%v", err)
+				bad(lineNo, section, "%v", err)
+				continue
 			}
 			if !block {
 				cur.deps = append(cur.deps, name+"@"+value)
@@ -286,10 +314,17 @@ func parse(ctx context.Context, file string, data string) (entries []entry, berr
 	if berry {
 		v, err := strconv.Atoi(metaVer)
 		if err != nil || v < 2 || v > 8 {
-			return nil, false, fail(metaLine, "__metadata.version", "unsupported yarn.lock version %s: want 2 to 8", inventory.QuoteShort(metaVer))
+			return nil, false, nil, fail(metaLine, "__metadata.version", "unsupported yarn.lock version %s: want 2 to 8", inventory.QuoteShort(metaVer))
 		}
 	}
-	return entries, berry, nil
+	// Drop the entries with a bad line.
+	kept := entries[:0]
+	for _, e := range entries {
+		if !e.bad {
+			kept = append(kept, e)
+		}
+	}
+	return kept, berry, ps, nil
 }
 
 // splitKey splits an entry key into its descriptors: `a@^1, "a@^2"`.
