@@ -47,7 +47,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"strings"
@@ -119,9 +118,9 @@ func (*Extractor) FileRequired(p string) bool {
 
 // Extract implements inventory.Extractor.
 func (x *Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.Package, error) {
-	data, err := io.ReadAll(in.Reader)
+	data, err := inventory.ReadInput(in)
 	if err != nil {
-		return nil, &inventory.ParseError{Path: in.Path, Err: err}
+		return nil, err
 	}
 	if path.Base(in.Path) == "modules.txt" {
 		return extractModulesTxt(in, data)

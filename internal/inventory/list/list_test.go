@@ -50,11 +50,6 @@ func TestAllListed(t *testing.T) {
 // file itself, is reported with the file named once.
 func TestReadErrorNamesFileOnce(t *testing.T) {
 	for _, x := range All() {
-		if x.Name() == "go/gomod" {
-			// gomod is maintained on another branch; its read error is
-			// fixed there the same way.
-			continue
-		}
 		t.Run(x.Name(), func(t *testing.T) {
 			name := fileFor(t, x)
 			in := &inventory.Input{Path: name, Reader: iotest.ErrReader(&fs.PathError{Op: "read", Path: name, Err: syscall.EISDIR}), Root: fstest.MapFS{}}
