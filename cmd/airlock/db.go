@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/airlock-sec/airlock/internal/scan"
+	"github.com/airlock-sec/airlock/internal/analyzer/depvuln"
 	"github.com/airlock-sec/airlock/internal/vulndb"
 )
 
@@ -210,7 +210,7 @@ func cmdDBStatus(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	for _, s := range sources {
 		age := "unknown"
 		if !s.NewestModified.IsZero() {
-			age = scan.Age(now.Sub(s.NewestModified))
+			age = depvuln.Age(now.Sub(s.NewestModified))
 			if maxAge > 0 && now.Sub(s.NewestModified) > maxAge {
 				age += " (stale)"
 			}

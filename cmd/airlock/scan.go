@@ -7,12 +7,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/airlock-sec/airlock/internal/analyzer"
+	analyzers "github.com/airlock-sec/airlock/internal/analyzer/list"
+	"github.com/airlock-sec/airlock/internal/analyzer/secretscan"
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory/gomod"
 	"github.com/airlock-sec/airlock/internal/inventory/list"
@@ -22,9 +25,6 @@ import (
 	"github.com/airlock-sec/airlock/internal/vulndb"
 )
 
-// scanners are the analyzers --scanners selects from.
-var scanners = []string{"vuln", "secret"}
-
 func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("airlock scan", flag.ContinueOnError)
 	dbPath := fs.String("db", defaultDB(), "vulnerability database file (env AIRLOCK_DB)")
@@ -33,7 +33,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	failOn := fs.String("fail-on", "any", "exit 3 when a finding is at or above: any, low, medium, high, critical, or none")
 	config := fs.String("config", "", "policy file (default: .airlock.yaml in the scanned directory)")
 	noIgnore := fs.Bool("no-ignore", false, "also read files that .gitignore files exclude")
-	scannerList := fs.String("scanners", "", "analyzers to run, comma-separated: "+strings.Join(scanners, ", ")+" (default: all that have what they need)")
+	scannerList := fs.String("scanners", "", "analyzers to run, comma-separated: "+strings.Join(analyzers.Names(), ", ")+" (default: all that have what they need)")
 	history := fs.Bool("history", false, "secret detection: also scan every commit's added lines in git history")
 	since := fs.String("since", "", "with --history: only commits after this revision")
 	branch := fs.String("branch", "", "with --history: branches to walk, comma-separated (default: all branches and tags)")
@@ -76,64 +76,68 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return usageError{"--go-version: " + err.Error()}
 	}
-	explicit := *scannerList != ""
-	selected := map[string]bool{}
-	if explicit {
-		for _, s := range strings.Split(*scannerList, ",") {
-			if s = strings.TrimSpace(s); s == "" {
-				continue
-			} else if !contains(scanners, s) {
-				return usageError{fmt.Sprintf("unknown scanner %q: available: %s", s, strings.Join(scanners, ", "))}
-			}
-			selected[s] = true
+	var names []string
+	for _, s := range strings.Split(*scannerList, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		} else if !slices.Contains(analyzers.Names(), s) {
+			return usageError{fmt.Sprintf("unknown scanner %q: available: %s", s, strings.Join(analyzers.Names(), ", "))}
 		}
-	} else {
-		for _, s := range scanners {
-			selected[s] = true
-		}
+		names = append(names, s)
 	}
-	if (*history || *since != "" || *branch != "") && !selected["secret"] {
+	wants := func(name string) bool { return len(names) == 0 || slices.Contains(names, name) }
+	if (*history || *since != "" || *branch != "") && !wants("secret") {
 		return usageError{"--history, --since and --branch are for secret detection: add secret to --scanners"}
 	}
 	if (*since != "" || *branch != "") && !*history {
 		return usageError{"--since and --branch need --history"}
 	}
 
-	opts := scan.Options{MaxAge: maxAge, PolicyFile: *config, NoIgnore: *noIgnore, MaxFileSize: int64(maxFileSize)}
-	if maxFileSize == 0 {
-		opts.MaxFileSize = -1
-	}
-	var notices []scan.Notice
-	if selected["vuln"] {
+	asm := scan.Assembly{Names: names, Env: analyzer.Env{MaxAge: maxAge}, Extractors: list.Options{Go: goOpts}}
+	if wants("vuln") {
 		db, srcs, err := openDB(ctx, *dbPath)
 		switch {
 		case err == nil:
 			defer db.Close()
-			opts.Extractors, opts.DB, opts.Sources = list.New(list.Options{Go: goOpts}), db, sources(srcs)
-		case explicit || dbNamed(fs) || !errors.Is(err, errNoData):
+			asm.Env.VulnDB, asm.Env.Sources = db, sources(srcs)
+		case len(names) > 0 || dbNamed(fs) || !errors.Is(err, errNoData):
 			// Only the built-in default may be missing: a database the
 			// user named (--db, AIRLOCK_DB) that is missing or empty is a
 			// mistake to report, not a scan to pass without data.
 			return err
 		default:
-			// Asked for nothing in particular: scan what can be scanned.
-			notices = append(notices, scan.Notice{Level: scan.NoticeWarning, Message: "dependency scanning skipped: " + err.Error()})
+			// Asked for nothing in particular: scan what can be scanned
+			// (Assemble says what was skipped and why).
+			asm.Env.VulnDBErr = err
 		}
 	}
-	if selected["secret"] {
-		det, err := detector(*secretConfig, target)
+	if wants("secret") {
+		det, err := operatorRules(*secretConfig)
 		if err != nil {
 			return err
 		}
-		opts.Secrets = &scan.SecretOptions{Detector: det, History: *history, Since: *since}
+		asm.Analyzers.Secret = secretscan.Config{Detector: det, Operator: *secretConfig != "", History: *history, Since: *since}
 		if *branch != "" {
-			opts.Secrets.Branches = strings.Split(*branch, ",")
+			asm.Analyzers.Secret.Branches = strings.Split(*branch, ",")
 		}
+	}
+	opts, notices, err := scan.Assemble(asm)
+	if err != nil {
+		return err
+	}
+	opts.PolicyFile, opts.NoIgnore, opts.MaxFileSize = *config, *noIgnore, int64(maxFileSize)
+	if maxFileSize == 0 {
+		opts.MaxFileSize = -1
 	}
 	if *baseline != "" {
 		if opts.Baseline, err = readBaseline(*baseline); err != nil {
 			return err
 		}
+	}
+	if isTerminal(stderr) && os.Getenv("CI") == "" {
+		p := newProgressLine(stderr)
+		opts.Progress = p.update
+		defer p.clear()
 	}
 	res, err := scan.Run(ctx, target, opts)
 	if err != nil {
@@ -273,30 +277,18 @@ func openDB(ctx context.Context, path string) (*vulndb.DB, []vulndb.Source, erro
 	return db, srcs, nil
 }
 
-// detector builds the secret detector from --secret-config, else the
-// target's .gitleaks.toml, else the embedded rules. --secret-config is the
-// operator's own file and may extend any regular file of the host; the
-// target's .gitleaks.toml is the repository's, read through
-// secret.LoadRepoConfig: only regular files inside the repository.
-func detector(configFile, target string) (*secret.Detector, error) {
+// operatorRules builds the secret detector from the operator's
+// --secret-config (which may extend any regular file of the host), or from
+// the embedded rules when none is given: the secret analyzer then uses a
+// repository's own .gitleaks.toml instead when it has one (read as
+// repository content: regular files inside it only).
+func operatorRules(configFile string) (*secret.Detector, error) {
 	cfg := secret.DefaultConfig()
 	if configFile != "" {
 		var err error
 		if cfg, err = secret.LoadConfig(configFile); err != nil {
 			return nil, err
 		}
-		return secret.NewDetector(cfg)
-	}
-	dir := target
-	if fi, err := os.Stat(target); err == nil && !fi.IsDir() {
-		dir = filepath.Dir(target)
-	}
-	repoCfg, err := secret.LoadRepoConfig(dir, ".gitleaks.toml")
-	switch {
-	case err == nil:
-		cfg = repoCfg
-	case !errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("%w (give the rules with --secret-config to use another file)", err)
 	}
 	return secret.NewDetector(cfg)
 }
@@ -354,14 +346,6 @@ func validFormat(f report.Format) bool {
 	return false
 }
 
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // parseFailOn reads --fail-on. "any" fails on every unignored finding,
 // including those whose data gives no severity (the Go database gives

@@ -313,3 +313,13 @@ func (e *ParseError) Error() string {
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }
+
+// Manifest is one file an extractor read, with its packages.
+type Manifest struct {
+	// Path is slash-separated and relative to the scanned tree.
+	Path string `json:"path"`
+	// Extractor names the extractor that read it.
+	Extractor string `json:"extractor"`
+	// Packages are the dependencies it declares.
+	Packages []Package `json:"packages"`
+}

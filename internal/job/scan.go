@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	analyzers "github.com/airlock-sec/airlock/internal/analyzer/list"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,10 +14,10 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/airlock-sec/airlock/internal/analyzer/secretscan"
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/gitlab"
 	"github.com/airlock-sec/airlock/internal/integration"
-	"github.com/airlock-sec/airlock/internal/inventory/list"
 	"github.com/airlock-sec/airlock/internal/netx"
 	"github.com/airlock-sec/airlock/internal/scan"
 	"github.com/airlock-sec/airlock/internal/source"
@@ -244,11 +245,24 @@ func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn integratio
 		return nil, "", err
 	}
 	defer ws.Close()
-	o := scan.Options{Now: r.c.Now, Secrets: &scan.SecretOptions{Detector: r.c.Rules}}
+	// The same assembly as airlock scan's: every analyzer that can run,
+	// the repository's own .airlock.yaml, .gitleaks.toml and
+	// .gitleaksignore read by the engine.
+	asm := scan.Assembly{Analyzers: analyzers.Config{Secret: secretscan.Config{Detector: r.c.Rules}}}
 	if r.c.VulnDB != nil {
-		o.Extractors, o.DB, o.Sources = list.All(), r.c.VulnDB, r.c.Sources
+		asm.Env.VulnDB, asm.Env.Sources = r.c.VulnDB, r.c.Sources
+	} else {
+		asm.Env.VulnDBErr = errors.New("the server has no vulnerability data: import OSV data with 'airlock db import' (--db)")
 	}
+	o, notices, err := scan.Assemble(asm)
+	if err != nil {
+		return nil, "", err
+	}
+	o.Now = r.c.Now
 	res, err := scan.Run(ctx, ws.Dir, o)
+	if res != nil {
+		res.Notices = append(notices, res.Notices...)
+	}
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,9 +1,9 @@
 package scan
 
 import (
-	"fmt"
 	"time"
 
+	"github.com/airlock-sec/airlock/internal/analyzer"
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory"
 )
@@ -26,56 +26,27 @@ type Result struct {
 	Notices []Notice `json:"notices,omitempty"`
 }
 
-// Manifest is one file an extractor read.
-type Manifest struct {
-	// Path is slash-separated and relative to the target.
-	Path string `json:"path"`
-	// Extractor names the extractor that read it.
-	Extractor string `json:"extractor"`
-	// Packages are the dependencies it declares.
-	Packages []inventory.Package `json:"packages"`
-}
+// Manifest is one file an extractor read, with its packages.
+type Manifest = inventory.Manifest
 
 // Source describes one imported vulnerability data source.
-type Source struct {
-	// Origin names the source across copies ("osv/PyPI/all.zip").
-	Origin         string    `json:"origin,omitempty"`
-	Ecosystem      string    `json:"ecosystem"`
-	Path           string    `json:"path"`
-	SHA256         string    `json:"sha256"`
-	Records        int       `json:"records"`
-	NewestModified time.Time `json:"newest_modified"`
-	ImportedAt     time.Time `json:"imported_at"`
-}
+type Source = analyzer.Source
+
+// Notice is a message about the scan rather than about the code.
+type Notice = analyzer.Notice
 
 // NoticeLevel grades a notice.
-type NoticeLevel string
+type NoticeLevel = analyzer.NoticeLevel
+
+// Progress is an event of a running scan.
+type Progress = analyzer.Progress
 
 // Notice levels.
 const (
-	NoticeInfo    NoticeLevel = "info"
-	NoticeWarning NoticeLevel = "warning"
-	NoticeError   NoticeLevel = "error"
+	NoticeInfo    = analyzer.NoticeInfo
+	NoticeWarning = analyzer.NoticeWarning
+	NoticeError   = analyzer.NoticeError
 )
-
-// Notice is a message about the scan rather than about the code.
-type Notice struct {
-	Level NoticeLevel `json:"level"`
-	// Path is the file the notice is about, relative to the target.
-	Path string `json:"path,omitempty"`
-	// Line is the 1-based line in Path; 0 when the notice is about the
-	// whole file.
-	Line    int    `json:"line,omitempty"`
-	Message string `json:"message"`
-}
-
-// Where renders the notice's place as "path:line", "path" or "".
-func (n Notice) Where() string {
-	if n.Line > 0 {
-		return fmt.Sprintf("%s:%d", n.Path, n.Line)
-	}
-	return n.Path
-}
 
 // Incomplete counts the error notices: input that was not read (a file
 // that could not be opened or parsed, an entry that could not be read).

@@ -1,40 +1,40 @@
 package scan
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/airlock-sec/airlock/internal/analyzer"
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory"
 	"github.com/airlock-sec/airlock/internal/inventory/gomod"
 	"github.com/airlock-sec/airlock/internal/inventory/list"
-	"github.com/airlock-sec/airlock/internal/policy"
 	"github.com/airlock-sec/airlock/internal/source"
-	"github.com/airlock-sec/airlock/internal/vuln"
 )
 
 // Options configure a scan.
 type Options struct {
-	// Extractors read manifests; usually list.All().
+	// Analyzers run over the tree; Select picks them from the registry
+	// (internal/analyzer/list).
+	Analyzers []analyzer.Analyzer
+	// Env is what the scan offers them: vulnerability data and its age
+	// limit.
+	Env analyzer.Env
+	// Extractors read manifests for the analyzers that need packages;
+	// usually list.All().
 	Extractors []inventory.Extractor
-	// DB is the vulnerability data; nil makes an inventory-only scan.
-	DB vuln.Source
-	// Sources describe DB's data for the result and the age check.
-	Sources []Source
-	// MaxAge is the age past which the data is reported as stale
-	// (never refused); 0 disables the check.
-	MaxAge time.Duration
 	// PolicyFile is the configuration to apply; empty means the target's
 	// own .airlock.yaml if it has one.
 	PolicyFile string
@@ -42,9 +42,6 @@ type Options struct {
 	Now func() time.Time
 	// NoIgnore reads files that .gitignore files exclude.
 	NoIgnore bool
-	// Secrets, when set, runs secret detection over every file (and the
-	// git history when asked).
-	Secrets *SecretOptions
 	// Baseline holds fingerprints of findings already known: they are left
 	// out, so that only new findings are reported.
 	Baseline map[string]bool
@@ -52,18 +49,77 @@ type Options struct {
 	// (an error notice names it); 0 means DefaultMaxFileSize, negative no
 	// limit.
 	MaxFileSize int64
+	// Progress, when set, receives the scan's progress events (walk,
+	// extract, and each analyzer's stages). It may be called from several
+	// goroutines at once.
+	Progress func(Progress)
 }
 
 // DefaultMaxFileSize bounds a manifest's size when Options.MaxFileSize is 0.
 const DefaultMaxFileSize = 64 << 20
 
-// Run scans the tree at target.
+// Select picks the analyzers to run from all. With names (--scanners),
+// exactly those, and an analyzer whose needs env does not meet is an
+// error saying why. Without, every analyzer whose needs are met, and a
+// notice for each one skipped, saying why.
+func Select(names []string, all []analyzer.Analyzer, env *analyzer.Env) ([]analyzer.Analyzer, []Notice, error) {
+	var out []analyzer.Analyzer
+	var notices []Notice
+	byName := map[string]analyzer.Analyzer{}
+	var known []string
+	for _, a := range all {
+		byName[a.Name()] = a
+		known = append(known, a.Name())
+	}
+	for _, n := range names {
+		if byName[n] == nil {
+			return nil, nil, fmt.Errorf("unknown scanner %q: available: %s", n, strings.Join(known, ", "))
+		}
+	}
+	for _, a := range all {
+		if len(names) > 0 && !slices.Contains(names, a.Name()) {
+			continue
+		}
+		var missing error
+		for _, n := range a.Needs() {
+			if err := env.Missing(n); err != nil {
+				missing = err
+				break
+			}
+		}
+		switch {
+		case missing == nil:
+			out = append(out, a)
+		case len(names) > 0:
+			return nil, nil, fmt.Errorf("scanner %s cannot run: %w", a.Name(), missing)
+		default:
+			notices = append(notices, Notice{Level: NoticeWarning, Message: fmt.Sprintf("%s scanning skipped: %v", describe(a.Name()), missing)})
+		}
+	}
+	return out, notices, nil
+}
+
+// describe names an analyzer in a sentence.
+func describe(name string) string {
+	if name == "vuln" {
+		return "dependency"
+	}
+	return name
+}
+
+// Run scans the tree at target: it walks it once, loads its configuration
+// once, extracts its packages once for the analyzers that need them, runs
+// the analyzers side by side, applies the policy and returns one Result.
 func Run(ctx context.Context, target string, o Options) (*Result, error) {
 	now := time.Now
 	if o.Now != nil {
 		now = o.Now
 	}
-	res := &Result{Target: target, StartedAt: now().UTC(), Manifests: []Manifest{}, Findings: []finding.Finding{}, Database: o.Sources}
+	progress := o.Progress
+	if progress == nil {
+		progress = func(Progress) {}
+	}
+	res := &Result{Target: target, StartedAt: now().UTC(), Manifests: []Manifest{}, Findings: []finding.Finding{}, Database: o.Env.Sources}
 	fi, err := os.Stat(target)
 	if err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
@@ -77,59 +133,93 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
 	defer tree.Close()
-	pol, err := loadPolicy(tree, o.PolicyFile)
+	repo, err := analyzer.LoadRepoConfig(tree, root, o.PolicyFile)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("scan: %w", err)
 	}
+	extractors := o.Extractors
 	// The policy's go_version applies where no flag has set one.
-	if pol != nil && pol.Go != (gomod.Options{}) {
-		o.Extractors = list.WithGoDefault(o.Extractors, pol.Go)
+	if repo.Policy != nil && repo.Policy.Go != (gomod.Options{}) {
+		extractors = list.WithGoDefault(extractors, repo.Policy.Go)
+	}
+	needPackages := false
+	for _, a := range o.Analyzers {
+		needPackages = needPackages || slices.Contains(a.Needs(), analyzer.NeedPackages)
+	}
+	if !needPackages {
+		extractors = nil
 	}
 
-	jobs, files, notices, err := walk(ctx, tree, only, o.Extractors, o.NoIgnore, o.Secrets != nil)
+	paths, notices, err := walk(ctx, tree, only, o.NoIgnore, progress)
 	if err != nil {
 		return nil, err
 	}
 	res.Notices = append(res.Notices, notices...)
-	// Secret detection runs beside extraction and matching: neither needs
-	// the other, and each leaves cores idle while the other waits.
-	type secretResult struct {
-		findings []finding.Finding
-		notices  []Notice
-		err      error
+	var jobs []job
+	for _, rel := range paths {
+		for _, x := range extractors {
+			if x.FileRequired(rel) {
+				jobs = append(jobs, job{path: rel, x: x})
+			}
+		}
 	}
-	secretDone := make(chan secretResult, 1)
-	if o.Secrets != nil {
-		go func() {
-			fs, ns, err := secrets(ctx, root, files, o.Secrets)
-			secretDone <- secretResult{fs, ns, err}
-		}()
+	inputs := make([]*analyzer.Input, len(o.Analyzers))
+	wanted := len(jobs) > 0
+	for i, a := range o.Analyzers {
+		files, err := required(tree, a, paths)
+		if err != nil {
+			return nil, err
+		}
+		wanted = wanted || len(files) > 0
+		inputs[i] = &analyzer.Input{Root: root, Tree: tree, Files: files, Repo: repo, Env: &o.Env, Progress: progress}
 	}
+	if only != "" && !wanted {
+		return nil, fmt.Errorf("scan: %s is not a file any selected scanner reads", only)
+	}
+
 	maxSize := o.MaxFileSize
 	if maxSize == 0 {
 		maxSize = DefaultMaxFileSize
 	}
-	res.Manifests, notices = extract(ctx, tree, jobs, maxSize)
-	res.Notices = append(res.Notices, notices...)
-
-	if o.DB != nil {
-		fs, notices, err := match(ctx, o.DB, res.Manifests)
-		if err != nil {
-			return nil, err
-		}
-		res.Findings = fs
+	if needPackages {
+		res.Manifests, notices = extract(ctx, tree, jobs, maxSize, progress)
 		res.Notices = append(res.Notices, notices...)
-		res.Notices = append(res.Notices, staleness(o.Sources, ecosystems(res.Manifests), o.MaxAge, now())...)
 	}
-	if o.Secrets != nil {
-		sr := <-secretDone
-		if sr.err != nil {
-			return nil, sr.err
+
+	// The analyzers run side by side: each leaves cores idle while another
+	// waits (on the database, on git).
+	outs := make([]*analyzer.Output, len(o.Analyzers))
+	errs := make([]error, len(o.Analyzers))
+	var wg sync.WaitGroup
+	for i, a := range o.Analyzers {
+		in := inputs[i]
+		in.Manifests, in.Now = res.Manifests, now()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[i] = fmt.Errorf("scan: analyzer %s failed: %v", a.Name(), r)
+				}
+			}()
+			outs[i], errs[i] = a.Analyze(ctx, in)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i, a := range o.Analyzers {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("scan: %s: %w", a.Name(), errs[i])
 		}
-		res.Findings = append(res.Findings, sr.findings...)
-		res.Notices = append(res.Notices, sr.notices...)
+		if outs[i] != nil {
+			res.Findings = append(res.Findings, outs[i].Findings...)
+			res.Notices = append(res.Notices, outs[i].Notices...)
+		}
 	}
-	for _, e := range pol.Apply(res.Findings, now()) {
+
+	for _, e := range repo.Policy.Apply(res.Findings, now()) {
 		res.Notices = append(res.Notices, Notice{Level: NoticeWarning, Path: e.Source, Line: e.Line, Message: e.Message()})
 	}
 	res.Findings = dedupe(res.Findings)
@@ -150,30 +240,31 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 	return res, nil
 }
 
-// maxPolicySize bounds a repository's .airlock.yaml.
-const maxPolicySize = 1 << 20
-
-// loadPolicy reads the operator's policy file when one is named, else the
-// tree's own .airlock.yaml. The tree's file is repository-supplied: only a
-// regular file inside the tree is read (a link out of it, a FIFO or a
-// device is refused), and only up to maxPolicySize.
-func loadPolicy(tree *source.Tree, file string) (*policy.Policy, error) {
-	if file != "" {
-		f, err := os.Open(file)
+// required lists the files an analyzer wants: by name, or by the start of
+// their content for a ContentSniffer.
+func required(tree *source.Tree, a analyzer.Analyzer, paths []string) ([]string, error) {
+	sn, _ := a.(analyzer.ContentSniffer)
+	var out []string
+	head := make([]byte, analyzer.SniffSize)
+	for _, p := range paths {
+		if a.FileRequired(p) {
+			out = append(out, p)
+			continue
+		}
+		if sn == nil || !sn.MaySniff(p) {
+			continue
+		}
+		f, err := tree.Open(p)
 		if err != nil {
-			return nil, fmt.Errorf("scan: policy: %w", err)
+			continue // the analyzer never sees it; the walk listed it
 		}
-		defer f.Close()
-		return policy.Parse(file, f)
-	}
-	b, err := tree.ReadFile(policy.FileName, maxPolicySize)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
+		n, _ := io.ReadFull(f, head)
+		f.Close()
+		if sn.ContentRequired(p, head[:n]) {
+			out = append(out, p)
 		}
-		return nil, fmt.Errorf("scan: %s: not read: %w", policy.FileName, unwrapPath(err))
 	}
-	return policy.Parse(policy.FileName, bytes.NewReader(b))
+	return out, nil
 }
 
 // unwrapPath drops the operation and path of a *fs.PathError, for a
@@ -191,96 +282,40 @@ type job struct {
 	x    inventory.Extractor
 }
 
-// walk lists the files extractors want, in path order, and with allFiles
-// every regular file (for secret detection). only names the one file to
-// scan when the target is a file.
-func walk(ctx context.Context, tree *source.Tree, only string, xs []inventory.Extractor, noIgnore, allFiles bool) ([]job, []string, []Notice, error) {
-	var jobs []job
-	var notices []Notice
-	var paths []string
+// walk lists the tree's files once for every analyzer and extractor; only
+// names the one file to scan when the target is a file.
+func walk(ctx context.Context, tree *source.Tree, only string, noIgnore bool, progress func(Progress)) ([]string, []Notice, error) {
 	if only != "" {
-		paths = []string{only}
-	} else {
-		var errs []*source.WalkError
-		var err error
-		paths, errs, err = tree.Walk(ctx, source.WalkOptions{NoIgnore: noIgnore})
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("scan: walk: %w", err)
-		}
-		for _, e := range errs {
-			// What cannot be read may hold manifests: the scan is
-			// incomplete. A .gitignore not read only means more was read.
-			level := NoticeError
-			if e.Warning {
-				level = NoticeWarning
-			}
-			notices = append(notices, Notice{Level: level, Path: e.Path, Message: "not read: " + e.Err.Error()})
-		}
+		return []string{only}, nil, nil
 	}
-	for _, rel := range paths {
-		for _, x := range xs {
-			if x.FileRequired(rel) {
-				jobs = append(jobs, job{path: rel, x: x})
-			}
-		}
-	}
-	if only != "" && len(jobs) == 0 && !allFiles {
-		return nil, nil, nil, fmt.Errorf("scan: %s is not a manifest or lockfile airlock reads", only)
-	}
-	if !allFiles {
-		paths = nil
-	}
-	return jobs, paths, notices, nil
-}
-
-// secrets runs secret detection over the files and, when asked, the
-// history, and applies the ignore file.
-func secrets(ctx context.Context, root string, files []string, o *SecretOptions) ([]finding.Finding, []Notice, error) {
-	before := o.Detector.Stats().AllowedFragments
-	fs, st := scanSecretFiles(ctx, root, files, o)
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	notices := []Notice{{Level: NoticeInfo, Message: fmt.Sprintf(
-		"secret detection read %d files (%.1f MB); skipped %d binary, %d over the size limit, %d unreadable, %d excluded by the rules' allowlisted paths",
-		st.files, float64(st.bytes)/1e6, st.binary, st.large, st.unreadable, o.Detector.Stats().AllowedFragments-before)}}
-	// A file that could not be read was not searched: the scan is
-	// incomplete.
-	for _, u := range st.firstUnreadable {
-		notices = append(notices, Notice{Level: NoticeError, Message: "not read: " + u})
-	}
-	if more := st.unreadable - len(st.firstUnreadable); more > 0 {
-		notices = append(notices, Notice{Level: NoticeError, Message: fmt.Sprintf("%d more files could not be read", more)})
-	}
-	if o.History {
-		hist, hs, err := scanSecretHistory(ctx, root, o)
-		if err != nil {
-			return nil, nil, err
-		}
-		fs = mergeHistory(fs, hist)
-		notices = append(notices, Notice{Level: NoticeInfo, Message: fmt.Sprintf(
-			"history: %d commits, %d file changes, %.1f MB of added lines; %d binary changes skipped",
-			hs.Commits, hs.Files, float64(hs.AddedBytes)/1e6, hs.Binary)})
-	}
-	entries, err := loadIgnoreFile(root)
+	paths, errs, err := tree.Walk(ctx, source.WalkOptions{NoIgnore: noIgnore, Progress: func(n int) {
+		progress(Progress{Stage: "walk", Done: n})
+	}})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("scan: walk: %w", err)
 	}
-	for i := range fs {
-		if ignoredByFile(entries, &fs[i]) {
-			fs[i].Ignored = &finding.Ignore{Reason: "listed in " + IgnoreFile, Source: IgnoreFile}
+	progress(Progress{Stage: "walk", Done: len(paths), Total: len(paths)})
+	var notices []Notice
+	for _, e := range errs {
+		// What cannot be read may hold manifests: the scan is
+		// incomplete. A .gitignore not read only means more was read.
+		level := NoticeError
+		if e.Warning {
+			level = NoticeWarning
 		}
+		notices = append(notices, Notice{Level: level, Path: e.Path, Message: "not read: " + e.Err.Error()})
 	}
-	return fs, notices, nil
+	return paths, notices, nil
 }
 
 // extract runs the jobs on all cores; the manifests come back in path order.
-func extract(ctx context.Context, root *source.Tree, jobs []job, maxSize int64) ([]Manifest, []Notice) {
+func extract(ctx context.Context, root *source.Tree, jobs []job, maxSize int64, progress func(Progress)) ([]Manifest, []Notice) {
 	type out struct {
 		m   Manifest
 		err error
 	}
 	outs := make([]out, len(jobs))
+	var done atomic.Int64
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for w := 0; w < min(runtime.GOMAXPROCS(0), len(jobs)); w++ {
@@ -291,6 +326,7 @@ func extract(ctx context.Context, root *source.Tree, jobs []job, maxSize int64) 
 				j := jobs[i]
 				pkgs, err := extractOne(ctx, root, j, maxSize)
 				outs[i] = out{Manifest{Path: j.path, Extractor: j.x.Name(), Packages: pkgs}, err}
+				progress(Progress{Stage: "extract", Done: int(done.Add(1)), Total: len(jobs)})
 			}
 		}()
 	}
@@ -380,104 +416,6 @@ func (r ctxReader) Read(p []byte) (int, error) {
 // Stat lets readers size their buffers from the file.
 func (r ctxReader) Stat() (fs.FileInfo, error) { return r.f.Stat() }
 
-// match matches every pinned package and says what could not be checked.
-func match(ctx context.Context, db vuln.Source, ms []Manifest) ([]finding.Finding, []Notice, error) {
-	m := vuln.NewMatcher(db)
-	var all []inventory.Package
-	for _, man := range ms {
-		all = append(all, man.Packages...)
-	}
-	if err := m.Prefetch(ctx, all, runtime.GOMAXPROCS(0)); err != nil {
-		return nil, nil, fmt.Errorf("scan: %w", err)
-	}
-	var out []finding.Finding
-	var notices []Notice
-	unchecked := map[string]int{}
-	for _, man := range ms {
-		var unpinned []string
-		for _, p := range man.Packages {
-			if !p.Pinned() {
-				unpinned = append(unpinned, p.Name)
-				continue
-			}
-			fs, err := m.Match(ctx, p)
-			if err != nil {
-				return nil, nil, fmt.Errorf("scan: %s: %w", man.Path, err)
-			}
-			out = append(out, fs...)
-		}
-		if len(unpinned) > 0 {
-			notices = append(notices, Notice{Level: NoticeWarning, Path: man.Path, Message: fmt.Sprintf(
-				"%d %s not pinned to one version and not checked: %s (pin exact versions or scan a lockfile)",
-				len(unpinned), plural(len(unpinned), "dependency is", "dependencies are"), joinSome(unpinned, 8))})
-		}
-	}
-	for _, man := range ms {
-		for _, p := range man.Packages {
-			if p.Pinned() {
-				unchecked[p.Ecosystem]++
-			}
-		}
-	}
-	ecos := make([]string, 0, len(unchecked))
-	for eco := range unchecked {
-		ecos = append(ecos, eco)
-	}
-	sort.Strings(ecos)
-	for _, eco := range ecos {
-		names, err := db.Names(ctx, eco)
-		if err != nil {
-			return nil, nil, fmt.Errorf("scan: %w", err)
-		}
-		if len(names) == 0 {
-			notices = append(notices, Notice{Level: NoticeWarning, Message: fmt.Sprintf(
-				"no vulnerability data for %s is imported: %d %s not checked (import the %s all.zip with 'airlock db import')",
-				eco, unchecked[eco], plural(unchecked[eco], "package was", "packages were"), eco)})
-		}
-	}
-	return out, notices, nil
-}
-
-// ecosystems lists the ecosystems of the manifests' packages.
-func ecosystems(ms []Manifest) map[string]bool {
-	out := map[string]bool{}
-	for _, m := range ms {
-		for _, p := range m.Packages {
-			out[p.Ecosystem] = true
-		}
-	}
-	return out
-}
-
-// staleness warns when imported data that the scan used is older than
-// maxAge (data of several ecosystems counts for all of them).
-func staleness(sources []Source, used map[string]bool, maxAge time.Duration, now time.Time) []Notice {
-	var out []Notice
-	for _, s := range sources {
-		if maxAge <= 0 || s.NewestModified.IsZero() || !used[s.Ecosystem] && s.Ecosystem != "mixed" {
-			continue
-		}
-		if age := now.Sub(s.NewestModified); age > maxAge {
-			name := s.Origin
-			if name == "" {
-				name = path.Base(filepath.ToSlash(s.Path))
-			}
-			out = append(out, Notice{Level: NoticeWarning, Message: fmt.Sprintf(
-				"the %s vulnerability data is %s old (%s, newest record %s): import a newer copy when you can",
-				s.Ecosystem, Age(age), name, s.NewestModified.Format(time.DateOnly))})
-		}
-	}
-	return out
-}
-
-// Age renders a duration in days (or hours under two days).
-func Age(d time.Duration) string {
-	if d < 48*time.Hour {
-		return fmt.Sprintf("%d hours", int(d.Hours()))
-	}
-	return fmt.Sprintf("%d days", int(d.Hours()/24))
-}
-
 // dedupe drops repeated findings: a requirements file included with -r
 // by another is also read on its own, and both report its packages at the
 // same place.
@@ -526,11 +464,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-func joinSome(names []string, max int) string {
-	if len(names) <= max {
-		return strings.Join(names, ", ")
-	}
-	return strings.Join(names[:max], ", ") + fmt.Sprintf(" and %d more", len(names)-max)
 }

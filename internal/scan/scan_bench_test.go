@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"fmt"
+	"github.com/airlock-sec/airlock/internal/analyzer"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,7 +44,7 @@ func BenchmarkScanRepo40(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Run(ctx, filepath.Join("..", "..", "testdata", "repo40"), Options{Extractors: list.All(), DB: db}); err != nil {
+		if _, err := Run(ctx, filepath.Join("..", "..", "testdata", "repo40"), Options{Extractors: list.All(), Analyzers: vulnOnly, Env: analyzer.Env{VulnDB: db}}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -116,7 +117,7 @@ func BenchmarkScanLockfile10k(b *testing.B) {
 	var res *Result
 	for b.Loop() {
 		var err error
-		if res, err = Run(ctx, dir, Options{Extractors: list.All(), DB: db}); err != nil {
+		if res, err = Run(ctx, dir, Options{Extractors: list.All(), Analyzers: vulnOnly, Env: analyzer.Env{VulnDB: db}}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -3,6 +3,9 @@ package scan
 import (
 	"context"
 	"fmt"
+	"github.com/airlock-sec/airlock/internal/analyzer"
+	"github.com/airlock-sec/airlock/internal/analyzer/depvuln"
+	"github.com/airlock-sec/airlock/internal/analyzer/secretscan"
 	"io"
 	"os"
 	"path/filepath"
@@ -83,9 +86,9 @@ func TestRun(t *testing.T) {
 	}
 	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 	res, err := Run(context.Background(), root, Options{
-		Extractors: list.All(), DB: fakeDB{}, Now: func() time.Time { return now },
-		Sources: []Source{{Ecosystem: "PyPI", Path: "/x/all.zip", NewestModified: now.AddDate(0, 0, -30)}},
-		MaxAge:  7 * 24 * time.Hour,
+		Extractors: list.All(), Analyzers: vulnOnly, Now: func() time.Time { return now },
+		Env: analyzer.Env{VulnDB: fakeDB{}, MaxAge: 7 * 24 * time.Hour,
+			Sources: []Source{{Ecosystem: "PyPI", Path: "/x/all.zip", NewestModified: now.AddDate(0, 0, -30)}}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +140,7 @@ func TestRunNoIgnore(t *testing.T) {
 	root := t.TempDir()
 	write(t, root, map[string]string{".gitignore": "venv/\n", "venv/requirements.txt": "vuln-a==1.0\n"})
 	for _, noIgnore := range []bool{false, true} {
-		res, err := Run(context.Background(), root, Options{Extractors: list.All(), DB: fakeDB{}, NoIgnore: noIgnore})
+		res, err := Run(context.Background(), root, Options{Extractors: list.All(), Analyzers: vulnOnly, Env: analyzer.Env{VulnDB: fakeDB{}}, NoIgnore: noIgnore})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,11 +153,11 @@ func TestRunNoIgnore(t *testing.T) {
 func TestRunOneFile(t *testing.T) {
 	root := t.TempDir()
 	write(t, root, map[string]string{"requirements.txt": "vuln-a==1.0\n", "notes.txt": "x"})
-	res, err := Run(context.Background(), filepath.Join(root, "requirements.txt"), Options{Extractors: list.All(), DB: fakeDB{}})
+	res, err := Run(context.Background(), filepath.Join(root, "requirements.txt"), Options{Extractors: list.All(), Analyzers: vulnOnly, Env: analyzer.Env{VulnDB: fakeDB{}}})
 	if err != nil || len(res.Findings) != 1 {
 		t.Fatalf("%v %+v", err, res)
 	}
-	if _, err := Run(context.Background(), filepath.Join(root, "notes.txt"), Options{Extractors: list.All(), DB: fakeDB{}}); err == nil || !strings.Contains(err.Error(), "not a manifest") {
+	if _, err := Run(context.Background(), filepath.Join(root, "notes.txt"), Options{Extractors: list.All(), Analyzers: vulnOnly, Env: analyzer.Env{VulnDB: fakeDB{}}}); err == nil || !strings.Contains(err.Error(), "not a file any selected scanner reads") {
 		t.Errorf("non-manifest: %v", err)
 	}
 	if _, err := Run(context.Background(), filepath.Join(root, "missing"), Options{}); err == nil {
@@ -176,7 +179,7 @@ func (panicky) Extract(context.Context, *inventory.Input) ([]inventory.Package, 
 func TestExtractorPanicIsANotice(t *testing.T) {
 	root := t.TempDir()
 	write(t, root, map[string]string{"a.boom": "", "requirements.txt": "vuln-a==1.0\n"})
-	res, err := Run(context.Background(), root, Options{Extractors: append(list.All(), panicky{}), DB: fakeDB{}})
+	res, err := Run(context.Background(), root, Options{Extractors: append(list.All(), panicky{}), Analyzers: vulnOnly, Env: analyzer.Env{VulnDB: fakeDB{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +219,7 @@ func TestSecretsSkipsAndCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), root, Options{Secrets: &SecretOptions{Detector: det}})
+	res, err := Run(context.Background(), root, Options{Analyzers: []analyzer.Analyzer{secretscan.New(secretscan.Config{Detector: det, Operator: true})}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,3 +237,6 @@ func TestSecretsSkipsAndCounts(t *testing.T) {
 		t.Errorf("notices:\n%s", msgs)
 	}
 }
+
+// vulnOnly runs dependency scanning alone.
+var vulnOnly = []analyzer.Analyzer{depvuln.New()}

@@ -54,6 +54,10 @@ type HistoryOptions struct {
 	Branches []string // refs to walk; empty = all branches and tags (--all)
 	GitPath  string   // the git executable; "git" when empty
 	Jobs     int      // git processes run at once; 0: one per CPU, at most 4
+	// Progress, when set, is called as commits are listed and walked:
+	// done of the listed so far (the list grows until rev-list ends). It
+	// may be called from several goroutines at once.
+	Progress func(done, listed int)
 }
 
 // Stats counts what History walked.
@@ -162,6 +166,18 @@ func History(ctx context.Context, repo string, o HistoryOptions, fn func(Hunk) e
 		}
 	}
 
+	var done, listed int
+	progress := func(d, l int) {
+		if o.Progress == nil {
+			return
+		}
+		mu.Lock()
+		done += d
+		listed += l
+		dn, ls := done, listed
+		mu.Unlock()
+		o.Progress(dn, ls)
+	}
 	batches := make(chan []string)
 	var wg sync.WaitGroup
 	for range jobs {
@@ -173,6 +189,7 @@ func History(ctx context.Context, repo string, o HistoryOptions, fn func(Hunk) e
 				mu.Lock()
 				total.add(st)
 				mu.Unlock()
+				progress(len(batch), 0)
 				if err != nil {
 					fail(err)
 					for range batches {
@@ -184,6 +201,7 @@ func History(ctx context.Context, repo string, o HistoryOptions, fn func(Hunk) e
 		}()
 	}
 	err = revList(wctx, git, dir, revs, func(batch []string) error {
+		progress(0, len(batch))
 		select {
 		case batches <- batch:
 			return nil

@@ -19,6 +19,9 @@ const maxGitignore = 1 << 20
 type WalkOptions struct {
 	// NoIgnore reads what .gitignore files exclude too.
 	NoIgnore bool
+	// Progress, when set, is called with the number of files listed so
+	// far, every 1,024 files.
+	Progress func(files int)
 }
 
 // WalkError is a file or directory the walk could not read. What it held
@@ -85,6 +88,9 @@ func (t *Tree) Walk(ctx context.Context, o WalkOptions) ([]string, []*WalkError,
 			return nil
 		}
 		files = append(files, rel)
+		if o.Progress != nil && len(files)%1024 == 0 {
+			o.Progress(len(files))
+		}
 		return nil
 	})
 	if err != nil {

@@ -1,4 +1,8 @@
-package scan
+// Package secretscan is the "secret" analyzer: it runs the secret
+// detector over every file of the tree and, when asked, every line that
+// git history added, with the operator's rules, else the repository's own
+// .gitleaks.toml, else the embedded rules, and applies .gitleaksignore.
+package secretscan
 
 import (
 	"context"
@@ -6,41 +10,117 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/airlock-sec/airlock/internal/analyzer"
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/source"
 )
 
-// SecretOptions configure secret detection.
-type SecretOptions struct {
-	// Detector runs the rules.
+// DefaultMaxFileSize bounds the files secret detection reads.
+const DefaultMaxFileSize = 16 << 20
+
+// Config configures secret detection.
+type Config struct {
+	// Detector runs the rules: the operator's, or the embedded defaults.
 	Detector *secret.Detector
+	// Operator says Detector holds the operator's own rules
+	// (--secret-config): the repository's .gitleaks.toml is then not read.
+	Operator bool
 	// History scans every commit's added lines too (the target must be a
 	// git work tree or repository); Since and Branches narrow it.
 	History  bool
 	Since    string
 	Branches []string
 	// MaxFileSize is the largest file read; larger files are skipped and
-	// counted. 0 means DefaultMaxSecretFileSize.
+	// counted. 0 means DefaultMaxFileSize.
 	MaxFileSize int64
 }
 
-// DefaultMaxSecretFileSize bounds the files secret detection reads.
-const DefaultMaxSecretFileSize = 16 << 20
+// Analyzer finds secrets.
+type Analyzer struct{ c Config }
 
-// IgnoreFile lists findings to leave out, as .gitleaksignore does:
-// gitleaks fingerprints ("path:rule:line", "commit:path:rule:line") or
-// airlock fingerprints.
-const IgnoreFile = ".gitleaksignore"
+// New returns the analyzer. c.Detector must be set.
+func New(c Config) *Analyzer {
+	if c.MaxFileSize <= 0 {
+		c.MaxFileSize = DefaultMaxFileSize
+	}
+	return &Analyzer{c: c}
+}
+
+// Name implements analyzer.Analyzer.
+func (*Analyzer) Name() string { return "secret" }
+
+// Needs implements analyzer.Analyzer: nothing beyond the tree.
+func (*Analyzer) Needs() []analyzer.Need { return nil }
+
+// FileRequired implements analyzer.Analyzer: every file (binary files
+// still meet the rules that match on the path alone).
+func (*Analyzer) FileRequired(string) bool { return true }
+
+// Analyze implements analyzer.Analyzer: the files, then the history when
+// asked, then the ignore file.
+func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.Output, error) {
+	det := a.c.Detector
+	if !a.c.Operator {
+		cfg, err := in.Repo.Gitleaks()
+		if err != nil {
+			return nil, err
+		}
+		if cfg != nil {
+			if det, err = secret.NewDetector(cfg); err != nil {
+				return nil, fmt.Errorf("%s: %w", analyzer.GitleaksFile, err)
+			}
+		}
+	}
+	before := det.Stats().AllowedFragments
+	total := len(in.Files)
+	fs, st := scanFiles(ctx, in.Tree, in.Files, det, a.c.MaxFileSize, func(n int) {
+		in.Progress(analyzer.Progress{Stage: "secret", Done: n, Total: total})
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	notices := []analyzer.Notice{{Level: analyzer.NoticeInfo, Message: fmt.Sprintf(
+		"secret detection read %d files (%.1f MB); skipped %d binary, %d over the size limit, %d unreadable, %d excluded by the rules' allowlisted paths",
+		st.files, float64(st.bytes)/1e6, st.binary, st.large, st.unreadable, det.Stats().AllowedFragments-before)}}
+	// A file that could not be read was not searched: the scan is
+	// incomplete.
+	for _, u := range st.firstUnreadable {
+		notices = append(notices, analyzer.Notice{Level: analyzer.NoticeError, Message: "not read: " + u})
+	}
+	if more := st.unreadable - len(st.firstUnreadable); more > 0 {
+		notices = append(notices, analyzer.Notice{Level: analyzer.NoticeError, Message: fmt.Sprintf("%d more files could not be read", more)})
+	}
+	if a.c.History {
+		hist, hs, err := scanHistory(ctx, in.Root, det, a.c, func(done, listed int) {
+			in.Progress(analyzer.Progress{Stage: "history", Done: done, Total: listed})
+		})
+		if err != nil {
+			return nil, err
+		}
+		fs = mergeHistory(fs, hist)
+		notices = append(notices, analyzer.Notice{Level: analyzer.NoticeInfo, Message: fmt.Sprintf(
+			"history: %d commits, %d file changes, %.1f MB of added lines; %d binary changes skipped",
+			hs.Commits, hs.Files, float64(hs.AddedBytes)/1e6, hs.Binary)})
+	}
+	entries, err := in.Repo.GitleaksIgnore()
+	if err != nil {
+		return nil, err
+	}
+	for i := range fs {
+		if ignoredByFile(entries, &fs[i]) {
+			fs[i].Ignored = &finding.Ignore{Reason: "listed in " + analyzer.GitleaksIgnoreFile, Source: analyzer.GitleaksIgnoreFile}
+		}
+	}
+	return &analyzer.Output{Findings: fs, Notices: notices}, nil
+}
 
 // secretStats counts what secret detection read and skipped.
 type secretStats struct {
@@ -50,17 +130,14 @@ type secretStats struct {
 }
 
 // scanSecretFiles runs the detector over the tree's files on all cores.
-func scanSecretFiles(ctx context.Context, root string, files []string, o *SecretOptions) ([]finding.Finding, secretStats) {
-	maxSize := o.MaxFileSize
-	if maxSize <= 0 {
-		maxSize = DefaultMaxSecretFileSize
-	}
+func scanFiles(ctx context.Context, tree *source.Tree, files []string, det *secret.Detector, maxSize int64, progress func(int)) ([]finding.Finding, secretStats) {
 	var (
 		mu  sync.Mutex
 		out []finding.Finding
 		st  secretStats
 		wg  sync.WaitGroup
 	)
+	var done atomic.Int64
 	next := make(chan string, 64)
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
 		wg.Add(1)
@@ -69,10 +146,13 @@ func scanSecretFiles(ctx context.Context, root string, files []string, o *Secret
 			var local []finding.Finding
 			var ls secretStats
 			for rel := range next {
+				if n := done.Add(1); n%256 == 0 {
+					progress(int(n))
+				}
 				if ctx.Err() != nil {
 					continue
 				}
-				b, why := readForSecrets(filepath.Join(root, filepath.FromSlash(rel)), maxSize)
+				b, why := readForSecrets(tree, rel, maxSize)
 				switch why {
 				case "":
 				case "binary":
@@ -93,7 +173,7 @@ func scanSecretFiles(ctx context.Context, root string, files []string, o *Secret
 					}
 					ls.files++
 					ls.bytes += int64(len(b))
-					for _, m := range o.Detector.Detect(secret.Fragment{Path: rel, Content: b, StartLine: 1}) {
+					for _, m := range det.Detect(secret.Fragment{Path: rel, Content: b, StartLine: 1}) {
 						local = append(local, m.Finding())
 					}
 				}
@@ -120,10 +200,10 @@ func scanSecretFiles(ctx context.Context, root string, files []string, o *Secret
 // readForSecrets reads a file, or says why not: "binary", "large", or the
 // error. Minified bundles are read like any file: live keys end up in
 // bundled JavaScript, and the detector stays linear on long lines.
-func readForSecrets(p string, maxSize int64) ([]byte, string) {
-	f, err := os.Open(p)
+func readForSecrets(tree *source.Tree, rel string, maxSize int64) ([]byte, string) {
+	f, err := tree.Open(rel)
 	if err != nil {
-		return nil, err.Error()
+		return nil, unwrapPath(err).Error()
 	}
 	defer f.Close()
 	fi, err := f.Stat()
@@ -148,7 +228,7 @@ func readForSecrets(p string, maxSize int64) ([]byte, string) {
 // commits into one finding with its first and last commits. A file moved
 // after the secret was added (git mv) takes the finding along: it is
 // reported at the file's newest path, where the tree scan finds it.
-func scanSecretHistory(ctx context.Context, repo string, o *SecretOptions) ([]finding.Finding, source.Stats, error) {
+func scanHistory(ctx context.Context, repo string, det *secret.Detector, c Config, progress func(done, listed int)) ([]finding.Finding, source.Stats, error) {
 	type agg struct {
 		f           finding.Finding
 		first, last finding.Commit
@@ -168,7 +248,7 @@ func scanSecretHistory(ctx context.Context, repo string, o *SecretOptions) ([]fi
 		go func() {
 			defer wg.Done()
 			for h := range next {
-				ms := o.Detector.Detect(secret.Fragment{Path: h.Path, Content: h.Content, StartLine: h.StartLine,
+				ms := det.Detect(secret.Fragment{Path: h.Path, Content: h.Content, StartLine: h.StartLine,
 					Commit: h.Commit, Author: h.Author, Email: h.Email, Date: h.Date})
 				if len(ms) == 0 {
 					continue
@@ -194,7 +274,7 @@ func scanSecretHistory(ctx context.Context, repo string, o *SecretOptions) ([]fi
 			}
 		}()
 	}
-	ho := source.HistoryOptions{Since: o.Since, Branches: o.Branches, Renames: func(r source.Rename) {
+	ho := source.HistoryOptions{Since: c.Since, Branches: c.Branches, Progress: progress, Renames: func(r source.Rename) {
 		mu.Lock()
 		renames = append(renames, r)
 		mu.Unlock()
@@ -211,7 +291,7 @@ func scanSecretHistory(ctx context.Context, repo string, o *SecretOptions) ([]fi
 	close(next)
 	wg.Wait()
 	if err != nil {
-		return nil, stats, fmt.Errorf("scan: history: %w", err)
+		return nil, stats, fmt.Errorf("secret: history: %w", err)
 	}
 	// Follow each finding's file through the moves made after the secret
 	// was first added; findings that meet at one path become one.
@@ -298,29 +378,6 @@ func mergeHistory(tree, hist []finding.Finding) []finding.Finding {
 	return tree
 }
 
-// maxIgnoreFileSize bounds .gitleaksignore.
-const maxIgnoreFileSize = 4 << 20
-
-// loadIgnoreFile reads .gitleaksignore at the root: one entry a line,
-// "#" comments. It is the repository's file: only a regular file inside
-// the tree is read (source.ReadRepoFile).
-func loadIgnoreFile(root string) (map[string]bool, error) {
-	b, err := source.ReadRepoFile(root, IgnoreFile, maxIgnoreFileSize)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("scan: %w", err)
-	}
-	out := map[string]bool{}
-	for line := range strings.Lines(string(b)) {
-		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-			out[line] = true
-		}
-	}
-	return out, nil
-}
-
 // ignoredByFile reports whether an ignore-file entry names the finding:
 // its airlock fingerprint, or gitleaks' "path:rule:line" and
 // "commit:path:rule:line" forms (history findings by any of their first
@@ -337,4 +394,14 @@ func ignoredByFile(entries map[string]bool, f *finding.Finding) bool {
 		return true
 	}
 	return f.Location.Commit != "" && entries[f.Location.Commit+":"+tail]
+}
+
+// unwrapPath drops the operation and path of a *fs.PathError: the
+// message names the file already.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
