@@ -346,7 +346,6 @@ func validFormat(f report.Format) bool {
 	return false
 }
 
-
 // parseFailOn reads --fail-on. "any" fails on every unignored finding,
 // including those whose data gives no severity (the Go database gives
 // none); a severity fails on findings at or above it.
