@@ -62,6 +62,58 @@ type Package struct {
 	Dev bool `json:"dev,omitempty"`
 	// Location is where the package is declared.
 	Location Location `json:"location"`
+	// VersionSpan is where the version's text is in the file, for edits in
+	// place (remediation); nil when the format or the extractor cannot say.
+	VersionSpan *Span `json:"version_span,omitempty"`
+	// Parents are the packages of the same file that depend on this one
+	// directly, where the format records dependency edges.
+	Parents []Ref `json:"parents,omitempty"`
+	// Via are the direct dependencies that pull a transitive package in
+	// (nearest first), computed from Parents by ResolveVia.
+	Via []Ref `json:"via,omitempty"`
+	// Source says where the package comes from when the file says: its
+	// registry, a VCS repository and commit, or a local path.
+	Source *Source `json:"source,omitempty"`
+	// License is the declared license as the file records it (an SPDX
+	// expression in package-lock v2/v3 and composer.lock); empty when the
+	// file does not say.
+	License string `json:"license,omitempty"`
+}
+
+// Span is a range of bytes in a file: [Start, End).
+type Span struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
+
+// Ref names a package of the same file.
+type Ref struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+}
+
+// SourceType is where a package comes from.
+type SourceType string
+
+// Source types.
+const (
+	SourceRegistry SourceType = "registry"
+	SourceGit      SourceType = "git"
+	SourcePath     SourceType = "path"
+	SourceURL      SourceType = "url"
+)
+
+// Source is where a package comes from.
+type Source struct {
+	Type SourceType `json:"type"`
+	// URL is the registry, the VCS repository or the archive's address.
+	URL string `json:"url,omitempty"`
+	// Commit is the VCS commit a git dependency is pinned to; Ref the
+	// branch or tag it names, when given.
+	Commit string `json:"commit,omitempty"`
+	Ref    string `json:"ref,omitempty"`
+	// Path is a local path, relative to the file's directory as written.
+	Path string `json:"path,omitempty"`
 }
 
 // Pinned reports whether the package has an exact version to match.

@@ -65,6 +65,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -185,7 +186,7 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 			keys = append(keys, key)
 			pkg, unresolved := m.pkg(q.path, d)
 			if own != nil {
-				if opkg, _ := own.pkg(q.path, d); opkg == pkg {
+				if opkg, _ := own.pkg(q.path, d); reflect.DeepEqual(opkg, pkg) {
 					continue
 				}
 			}

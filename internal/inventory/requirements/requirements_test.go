@@ -78,7 +78,7 @@ func TestIncludeInSubdirectory(t *testing.T) {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}
 	for i := range want {
-		if got[i] != want[i] {
+		if !cmp.Equal(got[i], want[i]) {
 			t.Errorf("package %d = %+v, want %+v", i, got[i], want[i])
 		}
 	}
