@@ -19,9 +19,9 @@ func TestServerUsesRepositoryGitleaksConfig(t *testing.T) {
 	gl := h.gl
 	_, tok, p := gitlabSetup(gl, gitlabtest.Maintainer)
 	gl.InitRepo(p, map[string]string{
-		".gitleaks.toml": "[extend]\nuseDefault = true\n\n[[rules]]\nid = \"corp-service-token\"\ndescription = \"Corp service token\"\nregex = '''corp_svc_[0-9a-f]{32}'''\nkeywords = [\"corp_svc_\"]\n",
-		"deploy/env.sh":  "export SVC_TOKEN=corp_svc_4f9a1c7e2b8d3065a9e1f47c2d8b6a30\n",
-		"deploy/old.sh":  "export OLD_TOKEN=corp_svc_0a1b2c3d4e5f60718293a4b5c6d7e8f9\n",
+		".gitleaks.toml":  "[extend]\nuseDefault = true\n\n[[rules]]\nid = \"corp-service-token\"\ndescription = \"Corp service token\"\nregex = '''corp_svc_[0-9a-f]{32}'''\nkeywords = [\"corp_svc_\"]\n",
+		"deploy/env.sh":   "export SVC_TOKEN=corp_svc_4f9a1c7e2b8d3065a9e1f47c2d8b6a30\n",
+		"deploy/old.sh":   "export OLD_TOKEN=corp_svc_0a1b2c3d4e5f60718293a4b5c6d7e8f9\n",
 		".gitleaksignore": "deploy/old.sh:corp-service-token:1\n",
 	})
 	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value}, 201, nil)
