@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -41,18 +40,7 @@ type result struct {
 // airlock runs the binary with a database path and no colour.
 func airlock(t *testing.T, db string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), "AIRLOCK_DB="+db, "NO_COLOR=1", "AIRLOCK_DB_MAX_AGE=")
-	var so, se bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &so, &se
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code, so.String(), se.String()}
+	return airlockEnv(t, binary, []string{"AIRLOCK_DB=" + db}, nil, args...)
 }
 
 // importedDB returns a database with the three shared all.zip files.

@@ -5,9 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
 	"github.com/airlock-sec/airlock/internal/store"
 )
 
@@ -16,25 +14,12 @@ import (
 // and .gitleaksignore, as airlock scan does.
 func TestServerUsesRepositoryGitleaksConfig(t *testing.T) {
 	h := newHarness(t, store.SQLite, options{work: true})
-	gl := h.gl
-	_, tok, p := gitlabSetup(gl, gitlabtest.Maintainer)
-	gl.InitRepo(p, map[string]string{
+	_, pr := onboard(t, h, map[string]string{
 		".gitleaks.toml":  "[extend]\nuseDefault = true\n\n[[rules]]\nid = \"corp-service-token\"\ndescription = \"Corp service token\"\nregex = '''corp_svc_[0-9a-f]{32}'''\nkeywords = [\"corp_svc_\"]\n",
 		"deploy/env.sh":   "export SVC_TOKEN=corp_svc_4f9a1c7e2b8d3065a9e1f47c2d8b6a30\n",
 		"deploy/old.sh":   "export OLD_TOKEN=corp_svc_0a1b2c3d4e5f60718293a4b5c6d7e8f9\n",
 		".gitleaksignore": "deploy/old.sh:corp-service-token:1\n",
 	})
-	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value}, 201, nil)
-	var pr store.Project
-	eventually(t, 20*time.Second, "discovery", func() bool {
-		var ps list[store.Project]
-		h.admin("GET", "/api/v1/projects", nil, 200, &ps)
-		if len(ps.Items) == 1 {
-			pr = ps.Items[0]
-		}
-		return len(ps.Items) == 1
-	})
-	waitScan(t, h, pr.ID, "main", store.TriggerOnboard)
 	var fs list[store.Finding]
 	h.admin("GET", fmt.Sprintf("/api/v1/findings?project_id=%d&branch=main&state=open", pr.ID), nil, 200, &fs)
 	var got []string

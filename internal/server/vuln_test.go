@@ -22,30 +22,9 @@ func TestMergeRequestDependency(t *testing.T) {
 	if _, err := os.Stat(zip); err != nil {
 		t.Skipf("shared OSV data absent (%v)", err)
 	}
-	ctx := context.Background()
-	db, err := vulndb.Open(ctx, filepath.Join(t.TempDir(), "vulndb.sqlite"), vulndb.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Import(ctx, []string{zip}, vulndb.ImportOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	h := newHarness(t, store.SQLite, options{work: true, vulns: db})
+	h := newHarness(t, store.SQLite, options{work: true, vulns: importedVulnDB(t, zip)})
 	gl := h.gl
-	_, tok, p := gitlabSetup(gl, gitlabtest.Maintainer)
-	gl.InitRepo(p, map[string]string{"requirements.txt": "requests==2.31.0\n"})
-	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value}, 201, nil)
-	var pr store.Project
-	eventually(t, 20*time.Second, "discovery", func() bool {
-		var ps list[store.Project]
-		h.admin("GET", "/api/v1/projects", nil, 200, &ps)
-		if len(ps.Items) == 1 {
-			pr = ps.Items[0]
-		}
-		return len(ps.Items) == 1
-	})
-	waitScan(t, h, pr.ID, "main", store.TriggerOnboard)
+	p, pr := onboard(t, h, map[string]string{"requirements.txt": "requests==2.31.0\n"})
 	gl.Commit(p, "templates", map[string]string{"requirements.txt": "requests==2.31.0\njinja2==2.10\n"}, "add jinja2")
 	mr := gl.OpenMR(p, "templates", "main", "Templates")
 	sc := waitScan(t, h, pr.ID, "templates", store.TriggerMergeRequest)
@@ -75,34 +54,12 @@ func TestMergeRequestDependency(t *testing.T) {
 // line, and a note that says the scan is incomplete; the packages it could
 // read are still checked.
 func TestMergeRequestUnreadInput(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	rec := filepath.Join(dir, "PYSEC-0000-1.json")
+	rec := filepath.Join(t.TempDir(), "PYSEC-0000-1.json")
 	os.WriteFile(rec, []byte(`{"id":"PYSEC-0000-1","modified":"2026-11-01T00:00:00Z","summary":"flaw in demo",
 		"affected":[{"package":{"ecosystem":"PyPI","name":"demo"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.0"}]}]}]}`), 0o644)
-	db, err := vulndb.Open(ctx, filepath.Join(dir, "vulndb.sqlite"), vulndb.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Import(ctx, []string{rec}, vulndb.ImportOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	h := newHarness(t, store.SQLite, options{work: true, vulns: db})
+	h := newHarness(t, store.SQLite, options{work: true, vulns: importedVulnDB(t, rec)})
 	gl := h.gl
-	_, tok, p := gitlabSetup(gl, gitlabtest.Maintainer)
-	gl.InitRepo(p, map[string]string{"requirements.txt": "requests==2.31.0\n"})
-	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value}, 201, nil)
-	var pr store.Project
-	eventually(t, 20*time.Second, "discovery", func() bool {
-		var ps list[store.Project]
-		h.admin("GET", "/api/v1/projects", nil, 200, &ps)
-		if len(ps.Items) == 1 {
-			pr = ps.Items[0]
-		}
-		return len(ps.Items) == 1
-	})
-	waitScan(t, h, pr.ID, "main", store.TriggerOnboard)
+	p, pr := onboard(t, h, map[string]string{"requirements.txt": "requests==2.31.0\n"})
 	gl.Commit(p, "pins", map[string]string{"requirements.txt": "requests==2.31.0\nlimnoria==2013-01-21T20:33:09+0100\n"}, "pin limnoria")
 	gl.OpenMR(p, "pins", "main", "Pins")
 	sc := waitScan(t, h, pr.ID, "pins", store.TriggerMergeRequest)
@@ -121,4 +78,39 @@ func TestMergeRequestUnreadInput(t *testing.T) {
 	if !strings.Contains(desc, "requirements.txt:2") {
 		t.Errorf("status description %q does not name requirements.txt:2", desc)
 	}
+}
+
+// importedVulnDB is a vulnerability database holding what paths import.
+func importedVulnDB(t *testing.T, paths ...string) *vulndb.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := vulndb.Open(ctx, filepath.Join(t.TempDir(), "vulndb.sqlite"), vulndb.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Import(ctx, paths, vulndb.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// onboard connects the stand-in's one project, whose repository holds
+// files, as a Maintainer, and waits for its onboarding scan.
+func onboard(t *testing.T, h *harness, files map[string]string) (*gitlabtest.Project, store.Project) {
+	t.Helper()
+	_, tok, p := gitlabSetup(h.gl, gitlabtest.Maintainer)
+	h.gl.InitRepo(p, files)
+	h.admin("POST", "/api/v1/integrations", map[string]any{"url": h.gl.URL, "token": tok.Value}, 201, nil)
+	var pr store.Project
+	eventually(t, 20*time.Second, "discovery", func() bool {
+		var ps list[store.Project]
+		h.admin("GET", "/api/v1/projects", nil, 200, &ps)
+		if len(ps.Items) == 1 {
+			pr = ps.Items[0]
+		}
+		return len(ps.Items) == 1
+	})
+	waitScan(t, h, pr.ID, "main", store.TriggerOnboard)
+	return p, pr
 }

@@ -127,6 +127,13 @@ func (t *Tree) ReadFile(name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return readBounded(f, name, limit)
+}
+
+// readBounded reads an open regular file whole, refusing a directory and,
+// when limit > 0, a file over limit bytes: from its size before reading,
+// and again while reading (it may grow).
+func readBounded(f fs.File, name string, limit int64) ([]byte, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
@@ -134,17 +141,19 @@ func (t *Tree) ReadFile(name string, limit int64) ([]byte, error) {
 	if fi.IsDir() {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: errors.New("is a directory")}
 	}
+	if !fi.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: ErrNotRegular}
+	}
 	if limit > 0 && fi.Size() > limit {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w: %d bytes, over the limit of %d", ErrFileTooLarge, fi.Size(), limit)}
 	}
 	r := io.Reader(f)
 	if limit > 0 {
-		// The file may grow between Stat and the read.
 		r = io.LimitReader(f, limit+1)
 	}
 	b, err := io.ReadAll(r)
 	if err != nil {
-		return nil, err
+		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
 	if limit > 0 && int64(len(b)) > limit {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w: over the limit of %d bytes", ErrFileTooLarge, limit)}
