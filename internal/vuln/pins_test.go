@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/airlock-sec/airlock/internal/inventory"
+	"github.com/airlock-sec/airlock/internal/osv"
 	"github.com/airlock-sec/airlock/internal/vuln/vulntest"
 	"github.com/airlock-sec/airlock/internal/vulndb"
 )
@@ -33,9 +34,19 @@ func sharedZip(tb testing.TB, set, eco string) string {
 	return p
 }
 
+// rangesOnly is a Source whose records list no versions, so that ranges
+// alone decide.
+type rangesOnly struct{ Source }
+
+func (r rangesOnly) Query(ctx context.Context, eco, name string) ([]*osv.Vulnerability, error) {
+	recs, err := r.Source.Query(ctx, eco, name)
+	return withoutVersions(recs), err
+}
+
 // TestPinsAnswersUnchanged matches every version the shared Go, PyPI and
 // crates.io records list, and every version their ranges name, against
-// those records (and the GHSA sample, for ratings taken from aliases), and
+// those records (and the GHSA sample, for ratings taken from aliases; the
+// range boundaries also with versions[] dropped, so that ranges decide), and
 // compares a digest of every finding, as reports write it, with the one
 // recorded in testdata/pins.golden. Matching is tuned for speed; this
 // keeps the tuning from changing any answer.
@@ -70,13 +81,14 @@ func TestPinsAnswersUnchanged(t *testing.T) {
 		for _, set := range []struct {
 			name string
 			pins []vulntest.Pin
-		}{{"listed", listed}, {"events", events}} {
+			src  Source
+		}{{"listed", listed, db}, {"events", events, db}, {"events, ranges only", events, rangesOnly{db}}} {
 			pkgs := make([]inventory.Package, len(set.pins))
 			for i, p := range set.pins {
 				pkgs[i] = inventory.Package{Ecosystem: eco, Name: p.Name, Version: p.Version,
 					Location: inventory.Location{Path: "requirements.txt", Line: i + 1}}
 			}
-			m := NewMatcher(db)
+			m := NewMatcher(set.src)
 			if err := m.Prefetch(ctx, pkgs, runtime.GOMAXPROCS(0)); err != nil {
 				t.Fatal(err)
 			}
