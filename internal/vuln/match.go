@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/google/osv-scalibr/semantic"
-
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory"
 	"github.com/airlock-sec/airlock/internal/osv"
@@ -27,9 +25,11 @@ type Source interface {
 // one per scan. Match is not safe for concurrent use; Prefetch fills the
 // cache from several goroutines.
 type Matcher struct {
-	src     Source
-	names   map[string]map[string]bool
-	records map[[2]string][]*osv.Vulnerability
+	src      Source
+	names    map[string]map[string]bool
+	records  map[[2]string][]*osv.Vulnerability
+	compiled map[[2]string]*pkgRecords
+	versions versions
 }
 
 // Prefetch loads the records of every package that has any, on up to
@@ -86,10 +86,27 @@ func (m *Matcher) Prefetch(ctx context.Context, pkgs []inventory.Package, worker
 
 // NewMatcher returns a matcher over src.
 func NewMatcher(src Source) *Matcher {
-	return &Matcher{src: src, names: map[string]map[string]bool{}, records: map[[2]string][]*osv.Vulnerability{}}
+	return &Matcher{src: src, names: map[string]map[string]bool{}, records: map[[2]string][]*osv.Vulnerability{},
+		compiled: map[[2]string]*pkgRecords{}, versions: versions{}}
 }
 
-func (m *Matcher) lookup(ctx context.Context, eco, norm string) ([]*osv.Vulnerability, error) {
+// lookup returns the package's records prepared for matching, nil when it
+// has none.
+func (m *Matcher) lookup(ctx context.Context, eco, norm string) (*pkgRecords, error) {
+	k := [2]string{eco, norm}
+	if pr, ok := m.compiled[k]; ok {
+		return pr, nil
+	}
+	rs, err := m.recordsOf(ctx, eco, norm)
+	if err != nil || len(rs) == 0 {
+		return nil, err
+	}
+	pr := compile(m.versions, eco, norm, rs)
+	m.compiled[k] = pr
+	return pr, nil
+}
+
+func (m *Matcher) recordsOf(ctx context.Context, eco, norm string) ([]*osv.Vulnerability, error) {
 	names, ok := m.names[eco]
 	if !ok {
 		var err error
@@ -128,39 +145,35 @@ func (m *Matcher) Match(ctx context.Context, p inventory.Package) ([]finding.Fin
 		return nil, nil
 	}
 	norm := inventory.NormalizeName(p.Ecosystem, p.Name)
-	records, err := m.lookup(ctx, p.Ecosystem, norm)
-	if err != nil || len(records) == 0 {
+	pr, err := m.lookup(ctx, p.Ecosystem, norm)
+	if err != nil || pr == nil {
 		return nil, err
 	}
-	v := parseVersion(p.Ecosystem, p.Version)
+	v := m.versions.version(p.Ecosystem, p.Version)
 	var hits []hit
-	for _, r := range records {
-		if r.Withdrawn != nil {
-			continue
-		}
-		h := hit{rec: r, sev: finding.Unknown}
+	for _, cr := range pr.recs {
+		h := hit{rec: cr.rec, sev: finding.Unknown}
 		matched := false
-		for i := range r.Affected {
-			a := &r.Affected[i]
-			if !affectedEntryMatches(a, p.Ecosystem, norm) || !affects(a, v) {
+		for i := range cr.entries {
+			e := &cr.entries[i]
+			if !e.affects(m.versions, v) {
 				continue
 			}
 			matched = true
-			if info := informational(a); info != "" {
-				h.info = info
+			if e.info != "" {
+				h.info = e.info
 			}
-			sev, scores, via := severityOf(r, a)
-			if higher(sev, h.sev) {
-				h.sev, h.via = sev, via
+			if higher(e.sev, h.sev) {
+				h.sev, h.via = e.sev, e.via
 			}
-			h.cvss = append(h.cvss, scores...)
-			h.fixed = append(h.fixed, fixedAbove(a, v)...)
+			h.cvss = append(h.cvss, e.cvss...)
+			h.fixed = append(h.fixed, e.fixedAbove(v)...)
 		}
 		if matched {
 			hits = append(hits, h)
 		}
 	}
-	return merge(p, v, hits, records), nil
+	return m.merge(p, pr, hits), nil
 }
 
 type hit struct {
@@ -173,9 +186,9 @@ type hit struct {
 }
 
 // merge groups the hits of one advisory into one finding each;
-// informational advisories are kept apart from vulnerabilities. records
-// are all the package's records, where unrated findings look for a rating.
-func merge(p inventory.Package, v version, hits []hit, records []*osv.Vulnerability) []finding.Finding {
+// informational advisories are kept apart from vulnerabilities. Unrated
+// findings look for a rating in all the package's records.
+func (m *Matcher) merge(p inventory.Package, pr *pkgRecords, hits []hit) []finding.Finding {
 	var vulns, infos []hit
 	for _, h := range hits {
 		if h.info != "" {
@@ -184,12 +197,12 @@ func merge(p inventory.Package, v version, hits []hit, records []*osv.Vulnerabil
 			vulns = append(vulns, h)
 		}
 	}
-	norm := inventory.NormalizeName(p.Ecosystem, p.Name)
+	norm := pr.norm
 	var out []finding.Finding
 	for _, g := range group(vulns) {
-		f := build(p, g)
+		f := m.build(p, g)
 		if f.Severity == finding.Unknown {
-			rateFromAliases(&f, p.Ecosystem, norm, g, records)
+			pr.rateFromAliases(&f, g)
 		}
 		out = append(out, f)
 	}
@@ -208,7 +221,7 @@ func merge(p inventory.Package, v version, hits []hit, records []*osv.Vulnerabil
 		out[i].Fingerprint = finding.Fingerprint(string(finding.KindVulnerability), p.Location.Path, p.Ecosystem, norm, id)
 	}
 	for _, h := range infos {
-		f := build(p, []hit{h})
+		f := m.build(p, []hit{h})
 		f.Kind = finding.KindRisk
 		f.Severity = finding.Info
 		f.SeveritySource = "informational"
@@ -279,13 +292,27 @@ func group(hits []hit) [][]hit {
 
 // rateFromAliases gives an unrated finding the best rating of the
 // package's other records of the same advisory.
-func rateFromAliases(f *finding.Finding, eco, norm string, g []hit, records []*osv.Vulnerability) {
+func (pr *pkgRecords) rateFromAliases(f *finding.Finding, g []hit) {
+	k := groupKey(g)
+	r, ok := pr.rated[k]
+	if !ok {
+		r = pr.aliasRating(g)
+		pr.rated[k] = r
+	}
+	if higher(r.sev, f.Severity) {
+		f.Severity, f.SeveritySource, f.CVSS = r.sev, r.source, slices.Clone(r.cvss)
+	}
+}
+
+// aliasRating is the best rating of the package's records of the same
+// advisory as g that are not in g; unknown when none has one.
+func (pr *pkgRecords) aliasRating(g []hit) aliasRating {
 	in := map[string]bool{}
 	for _, h := range g {
 		in[h.rec.ID] = true
 	}
 	var cands []*osv.Vulnerability
-	for _, r := range records {
+	for _, r := range pr.all {
 		if r.Withdrawn != nil || in[r.ID] {
 			continue
 		}
@@ -297,20 +324,22 @@ func rateFromAliases(f *finding.Finding, eco, norm string, g []hit, records []*o
 		}
 	}
 	sort.Slice(cands, func(i, j int) bool { return idLess(cands[i].ID, cands[j].ID) })
+	out := aliasRating{sev: finding.Unknown}
 	for _, r := range cands {
 		var entry *osv.Affected
 		for i := range r.Affected {
-			if affectedEntryMatches(&r.Affected[i], eco, norm) {
+			if affectedEntryMatches(&r.Affected[i], pr.eco, pr.norm) {
 				entry = &r.Affected[i]
 				break
 			}
 		}
 		sev, scores, via := severityOf(r, entry)
-		if !higher(sev, f.Severity) {
+		if !higher(sev, out.sev) {
 			continue
 		}
-		f.Severity, f.SeveritySource, f.CVSS = sev, "alias "+r.ID+" "+via, scores
+		out = aliasRating{sev: sev, source: "alias " + r.ID + " " + via, cvss: scores}
 	}
+	return out
 }
 
 // idRank orders the ids of one vulnerability for the choice of the primary
@@ -338,7 +367,7 @@ func idLess(a, b string) bool {
 
 // build makes the finding of one group of hits; the caller sets the
 // fingerprint.
-func build(p inventory.Package, hs []hit) finding.Finding {
+func (m *Matcher) build(p inventory.Package, hs []hit) finding.Finding {
 	hs = slices.Clone(hs)
 	sort.Slice(hs, func(i, j int) bool { return idLess(hs[i].rec.ID, hs[j].rec.ID) })
 	primary := hs[0].rec
@@ -403,7 +432,7 @@ func build(p inventory.Package, hs []hit) finding.Finding {
 	for fx := range fixed {
 		f.FixedVersions = append(f.FixedVersions, fx)
 	}
-	sortVersions(p.Ecosystem, f.FixedVersions)
+	m.versions.sortVersions(p.Ecosystem, f.FixedVersions)
 	if f.Title == "" {
 		f.Title = f.ID
 	}
@@ -438,19 +467,4 @@ func title(r *osv.Vulnerability) string {
 		d = d[:cut] + "..."
 	}
 	return d
-}
-
-// sortVersions sorts in the ecosystem's order, lowest first.
-func sortVersions(eco string, vs []string) {
-	sort.SliceStable(vs, func(i, j int) bool {
-		a, err := semantic.Parse(vs[i], eco)
-		if err != nil {
-			return vs[i] < vs[j]
-		}
-		c, err := a.CompareStr(vs[j])
-		if err != nil {
-			return vs[i] < vs[j]
-		}
-		return c < 0
-	})
 }
