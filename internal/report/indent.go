@@ -1,5 +1,7 @@
 package report
 
+import "bytes"
+
 // indentJSON appends src, a compact JSON value as json.Marshal writes it
 // (no whitespace outside strings), to dst indented exactly as json.Indent
 // with no prefix and indent: one line per element, "{}" and "[]" for
@@ -20,18 +22,7 @@ func indentJSON(dst, src []byte, indent string) []byte {
 		case '"':
 			// Copy the string whole: up to the closing quote that is not
 			// escaped.
-			j := i + 1
-			for j < len(src) {
-				if src[j] == '\\' {
-					j += 2
-					continue
-				}
-				if src[j] == '"' {
-					break
-				}
-				j++
-			}
-			end := min(j+1, len(src))
+			end := stringEnd(src, i+1)
 			dst = append(dst, src[i:end]...)
 			i = end - 1
 		case '{', '[':
@@ -57,4 +48,25 @@ func indentJSON(dst, src []byte, indent string) []byte {
 		}
 	}
 	return dst
+}
+
+// stringEnd returns the index just past the quote that closes the string
+// whose text starts at src[i], or len(src).
+func stringEnd(src []byte, i int) int {
+	for {
+		k := bytes.IndexByte(src[i:], '"')
+		if k < 0 {
+			return len(src)
+		}
+		q := i + k
+		// The quote is escaped when an odd number of backslashes precede it.
+		n := 0
+		for q-1-n >= i && src[q-1-n] == '\\' {
+			n++
+		}
+		if n%2 == 0 {
+			return q + 1
+		}
+		i = q + 1
+	}
 }
