@@ -46,6 +46,9 @@ func releaseKey(eco, s string) string {
 			return ""
 		}
 	}
+	if k, ok := plainKey(s); ok {
+		return k
+	}
 	var groups []string
 	i := 0
 	for i < len(s) {
@@ -73,6 +76,39 @@ func releaseKey(eco, s string) string {
 		return ""
 	}
 	return strings.Join(groups, ".")
+}
+
+// plainKey is releaseKey without allocating, for the usual case: the
+// leading numbers have no leading zeros and the last is not 0, so the key
+// is a prefix of s ("1.2.3rc1" → "1.2.3"). ok is false otherwise.
+func plainKey(s string) (string, bool) {
+	end, start := 0, 0
+	for i := 0; ; i++ {
+		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			continue
+		}
+		if i == start {
+			// No digits: the key ends before the previous dot.
+			break
+		}
+		if s[start] == '0' && i-start > 1 {
+			return "", false // leading zero
+		}
+		end = i
+		if i >= len(s) || s[i] != '.' {
+			break
+		}
+		start = i + 1
+	}
+	if end == 0 {
+		return "", false
+	}
+	// The last group is s[last:end]; a trailing 0 is dropped by releaseKey.
+	last := strings.LastIndexByte(s[:end], '.') + 1
+	if s[last:end] == "0" {
+		return "", false
+	}
+	return s[:end], true
 }
 
 // affectedEntryMatches reports whether an affected entry is about the package.

@@ -51,8 +51,19 @@ type pkgRecords struct {
 	// recs are the records that are not withdrawn, each with its entries
 	// about the package (possibly none).
 	recs []compiledRecord
-	// rated caches rateFromAliases by the ids of a group.
+	// rated caches rateFromAliases by the ids of a group, and texts the
+	// parts of a finding that do not depend on the version.
 	rated map[string]aliasRating
+	texts map[string]*findingText
+	// listed maps each string of the entries' versions[] to the entries
+	// (numbered across records in order) listing it; keyed holds those
+	// strings by releaseKey, each once, and unkeyed those without a key.
+	listed  map[string][]int32
+	keyed   map[string][]string
+	unkeyed []string
+	// entries counts the entries; hit is scratch space for one version.
+	entries int
+	hit     []bool
 }
 
 type compiledRecord struct {
@@ -62,13 +73,9 @@ type compiledRecord struct {
 
 // compiledEntry is one affected entry about the package.
 type compiledEntry struct {
+	// id numbers the entry in pkgRecords.listed.
+	id     int32
 	ranges []compiledRange
-	// exact holds versions[] as written; keyed holds them by releaseKey,
-	// and unkeyed those without a key: only they can equal a version
-	// that is not written the same way.
-	exact   map[string]bool
-	keyed   map[string][]string
-	unkeyed []string
 	// fixed are the parsed fixed events of the entry's SEMVER and
 	// ECOSYSTEM ranges, in order.
 	fixed []parsedEvent
@@ -99,7 +106,8 @@ type aliasRating struct {
 
 // compile prepares a package's records for matching.
 func compile(vs versions, eco, norm string, records []*osv.Vulnerability) *pkgRecords {
-	pr := &pkgRecords{eco: eco, norm: norm, all: records, rated: map[string]aliasRating{}}
+	pr := &pkgRecords{eco: eco, norm: norm, all: records, rated: map[string]aliasRating{}, texts: map[string]*findingText{},
+		listed: map[string][]int32{}, keyed: map[string][]string{}}
 	for _, r := range records {
 		if r.Withdrawn != nil {
 			continue
@@ -110,11 +118,76 @@ func compile(vs versions, eco, norm string, records []*osv.Vulnerability) *pkgRe
 			if !affectedEntryMatches(a, eco, norm) {
 				continue
 			}
-			cr.entries = append(cr.entries, compileEntry(vs, eco, r, a))
+			e := compileEntry(vs, eco, r, a)
+			e.id = int32(pr.entries)
+			pr.entries++
+			for _, s := range a.Versions {
+				ids, seen := pr.listed[s]
+				if n := len(ids); n > 0 && ids[n-1] == e.id {
+					continue
+				}
+				pr.listed[s] = append(ids, e.id)
+				if seen {
+					continue
+				}
+				if k := releaseKey(eco, s); k != "" {
+					pr.keyed[k] = append(pr.keyed[k], s)
+				} else {
+					pr.unkeyed = append(pr.unkeyed, s)
+				}
+			}
+			cr.entries = append(cr.entries, e)
 		}
 		pr.recs = append(pr.recs, cr)
 	}
+	pr.hit = make([]bool, pr.entries)
 	return pr
+}
+
+// markListed sets pr.hit for the entries whose versions[] lists v
+// (ecosystem equality) and returns their ids, so that the caller can
+// clear them.
+func (pr *pkgRecords) markListed(vs versions, v version) []int32 {
+	var marked []int32
+	mark := func(s string) {
+		for _, id := range pr.listed[s] {
+			if !pr.hit[id] {
+				pr.hit[id] = true
+				marked = append(marked, id)
+			}
+		}
+	}
+	mark(v.raw)
+	if v.parsed == nil {
+		return marked
+	}
+	try := func(s string) {
+		if s == v.raw {
+			return
+		}
+		p := vs.parse(v.eco, s)
+		if p == nil {
+			return
+		}
+		if c, err := v.parsed.Compare(p); err == nil && c == 0 {
+			mark(s)
+		}
+	}
+	if v.key == "" {
+		for _, ss := range pr.keyed {
+			for _, s := range ss {
+				try(s)
+			}
+		}
+	} else {
+		for _, s := range pr.keyed[v.key] {
+			try(s)
+		}
+	}
+	for _, s := range pr.unkeyed {
+		try(s)
+	}
+	return marked
 }
 
 func compileEntry(vs versions, eco string, r *osv.Vulnerability, a *osv.Affected) compiledEntry {
@@ -132,18 +205,6 @@ func compileEntry(vs versions, eco string, r *osv.Vulnerability, a *osv.Affected
 			}
 			if p := vs.parse(eco, ev.Fixed); p != nil {
 				e.fixed = append(e.fixed, parsedEvent{event: event{kind: 'f', ver: ev.Fixed}, p: p})
-			}
-		}
-	}
-	if len(a.Versions) > 0 {
-		e.exact = make(map[string]bool, len(a.Versions))
-		e.keyed = map[string][]string{}
-		for _, s := range a.Versions {
-			e.exact[s] = true
-			if k := releaseKey(eco, s); k != "" {
-				e.keyed[k] = append(e.keyed[k], s)
-			} else {
-				e.unkeyed = append(e.unkeyed, s)
 			}
 		}
 	}
@@ -194,52 +255,18 @@ func compileRange(vs versions, eco string, r *osv.Range) compiledRange {
 
 // affects implements the OSV evaluation of one affected entry: the version
 // is affected when it falls in any SEMVER or ECOSYSTEM range or is listed
-// in versions[] (ecosystem equality). GIT ranges describe commits, not
-// versions: they are skipped, never a reason to stop looking at later
-// ranges.
-func (e *compiledEntry) affects(vs versions, v version) bool {
+// in versions[] (listed, from pkgRecords.markListed). GIT ranges describe
+// commits, not versions: they are skipped, never a reason to stop looking
+// at later ranges.
+func (e *compiledEntry) affects(v version, listed bool) bool {
+	if listed {
+		return true
+	}
 	if v.parsed != nil {
 		for i := range e.ranges {
 			if e.ranges[i].affects(v) {
 				return true
 			}
-		}
-	}
-	if e.exact == nil {
-		return false
-	}
-	if e.exact[v.raw] {
-		return true
-	}
-	if v.parsed == nil {
-		return false
-	}
-	equal := func(s string) bool {
-		p := vs.parse(v.eco, s)
-		if p == nil {
-			return false
-		}
-		c, err := v.parsed.Compare(p)
-		return err == nil && c == 0
-	}
-	if v.key == "" {
-		for _, ss := range e.keyed {
-			for _, s := range ss {
-				if equal(s) {
-					return true
-				}
-			}
-		}
-	} else {
-		for _, s := range e.keyed[v.key] {
-			if equal(s) {
-				return true
-			}
-		}
-	}
-	for _, s := range e.unkeyed {
-		if equal(s) {
-			return true
 		}
 	}
 	return false

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory"
@@ -150,13 +151,19 @@ func (m *Matcher) Match(ctx context.Context, p inventory.Package) ([]finding.Fin
 		return nil, err
 	}
 	v := m.versions.version(p.Ecosystem, p.Version)
+	marked := pr.markListed(m.versions, v)
+	defer func() {
+		for _, id := range marked {
+			pr.hit[id] = false
+		}
+	}()
 	var hits []hit
 	for _, cr := range pr.recs {
 		h := hit{rec: cr.rec, sev: finding.Unknown}
 		matched := false
 		for i := range cr.entries {
 			e := &cr.entries[i]
-			if !e.affects(m.versions, v) {
+			if !e.affects(v, pr.hit[e.id]) {
 				continue
 			}
 			matched = true
@@ -200,7 +207,7 @@ func (m *Matcher) merge(p inventory.Package, pr *pkgRecords, hits []hit) []findi
 	norm := pr.norm
 	var out []finding.Finding
 	for _, g := range group(vulns) {
-		f := m.build(p, g)
+		f := m.build(p, pr, g)
 		if f.Severity == finding.Unknown {
 			pr.rateFromAliases(&f, g)
 		}
@@ -221,7 +228,7 @@ func (m *Matcher) merge(p inventory.Package, pr *pkgRecords, hits []hit) []findi
 		out[i].Fingerprint = finding.Fingerprint(string(finding.KindVulnerability), p.Location.Path, p.Ecosystem, norm, id)
 	}
 	for _, h := range infos {
-		f := m.build(p, []hit{h})
+		f := m.build(p, pr, []hit{h})
 		f.Kind = finding.KindRisk
 		f.Severity = finding.Info
 		f.SeveritySource = "informational"
@@ -359,83 +366,126 @@ func idRank(id string) int {
 
 // idLess orders ids by idRank, then as strings.
 func idLess(a, b string) bool {
+	return cmpID(a, b) < 0
+}
+
+// cmpID is idLess as a comparison.
+func cmpID(a, b string) int {
 	if ra, rb := idRank(a), idRank(b); ra != rb {
-		return ra < rb
+		return ra - rb
 	}
-	return a < b
+	return strings.Compare(a, b)
+}
+
+// findingText is what a finding takes from its group's records whatever
+// the version: ids, title, text, references, dates. Findings of one
+// group share its slices, which nothing changes once built.
+type findingText struct {
+	id, title, description string
+	aliases, references    []string
+	published, modified    *time.Time
+}
+
+// text returns the text of a group of hits sorted by idLess.
+func (pr *pkgRecords) text(hs []hit) *findingText {
+	k := groupKey(hs)
+	if t, ok := pr.texts[k]; ok {
+		return t
+	}
+	t := &findingText{id: hs[0].rec.ID}
+	ids := map[string]bool{}
+	refs := map[string]bool{}
+	for _, h := range hs {
+		r := h.rec
+		ids[r.ID] = true
+		for _, id := range r.Aliases {
+			ids[id] = true
+		}
+		for _, ref := range r.References {
+			if ref.URL != "" && !refs[ref.URL] {
+				refs[ref.URL] = true
+				t.references = append(t.references, ref.URL)
+			}
+		}
+		if t.title == "" {
+			t.title = title(r)
+		}
+		if t.description == "" {
+			t.description = strings.TrimSpace(r.Details)
+		}
+		if r.Published != nil && !r.Published.IsZero() && (t.published == nil || r.Published.Before(*t.published)) {
+			u := r.Published.UTC()
+			t.published = &u
+		}
+		if !r.Modified.IsZero() && (t.modified == nil || r.Modified.After(*t.modified)) {
+			u := r.Modified.UTC()
+			t.modified = &u
+		}
+	}
+	delete(ids, t.id)
+	for id := range ids {
+		t.aliases = append(t.aliases, id)
+	}
+	sort.Strings(t.aliases)
+	if t.title == "" {
+		t.title = t.id
+	}
+	pr.texts[k] = t
+	return t
 }
 
 // build makes the finding of one group of hits; the caller sets the
 // fingerprint.
-func (m *Matcher) build(p inventory.Package, hs []hit) finding.Finding {
-	hs = slices.Clone(hs)
-	sort.Slice(hs, func(i, j int) bool { return idLess(hs[i].rec.ID, hs[j].rec.ID) })
+func (m *Matcher) build(p inventory.Package, pr *pkgRecords, hs []hit) finding.Finding {
+	if !slices.IsSortedFunc(hs, func(a, b hit) int { return cmpID(a.rec.ID, b.rec.ID) }) {
+		hs = slices.Clone(hs)
+		sort.Slice(hs, func(i, j int) bool { return idLess(hs[i].rec.ID, hs[j].rec.ID) })
+	}
+	t := pr.text(hs)
 	primary := hs[0].rec
 	pkg := p
 	f := finding.Finding{
-		Kind:     finding.KindVulnerability,
-		ID:       primary.ID,
-		Severity: finding.Unknown,
-		Location: finding.Location{Path: p.Location.Path, StartLine: p.Location.Line},
-		Package:  &pkg,
+		Kind:        finding.KindVulnerability,
+		ID:          t.id,
+		Aliases:     t.aliases,
+		Severity:    finding.Unknown,
+		Title:       t.title,
+		Description: t.description,
+		Location:    finding.Location{Path: p.Location.Path, StartLine: p.Location.Line},
+		Package:     &pkg,
+		References:  t.references,
+		Published:   t.published,
+		Modified:    t.modified,
 	}
-	ids := map[string]bool{}
-	vectors := map[string]bool{}
-	refs := map[string]bool{}
-	fixed := map[string]bool{}
+	var vectors map[string]bool
+	var fixed map[string]bool
 	for _, h := range hs {
-		r := h.rec
-		for _, id := range append([]string{r.ID}, r.Aliases...) {
-			ids[id] = true
-		}
 		if higher(h.sev, f.Severity) {
 			f.Severity, f.SeveritySource = h.sev, h.via
-			if r != primary {
-				f.SeveritySource = "alias " + r.ID + " " + h.via
+			if h.rec != primary {
+				f.SeveritySource = "alias " + h.rec.ID + " " + h.via
 			}
 		}
 		for _, c := range h.cvss {
+			if vectors == nil {
+				vectors = map[string]bool{}
+			}
 			if !vectors[c.Vector] {
 				vectors[c.Vector] = true
 				f.CVSS = append(f.CVSS, c)
 			}
 		}
 		for _, fx := range h.fixed {
-			fixed[fx] = true
-		}
-		for _, ref := range r.References {
-			if ref.URL != "" && !refs[ref.URL] {
-				refs[ref.URL] = true
-				f.References = append(f.References, ref.URL)
+			if fixed == nil {
+				fixed = map[string]bool{}
+			}
+			if !fixed[fx] {
+				fixed[fx] = true
+				f.FixedVersions = append(f.FixedVersions, fx)
 			}
 		}
-		if f.Title == "" {
-			f.Title = title(r)
-		}
-		if f.Description == "" {
-			f.Description = strings.TrimSpace(r.Details)
-		}
-		if r.Published != nil && !r.Published.IsZero() && (f.Published == nil || r.Published.Before(*f.Published)) {
-			t := r.Published.UTC()
-			f.Published = &t
-		}
-		if !r.Modified.IsZero() && (f.Modified == nil || r.Modified.After(*f.Modified)) {
-			t := r.Modified.UTC()
-			f.Modified = &t
-		}
-	}
-	delete(ids, f.ID)
-	for id := range ids {
-		f.Aliases = append(f.Aliases, id)
-	}
-	sort.Strings(f.Aliases)
-	for fx := range fixed {
-		f.FixedVersions = append(f.FixedVersions, fx)
 	}
 	m.versions.sortVersions(p.Ecosystem, f.FixedVersions)
-	if f.Title == "" {
-		f.Title = f.ID
-	}
 	return f
 }
 

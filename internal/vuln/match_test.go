@@ -295,8 +295,9 @@ func TestUnpinnedMatchesNothing(t *testing.T) {
 // listedEqual reports whether version a matches an entry that lists only b.
 func listedEqual(eco, a, b string) bool {
 	vs := versions{}
-	e := compileEntry(vs, eco, &osv.Vulnerability{ID: "X-1"}, &osv.Affected{Versions: []string{b}})
-	return e.affects(vs, vs.version(eco, a))
+	rec := &osv.Vulnerability{ID: "X-1", Affected: []osv.Affected{{Package: osv.Package{Ecosystem: eco, Name: "p"}, Versions: []string{b}}}}
+	pr := compile(vs, eco, "p", []*osv.Vulnerability{rec})
+	return len(pr.markListed(vs, vs.version(eco, a))) == 1
 }
 
 func TestReleaseKey(t *testing.T) {
@@ -450,5 +451,14 @@ func TestSeverityFromAlias(t *testing.T) {
 	own := match(t, &memSource{sharedRecords(t, "crates.io", "RUSTSEC-2026-0025")}, inventory.CratesIO, "libcrux-psq", "0.0.6")
 	if own[0].SeveritySource != "cvss_v4.0" {
 		t.Errorf("own CVSS v4 rating: source %q", own[0].SeveritySource)
+	}
+}
+
+func TestPlainKeyAgreesWithReleaseKey(t *testing.T) {
+	for _, s := range []string{"1.2.3", "1.2.3rc1", "1.0", "1.0.0", "01.2", "1.02", "0", "0.1", "10.20.30.dev1", "1.", "1..2", ".1", "v1.2", "1!2", "abc", "", "2.0.post1", "3.10", "0.0.0-2022"} {
+		want := releaseKey(inventory.PyPI, s)
+		if k, ok := plainKey(strings.TrimPrefix(s, "v")); ok && s != "1!2" && k != want {
+			t.Errorf("plainKey(%q) = %q, releaseKey %q", s, k, want)
+		}
 	}
 }
