@@ -6,7 +6,6 @@ package vuln
 
 import (
 	"encoding/json"
-	"sort"
 	"strings"
 
 	"github.com/google/osv-scalibr/semantic"
@@ -17,50 +16,14 @@ import (
 
 // version is a package version parsed once for its ecosystem; parsed is nil
 // when the ecosystem has no ordering here or the string does not parse, and
-// then only exact versions[] entries can match.
+// then only exact versions[] entries can match. Equality is the
+// ecosystem's (PEP 440: "3.2" equals "3.2.0"), falling back to string
+// equality where the ecosystem has no ordering.
 type version struct {
 	eco    string
 	raw    string
 	key    string
 	parsed semantic.Version
-}
-
-func parseVersion(eco, raw string) version {
-	v := version{eco: eco, raw: raw, key: releaseKey(eco, raw)}
-	if p, err := semantic.Parse(raw, eco); err == nil {
-		v.parsed = p
-	}
-	return v
-}
-
-// cmp compares v with the string s in v's ecosystem; ok is false when either
-// side has no ordering.
-func (v version) cmp(s string) (c int, ok bool) {
-	if v.parsed == nil {
-		return 0, false
-	}
-	c, err := v.parsed.CompareStr(s)
-	if err != nil {
-		return 0, false
-	}
-	return c, true
-}
-
-// equal is ecosystem equality (PEP 440: "3.2" equals "3.2.0"), falling
-// back to string equality where the ecosystem has no ordering.
-func (v version) equal(s string) bool {
-	if s == v.raw {
-		return true
-	}
-	// Parsing is the cost of matching: skip it when the release numbers
-	// already differ.
-	if v.key != "" {
-		if k := releaseKey(v.eco, s); k != "" && k != v.key {
-			return false
-		}
-	}
-	c, ok := v.cmp(s)
-	return ok && c == 0
 }
 
 // releaseKey is a cheap summary of a version's release numbers, equal for
@@ -82,6 +45,9 @@ func releaseKey(eco, s string) string {
 		if s[i] == '!' {
 			return ""
 		}
+	}
+	if k, ok := plainKey(s); ok {
+		return k
 	}
 	var groups []string
 	i := 0
@@ -112,6 +78,39 @@ func releaseKey(eco, s string) string {
 	return strings.Join(groups, ".")
 }
 
+// plainKey is releaseKey without allocating, for the usual case: the
+// leading numbers have no leading zeros and the last is not 0, so the key
+// is a prefix of s ("1.2.3rc1" → "1.2.3"). ok is false otherwise.
+func plainKey(s string) (string, bool) {
+	end, start := 0, 0
+	for i := 0; ; i++ {
+		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			continue
+		}
+		if i == start {
+			// No digits: the key ends before the previous dot.
+			break
+		}
+		if s[start] == '0' && i-start > 1 {
+			return "", false // leading zero
+		}
+		end = i
+		if i >= len(s) || s[i] != '.' {
+			break
+		}
+		start = i + 1
+	}
+	if end == 0 {
+		return "", false
+	}
+	// The last group is s[last:end]; a trailing 0 is dropped by releaseKey.
+	last := strings.LastIndexByte(s[:end], '.') + 1
+	if s[last:end] == "0" {
+		return "", false
+	}
+	return s[:end], true
+}
+
 // affectedEntryMatches reports whether an affected entry is about the package.
 func affectedEntryMatches(a *osv.Affected, eco, normName string) bool {
 	return baseEcosystem(a.Package.Ecosystem) == eco && inventory.NormalizeName(eco, a.Package.Name) == normName
@@ -126,110 +125,10 @@ func baseEcosystem(e string) string {
 	return e
 }
 
-// affects implements the OSV evaluation of one affected entry: the version
-// is affected when it is listed in versions[] (ecosystem equality) or falls
-// in any SEMVER or ECOSYSTEM range. GIT ranges describe commits, not
-// versions: they are skipped, never a reason to stop looking at later
-// ranges.
-func affects(a *osv.Affected, v version) bool {
-	if v.parsed != nil {
-		for i := range a.Ranges {
-			r := &a.Ranges[i]
-			if r.Type != osv.RangeSemver && r.Type != osv.RangeEcosystem {
-				continue
-			}
-			if rangeAffects(r, v) {
-				return true
-			}
-		}
-	}
-	for _, s := range a.Versions {
-		if v.equal(s) {
-			return true
-		}
-	}
-	return false
-}
-
 type event struct {
 	kind byte // 'i'ntroduced, 'f'ixed, 'l'ast_affected, 'x' limit
 	ver  string
 	zero bool // introduced "0": before every version
-}
-
-// rangeAffects evaluates a range's events in version order: introduced
-// switches affected on, fixed (v >= fixed) and last_affected (v >
-// last_affected, so inclusive) switch it off; v >= any limit is never
-// affected. Events whose version does not parse are ignored.
-func rangeAffects(r *osv.Range, v version) bool {
-	evs := make([]event, 0, len(r.Events))
-	for _, e := range r.Events {
-		switch {
-		case e.Introduced != "":
-			evs = append(evs, event{kind: 'i', ver: e.Introduced, zero: e.Introduced == "0"})
-		case e.Fixed != "":
-			evs = append(evs, event{kind: 'f', ver: e.Fixed})
-		case e.LastAffected != "":
-			evs = append(evs, event{kind: 'l', ver: e.LastAffected})
-		case e.Limit != "":
-			if e.Limit == "*" {
-				continue
-			}
-			if c, ok := v.cmp(e.Limit); ok && c >= 0 {
-				return false
-			}
-		}
-	}
-	// Parse every event once for the sort; drop those that do not parse.
-	type keyed struct {
-		event
-		p semantic.Version
-	}
-	ks := make([]keyed, 0, len(evs))
-	for _, e := range evs {
-		if e.zero {
-			ks = append(ks, keyed{event: e})
-			continue
-		}
-		p, err := semantic.Parse(e.ver, v.eco)
-		if err != nil {
-			continue
-		}
-		ks = append(ks, keyed{event: e, p: p})
-	}
-	sort.SliceStable(ks, func(i, j int) bool {
-		a, b := ks[i], ks[j]
-		if a.zero || b.zero {
-			return a.zero && !b.zero
-		}
-		c, err := a.p.Compare(b.p)
-		return err == nil && c < 0
-	})
-	affected := false
-	for _, e := range ks {
-		var c int
-		if !e.zero {
-			var err error
-			if c, err = v.parsed.Compare(e.p); err != nil {
-				continue
-			}
-		}
-		switch e.kind {
-		case 'i':
-			if e.zero || c >= 0 {
-				affected = true
-			}
-		case 'f':
-			if c >= 0 {
-				affected = false
-			}
-		case 'l':
-			if c > 0 {
-				affected = false
-			}
-		}
-	}
-	return affected
 }
 
 // informational returns the kind of an informational advisory (RustSec's
@@ -246,24 +145,4 @@ func informational(a *osv.Affected) string {
 		return ""
 	}
 	return ds.Informational
-}
-
-// fixedAbove returns the fixed versions of the entry's version ranges that
-// are above v, so that an upgrade never suggests a downgrade.
-func fixedAbove(a *osv.Affected, v version) []string {
-	var out []string
-	for _, r := range a.Ranges {
-		if r.Type != osv.RangeSemver && r.Type != osv.RangeEcosystem {
-			continue
-		}
-		for _, e := range r.Events {
-			if e.Fixed == "" {
-				continue
-			}
-			if c, ok := v.cmp(e.Fixed); ok && c < 0 {
-				out = append(out, e.Fixed)
-			}
-		}
-	}
-	return out
 }

@@ -5,8 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/google/osv-scalibr/semantic"
+	"time"
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory"
@@ -27,9 +26,11 @@ type Source interface {
 // one per scan. Match is not safe for concurrent use; Prefetch fills the
 // cache from several goroutines.
 type Matcher struct {
-	src     Source
-	names   map[string]map[string]bool
-	records map[[2]string][]*osv.Vulnerability
+	src      Source
+	names    map[string]map[string]bool
+	records  map[[2]string][]*osv.Vulnerability
+	compiled map[[2]string]*pkgRecords
+	versions versions
 }
 
 // Prefetch loads the records of every package that has any, on up to
@@ -86,10 +87,27 @@ func (m *Matcher) Prefetch(ctx context.Context, pkgs []inventory.Package, worker
 
 // NewMatcher returns a matcher over src.
 func NewMatcher(src Source) *Matcher {
-	return &Matcher{src: src, names: map[string]map[string]bool{}, records: map[[2]string][]*osv.Vulnerability{}}
+	return &Matcher{src: src, names: map[string]map[string]bool{}, records: map[[2]string][]*osv.Vulnerability{},
+		compiled: map[[2]string]*pkgRecords{}, versions: versions{}}
 }
 
-func (m *Matcher) lookup(ctx context.Context, eco, norm string) ([]*osv.Vulnerability, error) {
+// lookup returns the package's records prepared for matching, nil when it
+// has none.
+func (m *Matcher) lookup(ctx context.Context, eco, norm string) (*pkgRecords, error) {
+	k := [2]string{eco, norm}
+	if pr, ok := m.compiled[k]; ok {
+		return pr, nil
+	}
+	rs, err := m.recordsOf(ctx, eco, norm)
+	if err != nil || len(rs) == 0 {
+		return nil, err
+	}
+	pr := compile(m.versions, eco, norm, rs)
+	m.compiled[k] = pr
+	return pr, nil
+}
+
+func (m *Matcher) recordsOf(ctx context.Context, eco, norm string) ([]*osv.Vulnerability, error) {
 	names, ok := m.names[eco]
 	if !ok {
 		var err error
@@ -128,39 +146,41 @@ func (m *Matcher) Match(ctx context.Context, p inventory.Package) ([]finding.Fin
 		return nil, nil
 	}
 	norm := inventory.NormalizeName(p.Ecosystem, p.Name)
-	records, err := m.lookup(ctx, p.Ecosystem, norm)
-	if err != nil || len(records) == 0 {
+	pr, err := m.lookup(ctx, p.Ecosystem, norm)
+	if err != nil || pr == nil {
 		return nil, err
 	}
-	v := parseVersion(p.Ecosystem, p.Version)
-	var hits []hit
-	for _, r := range records {
-		if r.Withdrawn != nil {
-			continue
+	v := m.versions.version(p.Ecosystem, p.Version)
+	marked := pr.markListed(m.versions, v)
+	defer func() {
+		for _, id := range marked {
+			pr.hit[id] = false
 		}
-		h := hit{rec: r, sev: finding.Unknown}
+	}()
+	var hits []hit
+	for _, cr := range pr.recs {
+		h := hit{rec: cr.rec, sev: finding.Unknown}
 		matched := false
-		for i := range r.Affected {
-			a := &r.Affected[i]
-			if !affectedEntryMatches(a, p.Ecosystem, norm) || !affects(a, v) {
+		for i := range cr.entries {
+			e := &cr.entries[i]
+			if !e.affects(v, pr.hit[e.id]) {
 				continue
 			}
 			matched = true
-			if info := informational(a); info != "" {
-				h.info = info
+			if e.info != "" {
+				h.info = e.info
 			}
-			sev, scores, via := severityOf(r, a)
-			if higher(sev, h.sev) {
-				h.sev, h.via = sev, via
+			if higher(e.sev, h.sev) {
+				h.sev, h.via = e.sev, e.via
 			}
-			h.cvss = append(h.cvss, scores...)
-			h.fixed = append(h.fixed, fixedAbove(a, v)...)
+			h.cvss = append(h.cvss, e.cvss...)
+			h.fixed = append(h.fixed, e.fixedAbove(v)...)
 		}
 		if matched {
 			hits = append(hits, h)
 		}
 	}
-	return merge(p, v, hits, records), nil
+	return m.merge(p, pr, hits), nil
 }
 
 type hit struct {
@@ -173,9 +193,9 @@ type hit struct {
 }
 
 // merge groups the hits of one advisory into one finding each;
-// informational advisories are kept apart from vulnerabilities. records
-// are all the package's records, where unrated findings look for a rating.
-func merge(p inventory.Package, v version, hits []hit, records []*osv.Vulnerability) []finding.Finding {
+// informational advisories are kept apart from vulnerabilities. Unrated
+// findings look for a rating in all the package's records.
+func (m *Matcher) merge(p inventory.Package, pr *pkgRecords, hits []hit) []finding.Finding {
 	var vulns, infos []hit
 	for _, h := range hits {
 		if h.info != "" {
@@ -184,12 +204,12 @@ func merge(p inventory.Package, v version, hits []hit, records []*osv.Vulnerabil
 			vulns = append(vulns, h)
 		}
 	}
-	norm := inventory.NormalizeName(p.Ecosystem, p.Name)
+	norm := pr.norm
 	var out []finding.Finding
 	for _, g := range group(vulns) {
-		f := build(p, g)
+		f := m.build(p, pr, g)
 		if f.Severity == finding.Unknown {
-			rateFromAliases(&f, p.Ecosystem, norm, g, records)
+			pr.rateFromAliases(&f, g)
 		}
 		out = append(out, f)
 	}
@@ -208,7 +228,7 @@ func merge(p inventory.Package, v version, hits []hit, records []*osv.Vulnerabil
 		out[i].Fingerprint = finding.Fingerprint(string(finding.KindVulnerability), p.Location.Path, p.Ecosystem, norm, id)
 	}
 	for _, h := range infos {
-		f := build(p, []hit{h})
+		f := m.build(p, pr, []hit{h})
 		f.Kind = finding.KindRisk
 		f.Severity = finding.Info
 		f.SeveritySource = "informational"
@@ -279,13 +299,27 @@ func group(hits []hit) [][]hit {
 
 // rateFromAliases gives an unrated finding the best rating of the
 // package's other records of the same advisory.
-func rateFromAliases(f *finding.Finding, eco, norm string, g []hit, records []*osv.Vulnerability) {
+func (pr *pkgRecords) rateFromAliases(f *finding.Finding, g []hit) {
+	k := groupKey(g)
+	r, ok := pr.rated[k]
+	if !ok {
+		r = pr.aliasRating(g)
+		pr.rated[k] = r
+	}
+	if higher(r.sev, f.Severity) {
+		f.Severity, f.SeveritySource, f.CVSS = r.sev, r.source, slices.Clone(r.cvss)
+	}
+}
+
+// aliasRating is the best rating of the package's records of the same
+// advisory as g that are not in g; unknown when none has one.
+func (pr *pkgRecords) aliasRating(g []hit) aliasRating {
 	in := map[string]bool{}
 	for _, h := range g {
 		in[h.rec.ID] = true
 	}
 	var cands []*osv.Vulnerability
-	for _, r := range records {
+	for _, r := range pr.all {
 		if r.Withdrawn != nil || in[r.ID] {
 			continue
 		}
@@ -297,20 +331,22 @@ func rateFromAliases(f *finding.Finding, eco, norm string, g []hit, records []*o
 		}
 	}
 	sort.Slice(cands, func(i, j int) bool { return idLess(cands[i].ID, cands[j].ID) })
+	out := aliasRating{sev: finding.Unknown}
 	for _, r := range cands {
 		var entry *osv.Affected
 		for i := range r.Affected {
-			if affectedEntryMatches(&r.Affected[i], eco, norm) {
+			if affectedEntryMatches(&r.Affected[i], pr.eco, pr.norm) {
 				entry = &r.Affected[i]
 				break
 			}
 		}
 		sev, scores, via := severityOf(r, entry)
-		if !higher(sev, f.Severity) {
+		if !higher(sev, out.sev) {
 			continue
 		}
-		f.Severity, f.SeveritySource, f.CVSS = sev, "alias "+r.ID+" "+via, scores
+		out = aliasRating{sev: sev, source: "alias " + r.ID + " " + via, cvss: scores}
 	}
+	return out
 }
 
 // idRank orders the ids of one vulnerability for the choice of the primary
@@ -330,83 +366,126 @@ func idRank(id string) int {
 
 // idLess orders ids by idRank, then as strings.
 func idLess(a, b string) bool {
+	return cmpID(a, b) < 0
+}
+
+// cmpID is idLess as a comparison.
+func cmpID(a, b string) int {
 	if ra, rb := idRank(a), idRank(b); ra != rb {
-		return ra < rb
+		return ra - rb
 	}
-	return a < b
+	return strings.Compare(a, b)
+}
+
+// findingText is what a finding takes from its group's records whatever
+// the version: ids, title, text, references, dates. Findings of one
+// group share its slices, which nothing changes once built.
+type findingText struct {
+	id, title, description string
+	aliases, references    []string
+	published, modified    *time.Time
+}
+
+// text returns the text of a group of hits sorted by idLess.
+func (pr *pkgRecords) text(hs []hit) *findingText {
+	k := groupKey(hs)
+	if t, ok := pr.texts[k]; ok {
+		return t
+	}
+	t := &findingText{id: hs[0].rec.ID}
+	ids := map[string]bool{}
+	refs := map[string]bool{}
+	for _, h := range hs {
+		r := h.rec
+		ids[r.ID] = true
+		for _, id := range r.Aliases {
+			ids[id] = true
+		}
+		for _, ref := range r.References {
+			if ref.URL != "" && !refs[ref.URL] {
+				refs[ref.URL] = true
+				t.references = append(t.references, ref.URL)
+			}
+		}
+		if t.title == "" {
+			t.title = title(r)
+		}
+		if t.description == "" {
+			t.description = strings.TrimSpace(r.Details)
+		}
+		if r.Published != nil && !r.Published.IsZero() && (t.published == nil || r.Published.Before(*t.published)) {
+			u := r.Published.UTC()
+			t.published = &u
+		}
+		if !r.Modified.IsZero() && (t.modified == nil || r.Modified.After(*t.modified)) {
+			u := r.Modified.UTC()
+			t.modified = &u
+		}
+	}
+	delete(ids, t.id)
+	for id := range ids {
+		t.aliases = append(t.aliases, id)
+	}
+	sort.Strings(t.aliases)
+	if t.title == "" {
+		t.title = t.id
+	}
+	pr.texts[k] = t
+	return t
 }
 
 // build makes the finding of one group of hits; the caller sets the
 // fingerprint.
-func build(p inventory.Package, hs []hit) finding.Finding {
-	hs = slices.Clone(hs)
-	sort.Slice(hs, func(i, j int) bool { return idLess(hs[i].rec.ID, hs[j].rec.ID) })
+func (m *Matcher) build(p inventory.Package, pr *pkgRecords, hs []hit) finding.Finding {
+	if !slices.IsSortedFunc(hs, func(a, b hit) int { return cmpID(a.rec.ID, b.rec.ID) }) {
+		hs = slices.Clone(hs)
+		sort.Slice(hs, func(i, j int) bool { return idLess(hs[i].rec.ID, hs[j].rec.ID) })
+	}
+	t := pr.text(hs)
 	primary := hs[0].rec
 	pkg := p
 	f := finding.Finding{
-		Kind:     finding.KindVulnerability,
-		ID:       primary.ID,
-		Severity: finding.Unknown,
-		Location: finding.Location{Path: p.Location.Path, StartLine: p.Location.Line},
-		Package:  &pkg,
+		Kind:        finding.KindVulnerability,
+		ID:          t.id,
+		Aliases:     t.aliases,
+		Severity:    finding.Unknown,
+		Title:       t.title,
+		Description: t.description,
+		Location:    finding.Location{Path: p.Location.Path, StartLine: p.Location.Line},
+		Package:     &pkg,
+		References:  t.references,
+		Published:   t.published,
+		Modified:    t.modified,
 	}
-	ids := map[string]bool{}
-	vectors := map[string]bool{}
-	refs := map[string]bool{}
-	fixed := map[string]bool{}
+	var vectors map[string]bool
+	var fixed map[string]bool
 	for _, h := range hs {
-		r := h.rec
-		for _, id := range append([]string{r.ID}, r.Aliases...) {
-			ids[id] = true
-		}
 		if higher(h.sev, f.Severity) {
 			f.Severity, f.SeveritySource = h.sev, h.via
-			if r != primary {
-				f.SeveritySource = "alias " + r.ID + " " + h.via
+			if h.rec != primary {
+				f.SeveritySource = "alias " + h.rec.ID + " " + h.via
 			}
 		}
 		for _, c := range h.cvss {
+			if vectors == nil {
+				vectors = map[string]bool{}
+			}
 			if !vectors[c.Vector] {
 				vectors[c.Vector] = true
 				f.CVSS = append(f.CVSS, c)
 			}
 		}
 		for _, fx := range h.fixed {
-			fixed[fx] = true
-		}
-		for _, ref := range r.References {
-			if ref.URL != "" && !refs[ref.URL] {
-				refs[ref.URL] = true
-				f.References = append(f.References, ref.URL)
+			if fixed == nil {
+				fixed = map[string]bool{}
+			}
+			if !fixed[fx] {
+				fixed[fx] = true
+				f.FixedVersions = append(f.FixedVersions, fx)
 			}
 		}
-		if f.Title == "" {
-			f.Title = title(r)
-		}
-		if f.Description == "" {
-			f.Description = strings.TrimSpace(r.Details)
-		}
-		if r.Published != nil && !r.Published.IsZero() && (f.Published == nil || r.Published.Before(*f.Published)) {
-			t := r.Published.UTC()
-			f.Published = &t
-		}
-		if !r.Modified.IsZero() && (f.Modified == nil || r.Modified.After(*f.Modified)) {
-			t := r.Modified.UTC()
-			f.Modified = &t
-		}
 	}
-	delete(ids, f.ID)
-	for id := range ids {
-		f.Aliases = append(f.Aliases, id)
-	}
-	sort.Strings(f.Aliases)
-	for fx := range fixed {
-		f.FixedVersions = append(f.FixedVersions, fx)
-	}
-	sortVersions(p.Ecosystem, f.FixedVersions)
-	if f.Title == "" {
-		f.Title = f.ID
-	}
+	m.versions.sortVersions(p.Ecosystem, f.FixedVersions)
 	return f
 }
 
@@ -438,19 +517,4 @@ func title(r *osv.Vulnerability) string {
 		d = d[:cut] + "..."
 	}
 	return d
-}
-
-// sortVersions sorts in the ecosystem's order, lowest first.
-func sortVersions(eco string, vs []string) {
-	sort.SliceStable(vs, func(i, j int) bool {
-		a, err := semantic.Parse(vs[i], eco)
-		if err != nil {
-			return vs[i] < vs[j]
-		}
-		c, err := a.CompareStr(vs[j])
-		if err != nil {
-			return vs[i] < vs[j]
-		}
-		return c < 0
-	})
 }
