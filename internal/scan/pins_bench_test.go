@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"github.com/airlock-sec/airlock/internal/analyzer"
 	"os"
 	"path/filepath"
 	"testing"
@@ -48,7 +49,7 @@ func BenchmarkScanPyPIPins(b *testing.B) {
 			b.ReportAllocs()
 			var res *Result
 			for b.Loop() {
-				if res, err = Run(ctx, dir, Options{Extractors: list.All(), DB: db}); err != nil {
+				if res, err = Run(ctx, dir, Options{Extractors: list.All(), Analyzers: vulnOnly, Env: analyzer.Env{VulnDB: db}}); err != nil {
 					b.Fatal(err)
 				}
 			}
