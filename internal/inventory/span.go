@@ -3,6 +3,9 @@ package inventory
 import (
 	"fmt"
 	"io/fs"
+	"net/url"
+	"regexp"
+	"strings"
 )
 
 // SpanOf returns the span [start, end) when data[start:end] is exactly
@@ -42,4 +45,56 @@ func CheckSpans(fsys fs.FS, pkgs []Package) error {
 		}
 	}
 	return nil
+}
+
+// releaseTag matches a git tag that names a release: "v1.2.3", "1.2.3",
+// "v1.2.3-rc.1", "2.2" (PyPI projects often tag two components).
+var releaseTag = regexp.MustCompile(`^v?([0-9]+(?:\.[0-9]+){1,3}(?:[-+.]?[0-9A-Za-z][0-9A-Za-z.+-]*)?)$`)
+
+// TagVersion returns the version a git tag names when the tag names a
+// release ("v1.2.3" names 1.2.3), and "" for other refs (branches, commit
+// hashes).
+func TagVersion(ref string) string {
+	if IsCommit(ref) {
+		return ""
+	}
+	if m := releaseTag.FindStringSubmatch(ref); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// IsCommit reports whether ref is a full git commit hash (40 or 64 hex
+// digits).
+func IsCommit(ref string) bool {
+	if len(ref) != 40 && len(ref) != 64 {
+		return false
+	}
+	for i := 0; i < len(ref); i++ {
+		c := ref[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// GitSource reads the git source URLs that Cargo.lock and uv.lock write,
+// "[git+]URL[?tag=T|branch=B|rev=R]#commit": the URL without its query, the
+// tag, branch or rev as Ref, and the commit after "#".
+func GitSource(s string) *Source {
+	rest, commit, _ := strings.Cut(strings.TrimPrefix(s, "git+"), "#")
+	src := &Source{Type: SourceGit, URL: rest, Commit: commit}
+	if base, query, ok := strings.Cut(rest, "?"); ok {
+		src.URL = base
+		if q, err := url.ParseQuery(query); err == nil {
+			for _, k := range []string{"tag", "branch", "rev"} {
+				if v := q.Get(k); v != "" {
+					src.Ref = v
+					break
+				}
+			}
+		}
+	}
+	return src
 }

@@ -38,9 +38,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -157,7 +155,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		src := source(p.source)
 		version := p.version
 		if version == "" && src.Type == inventory.SourceGit {
-			version = tagVersion(src.Ref)
+			version = inventory.TagVersion(src.Ref)
 		}
 		pkgs = append(pkgs, inventory.Package{
 			Ecosystem:   inventory.CratesIO,
@@ -261,35 +259,10 @@ func source(s string) *inventory.Source {
 	case strings.HasPrefix(s, "sparse+"):
 		return &inventory.Source{Type: inventory.SourceRegistry, URL: s}
 	case strings.HasPrefix(s, "git+"):
-		rest, commit, _ := strings.Cut(strings.TrimPrefix(s, "git+"), "#")
-		src := &inventory.Source{Type: inventory.SourceGit, URL: rest, Commit: commit}
-		if base, query, ok := strings.Cut(rest, "?"); ok {
-			src.URL = base
-			if q, err := url.ParseQuery(query); err == nil {
-				for _, k := range []string{"tag", "branch", "rev"} {
-					if v := q.Get(k); v != "" {
-						src.Ref = v
-						break
-					}
-				}
-			}
-		}
-		return src
+		return inventory.GitSource(s)
 	default:
 		return &inventory.Source{Type: inventory.SourceURL, URL: s}
 	}
-}
-
-// releaseTag matches a tag that names a release: "v1.2.3", "1.2.3",
-// "v1.2.3-rc.1".
-var releaseTag = regexp.MustCompile(`^v?([0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.-]+)?)$`)
-
-// tagVersion returns the version a release tag names, or "".
-func tagVersion(tag string) string {
-	if m := releaseTag.FindStringSubmatch(tag); m != nil {
-		return m[1]
-	}
-	return ""
 }
 
 // decodePackage reads the fields of one package table; its error names the
