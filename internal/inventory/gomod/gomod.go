@@ -3,12 +3,16 @@
 //
 // From go.mod it reports every require directive (RelationTransitive when
 // marked "// indirect", RelationDirect otherwise) with Go's "v"-prefixed
-// version as written, including pseudo-versions. Replace directives are
-// applied as the go command applies them: a replacement by another module
-// version reports that module and version, at the require line; a
-// replacement by a local directory ("=> ../x") drops the module, because its
-// code comes from the working tree rather than a registry and has no
-// version to match against advisories. A replacement for a module that is
+// version as written, including pseudo-versions, and the span of that
+// version's text. Replace directives are applied as the go command applies
+// them: a replacement by another module version reports that module and
+// version, at the require line, with the span of the version in the
+// replace directive; a replacement by a local directory ("=> ../x") reports
+// the required module with Source path (the directory as written) and no
+// version, because its code comes from the working tree rather than the
+// module proxy and has no version to match against advisories. go.mod
+// records no dependency edges, so Parents is never set. A replacement for a
+// module that is
 // not required changes nothing. Exclude directives are ignored: they only
 // remove versions from consideration and never add a module.
 //
@@ -168,23 +172,27 @@ func (x *Extractor) extractGoMod(in *inventory.Input, data []byte) ([]inventory.
 		if r == nil {
 			r = all[mod.Path]
 		}
-		if r != nil {
-			if r.New.Version == "" {
-				continue
-			}
-			mod = r.New
-		}
 		rel := inventory.RelationDirect
 		if req.Indirect {
 			rel = inventory.RelationTransitive
 		}
-		pkgs = append(pkgs, inventory.Package{
-			Ecosystem: inventory.Go,
-			Name:      mod.Path,
-			Version:   mod.Version,
-			Relation:  rel,
-			Location:  inventory.Location{Path: in.Path, Line: req.Syntax.Start.Line},
-		})
+		p := inventory.Package{
+			Ecosystem:   inventory.Go,
+			Name:        mod.Path,
+			Version:     mod.Version,
+			Relation:    rel,
+			Location:    inventory.Location{Path: in.Path, Line: req.Syntax.Start.Line},
+			VersionSpan: versionSpan(data, req.Syntax, mod.Path, mod.Version),
+		}
+		switch {
+		case r != nil && r.New.Version == "":
+			p.Version, p.VersionSpan = "", nil
+			p.Source = &inventory.Source{Type: inventory.SourcePath, Path: r.New.Path}
+		case r != nil:
+			p.Name, p.Version = r.New.Path, r.New.Version
+			p.VersionSpan = versionSpan(data, r.Syntax, "=>", r.New.Version)
+		}
+		pkgs = append(pkgs, p)
 	}
 
 	if f.Go == nil || semver.Compare("v"+vulndbVersion(f.Go.Version), "v1.17.0-0") < 0 {
@@ -271,6 +279,25 @@ func fromToolchain(name string) string {
 // semantic version Go's vulnerability database uses for the standard
 // library ("1.21.0", "1.21.3", "1.22.0-rc.1"); it returns "" for anything
 // else.
+// versionSpan finds version after the text after in the directive's line.
+func versionSpan(data []byte, line *modfile.Line, after, version string) *inventory.Span {
+	if line == nil || line.Start.Byte < 0 || line.End.Byte > len(data) || line.Start.Byte > line.End.Byte {
+		return nil
+	}
+	seg := string(data[line.Start.Byte:line.End.Byte])
+	i := strings.Index(seg, after)
+	if i < 0 {
+		return nil
+	}
+	i += len(after)
+	j := strings.Index(seg[i:], version)
+	if j < 0 {
+		return nil
+	}
+	start := line.Start.Byte + i + j
+	return inventory.SpanOf(data, start, start+len(version), version)
+}
+
 func vulndbVersion(v string) string {
 	m := modfile.GoVersionRE.FindStringSubmatch(v)
 	if m == nil {

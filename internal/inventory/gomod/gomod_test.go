@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,7 +91,7 @@ func TestGoSumBesideGoMod(t *testing.T) {
 	}
 	want := []inventory.Package{
 		{Ecosystem: inventory.Go, Name: "stdlib", Version: "1.14.0", Relation: inventory.RelationDirect, Location: inventory.Location{Path: "svc/go.mod", Line: 3}},
-		{Ecosystem: inventory.Go, Name: "github.com/pkg/errors", Version: "v0.9.1", Relation: inventory.RelationDirect, Location: inventory.Location{Path: "svc/go.mod", Line: 5}},
+		{Ecosystem: inventory.Go, Name: "github.com/pkg/errors", Version: "v0.9.1", Relation: inventory.RelationDirect, Location: inventory.Location{Path: "svc/go.mod", Line: 5}, VersionSpan: &inventory.Span{Start: 63, End: 69}},
 		{Ecosystem: inventory.Go, Name: "golang.org/x/text", Version: "v0.3.8", Relation: inventory.RelationTransitive, Location: inventory.Location{Path: "svc/go.sum", Line: 3}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -188,4 +190,15 @@ func TestParseGoVersion(t *testing.T) {
 
 func FuzzExtract(f *testing.F) {
 	inventorytest.Fuzz(f, New(), "go.mod", "testdata/*.mod")
+}
+
+func TestVersionSpans(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.mod")
+	more, _ := filepath.Glob("testdata/*/go.mod")
+	for _, file := range append(files, more...) {
+		r := inventorytest.Extract(t, New(), file)
+		if err := inventory.CheckSpans(os.DirFS(filepath.Dir(file)), r.Packages); err != nil {
+			t.Errorf("%s: %v", file, err)
+		}
+	}
 }

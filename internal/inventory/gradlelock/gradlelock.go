@@ -4,7 +4,9 @@
 // before 7 wrote under gradle/dependency-locks/.
 //
 // Each "group:artifact:version=configuration,…" line is reported as the
-// package "group:artifact" at that version and line. A package locked only
+// package "group:artifact" at that version and line, with the span of the
+// version's text. Gradle lockfiles record no dependency edges or sources,
+// so Parents and Source are never set. A package locked only
 // in configurations whose names start with "test" (testCompileClasspath,
 // testRuntimeClasspath, …) is Dev; in the per-configuration files the
 // configuration is the file's name. Lockfiles list the whole resolved
@@ -68,10 +70,13 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 	var pkgs []inventory.Package
 	var ps inventory.Problems
 	line := 0
+	file, off := data, 0
 	for len(data) > 0 {
 		line++
+		start := off
 		var raw []byte
 		raw, data, _ = bytes.Cut(data, []byte("\n"))
+		off += len(raw) + 1
 		text := strings.TrimSpace(string(raw))
 		if text == "" || strings.HasPrefix(text, "#") {
 			continue
@@ -96,12 +101,14 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		case fileConfig != "":
 			dev = testOnly([]string{fileConfig})
 		}
+		vstart := start + len(raw) - len(bytes.TrimLeft(raw, " \t\r\v\f")) + len(parts[0]) + len(parts[1]) + 2
 		pkgs = append(pkgs, inventory.Package{
-			Ecosystem: inventory.Maven,
-			Name:      parts[0] + ":" + parts[1],
-			Version:   parts[2],
-			Dev:       dev,
-			Location:  inventory.Location{Path: in.Path, Line: line},
+			Ecosystem:   inventory.Maven,
+			Name:        parts[0] + ":" + parts[1],
+			Version:     parts[2],
+			Dev:         dev,
+			Location:    inventory.Location{Path: in.Path, Line: line},
+			VersionSpan: inventory.SpanOf(file, vstart, vstart+len(parts[2]), parts[2]),
 		})
 	}
 	return ps.Result(pkgs)

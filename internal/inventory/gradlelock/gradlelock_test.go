@@ -3,6 +3,8 @@ package gradlelock
 import (
 	"context"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -65,6 +67,12 @@ func TestPerConfiguration(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := inventory.CheckSpans(os.DirFS("testdata"), got); err != nil {
+			t.Error(err)
+		}
+		for i := range got {
+			got[i].VersionSpan = nil // checked above
+		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", file, diff)
 		}
@@ -73,4 +81,17 @@ func TestPerConfiguration(t *testing.T) {
 
 func FuzzExtract(f *testing.F) {
 	inventorytest.Fuzz(f, New(), "gradle.lockfile", "testdata/*.lockfile")
+}
+
+func TestVersionSpans(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.lockfile")
+	for _, file := range files {
+		if strings.HasSuffix(file, ".golden") {
+			continue
+		}
+		r := inventorytest.Extract(t, New(), file)
+		if err := inventory.CheckSpans(os.DirFS(filepath.Dir(file)), r.Packages); err != nil {
+			t.Errorf("%s: %v", file, err)
+		}
+	}
 }

@@ -46,6 +46,12 @@
 // from an imported BOM), is a warning naming the dependency and, where one
 // is, the parent that could not be read; the package is reported unpinned.
 //
+// A dependency whose version is written literally in its own <version>
+// element of this file carries the span of that text; one whose version
+// comes from a property, a <dependencyManagement> or a parent POM has no
+// span (the edit would belong elsewhere). A POM records neither dependency
+// edges nor sources per dependency, so Parents and Source are not set.
+//
 // A file that is not XML, or whose root element is not <project>, is an
 // error. A dependency without a groupId or artifactId is an error at its
 // line, and the other dependencies are still reported.
@@ -88,6 +94,9 @@ func (*Extractor) FileRequired(p string) bool { return path.Base(p) == "pom.xml"
 type dependency struct {
 	groupID, artifactID, version, scope, typ, classifier string
 	line                                                 int
+	// versionAt is the byte offset of version's text in the file, -1
+	// when unknown.
+	versionAt int
 }
 
 // pom is the part of a POM the extractor reads, uninterpolated, with the
@@ -185,6 +194,9 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 			}
 			keys = append(keys, key)
 			pkg, unresolved := m.pkg(q.path, d)
+			if i == 0 && d.versionAt >= 0 && pkg.Version == d.version {
+				pkg.VersionSpan = inventory.SpanOf(data, d.versionAt, d.versionAt+len(d.version), d.version)
+			}
 			if own != nil {
 				if opkg, _ := own.pkg(q.path, d); reflect.DeepEqual(opkg, pkg) {
 					continue
@@ -343,6 +355,8 @@ func read(rd io.Reader) (*pom, error) {
 		dep   *dependency
 		prof  *profile
 		seen  bool
+		// contentAt is the offset after the last start tag.
+		contentAt int64
 	)
 	for {
 		tok, err := d.Token()
@@ -385,8 +399,9 @@ func read(rd io.Reader) (*pom, error) {
 				prof != nil && (isPath(stack, "project", "profiles", "profile", "dependencies", "dependency") ||
 					isPath(stack, "project", "profiles", "profile", "dependencyManagement", "dependencies", "dependency"))) {
 				line, _ := d.InputPos()
-				dep = &dependency{line: line}
+				dep = &dependency{line: line, versionAt: -1}
 			}
+			contentAt = d.InputOffset()
 		case xml.CharData:
 			if len(stack) <= maxDepth {
 				text.Write(t)
@@ -440,6 +455,10 @@ func read(rd io.Reader) (*pom, error) {
 					dep = nil
 				case k == 4 && s[1] == "dependencies", k == 5 && s[1] == "dependencyManagement":
 					setDependencyField(dep, s[k-1], value)
+					if s[k-1] == "version" {
+						raw := text.String()
+						dep.versionAt = int(contentAt) + len(raw) - len(strings.TrimLeft(raw, " \t\r\n"))
+					}
 				}
 			}
 			stack = stack[:n-1]

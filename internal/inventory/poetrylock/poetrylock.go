@@ -18,10 +18,16 @@
 // pyproject.toml names it in a non-main group and no main dependency needs
 // it, directly or through the locked dependency graph.
 //
-// Packages whose source is git, a local directory or file, or a URL are
-// skipped: their version does not identify a release on a package index, so
-// it cannot be matched against advisories. Packages from other indexes
-// (source type "legacy", a private mirror) are kept.
+// Each package carries the span of its version's text, the packages that
+// depend on it (Parents, from their [package.dependencies]) and, when the
+// lock file records one, its [package.source]: another index (type
+// "legacy", a private mirror) is Source registry with its URL; "git" is
+// Source git with the URL, the reference asked for (a branch, tag or
+// commit) as Ref and resolved_reference as Commit; "directory" and "file"
+// are Source path with the path as written; "url" is Source url. All are
+// reported with the version the lock file records (for a git source, the
+// version of the project at that commit, which a release tag names too).
+// A package without a [package.source] comes from PyPI; Source is not set.
 //
 // A package without a name or version is an error at its [[package]]
 // header; the other packages are still reported.
@@ -67,7 +73,10 @@ type lockPackage struct {
 }
 
 type lockSource struct {
-	Type string `toml:"type"` // git, directory, file, url, legacy
+	Type              string `toml:"type"` // git, directory, file, url, legacy
+	URL               string `toml:"url"`
+	Reference         string `toml:"reference"`
+	ResolvedReference string `toml:"resolved_reference"`
 }
 
 // Extract implements inventory.Extractor.
@@ -87,17 +96,25 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 	if len(lines) != len(lock.Package) {
 		lines = nil // packages written as an inline array: no header lines
 	}
+	spans := tomlfile.StringSpans(data, lines, "version")
 	line := func(i int) int {
 		if lines == nil {
 			return 0
 		}
 		return lines[i]
 	}
+	span := func(i int) *inventory.Span {
+		if lines == nil || spans[i] == nil {
+			return nil
+		}
+		return inventory.SpanOf(data, spans[i].Start, spans[i].End, lock.Package[i].Version)
+	}
 	// A package without a name or version is a problem; the others are
 	// read. valid keeps the readable ones, at lineOf.
 	var ps inventory.Problems
 	valid := lock.Package[:0:0]
 	var lineOf []int
+	var spanOf []*inventory.Span
 	for i, p := range lock.Package {
 		switch {
 		case p.Name == "":
@@ -107,6 +124,7 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 		default:
 			valid = append(valid, p)
 			lineOf = append(lineOf, line(i))
+			spanOf = append(spanOf, span(i))
 		}
 	}
 	lock.Package = valid
@@ -118,18 +136,18 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 		forDev = reachable(lock.Package, proj.dev)
 	}
 
+	parents := parentsOf(lock.Package)
 	var pkgs []inventory.Package
 	for i, p := range lock.Package {
-		switch p.Source.Type {
-		case "git", "directory", "file", "url":
-			continue
-		}
 		key := inventory.NormalizeName(inventory.PyPI, p.Name)
 		pkg := inventory.Package{
-			Ecosystem: inventory.PyPI,
-			Name:      p.Name,
-			Version:   p.Version,
-			Location:  inventory.Location{Path: in.Path, Line: lineOf[i]},
+			Ecosystem:   inventory.PyPI,
+			Name:        p.Name,
+			Version:     p.Version,
+			Location:    inventory.Location{Path: in.Path, Line: lineOf[i]},
+			VersionSpan: spanOf[i],
+			Parents:     parents[key],
+			Source:      p.Source.source(),
 		}
 		switch {
 		case p.Category != "":
@@ -148,6 +166,38 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 		pkgs = append(pkgs, pkg)
 	}
 	return ps.Result(pkgs)
+}
+
+// source is the package's Source, nil for PyPI itself.
+func (s lockSource) source() *inventory.Source {
+	switch s.Type {
+	case "":
+		return nil
+	case "git":
+		return &inventory.Source{Type: inventory.SourceGit, URL: s.URL, Ref: s.Reference, Commit: s.ResolvedReference}
+	case "directory", "file":
+		return &inventory.Source{Type: inventory.SourcePath, Path: s.URL}
+	case "url":
+		return &inventory.Source{Type: inventory.SourceURL, URL: s.URL}
+	default: // "legacy" and any later index type
+		return &inventory.Source{Type: inventory.SourceRegistry, URL: s.URL}
+	}
+}
+
+// parentsOf returns, by normalised name, the packages whose
+// [package.dependencies] name that package, in file order.
+func parentsOf(pkgs []lockPackage) map[string][]inventory.Ref {
+	out := map[string][]inventory.Ref{}
+	for _, p := range pkgs {
+		ref := inventory.Ref{Name: p.Name, Version: p.Version}
+		for d := range p.Dependencies {
+			key := inventory.NormalizeName(inventory.PyPI, d)
+			if list := out[key]; len(list) == 0 || list[len(list)-1] != ref {
+				out[key] = append(list, ref)
+			}
+		}
+	}
+	return out
 }
 
 // reachable returns the normalised names of the locked packages that roots

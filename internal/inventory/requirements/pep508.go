@@ -8,21 +8,31 @@ import (
 	"github.com/airlock-sec/airlock/internal/inventory"
 )
 
-// parseRequirement parses the requirement part of a line. skip reports a
-// requirement that names no registry release: a path, a URL, an archive or a
-// direct reference.
+// parseRequirement parses the requirement part of a line. A path, a URL,
+// an archive or a VCS reference is read by parseLocation; skip reports one
+// that names no project.
 //
 // scratch is reused for the version clauses: pass the same one for every
 // line of a file.
 func parseRequirement(s string, scratch *[]clause) (req requirement, skip bool, err error) {
+	lead := len(s) - len(strings.TrimLeft(s, " \t"))
 	s = strings.TrimSpace(s)
 	spec := s
+	req.at = -1
 	if i := strings.IndexByte(s, ';'); i >= 0 {
 		spec = strings.TrimSpace(s[:i])
 		req.marker = stripSpace(s[i+1:])
 	}
-	if isLocation(spec) {
-		return requirement{}, true, nil
+	if isLocation(spec) && !directReference(spec) {
+		loc := parseLocation(spec, "")
+		if loc.name == "" {
+			return requirement{}, true, nil
+		}
+		req.name, req.version, req.source = loc.name, loc.version, loc.source
+		if loc.at >= 0 {
+			req.at = lead + loc.at
+		}
+		return req, false, nil
 	}
 	p := &scanner{s: spec, clauses: (*scratch)[:0]}
 	defer func() { *scratch = p.clauses }()
@@ -38,7 +48,15 @@ func parseRequirement(s string, scratch *[]clause) (req requirement, skip bool, 
 		p.space()
 	}
 	if p.peek() == '@' {
-		return requirement{}, true, nil
+		// A PEP 508 direct reference, "name @ url".
+		p.i++
+		p.space()
+		loc := parseLocation(spec[p.i:], req.name)
+		req.version, req.source = loc.version, loc.source
+		if loc.at >= 0 {
+			req.at = lead + p.i + loc.at
+		}
+		return req, false, nil
 	}
 	if p.done() {
 		return req, false, nil
@@ -50,7 +68,7 @@ func parseRequirement(s string, scratch *[]clause) (req requirement, skip bool, 
 	if len(clauses) == 1 {
 		c := clauses[0]
 		if c.op == "===" || c.op == "==" && !strings.Contains(c.version, "*") {
-			req.version = c.version
+			req.version, req.at = c.version, lead+c.pos
 			return req, false, nil
 		}
 	}
@@ -85,7 +103,10 @@ func isLocation(s string) bool {
 	return false
 }
 
-type clause struct{ op, version string }
+type clause struct {
+	op, version string
+	pos         int // of the version in the scanned text
+}
 
 type scanner struct {
 	s       string
@@ -190,7 +211,7 @@ func (p *scanner) specifiers() ([]clause, error) {
 		if p.i == start {
 			return nil, fmt.Errorf("missing version after %s", op)
 		}
-		out = append(out, clause{op, p.s[start:p.i]})
+		out = append(out, clause{op, p.s[start:p.i], start})
 		p.space()
 		if p.peek() == ',' {
 			p.i++
@@ -218,4 +239,111 @@ func isVersionByte(c byte, arbitrary bool) bool {
 		return c != ' ' && c != '\t' && c != ',' && c != ')' && c != ';'
 	}
 	return isAlnum(c) || strings.IndexByte(".*+!_-", c) >= 0
+}
+
+// directReference reports whether spec starts "name @" or "name[extras] @".
+func directReference(spec string) bool {
+	p := &scanner{s: spec}
+	if p.name() == "" {
+		return false
+	}
+	p.space()
+	if p.peek() == '[' {
+		if p.extras() != nil {
+			return false
+		}
+		p.space()
+	}
+	return p.peek() == '@'
+}
+
+// location is what a path, URL or VCS reference says.
+type location struct {
+	name    string // from "#egg=name" or an archive's file name; "" if none
+	version string // a release tag's or an archive file name's version
+	at      int    // offset of version in the reference, -1 when none
+	source  *inventory.Source
+}
+
+// parseLocation reads a requirement given as a location:
+// "git+https://host/repo.git@v1.2.3#egg=name" is Source git (the ref as
+// Ref, and as Commit when it is a commit hash) with the version a release
+// tag names; "file:" URLs and paths are Source path; other URLs are Source
+// url. An archive or wheel file named "name-version…" gives both. name, when
+// not empty, is the project the requirement names ("name @ url"): a file
+// name's version is only taken when the file is that project's.
+func parseLocation(u, name string) location {
+	loc := location{name: name, at: -1}
+	ref, frag, _ := strings.Cut(u, "#")
+	for kv := range strings.SplitSeq(frag, "&") {
+		if k, v, _ := strings.Cut(kv, "="); k == "egg" && loc.name == "" && validName(v) {
+			loc.name = v
+		}
+	}
+	lower := strings.ToLower(ref)
+	switch {
+	case strings.HasPrefix(lower, "git+"):
+		src := &inventory.Source{Type: inventory.SourceGit, URL: ref[len("git+"):]}
+		// The ref follows the last "@" of the path, after any user@ in
+		// the host part.
+		pathStart := 0
+		if i := strings.Index(src.URL, "://"); i >= 0 {
+			if j := strings.IndexByte(src.URL[i+3:], '/'); j >= 0 {
+				pathStart = i + 3 + j
+			}
+		}
+		if i := strings.LastIndexByte(src.URL[pathStart:], '@'); i >= 0 {
+			at := pathStart + i
+			src.URL, src.Ref = src.URL[:at], src.URL[at+1:]
+			if inventory.IsCommit(src.Ref) {
+				src.Commit = src.Ref
+			}
+			if v := inventory.TagVersion(src.Ref); v != "" {
+				loc.version = v
+				loc.at = len("git+") + at + 1 + len(src.Ref) - len(v)
+			}
+		}
+		loc.source = src
+		return loc
+	case strings.HasPrefix(lower, "file:"):
+		p := strings.TrimPrefix(ref[len("file:"):], "//")
+		loc.source = &inventory.Source{Type: inventory.SourcePath, Path: p}
+	case strings.Contains(ref, "://"):
+		loc.source = &inventory.Source{Type: inventory.SourceURL, URL: u}
+	default:
+		loc.source = &inventory.Source{Type: inventory.SourcePath, Path: ref}
+	}
+	// An archive or a wheel: "name-version.tar.gz", "name-version-….whl".
+	base := ref[strings.LastIndexAny(ref, `/\`)+1:]
+	stem := ""
+	for _, ext := range []string{".whl", ".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz"} {
+		if strings.HasSuffix(strings.ToLower(base), ext) {
+			stem = base[:len(base)-len(ext)]
+			break
+		}
+	}
+	if stem != "" {
+		fileName, version, _ := strings.Cut(stem, "-")
+		version, _, _ = strings.Cut(version, "-")
+		if validName(fileName) && version != "" && version[0] >= '0' && version[0] <= '9' &&
+			(loc.name == "" || inventory.NormalizeName(inventory.PyPI, fileName) == inventory.NormalizeName(inventory.PyPI, loc.name)) {
+			if loc.name == "" {
+				loc.name = fileName
+			}
+			loc.version = version
+			loc.at = len(ref) - len(base) + len(fileName) + 1
+		}
+		return loc
+	}
+	if loc.name == "" && loc.source.Type == inventory.SourcePath {
+		// A project directory: pip reads its name from its metadata, which
+		// is not read here; it is reported under the directory's name,
+		// except "." and its parents (the project itself).
+		if d := strings.TrimRight(ref, `/\`); d != "" && d != "." && d != ".." && !strings.HasSuffix(d, "/..") && !strings.HasSuffix(d, "/.") {
+			if b := d[strings.LastIndexAny(d, `/\`)+1:]; validName(b) {
+				loc.name = b
+			}
+		}
+	}
+	return loc
 }

@@ -36,11 +36,24 @@
 // followed by a "# via" annotation that names only other packages (no
 // "-r file", "-c file" or "project (pyproject.toml)" source) is transitive.
 //
-// Skipped, because they name no registry release that can be matched:
-// editable installs (-e/--editable), URLs and VCS references, local paths and
-// archive files, and PEP 508 direct references ("name @ url"). Also skipped:
-// index and other pip options (--index-url, --extra-index-url, -f,
-// --trusted-host, ...), which configure pip rather than name packages.
+// A pinned version carries the span of its text in the file (nil when it
+// comes from a constraints file or spans a line continuation).
+//
+// Requirements given by location are reported with their Source: PEP 508
+// direct references ("name @ url"), editable installs (-e/--editable) and
+// bare URLs, VCS references, paths and archives. A git reference
+// ("git+https://host/repo.git@v1.2.3") is Source git with the ref as Ref
+// (and as Commit when it is a full commit hash); a ref that is a release
+// tag names the version ("v1.2.3" is 1.2.3, its span the tag's digits).
+// A file: URL or a path is Source path; another URL is Source url; an
+// archive or wheel named "name-version…" gives the version. The name is the
+// one written ("name @ …"), the "#egg=" fragment's, the archive's or, for a
+// project directory, the directory's (pip would read it from the project's
+// metadata); "." (the project itself) and locations without a name are
+// skipped. The --index-url (-i) option gives the registry URL of every
+// package found without another source; other pip options
+// (--extra-index-url, -f, --trusted-host, ...) configure pip rather than
+// name packages and are skipped.
 //
 // Memory is linear in the file: lines are slices of its text, and only what
 // a package keeps is copied out of it.
@@ -97,6 +110,13 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 		return nil, err
 	}
 	r.applyConstraints()
+	if r.index != "" {
+		for i := range r.pkgs {
+			if r.pkgs[i].Source == nil {
+				r.pkgs[i].Source = &inventory.Source{Type: inventory.SourceRegistry, URL: r.index}
+			}
+		}
+	}
 	return r.problems.Result(r.pkgs)
 }
 
@@ -118,6 +138,8 @@ type reader struct {
 	// problems lists the lines not read, or read but not resolved, in the
 	// file and its includes, each at its own file and line.
 	problems inventory.Problems
+	// index is the last --index-url.
+	index string
 }
 
 // requirement is one parsed requirement specifier.
@@ -126,13 +148,17 @@ type requirement struct {
 	version    string // exact pin, if any
 	constraint string // specifier without spaces, when not pinned
 	marker     string // environment marker without spaces, if any
+	at         int    // offset of version in the parsed text; -1 if not there
+	source     *inventory.Source
 }
 
 // file reads one file; constraint says it was included with -c. A line it
 // cannot read is a problem, and the lines after it are still read; the
 // only error it returns is the context's.
 func (r *reader) file(name string, data string, constraint bool) error {
+	whole := data
 	data = strings.TrimPrefix(data, "\ufeff") // UTF-8 byte order mark
+	base := len(whole) - len(data)
 	// byKey maps a normalised name and marker to the package's index in
 	// r.pkgs: the same name under two markers is two packages.
 	byKey := map[string]int{}
@@ -152,13 +178,17 @@ func (r *reader) file(name string, data string, constraint bool) error {
 			continue
 		}
 		via.finish(r.pkgs)
-		if strings.HasPrefix(text, "-") {
+		// textAt is the offset of text in the line.
+		textAt := len(ln.text) - len(strings.TrimLeft(ln.text, " \t"))
+		arg := argPart(text)
+		if editable, at := editableArg(text); editable != "" {
+			arg, textAt = editable, textAt+at
+		} else if strings.HasPrefix(text, "-") {
 			if err := r.option(name, ln.num, text); err != nil {
 				return err
 			}
 			continue
 		}
-		arg := argPart(text)
 		var req requirement
 		if strings.Contains(arg, "${") {
 			var ok bool
@@ -187,9 +217,17 @@ func (r *reader) file(name string, data string, constraint bool) error {
 		if req.marker != "" {
 			key += ";" + req.marker
 		}
+		var span *inventory.Span
+		if req.version != "" && req.at >= 0 && textAt+req.at+len(req.version) <= ln.first {
+			start := base + ln.off + textAt + req.at
+			if end := start + len(req.version); end <= len(whole) && whole[start:end] == req.version {
+				span = &inventory.Span{Start: start, End: end}
+			}
+		}
 		if i, ok := byKey[key]; ok {
 			if r.pkgs[i].Version == "" && req.version != "" {
 				r.pkgs[i].Version, r.pkgs[i].Constraint = strings.Clone(req.version), ""
+				r.pkgs[i].VersionSpan = span
 			}
 			continue
 		}
@@ -199,17 +237,47 @@ func (r *reader) file(name string, data string, constraint bool) error {
 		kept := req.name + req.version + req.constraint
 		pkgName, rest := kept[:len(req.name)], kept[len(req.name):]
 		r.add(inventory.Package{
-			Ecosystem:  inventory.PyPI,
-			Name:       pkgName,
-			Version:    rest[:len(req.version)],
-			Constraint: rest[len(req.version):],
-			Relation:   inventory.RelationDirect,
-			Location:   inventory.Location{Path: name, Line: ln.num},
+			Ecosystem:   inventory.PyPI,
+			Name:        pkgName,
+			Version:     rest[:len(req.version)],
+			Constraint:  rest[len(req.version):],
+			Relation:    inventory.RelationDirect,
+			Location:    inventory.Location{Path: name, Line: ln.num},
+			VersionSpan: span,
+			Source:      cloneSource(req.source),
 		})
 		via.start(len(r.pkgs)-1, comment, r.pkgs)
 	}
 	via.finish(r.pkgs)
 	return nil
+}
+
+// cloneSource copies s out of the file's text.
+func cloneSource(s *inventory.Source) *inventory.Source {
+	if s == nil {
+		return nil
+	}
+	return &inventory.Source{Type: s.Type, URL: strings.Clone(s.URL), Commit: strings.Clone(s.Commit), Ref: strings.Clone(s.Ref), Path: strings.Clone(s.Path)}
+}
+
+// editableArg returns the location of an editable install line ("-e loc",
+// "--editable loc", "--editable=loc") and its offset in text; "" for other
+// lines.
+func editableArg(text string) (string, int) {
+	for _, flag := range []string{"-e", "--editable"} {
+		rest, ok := strings.CutPrefix(text, flag)
+		if !ok || rest == "" || rest[0] != ' ' && rest[0] != '\t' && rest[0] != '=' {
+			continue
+		}
+		at := len(flag) + 1
+		rest = rest[1:]
+		trimmed := strings.TrimLeft(rest, " \t")
+		at += len(rest) - len(trimmed)
+		arg, _, _ := strings.Cut(trimmed, " ")
+		arg, _, _ = strings.Cut(arg, "\t")
+		return arg, at
+	}
+	return "", 0
 }
 
 // add appends p to the packages, doubling the list when full: large
@@ -267,6 +335,14 @@ func (r *reader) option(name string, line int, text string) error {
 	fields := strings.Fields(text)
 	flag, arg := fields[0], ""
 	switch {
+	case flag == "-i" || flag == "--index-url":
+		if len(fields) > 1 {
+			r.index = strings.Clone(fields[1])
+		}
+		return nil
+	case strings.HasPrefix(flag, "--index-url="):
+		r.index = strings.Clone(strings.TrimPrefix(flag, "--index-url="))
+		return nil
 	case flag == "-r" || flag == "--requirement" || flag == "-c" || flag == "--constraint":
 		if len(fields) > 1 {
 			arg = fields[1]
@@ -356,11 +432,15 @@ func argPart(text string) string {
 type line struct {
 	num  int // 1-based number of its first physical line
 	text string
+	// off is the byte offset of the line in the data; text[:first] is the
+	// data's text there (text after first comes from continuation lines).
+	off, first int
 }
 
 type lineIter struct {
 	data string
 	num  int // physical lines consumed
+	pos  int // bytes consumed
 	cur  line
 	buf  strings.Builder
 }
@@ -375,21 +455,23 @@ func (it *lineIter) next() bool {
 	if len(it.data) == 0 {
 		return false
 	}
-	start := it.num + 1
+	start, off, first := it.num+1, it.pos, -1
 	joined := false
 	it.buf.Reset()
 	for len(it.data) > 0 {
 		s := it.data
 		if i := strings.IndexByte(s, '\n'); i >= 0 {
 			s, it.data = s[:i], it.data[i+1:]
+			it.pos += i + 1
 		} else {
 			it.data = ""
+			it.pos += len(s)
 		}
 		it.num++
 		s = strings.TrimSuffix(s, "\r")
 		comment := isCommentLine(s)
 		if !joined && (comment || !strings.HasSuffix(s, `\`)) {
-			it.cur = line{num: start, text: s}
+			it.cur = line{num: start, text: s, off: off, first: len(s)}
 			return true
 		}
 		if comment {
@@ -403,8 +485,11 @@ func (it *lineIter) next() bool {
 		}
 		joined = true
 		it.buf.WriteString(strings.TrimRight(s, `\`))
+		if first < 0 {
+			first = it.buf.Len()
+		}
 	}
-	it.cur = line{num: start, text: it.buf.String()}
+	it.cur = line{num: start, text: it.buf.String(), off: off, first: max(first, 0)}
 	return true
 }
 

@@ -72,7 +72,7 @@ func TestIncludeInSubdirectory(t *testing.T) {
 		{Ecosystem: inventory.PyPI, Name: "requests", Version: "2.31.0", Relation: inventory.RelationDirect,
 			Location: inventory.Location{Path: "svc/requirements/base.txt", Line: 3}},
 		{Ecosystem: inventory.PyPI, Name: "flask", Version: "3.0.0", Relation: inventory.RelationDirect,
-			Location: inventory.Location{Path: "svc/requirements.txt", Line: 2}},
+			Location: inventory.Location{Path: "svc/requirements.txt", Line: 2}, VersionSpan: &inventory.Span{Start: 32, End: 37}},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %+v, want %+v", got, want)
@@ -196,5 +196,15 @@ func TestMarkers(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"1.21.0", "1.19.5"}, vs); diff != "" {
 		t.Errorf("versions (-want +got):\n%s", diff)
+	}
+}
+
+func TestVersionSpans(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.txt")
+	for _, file := range files {
+		r := inventorytest.Extract(t, New(), file)
+		if err := inventory.CheckSpans(os.DirFS(filepath.Dir(file)), r.Packages); err != nil {
+			t.Errorf("%s: %v", file, err)
+		}
 	}
 }

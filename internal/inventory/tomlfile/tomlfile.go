@@ -130,3 +130,78 @@ func Error(file string, err error) error {
 	}
 	return out
 }
+
+// StringSpans returns, for each table whose header is at one of lines
+// (1-based, as ArrayTableLines returns them), the byte span of the text of
+// key's value in that table, when the value is a one-line string without
+// escapes ("1.2.3" or '1.2.3'): the span covers the text between the
+// quotes. The table ends at the next line that starts with "[". An entry
+// is nil where the table has no such value.
+func StringSpans(data []byte, lines []int, key string) []*inventory.Span {
+	out := make([]*inventory.Span, len(lines))
+	if len(lines) == 0 {
+		return out
+	}
+	k, line, off := 0, 1, 0
+	in := -1 // the table whose lines we are in
+	for off <= len(data) && k <= len(lines) {
+		end := off
+		for end < len(data) && data[end] != '\n' {
+			end++
+		}
+		text := data[off:end]
+		if k < len(lines) && line == lines[k] {
+			in, k = k, k+1
+		} else if t := trimLeft(text); len(t) > 0 && t[0] == '[' {
+			in = -1
+		} else if in >= 0 && out[in] == nil {
+			out[in] = valueSpan(text, off, key)
+		}
+		if end == len(data) {
+			break
+		}
+		off, line = end+1, line+1
+	}
+	return out
+}
+
+func trimLeft(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	return b
+}
+
+// valueSpan reads `key = "text"` on one line starting at offset off.
+func valueSpan(text []byte, off int, key string) *inventory.Span {
+	t := trimLeft(text)
+	i := len(text) - len(t)
+	if len(t) <= len(key) || string(t[:len(key)]) != key {
+		return nil
+	}
+	t = t[len(key):]
+	rest := trimLeft(t)
+	if len(rest) == 0 || rest[0] != '=' {
+		return nil
+	}
+	rest = trimLeft(rest[1:])
+	i += len(text[i:]) - len(rest)
+	if len(rest) < 2 || rest[0] != '"' && rest[0] != '\'' {
+		return nil
+	}
+	q := rest[0]
+	for j := 1; j < len(rest); j++ {
+		switch rest[j] {
+		case '\\':
+			if q == '"' {
+				return nil
+			}
+		case q:
+			if j+1 < len(rest) && rest[j+1] == q {
+				return nil // a multi-line string's opening
+			}
+			return &inventory.Span{Start: off + i + 1, End: off + i + j}
+		}
+	}
+	return nil
+}

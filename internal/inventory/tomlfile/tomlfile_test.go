@@ -18,3 +18,22 @@ func TestArrayTableLinesCargo(t *testing.T) {
 		t.Errorf("ArrayTableLines = %v, want [3 5]", got)
 	}
 }
+
+func TestStringSpans(t *testing.T) {
+	data := []byte("[[package]]\nname = \"a\"\n version = \"1.0\"\n[package.source]\nversion = \"x\"\n[[package]]\nversion='2.0'\n[[package]]\nversion = \"a\\\"b\"\n[[package]]\nversions = \"3\"\nversion = \"\"\"4\"\"\"\n")
+	lines := ArrayTableLines(data, "package")
+	got := StringSpans(data, lines, "version")
+	want := []string{"1.0", "2.0", "", ""}
+	if len(got) != len(want) {
+		t.Fatalf("StringSpans = %v, want %d entries", got, len(want))
+	}
+	for i, s := range got {
+		text := ""
+		if s != nil {
+			text = string(data[s.Start:s.End])
+		}
+		if text != want[i] {
+			t.Errorf("table %d: span holds %q, want %q", i, text, want[i])
+		}
+	}
+}

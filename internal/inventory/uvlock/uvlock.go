@@ -1,8 +1,16 @@
 // Package uvlock extracts PyPI dependencies from uv's lock file, uv.lock
 // (lock format version 1, all revisions).
 //
-// Every [[package]] table from a package index (source "registry", or no
-// source) is one pinned package, reported at its header line.
+// Every [[package]] table is one package, reported at its header line with
+// the span of its version's text, the packages of the lock file that depend
+// on it (Parents, from their dependencies, optional-dependencies and
+// dev-dependencies) and its source: a package index ("registry") is Source
+// registry with its URL; "git" is Source git with the URL, the tag, branch
+// or rev asked for as Ref and the commit after "#"; "url" is Source url;
+// "path", "directory", "editable" and "virtual" are Source path with the
+// path as written. A package without a version is reported unpinned, or
+// with the version its git tag names when that is a release tag; only a
+// package from an index must have one.
 //
 // The project itself is not a dependency: packages whose source is
 // editable or virtual and that are the project root (path ".") or a
@@ -12,10 +20,6 @@
 // dev-dependencies (dependency groups) need, directly or through the locked
 // dependency graph, is a development dependency. When the lock file names no
 // project root, the relation is unknown.
-//
-// Also skipped are packages from git, a URL, a local path or directory, or
-// editable path dependencies: their version does not identify a release on
-// a package index, so it cannot be matched against advisories.
 //
 // A package without a name or version is an error at its [[package]]
 // header; the other packages are still reported.
@@ -27,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"sort"
 
 	"github.com/BurntSushi/toml"
 
@@ -64,7 +69,8 @@ type lockPackage struct {
 }
 
 type dependency struct {
-	Name string `toml:"name"`
+	Name    string `toml:"name"`
+	Version string `toml:"version"`
 }
 
 // Extract implements inventory.Extractor.
@@ -89,6 +95,7 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 	if len(lines) != len(lock.Package) {
 		lines = nil // packages written as an inline array: no header lines
 	}
+	spans := tomlfile.StringSpans(data, lines, "version")
 	line := func(i int) int {
 		if lines == nil {
 			return 0
@@ -102,6 +109,7 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 	}
 	var ps inventory.Problems
 	var roots []lockPackage
+	root := make([]bool, len(lock.Package))
 	for i, p := range lock.Package {
 		if p.Name == "" {
 			ps.Add(&inventory.ParseError{Path: in.Path, Line: line(i), Field: "name", Err: errors.New("missing package name")})
@@ -109,6 +117,7 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 		}
 		if isRoot(p, members) {
 			roots = append(roots, p)
+			root[i] = true
 		}
 	}
 	mainDirect, devDirect := map[string]bool{}, map[string]bool{}
@@ -130,21 +139,32 @@ func (*Extractor) Extract(ctx context.Context, in *inventory.Input) ([]inventory
 	forMain := reachable(lock.Package, mainDirect)
 	forDev := reachable(lock.Package, devDirect)
 
+	parents := parentsOf(lock.Package, root)
 	var pkgs []inventory.Package
 	for i, p := range lock.Package {
-		if p.Name == "" || !fromIndex(p.Source) {
+		if p.Name == "" || root[i] {
 			continue
 		}
-		if p.Version == "" {
+		if p.Version == "" && fromIndex(p.Source) {
 			ps.Add(&inventory.ParseError{Path: in.Path, Line: line(i), Field: "version", Err: fmt.Errorf("package %s has no version", p.Name)})
 			continue
 		}
 		key := norm(p.Name)
+		src := source(p.Source)
+		version := p.Version
+		if version == "" && src != nil && src.Type == inventory.SourceGit {
+			version = inventory.TagVersion(src.Ref)
+		}
 		pkg := inventory.Package{
 			Ecosystem: inventory.PyPI,
 			Name:      p.Name,
-			Version:   p.Version,
+			Version:   version,
 			Location:  inventory.Location{Path: in.Path, Line: line(i)},
+			Parents:   parents[i],
+			Source:    src,
+		}
+		if lines != nil && spans[i] != nil {
+			pkg.VersionSpan = inventory.SpanOf(data, spans[i].Start, spans[i].End, version)
 		}
 		if len(roots) > 0 {
 			pkg.Relation = inventory.RelationTransitive
@@ -167,6 +187,72 @@ func fromIndex(source map[string]any) bool {
 	}
 	_, ok := source["registry"]
 	return ok
+}
+
+// source reads a package's source table; nil when it has none.
+func source(m map[string]any) *inventory.Source {
+	str := func(k string) (string, bool) {
+		v, ok := m[k].(string)
+		return v, ok
+	}
+	if v, ok := str("registry"); ok {
+		return &inventory.Source{Type: inventory.SourceRegistry, URL: v}
+	}
+	if v, ok := str("git"); ok {
+		return inventory.GitSource(v)
+	}
+	if v, ok := str("url"); ok {
+		return &inventory.Source{Type: inventory.SourceURL, URL: v}
+	}
+	for _, k := range []string{"path", "directory", "editable", "virtual"} {
+		if v, ok := str(k); ok {
+			return &inventory.Source{Type: inventory.SourcePath, Path: v}
+		}
+	}
+	return nil
+}
+
+// parentsOf returns, per package, the packages other than the project's
+// roots whose dependencies name it (by name, and by version where the
+// entry gives one), in file order.
+func parentsOf(pkgs []lockPackage, root []bool) [][]inventory.Ref {
+	byName := map[string][]int{}
+	for i, p := range pkgs {
+		byName[norm(p.Name)] = append(byName[norm(p.Name)], i)
+	}
+	out := make([][]inventory.Ref, len(pkgs))
+	for i, p := range pkgs {
+		if root[i] || p.Name == "" {
+			continue
+		}
+		ref := inventory.Ref{Name: p.Name, Version: p.Version}
+		add := func(d dependency) {
+			for _, j := range byName[norm(d.Name)] {
+				if j == i || d.Version != "" && pkgs[j].Version != d.Version {
+					continue
+				}
+				if list := out[j]; len(list) == 0 || list[len(list)-1] != ref {
+					out[j] = append(list, ref)
+				}
+			}
+		}
+		for _, d := range p.Dependencies {
+			add(d)
+		}
+		for _, group := range [](map[string][]dependency){p.OptionalDependencies, p.DevDependencies} {
+			names := make([]string, 0, len(group))
+			for k := range group {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			for _, k := range names {
+				for _, d := range group[k] {
+					add(d)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // isRoot reports whether p is the project or one of its workspace members.
