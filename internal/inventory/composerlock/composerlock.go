@@ -56,18 +56,10 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
 	}
-	lines := &lineCounter{data: data, line: 1}
+	lines := inventory.NewLines(data)
 	fail := func(field string, off int64, err error) error {
-		// A Decoder's syntax errors carry offsets into its buffer, not the
-		// input; Unmarshal finds the same error at its absolute offset.
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			var v json.RawMessage
-			if errors.As(json.Unmarshal(data, &v), &se) {
-				off = se.Offset
-			}
-		}
-		return &inventory.ParseError{Path: in.Path, Line: lines.at(off), Field: field, Err: err}
+		off = inventory.JSONErrorOffset(data, err, off)
+		return &inventory.ParseError{Path: in.Path, Line: lines.At(off), Field: field, Err: err}
 	}
 
 	d := json.NewDecoder(bytes.NewReader(data))
@@ -113,11 +105,11 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 				if te.Field != "" {
 					field += "." + te.Field
 				}
-				ps.Add(&inventory.ParseError{Path: in.Path, Line: lines.at(valueStart(data, start)), Field: field,
+				ps.Add(&inventory.ParseError{Path: in.Path, Line: lines.At(valueStart(data, start)), Field: field,
 					Err: fmt.Errorf("%w: package not read", inventory.TypeMismatch(te))})
 				continue
 			}
-			line := lines.at(valueStart(data, start))
+			line := lines.At(valueStart(data, start))
 			if p.Name == "" {
 				ps.Add(&inventory.ParseError{Path: in.Path, Line: line, Field: key, Err: errors.New("package without a name")})
 				continue
@@ -173,27 +165,6 @@ func valueStart(data []byte, off int64) int64 {
 		}
 	}
 	return off
-}
-
-// lineCounter turns increasing byte offsets into 1-based lines, scanning
-// each byte once.
-type lineCounter struct {
-	data []byte
-	off  int64
-	line int
-}
-
-func (c *lineCounter) at(off int64) int {
-	if off > int64(len(c.data)) {
-		off = int64(len(c.data))
-	}
-	if off < c.off {
-		// Only an error can look back; count afresh.
-		c.off, c.line = 0, 1
-	}
-	c.line += bytes.Count(c.data[c.off:off], []byte("\n"))
-	c.off = off
-	return c.line
 }
 
 // required returns the lower-cased names that the composer.json beside the

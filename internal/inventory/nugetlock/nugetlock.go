@@ -50,8 +50,7 @@ type reader struct {
 	path  string
 	data  []byte
 	d     *json.Decoder
-	off   int64 // offset up to which lines have been counted
-	line  int   // line at off
+	lines *inventory.Lines
 	field string
 }
 
@@ -64,7 +63,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
 	}
-	r := &reader{path: in.Path, data: data, d: json.NewDecoder(bytes.NewReader(data)), line: 1}
+	r := &reader{path: in.Path, data: data, d: json.NewDecoder(bytes.NewReader(data)), lines: inventory.NewLines(data)}
 
 	var pkgs []inventory.Package
 	var ps inventory.Problems
@@ -77,7 +76,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		return r.object(func(framework string) error {
 			r.field = "dependencies." + framework
 			return r.object(func(name string) error {
-				line := r.lineAt(r.d.InputOffset())
+				line := r.lines.At(r.d.InputOffset())
 				var e entry
 				if err := r.d.Decode(&e); err != nil {
 					// A field of the wrong type leaves the decoder after
@@ -186,30 +185,8 @@ func (r *reader) skip() error {
 	return nil
 }
 
-// fail wraps err with the file, field and line. A Decoder's syntax errors
-// carry offsets into its buffer, not the input, so their line comes from
-// Unmarshal, which finds the same error at its absolute offset.
+// fail wraps err with the file, field and line.
 func (r *reader) fail(err error) error {
-	off := r.d.InputOffset()
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		var v json.RawMessage
-		if errors.As(json.Unmarshal(r.data, &v), &se) {
-			off = se.Offset
-		}
-	}
-	return &inventory.ParseError{Path: r.path, Line: r.lineAt(off), Field: r.field, Err: err}
-}
-
-// lineAt returns the 1-based line of the byte before off. Offsets only grow
-// while reading, so each byte is counted once; an error may look back, and
-// then lines are counted afresh.
-func (r *reader) lineAt(off int64) int {
-	off = min(max(off, 0), int64(len(r.data)))
-	if off < r.off {
-		r.off, r.line = 0, 1
-	}
-	r.line += bytes.Count(r.data[r.off:off], []byte("\n"))
-	r.off = off
-	return r.line
+	off := inventory.JSONErrorOffset(r.data, err, r.d.InputOffset())
+	return &inventory.ParseError{Path: r.path, Line: r.lines.At(off), Field: r.field, Err: err}
 }
