@@ -256,3 +256,24 @@ func TestLinks(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// BenchmarkResolveVia10k resolves the direct dependencies behind every
+// package of the generated lockfile, where each package depends on the next
+// two: all of the forty direct packages are above every later one.
+func BenchmarkResolveVia10k(b *testing.B) {
+	pkgs := extract(b, generate(10_000))
+	b.ReportAllocs()
+	for b.Loop() {
+		inventory.ResolveVia(pkgs)
+	}
+}
+
+func TestResolveViaGenerated(t *testing.T) {
+	pkgs := extract(t, generate(100))
+	inventory.ResolveVia(pkgs)
+	for _, p := range pkgs {
+		if p.Relation == inventory.RelationTransitive && len(p.Via) == 0 {
+			t.Errorf("%s@%s is transitive but reached from no direct package (parents %v)", p.Name, p.Version, p.Parents)
+		}
+	}
+}
