@@ -54,3 +54,40 @@ func JSONErrorOffset(data []byte, err error, fallback int64) int64 {
 	}
 	return fallback
 }
+
+// JSONStringSpan returns where, in obj (a JSON object's text, which starts
+// at offset base of its file), the string value of the member key is,
+// between its quotes; ok is false when there is no such member, its value
+// is not a string, or the string has escapes, so that its text is not the
+// value itself.
+func JSONStringSpan(obj []byte, base int64, key string) (span Span, ok bool) {
+	d := json.NewDecoder(bytes.NewReader(obj))
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		return Span{}, false
+	}
+	for d.More() {
+		tok, err := d.Token()
+		if err != nil {
+			return Span{}, false
+		}
+		if tok != key {
+			var skip json.RawMessage
+			if d.Decode(&skip) != nil {
+				return Span{}, false
+			}
+			continue
+		}
+		tok, err = d.Token()
+		v, isString := tok.(string)
+		if err != nil || !isString {
+			return Span{}, false
+		}
+		end := d.InputOffset() - 1 // the closing quote
+		start := end - int64(len(v))
+		if start < 1 || obj[start-1] != '"' || string(obj[start:end]) != v {
+			return Span{}, false
+		}
+		return Span{Start: int(base + start), End: int(base + end)}, true
+	}
+	return Span{}, false
+}

@@ -156,3 +156,16 @@ func TestLines(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONStringSpan(t *testing.T) {
+	obj := []byte(`{"a": {"version": "x"}, "version" : "1.2.3", "n": "\u0031"}`)
+	s, ok := JSONStringSpan(obj, 10, "version")
+	if !ok || s != (Span{Start: 10 + 37, End: 10 + 42}) || string(obj[s.Start-10:s.End-10]) != "1.2.3" {
+		t.Errorf("JSONStringSpan(version) = %v, %v", s, ok)
+	}
+	for _, key := range []string{"n", "a", "missing"} {
+		if s, ok := JSONStringSpan(obj, 0, key); ok {
+			t.Errorf("JSONStringSpan(%s) = %v, want none", key, s)
+		}
+	}
+}
