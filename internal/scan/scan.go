@@ -325,6 +325,7 @@ func extract(ctx context.Context, root *source.Tree, jobs []job, maxSize int64, 
 			for i := range next {
 				j := jobs[i]
 				pkgs, err := extractOne(ctx, root, j, maxSize)
+				inventory.ResolveVia(pkgs)
 				outs[i] = out{Manifest{Path: j.path, Extractor: j.x.Name(), Packages: pkgs}, err}
 				progress(Progress{Stage: "extract", Done: int(done.Add(1)), Total: len(jobs)})
 			}

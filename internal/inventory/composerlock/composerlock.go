@@ -13,18 +13,28 @@
 // RelationTransitive; without one (or when it is not valid JSON, which is
 // for the composer.json extractor to report) the relation is unknown.
 //
+// Parents come from the packages' "require" lists. Source is a local path
+// for a "dist" of type path, the registry host of a "notification-url"
+// (with the git commit of "source", when there is one), else the git
+// repository and commit of "source", else the "dist" URL. License joins
+// the "license" list as an SPDX disjunction ("MIT OR GPL-2.0-only").
+// VersionSpan covers the version as reported (without a leading "v").
+//
 // A package that cannot be read (no name, a field of the wrong type) is an
 // error at its line; the other packages are still reported.
 package composerlock
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/airlock-sec/airlock/internal/inventory"
@@ -43,8 +53,20 @@ func (*Extractor) Name() string { return "php/composerlock" }
 func (*Extractor) FileRequired(p string) bool { return path.Base(p) == "composer.lock" }
 
 type lockPackage struct {
-	Name    string `json:"name"`
-	Version string `json:"version"`
+	Name            string            `json:"name"`
+	Version         string            `json:"version"`
+	Source          *location         `json:"source"`
+	Dist            *location         `json:"dist"`
+	NotificationURL string            `json:"notification-url"`
+	License         json.RawMessage   `json:"license"`
+	Require         map[string]string `json:"require"`
+}
+
+// location is a package's "source" or "dist".
+type location struct {
+	Type      string `json:"type"`
+	URL       string `json:"url"`
+	Reference string `json:"reference"`
 }
 
 // Extract implements inventory.Extractor.
@@ -56,18 +78,10 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
 	}
-	lines := &lineCounter{data: data, line: 1}
+	lines := inventory.NewLines(data)
 	fail := func(field string, off int64, err error) error {
-		// A Decoder's syntax errors carry offsets into its buffer, not the
-		// input; Unmarshal finds the same error at its absolute offset.
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			var v json.RawMessage
-			if errors.As(json.Unmarshal(data, &v), &se) {
-				off = se.Offset
-			}
-		}
-		return &inventory.ParseError{Path: in.Path, Line: lines.at(off), Field: field, Err: err}
+		off = inventory.JSONErrorOffset(data, err, off)
+		return &inventory.ParseError{Path: in.Path, Line: lines.At(off), Field: field, Err: err}
 	}
 
 	d := json.NewDecoder(bytes.NewReader(data))
@@ -77,6 +91,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		return nil, fail("", d.InputOffset(), errors.New("not a JSON object"))
 	}
 	var pkgs []inventory.Package
+	var requires []map[string]string // of each package
 	var ps inventory.Problems
 	for d.More() {
 		tok, err := d.Token()
@@ -101,10 +116,13 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		}
 		for d.More() {
 			start := d.InputOffset()
+			var raw json.RawMessage
+			if err := d.Decode(&raw); err != nil {
+				return nil, fail(key, start, err)
+			}
 			var p lockPackage
-			if err := d.Decode(&p); err != nil {
-				// A field of the wrong type leaves the decoder after the
-				// package, so the next one can be read; bad JSON cannot.
+			if err := json.Unmarshal(raw, &p); err != nil {
+				// A field of the wrong type spoils only its package.
 				var te *json.UnmarshalTypeError
 				if !errors.As(err, &te) {
 					return nil, fail(key, start, err)
@@ -113,11 +131,11 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 				if te.Field != "" {
 					field += "." + te.Field
 				}
-				ps.Add(&inventory.ParseError{Path: in.Path, Line: lines.at(valueStart(data, start)), Field: field,
+				ps.Add(&inventory.ParseError{Path: in.Path, Line: lines.At(valueStart(data, start)), Field: field,
 					Err: fmt.Errorf("%w: package not read", inventory.TypeMismatch(te))})
 				continue
 			}
-			line := lines.at(valueStart(data, start))
+			line := lines.At(valueStart(data, start))
 			if p.Name == "" {
 				ps.Add(&inventory.ParseError{Path: in.Path, Line: line, Field: key, Err: errors.New("package without a name")})
 				continue
@@ -129,7 +147,17 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 				Location:  inventory.Location{Path: in.Path, Line: line},
 			}
 			pkg.Version, pkg.Constraint = version(p.Version)
+			if pkg.Version != "" {
+				objStart := valueStart(data, start)
+				if sp, ok := inventory.JSONStringSpan(raw, objStart, "version"); ok {
+					sp.Start = sp.End - len(pkg.Version) // past a leading "v"
+					pkg.VersionSpan = &sp
+				}
+			}
+			pkg.Source = source(p)
+			pkg.License = license(p.License)
 			pkgs = append(pkgs, pkg)
+			requires = append(requires, p.Require)
 		}
 		if _, err := d.Token(); err != nil {
 			return nil, fail(key, d.InputOffset(), err)
@@ -139,6 +167,7 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		return nil, fail("", d.InputOffset(), err)
 	}
 
+	parents(pkgs, requires)
 	if direct, ok := required(in); ok {
 		for i := range pkgs {
 			pkgs[i].Relation = inventory.RelationTransitive
@@ -148,6 +177,76 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		}
 	}
 	return ps.Result(pkgs)
+}
+
+// parents sets each package's Parents from the "require" lists of the
+// others (Composer's names are case-insensitive).
+func parents(pkgs []inventory.Package, requires []map[string]string) {
+	index := make(map[string]int, len(pkgs))
+	for i, p := range pkgs {
+		index[strings.ToLower(p.Name)] = i
+	}
+	for i, req := range requires {
+		for name := range req {
+			if c, ok := index[strings.ToLower(name)]; ok && c != i {
+				pkgs[c].Parents = append(pkgs[c].Parents, inventory.Ref{Name: pkgs[i].Name, Version: pkgs[i].Version})
+			}
+		}
+	}
+	for i := range pkgs {
+		slices.SortFunc(pkgs[i].Parents, func(a, b inventory.Ref) int {
+			return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Version, b.Version))
+		})
+	}
+}
+
+// source says where a package comes from: a local path ("dist" of type
+// path), the registry that its "notification-url" names (Packagist and
+// other Composer repositories), a git repository at a commit, or the
+// archive it was downloaded as.
+func source(p lockPackage) *inventory.Source {
+	switch {
+	case p.Dist != nil && p.Dist.Type == "path":
+		return &inventory.Source{Type: inventory.SourcePath, Path: p.Dist.URL}
+	case p.NotificationURL != "":
+		u, err := url.Parse(p.NotificationURL)
+		if err != nil || u.Host == "" {
+			break
+		}
+		src := &inventory.Source{Type: inventory.SourceRegistry, URL: u.Scheme + "://" + u.Host}
+		if p.Source != nil && p.Source.Type == "git" {
+			src.Commit = p.Source.Reference
+		}
+		return src
+	}
+	switch {
+	case p.Source != nil && p.Source.Type == "git":
+		return &inventory.Source{Type: inventory.SourceGit, URL: p.Source.URL, Commit: p.Source.Reference}
+	case p.Dist != nil && p.Dist.URL != "":
+		return &inventory.Source{Type: inventory.SourceURL, URL: p.Dist.URL}
+	}
+	return nil
+}
+
+// license joins the package's licenses as an SPDX expression: Composer
+// lists alternatives ("A OR B"). A lone string is taken as written.
+func license(raw json.RawMessage) string {
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return one
+	}
+	var many []string
+	if json.Unmarshal(raw, &many) != nil {
+		return ""
+	}
+	if len(many) > 1 {
+		for i, l := range many {
+			if strings.Contains(l, " ") {
+				many[i] = "(" + l + ")"
+			}
+		}
+	}
+	return strings.Join(many, " OR ")
 }
 
 // version returns the pinned version, or the branch as the constraint.
@@ -173,27 +272,6 @@ func valueStart(data []byte, off int64) int64 {
 		}
 	}
 	return off
-}
-
-// lineCounter turns increasing byte offsets into 1-based lines, scanning
-// each byte once.
-type lineCounter struct {
-	data []byte
-	off  int64
-	line int
-}
-
-func (c *lineCounter) at(off int64) int {
-	if off > int64(len(c.data)) {
-		off = int64(len(c.data))
-	}
-	if off < c.off {
-		// Only an error can look back; count afresh.
-		c.off, c.line = 0, 1
-	}
-	c.line += bytes.Count(c.data[c.off:off], []byte("\n"))
-	c.off = off
-	return c.line
 }
 
 // required returns the lower-cased names that the composer.json beside the

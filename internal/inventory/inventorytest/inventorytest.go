@@ -42,7 +42,9 @@ func Golden(t *testing.T, x inventory.Extractor, pattern string) {
 		}
 		n++
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			compare(t, file+".golden", Render(Extract(t, x, file)))
+			r := Extract(t, x, file)
+			checkFileSpans(t, file, r.Packages)
+			compare(t, file+".golden", Render(r))
 		})
 	}
 	if n == 0 {
@@ -72,6 +74,7 @@ func GoldenTree(t *testing.T, x inventory.Extractor, root, pattern string) {
 			}
 			defer f.Close()
 			pkgs, err := x.Extract(context.Background(), &inventory.Input{Path: name, Reader: f, Root: os.DirFS(root)})
+			checkFileSpans(t, filepath.Join(root, filepath.FromSlash(name)), pkgs)
 			compare(t, filepath.Join(root, filepath.FromSlash(name))+".golden", Render(Result{pkgs, err}))
 		})
 	}
@@ -143,7 +146,8 @@ func Render(r Result) []byte {
 
 // Fuzz seeds f with every file matching pattern and checks that x never
 // panics, that every error is a *inventory.ParseError naming the file, and
-// that every package has a name, an ecosystem and a non-negative line.
+// that every package has a name, an ecosystem and a non-negative line, and
+// a version span, if any, that holds its version.
 // name is the path the input is handed over as (it must satisfy
 // x.FileRequired).
 func Fuzz(f *testing.F, x inventory.Extractor, name, pattern string) {
@@ -184,6 +188,7 @@ func Fuzz(f *testing.F, x inventory.Extractor, name, pattern string) {
 				}
 			}
 		}
+		CheckSpans(t, data, pkgs)
 		for _, p := range pkgs {
 			if p.Name == "" || p.Ecosystem == "" || p.Location.Line < 0 || p.Location.Path == "" {
 				t.Fatalf("malformed package %+v", p)

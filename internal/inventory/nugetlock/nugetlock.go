@@ -11,6 +11,9 @@
 // key, and as direct if any framework references it directly. The
 // lockfile does not mark development-only packages, so Dev is never set.
 //
+// Parents come from each entry's "dependencies", matched to the packages
+// of the same framework; VersionSpan covers the first "resolved" value.
+//
 // A package that cannot be read (no name, no resolved version, a field of
 // the wrong type) is an error at its line; the other packages are still
 // reported.
@@ -18,12 +21,14 @@ package nugetlock
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"path"
+	"slices"
 
 	"github.com/airlock-sec/airlock/internal/inventory"
 )
@@ -41,8 +46,16 @@ func (*Extractor) Name() string { return "dotnet/nugetlock" }
 func (*Extractor) FileRequired(p string) bool { return path.Base(p) == "packages.lock.json" }
 
 type entry struct {
-	Type     string `json:"type"`
-	Resolved string `json:"resolved"`
+	Type         string            `json:"type"`
+	Resolved     string            `json:"resolved"`
+	Dependencies map[string]string `json:"dependencies"`
+}
+
+// edge is a dependency of the package at parent, on a package of the same
+// framework.
+type edge struct {
+	parent          int
+	framework, name string
 }
 
 // reader walks the lockfile's tokens, keeping track of lines.
@@ -50,8 +63,7 @@ type reader struct {
 	path  string
 	data  []byte
 	d     *json.Decoder
-	off   int64 // offset up to which lines have been counted
-	line  int   // line at off
+	lines *inventory.Lines
 	field string
 }
 
@@ -64,11 +76,13 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
 	}
-	r := &reader{path: in.Path, data: data, d: json.NewDecoder(bytes.NewReader(data)), line: 1}
+	r := &reader{path: in.Path, data: data, d: json.NewDecoder(bytes.NewReader(data)), lines: inventory.NewLines(data)}
 
 	var pkgs []inventory.Package
 	var ps inventory.Problems
-	index := make(map[string]int) // name and version to position in pkgs
+	index := make(map[string]int)             // name and version to position in pkgs
+	frameworks := map[string]map[string]int{} // framework to name to position
+	var edges []edge
 	err = r.object(func(key string) error {
 		if key != "dependencies" {
 			return r.skip()
@@ -77,9 +91,14 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		return r.object(func(framework string) error {
 			r.field = "dependencies." + framework
 			return r.object(func(name string) error {
-				line := r.lineAt(r.d.InputOffset())
+				line := r.lines.At(r.d.InputOffset())
+				var raw json.RawMessage
+				if err := r.d.Decode(&raw); err != nil {
+					return r.fail(err)
+				}
+				objStart := r.d.InputOffset() - int64(len(raw))
 				var e entry
-				if err := r.d.Decode(&e); err != nil {
+				if err := json.Unmarshal(raw, &e); err != nil {
 					// A field of the wrong type leaves the decoder after
 					// the entry, so the next one can be read.
 					var te *json.UnmarshalTypeError
@@ -112,20 +131,35 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 					return nil
 				}
 				key := inventory.NormalizeName(inventory.NuGet, name) + "@" + e.Resolved
-				if i, ok := index[key]; ok {
+				i, ok := index[key]
+				if ok {
 					if rel == inventory.RelationDirect {
 						pkgs[i].Relation = rel
 					}
-					return nil
+				} else {
+					i = len(pkgs)
+					index[key] = i
+					pkg := inventory.Package{
+						Ecosystem: inventory.NuGet,
+						Name:      name,
+						Version:   e.Resolved,
+						Relation:  rel,
+						Location:  inventory.Location{Path: r.path, Line: line},
+					}
+					if sp, ok := inventory.JSONStringSpan(raw, objStart, "resolved"); ok {
+						pkg.VersionSpan = &sp
+					}
+					pkgs = append(pkgs, pkg)
 				}
-				index[key] = len(pkgs)
-				pkgs = append(pkgs, inventory.Package{
-					Ecosystem: inventory.NuGet,
-					Name:      name,
-					Version:   e.Resolved,
-					Relation:  rel,
-					Location:  inventory.Location{Path: r.path, Line: line},
-				})
+				fw := frameworks[framework]
+				if fw == nil {
+					fw = map[string]int{}
+					frameworks[framework] = fw
+				}
+				fw[inventory.NormalizeName(inventory.NuGet, name)] = i
+				for dep := range e.Dependencies {
+					edges = append(edges, edge{i, framework, inventory.NormalizeName(inventory.NuGet, dep)})
+				}
 				return nil
 			})
 		})
@@ -139,6 +173,21 @@ func (*Extractor) Extract(_ context.Context, in *inventory.Input) ([]inventory.P
 		}
 		r.field = ""
 		return nil, r.fail(err)
+	}
+	for _, e := range edges {
+		c, ok := frameworks[e.framework][e.name]
+		if !ok || c == e.parent {
+			continue
+		}
+		ref := inventory.Ref{Name: pkgs[e.parent].Name, Version: pkgs[e.parent].Version}
+		if !slices.Contains(pkgs[c].Parents, ref) {
+			pkgs[c].Parents = append(pkgs[c].Parents, ref)
+		}
+	}
+	for i := range pkgs {
+		slices.SortFunc(pkgs[i].Parents, func(a, b inventory.Ref) int {
+			return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Version, b.Version))
+		})
 	}
 	return ps.Result(pkgs)
 }
@@ -186,30 +235,8 @@ func (r *reader) skip() error {
 	return nil
 }
 
-// fail wraps err with the file, field and line. A Decoder's syntax errors
-// carry offsets into its buffer, not the input, so their line comes from
-// Unmarshal, which finds the same error at its absolute offset.
+// fail wraps err with the file, field and line.
 func (r *reader) fail(err error) error {
-	off := r.d.InputOffset()
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		var v json.RawMessage
-		if errors.As(json.Unmarshal(r.data, &v), &se) {
-			off = se.Offset
-		}
-	}
-	return &inventory.ParseError{Path: r.path, Line: r.lineAt(off), Field: r.field, Err: err}
-}
-
-// lineAt returns the 1-based line of the byte before off. Offsets only grow
-// while reading, so each byte is counted once; an error may look back, and
-// then lines are counted afresh.
-func (r *reader) lineAt(off int64) int {
-	off = min(max(off, 0), int64(len(r.data)))
-	if off < r.off {
-		r.off, r.line = 0, 1
-	}
-	r.line += bytes.Count(r.data[r.off:off], []byte("\n"))
-	r.off = off
-	return r.line
+	off := inventory.JSONErrorOffset(r.data, err, r.d.InputOffset())
+	return &inventory.ParseError{Path: r.path, Line: r.lines.At(off), Field: r.field, Err: err}
 }

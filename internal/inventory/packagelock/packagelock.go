@@ -12,13 +12,24 @@
 // returns a warning saying so, and the shrinkwrap is reported instead. Aliased dependencies ("alias":
 // "npm:real@1.0.0") are reported under the real package name.
 //
-// A package is reported only when it is installed under node_modules and
-// pins an exact semver version. Skipped are the root project, workspace
-// members and other linked folders ("link": true, or keys outside
-// node_modules), and entries whose version is not semver: in version 1 files
-// git, file and tarball dependencies record a URL instead of a version. A
-// git or tarball dependency whose entry does carry a semver version (as in
-// versions 2 and 3) is reported with that version.
+// A package is reported when it is installed under node_modules and pins
+// an exact semver version, or comes from elsewhere than the registry. Its
+// Source is read from "resolved" (version 1: from the "version", which
+// holds a URL or path for such dependencies): a registry tarball, a git
+// repository at a commit (Ref is the tag or range the depending spec, or
+// version 1's "from", names), a local folder or tarball ("file:"), or
+// another URL. A git dependency whose entry records no version gets the
+// version its tag names ("#v1.2.3", "#semver:1.2.3"); a version 1 registry
+// tarball the version in its file name. Links ("link": true) that a folder
+// depends on ("file:" dependencies) are reported with a path source and
+// the version of the linked folder's entry; workspace members no folder
+// lists are the project itself and are skipped, as is the root project.
+//
+// Parents come from "dependencies", "optionalDependencies" and
+// "peerDependencies" (version 1: "requires"), each resolved from the
+// depending package's folder as Node resolves it. VersionSpan covers the
+// text of the "version" value (for an alias, the version after its "@").
+// License is the "license" string of versions 2 and 3.
 //
 // Relation: in versions 2 and 3 a package is direct when the root project,
 // a workspace member or a linked folder lists it in its dependencies,
@@ -36,12 +47,14 @@ package packagelock
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -125,17 +138,26 @@ type record struct {
 	key      string // install path, e.g. node_modules/a/node_modules/b
 	name     string
 	version  string
+	span     *inventory.Span
+	source   *inventory.Source
+	license  string
+	deps     []dep // what it depends on, resolved from its folder
 	dev      bool
 	line     int
 	topLevel bool // v1: directly under the root "dependencies"
 	direct   bool
+	link     bool // a linked folder: reported only when depended on
+	parents  []inventory.Ref
 }
 
 // importer is a folder whose dependencies make packages direct: the root
 // project, a workspace member or a linked folder.
 type importer struct {
 	key  string
-	deps []string
+	deps []dep
+	// What the folder's entry says of itself, for links to it.
+	name, version, license string
+	span                   *inventory.Span
 }
 
 type parser struct {
@@ -149,7 +171,16 @@ type parser struct {
 	problems    inventory.Problems
 	byKey       map[string]int
 	importers   []importer
+	links       []link
 	v1          []record
+	v1Keys      map[string]int
+}
+
+// link is a "packages" entry that links a folder outside node_modules
+// (a "file:" dependency or a workspace member) into node_modules.
+type link struct {
+	key, name, target string
+	line              int
 }
 
 // fail turns an error of the scanner into a ParseError. line is where the
@@ -265,6 +296,15 @@ func (p *parser) soft(err error, line int, f field, want string) error {
 	return p.fail(err, line, f, want)
 }
 
+// skipped returns nil for a value of the wrong type, which the scanner
+// has skipped: the field is informational and its entry is still read.
+func (p *parser) skipped(err error, line int, f field) error {
+	if err == nil || errors.Is(err, errType) {
+		return nil
+	}
+	return p.fail(err, line, f, "")
+}
+
 func (p *parser) failIf(err error, f field) error {
 	if err == nil {
 		return nil
@@ -283,10 +323,12 @@ func (p *parser) object(f field) error {
 
 // entry is what is read of one value of the "packages" map.
 type entry struct {
-	name, version string
-	link, dev     bool
-	bad           bool     // a field had the wrong type: not reported
-	deps          []string // importers only
+	name, version     string
+	span              *inventory.Span // of version, when written without escapes
+	resolved, license string
+	link, dev         bool
+	bad               bool  // a field had the wrong type: not reported
+	deps              []dep // dependencies (importers: devDependencies too)
 }
 
 func (p *parser) parsePackages(ctx context.Context) error {
@@ -312,23 +354,39 @@ func (p *parser) parsePackages(ctx context.Context) error {
 			return err
 		}
 		if !nested {
-			p.importers = append(p.importers, importer{key: k, deps: e.deps})
+			p.importers = append(p.importers, importer{key: k, deps: e.deps, version: e.version, span: e.span, name: e.name, license: e.license})
 			continue
 		}
-		if e.link || e.bad {
+		if e.bad {
+			continue
+		}
+		if e.link {
+			if name != "" {
+				p.links = append(p.links, link{key: k, name: name, target: e.resolved, line: line})
+			}
 			continue
 		}
 		if e.name != "" {
 			name = e.name
 		}
-		version := e.version
+		version, span := e.version, e.span
 		if n, v, ok := alias(version); ok {
 			name, version = n, v
+			span = tail(span, len(v))
 		}
-		if name == "" || !inventory.ExactSemver(version) {
+		src := source(e.resolved, name)
+		if !inventory.ExactSemver(version) {
+			// Only a dependency from elsewhere than the registry can be
+			// reported without a version: its source says what it is.
+			if src == nil || src.Type == inventory.SourceRegistry {
+				continue
+			}
+			version, span = "", nil
+		}
+		if name == "" {
 			continue
 		}
-		r := record{key: k, name: name, version: version, dev: e.dev, line: line}
+		r := record{key: k, name: name, version: version, span: span, source: src, license: e.license, deps: e.deps, dev: e.dev, line: line}
 		if i, dup := p.byKey[k]; dup {
 			// A repeated key replaces the earlier one, as in JSON.parse.
 			p.packages[i] = r
@@ -339,8 +397,8 @@ func (p *parser) parsePackages(ctx context.Context) error {
 	}
 }
 
-// entry reads one value of the "packages" map; for importers it also
-// collects the names of their dependencies.
+// entry reads one value of the "packages" map, with the names of its
+// dependencies (for importers, development ones too).
 func (p *parser) entry(f field, importer bool) (entry, error) {
 	var e entry
 	if err := p.object(f); err != nil {
@@ -364,12 +422,29 @@ func (p *parser) entry(f field, importer bool) (entry, error) {
 			}
 		case "version":
 			var serr error
+			start := p.s.pos
 			e.version, serr = p.s.stringValue()
 			if err := p.soft(serr, line, f.with("version"), "a string"); err != nil {
 				return e, err
 			} else if serr != nil {
 				e.bad = true
 			}
+			e.span = p.s.span(start, e.version)
+		case "resolved":
+			// Informational: a value of another type is ignored.
+			r, serr := p.s.stringValue()
+			if err := p.skipped(serr, line, f.with("resolved")); err != nil {
+				return e, err
+			}
+			e.resolved = r
+		case "license":
+			// A string in the lockfiles npm writes; old package.json forms
+			// ({"type": ...}, arrays) are not a license expression.
+			l, serr := p.s.stringValue()
+			if err := p.skipped(serr, line, f.with("license")); err != nil {
+				return e, err
+			}
+			e.license = l
 		case "link":
 			var berr error
 			e.link, berr = p.s.boolValue()
@@ -387,15 +462,15 @@ func (p *parser) entry(f field, importer bool) (entry, error) {
 				e.bad = true
 			}
 		case "dependencies", "devDependencies", "optionalDependencies", "peerDependencies":
-			if !importer {
+			if !importer && string(k) == "devDependencies" {
 				if err := p.s.skip(0); err != nil {
 					return e, p.fail(err, line, f.with(string(k)), "")
 				}
 				break
 			}
 			sub := string(k)
-			e.deps, err = p.s.stringMapKeys(e.deps)
-			if err != nil {
+			e.deps, err = p.s.stringMap(e.deps)
+			if err != nil && (importer || !errors.Is(err, errType)) {
 				return e, p.fail(err, line, f.with(sub), "an object of strings")
 			}
 		default:
@@ -432,8 +507,10 @@ func (p *parser) parseV1(ctx context.Context, prefix string, depth int) error {
 		if err := p.object(ef); err != nil {
 			return err
 		}
-		var version string
-		var dev bool
+		var version, resolved, from string
+		var span *inventory.Span
+		var requires []dep
+		var dev, bad bool
 		for first := true; ; first = false {
 			k, _, ok, err := p.member(first, ef)
 			if err != nil {
@@ -446,8 +523,29 @@ func (p *parser) parseV1(ctx context.Context, prefix string, depth int) error {
 			vline := p.s.line
 			switch string(k) {
 			case "version":
+				start := p.s.pos
 				version, err = p.s.stringValue()
+				if err != nil {
+					bad = true
+				}
 				if err := p.soft(err, vline, ef.with("version"), "a string"); err != nil {
+					return err
+				}
+				span = p.s.span(start, version)
+			case "resolved", "from":
+				v, serr := p.s.stringValue()
+				if err := p.skipped(serr, vline, ef.with(string(k))); err != nil {
+					return err
+				}
+				if string(k) == "from" {
+					from = v
+				} else {
+					resolved = v
+				}
+			case "requires":
+				var rerr error
+				requires, rerr = p.s.stringMap(requires[:0])
+				if err := p.skipped(rerr, vline, ef.with("requires")); err != nil {
 					return err
 				}
 			case "dev":
@@ -456,7 +554,7 @@ func (p *parser) parseV1(ctx context.Context, prefix string, depth int) error {
 				if err := p.soft(berr, vline, ef.with("dev"), "true or false"); err != nil {
 					return err
 				} else if berr != nil {
-					version = "" // not reported
+					bad = true // not reported
 				}
 			case "dependencies":
 				if err := p.parseV1(ctx, key+"/", depth+1); err != nil {
@@ -468,34 +566,139 @@ func (p *parser) parseV1(ctx context.Context, prefix string, depth int) error {
 				}
 			}
 		}
+		if bad {
+			continue
+		}
 		pkgName := name
 		if n, v, ok := alias(version); ok {
 			pkgName, version = n, v
+			span = tail(span, len(v))
 		}
-		if pkgName == "" || !inventory.ExactSemver(version) {
+		if pkgName == "" {
 			continue
 		}
-		p.v1[slot] = record{key: key, name: pkgName, version: version, dev: dev, line: line, topLevel: prefix == ""}
+		r := record{key: key, name: pkgName, version: version, span: span, deps: requires, dev: dev, line: line, topLevel: prefix == ""}
+		if !inventory.ExactSemver(version) {
+			// Version 1 records a URL or path instead of the version of a
+			// dependency from elsewhere than the registry.
+			r.version, r.span = "", nil
+			r.source = source(version, pkgName)
+			if r.source == nil {
+				continue
+			}
+			switch r.source.Type {
+			case inventory.SourceGit:
+				if ref := gitRef(from); ref != "" {
+					r.source.Ref = ref
+				}
+				r.version = tagVersion(r.source.Ref)
+			case inventory.SourceRegistry:
+				r.version = tarballVersion(version, pkgName)
+			}
+		} else {
+			r.source = source(resolved, pkgName)
+		}
+		p.v1[slot] = r
 	}
 }
 
 func (p *parser) v2Packages() []inventory.Package {
+	// Links are packages too, with a path source and what the linked
+	// folder's own entry says, when a folder depends on them ("file:"
+	// dependencies); workspace members, which no folder lists, are the
+	// project itself and are left out below.
+	imps := make(map[string]importer, len(p.importers))
 	for _, imp := range p.importers {
-		for _, dep := range imp.deps {
-			if i, ok := p.resolve(imp.key, dep); ok {
-				p.packages[i].direct = true
+		imps[imp.key] = imp
+	}
+	linkOf := make(map[string]int) // linked folder to its package
+	for _, l := range p.links {
+		t, ok := imps[l.target]
+		r := record{key: l.key, name: l.name, line: l.line, link: true, license: t.license,
+			source: &inventory.Source{Type: inventory.SourcePath, Path: l.target}}
+		if ok && inventory.ExactSemver(t.version) {
+			r.version, r.span = t.version, t.span
+		}
+		if _, dup := p.byKey[l.key]; dup {
+			continue
+		}
+		if ok && l.target != "" {
+			linkOf[l.target] = len(p.packages)
+		}
+		p.byKey[l.key] = len(p.packages)
+		p.packages = append(p.packages, r)
+	}
+	for _, imp := range p.importers {
+		parent, linked := linkOf[imp.key]
+		for _, d := range imp.deps {
+			i, ok := p.resolve(imp.key, d.name)
+			if !ok {
+				continue
+			}
+			p.packages[i].direct = true
+			p.pinGit(i, d.spec)
+			if linked {
+				p.edge(parent, i)
+			}
+		}
+	}
+	for parent := range p.packages {
+		r := &p.packages[parent]
+		for _, d := range r.deps {
+			if i, ok := p.resolve(r.key, d.name); ok && i != parent {
+				p.edge(parent, i)
+				p.pinGit(i, d.spec)
 			}
 		}
 	}
 	out := make([]inventory.Package, 0, len(p.packages))
 	for _, r := range p.packages {
+		if r.link && !r.direct {
+			continue
+		}
 		rel := inventory.RelationTransitive
 		if r.direct {
 			rel = inventory.RelationDirect
 		}
 		out = append(out, p.pkg(r, rel))
 	}
+	// Links were added after the file's entries: put them in file order.
+	slices.SortStableFunc(out, func(a, b inventory.Package) int { return cmp.Compare(a.Location.Line, b.Location.Line) })
 	return out
+}
+
+// edge records that the package at parent depends on the one at child,
+// unless parent is a workspace member left out of the report.
+func (p *parser) edge(parent, child int) {
+	par := p.packages[parent]
+	if par.link && !par.direct {
+		return
+	}
+	ref := inventory.Ref{Name: par.name, Version: par.version}
+	c := &p.packages[child]
+	if !slices.Contains(c.parents, ref) {
+		c.parents = append(c.parents, ref)
+	}
+}
+
+// pinGit completes a git package from the spec that depends on it: the
+// tag or range the spec names is its source's Ref, and a package whose
+// entry records no version gets the version its tag names.
+func (p *parser) pinGit(i int, spec string) {
+	r := &p.packages[i]
+	if r.source == nil || r.source.Type != inventory.SourceGit {
+		return
+	}
+	ref := gitRef(spec)
+	if ref == "" {
+		return
+	}
+	if r.source.Ref == "" {
+		r.source.Ref = ref
+	}
+	if r.version == "" {
+		r.version = tagVersion(ref)
+	}
 }
 
 // resolve finds the package Node would load for dep from the folder dir,
@@ -526,6 +729,20 @@ func parentDir(dir string) string {
 }
 
 func (p *parser) v1Packages(m *manifest) []inventory.Package {
+	p.byKey = make(map[string]int, len(p.v1))
+	for i, r := range p.v1 {
+		if r.name != "" {
+			p.byKey[r.key] = i
+		}
+	}
+	p.packages = p.v1
+	for parent, r := range p.v1 {
+		for _, d := range r.deps {
+			if i, ok := p.resolve(r.key, d.name); ok && i != parent {
+				p.edge(parent, i)
+			}
+		}
+	}
 	out := make([]inventory.Package, 0, len(p.v1))
 	for _, r := range p.v1 {
 		if r.name == "" {
@@ -546,13 +763,20 @@ func (p *parser) v1Packages(m *manifest) []inventory.Package {
 }
 
 func (p *parser) pkg(r record, rel inventory.Relation) inventory.Package {
+	slices.SortFunc(r.parents, func(a, b inventory.Ref) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Version, b.Version))
+	})
 	return inventory.Package{
-		Ecosystem: inventory.NPM,
-		Name:      r.name,
-		Version:   r.version,
-		Relation:  rel,
-		Dev:       r.dev,
-		Location:  inventory.Location{Path: p.path, Line: r.line},
+		Ecosystem:   inventory.NPM,
+		Name:        r.name,
+		Version:     r.version,
+		Relation:    rel,
+		Dev:         r.dev,
+		Location:    inventory.Location{Path: p.path, Line: r.line},
+		VersionSpan: r.span,
+		Parents:     r.parents,
+		Source:      r.source,
+		License:     r.license,
 	}
 }
 

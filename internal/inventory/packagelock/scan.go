@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/airlock-sec/airlock/internal/inventory"
 )
 
 // maxNesting bounds how deeply skipped JSON values may nest, as
@@ -289,9 +291,12 @@ func (s *scanner) skip(depth int) error {
 	}
 }
 
-// stringMapKeys reads an object whose values are strings and returns its
-// keys.
-func (s *scanner) stringMapKeys(dst []string) ([]string, error) {
+// dep is a member of a dependencies object: a name and its spec.
+type dep struct{ name, spec string }
+
+// stringMap reads an object whose values are strings and appends its
+// members to dst.
+func (s *scanner) stringMap(dst []dep) ([]dep, error) {
 	if s.ws() != '{' {
 		if err := s.skip(0); err != nil {
 			return dst, err
@@ -308,9 +313,20 @@ func (s *scanner) stringMapKeys(dst []string) ([]string, error) {
 		if err != nil {
 			return dst, err
 		}
-		if _, err := s.stringValue(); err != nil {
+		v, err := s.stringValue()
+		if err != nil {
 			return dst, err
 		}
-		dst = append(dst, string(k))
+		dst = append(dst, dep{string(k), v})
 	}
+}
+
+// span returns where the string value read from start (its opening quote)
+// up to the current position holds v unescaped, or nil when it does not.
+func (s *scanner) span(start int, v string) *inventory.Span {
+	end := s.pos - 1
+	if start < 0 || end <= start || s.data[start] != '"' || string(s.data[start+1:end]) != v {
+		return nil
+	}
+	return &inventory.Span{Start: start + 1, End: end}
 }

@@ -182,9 +182,9 @@ func jsonError(file string, data []byte, keys []keyLine, err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return &inventory.ParseError{Path: file, Line: lineAt(data, syn.Offset), Err: err}
+		return &inventory.ParseError{Path: file, Line: inventory.NewLines(data).At(syn.Offset), Err: err}
 	case errors.As(err, &typ):
-		line := lineAt(data, typ.Offset)
+		line := inventory.NewLines(data).At(typ.Offset)
 		field := typ.Field
 		// The decoder leaves map keys out of the field path: put the entry's
 		// name back after the section.
@@ -200,17 +200,6 @@ func jsonError(file string, data []byte, keys []keyLine, err error) error {
 			Err: fmt.Errorf("JSON %s where %s is expected", typ.Value, typ.Type)}
 	}
 	return &inventory.ParseError{Path: file, Err: err}
-}
-
-// lineAt returns the 1-based line of the byte offset off.
-func lineAt(data []byte, off int64) int {
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	if off < 0 {
-		off = 0
-	}
-	return 1 + strings.Count(string(data[:off]), "\n")
 }
 
 // keyLine is a member of a top-level object and the line of its key.
