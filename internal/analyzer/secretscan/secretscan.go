@@ -145,6 +145,7 @@ func scanFiles(ctx context.Context, tree *source.Tree, files []string, det *secr
 			defer wg.Done()
 			var local []finding.Finding
 			var ls secretStats
+			var buf []byte // the worker's read buffer: Detect keeps no content
 			for rel := range next {
 				if n := done.Add(1); n%256 == 0 {
 					progress(int(n))
@@ -152,7 +153,7 @@ func scanFiles(ctx context.Context, tree *source.Tree, files []string, det *secr
 				if ctx.Err() != nil {
 					continue
 				}
-				b, why := readForSecrets(tree, rel, maxSize)
+				b, why := readForSecrets(tree, rel, maxSize, &buf)
 				switch why {
 				case "":
 				case "binary":
@@ -197,10 +198,12 @@ func scanFiles(ctx context.Context, tree *source.Tree, files []string, det *secr
 	return out, st
 }
 
-// readForSecrets reads a file, or says why not: "binary", "large", or the
-// error. Minified bundles are read like any file: live keys end up in
-// bundled JavaScript, and the detector stays linear on long lines.
-func readForSecrets(tree *source.Tree, rel string, maxSize int64) ([]byte, string) {
+// readForSecrets reads a file into *buf, grown as needed, or says why not:
+// "binary", "large", or the error. The bytes returned are valid until the
+// next call with buf. Minified bundles are read like any file: live keys
+// end up in bundled JavaScript, and the detector stays linear on long
+// lines.
+func readForSecrets(tree *source.Tree, rel string, maxSize int64, buf *[]byte) ([]byte, string) {
 	f, err := tree.Open(rel)
 	if err != nil {
 		return nil, unwrapPath(err).Error()
@@ -213,7 +216,10 @@ func readForSecrets(tree *source.Tree, rel string, maxSize int64) ([]byte, strin
 	if fi.Size() > maxSize {
 		return nil, "large"
 	}
-	b := make([]byte, fi.Size())
+	if int64(cap(*buf)) < fi.Size() {
+		*buf = make([]byte, fi.Size())
+	}
+	b := (*buf)[:fi.Size()]
 	if _, err := io.ReadFull(f, b); err != nil {
 		return nil, err.Error()
 	}
