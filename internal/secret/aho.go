@@ -15,6 +15,9 @@ type keywordMatcher struct {
 	out      [][]int32 // (state - firstOut/nclass) -> keyword ids ending there
 	n        int       // number of keywords
 	maxLen   int       // length of the longest keyword
+	// located marks the keywords whose occurrences scan reports.
+	located    []bool
+	anyLocated bool
 }
 
 // newKeywordMatcher builds the automaton. Keywords match ignoring ASCII case
@@ -166,15 +169,23 @@ func lowerASCII(c byte) byte {
 	return c
 }
 
+// occurrence is where a keyword ended: the offset of its last byte.
+type occurrence struct {
+	at int
+	id int32
+}
+
 // scan sets hit[id] for every keyword occurring in b and returns how many
-// distinct keywords it found. It stops early once all have been found.
+// distinct keywords it found. Every occurrence of a keyword marked in
+// m.located is appended to *occ, in no particular order and possibly twice;
+// without such keywords the scan stops once all keywords have been found.
 //
 // A table-driven automaton spends its time waiting for each table load, one
 // byte after another. Large inputs are therefore cut into four streams that
 // overlap by the longest keyword less one byte, so no occurrence is lost at a
 // cut, and stepped together: four independent chains of loads keep the core
 // busy.
-func (m *keywordMatcher) scan(b []byte, hit []bool) int {
+func (m *keywordMatcher) scan(b []byte, hit []bool, occ *[]occurrence) int {
 	if m.n == 0 {
 		return 0
 	}
@@ -182,7 +193,7 @@ func (m *keywordMatcher) scan(b []byte, hit []bool) int {
 	ov := m.maxLen - 1
 	q := len(b) / 4
 	if q < 64+ov {
-		m.scanRange(b, 0, hit, &found)
+		m.scanRange(b, 0, 0, hit, &found, occ)
 		return found
 	}
 	l := q + ov
@@ -195,39 +206,58 @@ func (m *keywordMatcher) scan(b []byte, hit []bool) int {
 		s2 = delta[s2+int32(class[b2[i]])]
 		s3 = delta[s3+int32(class[b3[i]])]
 		if s0 >= firstOut || s1 >= firstOut || s2 >= firstOut || s3 >= firstOut {
-			for _, s := range [4]int32{s0, s1, s2, s3} {
+			for k, s := range [4]int32{s0, s1, s2, s3} {
 				if s >= firstOut {
-					m.emit(s, hit, &found)
+					base := 0
+					if k > 0 {
+						base = k*q - ov
+					}
+					m.emit(s, base+i, hit, &found, occ)
 				}
 			}
-			if found == m.n {
+			if found == m.n && !m.anyLocated {
 				return found
 			}
 		}
 	}
-	m.scanRange(b[4*q:], s3, hit, &found)
+	m.scanRange(b[4*q:], 4*q, s3, hit, &found, occ)
 	return found
 }
 
-// scanRange runs the automaton over b from state s.
-func (m *keywordMatcher) scanRange(b []byte, s int32, hit []bool, found *int) {
+// scanRange runs the automaton over b, which starts at offset base, from
+// state s.
+func (m *keywordMatcher) scanRange(b []byte, base int, s int32, hit []bool, found *int, occ *[]occurrence) {
 	delta, class, firstOut := m.delta, &m.class, m.firstOut
-	for _, c := range b {
+	for i, c := range b {
 		s = delta[s+int32(class[c])]
 		if s >= firstOut {
-			m.emit(s, hit, found)
-			if *found == m.n {
+			m.emit(s, base+i, hit, found, occ)
+			if *found == m.n && !m.anyLocated {
 				return
 			}
 		}
 	}
 }
 
-func (m *keywordMatcher) emit(s int32, hit []bool, found *int) {
+func (m *keywordMatcher) emit(s int32, at int, hit []bool, found *int, occ *[]occurrence) {
 	for _, id := range m.out[(s-m.firstOut)/int32(m.nclass)] {
 		if !hit[id] {
 			hit[id] = true
 			*found++
 		}
+		if m.anyLocated && m.located[id] {
+			*occ = append(*occ, occurrence{at: at, id: id})
+		}
+	}
+}
+
+// locate marks the keywords whose occurrences scan reports.
+func (m *keywordMatcher) locate(ids []int32) {
+	if m.located == nil {
+		m.located = make([]bool, m.n)
+	}
+	for _, id := range ids {
+		m.located[id] = true
+		m.anyLocated = true
 	}
 }

@@ -149,7 +149,15 @@ type Detector struct {
 	keywords *keywordMatcher
 	kwRules  [][]int32 // keyword id -> rule indexes
 	always   []int32   // rules with a regex and no keywords
-	pathOnly []int32   // rules with a path and no regex
+	// kwLocal maps a keyword id to the line-local rules it anchors
+	// (window.go); keywords past len(kwRules) are anchors only. traps are
+	// the ids of foldTraps in keywords.
+	kwLocal [][]int32
+	traps   []int32
+	// whole runs every regex over the whole fragment, line-local or not:
+	// the reference the windowed scan is tested against.
+	whole    bool
+	pathOnly []int32 // rules with a path and no regex
 	// wide are global allowlists for every rule, checked once per fragment.
 	wide       []*compiledAllowlist
 	allowlists int // number of compiled allowlists
@@ -171,7 +179,11 @@ type compiledRule struct {
 	entropy     float64
 	builtin     bool
 	generic     bool
-	allow       []*compiledAllowlist
+	// anchors, when set, make the rule line-local: every match lies in
+	// one line and holds one of them, so the regex runs only on the lines
+	// where they occur.
+	anchors []string
+	allow   []*compiledAllowlist
 }
 
 // regex compiles the rule's pattern on first use. The pattern was checked
@@ -251,6 +263,8 @@ func NewDetector(cfg *Config) (*Detector, error) {
 		case len(r.Keywords) == 0:
 			d.always = append(d.always, idx)
 		default:
+			// Rules without keywords run on every fragment, whole.
+			cr.anchors = lineAnchors(cr.pattern)
 			for _, kw := range r.Keywords {
 				kw = lowerASCIIString(kw)
 				k, ok := kwIndex[kw]
@@ -266,7 +280,35 @@ func NewDetector(cfg *Config) (*Detector, error) {
 			}
 		}
 	}
+	var located []int32
+	for ri, r := range d.rules {
+		for _, a := range r.anchors {
+			k, ok := kwIndex[a]
+			if !ok {
+				k = len(keywords)
+				kwIndex[a] = k
+				keywords = append(keywords, a)
+			}
+			for len(d.kwLocal) <= k {
+				d.kwLocal = append(d.kwLocal, nil)
+			}
+			if len(d.kwLocal[k]) == 0 {
+				located = append(located, int32(k))
+			}
+			d.kwLocal[k] = append(d.kwLocal[k], int32(ri))
+		}
+	}
+	for len(d.kwLocal) < len(keywords) {
+		d.kwLocal = append(d.kwLocal, nil)
+	}
+	if len(located) > 0 {
+		for _, t := range foldTraps {
+			d.traps = append(d.traps, int32(len(keywords)))
+			keywords = append(keywords, t)
+		}
+	}
 	d.keywords = newKeywordMatcher(keywords)
+	d.keywords.locate(located)
 	d.stats.ruleRuns = make([]atomic.Int64, len(d.rules))
 	d.stats.ruleMatches = make([]atomic.Int64, len(d.rules))
 	d.pool.New = func() any { return d.newScratch() }
@@ -387,6 +429,9 @@ type scratch struct {
 	lineStarts []int
 	lines      bool // lineStarts computed for the current fragment
 	found      []candidate
+	occ        []occurrence // keyword occurrences of line-local rules
+	ruleAt     [][]int      // per rule: offsets of its keywords
+	spans      [][2]int
 }
 
 type candidate struct {
@@ -402,6 +447,7 @@ func (d *Detector) newScratch() *scratch {
 	return &scratch{
 		kwHit:      make([]bool, d.keywords.n),
 		ruleHit:    make([]bool, len(d.rules)),
+		ruleAt:     make([][]int, len(d.rules)),
 		allowState: make([]int8, d.allowlists),
 	}
 }
@@ -413,6 +459,10 @@ func (sc *scratch) reset() {
 	sc.lineStarts = sc.lineStarts[:0]
 	sc.lines = false
 	sc.found = sc.found[:0]
+	sc.occ = sc.occ[:0]
+	for i := range sc.ruleAt {
+		sc.ruleAt[i] = sc.ruleAt[i][:0]
+	}
 }
 
 // Detect scans one fragment. It never keeps f.Content.
@@ -452,19 +502,32 @@ func (d *Detector) detect(f Fragment, decoded bool) []Match {
 		return out
 	}
 
-	if d.keywords.scan(f.Content, sc.kwHit) > 0 {
+	if d.keywords.scan(f.Content, sc.kwHit, &sc.occ) > 0 {
 		for k, hit := range sc.kwHit {
-			if hit {
+			if hit && k < len(d.kwRules) {
 				for _, ri := range d.kwRules[k] {
 					sc.ruleHit[ri] = true
 				}
 			}
 		}
 	}
+	windowed := !d.whole && len(sc.occ) > 0
+	for _, t := range d.traps {
+		if sc.kwHit[t] {
+			windowed = false
+		}
+	}
+	if windowed {
+		for _, o := range sc.occ {
+			for _, ri := range d.kwLocal[o.id] {
+				sc.ruleAt[ri] = append(sc.ruleAt[ri], o.at)
+			}
+		}
+	}
 	for _, ri := range d.always {
 		sc.ruleHit[ri] = true
 	}
-	var runs, dropped int64
+	var runs, dropped, regexBytes int64
 	for ri, hit := range sc.ruleHit {
 		if !hit {
 			continue
@@ -478,12 +541,27 @@ func (d *Detector) detect(f Fragment, decoded bool) []Match {
 		}
 		runs++
 		d.stats.ruleRuns[ri].Add(1)
+		sc.spans = append(sc.spans[:0], [2]int{0, len(f.Content)})
+		if windowed && len(r.anchors) > 0 {
+			slices.Sort(sc.ruleAt[ri])
+			sc.spans = windows(sc.spans[:0], f.Content, sc.ruleAt[ri])
+		}
 		kept := 0
-		for _, loc := range r.regex().FindAllSubmatchIndex(f.Content, -1) {
-			if d.keep(sc, r, &f, loc) {
-				kept++
-			} else {
-				dropped++
+		for _, sp := range sc.spans {
+			regexBytes += int64(sp[1] - sp[0])
+			for _, loc := range r.regex().FindAllSubmatchIndex(f.Content[sp[0]:sp[1]], -1) {
+				if sp[0] > 0 {
+					for i, o := range loc {
+						if o >= 0 {
+							loc[i] = o + sp[0]
+						}
+					}
+				}
+				if d.keep(sc, r, &f, loc) {
+					kept++
+				} else {
+					dropped++
+				}
 			}
 		}
 		if kept > 0 {
@@ -491,6 +569,7 @@ func (d *Detector) detect(f Fragment, decoded bool) []Match {
 		}
 	}
 	d.stats.regexRuns.Add(runs)
+	d.stats.regexBytes.Add(regexBytes)
 	d.stats.dropped.Add(dropped)
 	var kube []kubeValue
 	if !decoded {
@@ -976,6 +1055,9 @@ type Stats struct {
 	AllowedFragments int64
 	// RegexRuns counts rule regexes run over a fragment.
 	RegexRuns int64
+	// RegexBytes counts the bytes those regexes read: the whole fragment,
+	// or for a line-local rule the lines holding its keywords.
+	RegexBytes int64
 	// Dropped counts regex matches that entropy, allowlists, inline markers
 	// or the built-in control dropped; Matches those reported.
 	Dropped, Matches int64
@@ -993,8 +1075,8 @@ type RuleStats struct {
 }
 
 type counters struct {
-	fragments, bytes, binary, allowedFragments, regexRuns, dropped, matches atomic.Int64
-	ruleRuns, ruleMatches                                                   []atomic.Int64
+	fragments, bytes, binary, allowedFragments, regexRuns, regexBytes, dropped, matches atomic.Int64
+	ruleRuns, ruleMatches                                                               []atomic.Int64
 }
 
 // Stats returns the counters.
@@ -1005,6 +1087,7 @@ func (d *Detector) Stats() Stats {
 		Binary:           d.stats.binary.Load(),
 		AllowedFragments: d.stats.allowedFragments.Load(),
 		RegexRuns:        d.stats.regexRuns.Load(),
+		RegexBytes:       d.stats.regexBytes.Load(),
 		Dropped:          d.stats.dropped.Load(),
 		Matches:          d.stats.matches.Load(),
 	}

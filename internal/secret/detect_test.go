@@ -490,13 +490,40 @@ func TestKeywordMatcher(t *testing.T) {
 			text = word(300 + r.IntN(3000))
 		}
 		m := newKeywordMatcher(kws)
+		located := r.IntN(2) == 0
+		if located {
+			m.locate([]int32{0})
+		}
 		hit := make([]bool, len(kws))
-		m.scan([]byte(text), hit)
+		var occ []occurrence
+		m.scan([]byte(text), hit, &occ)
 		lower := lowerASCIIString(text)
 		for i, kw := range kws {
 			if want := strings.Contains(lower, lowerASCIIString(kw)); hit[i] != want {
 				t.Fatalf("keywords %q text %q: hit[%q] = %v, want %v", kws, text, kw, hit[i], want)
 			}
+		}
+		// Every occurrence of a located keyword is reported by the offset
+		// of its last byte, and nothing else is.
+		var want, got []int
+		if located {
+			kw := lowerASCIIString(kws[0])
+			for i := 0; i+len(kw) <= len(lower); i++ {
+				if lower[i:i+len(kw)] == kw {
+					want = append(want, i+len(kw)-1)
+				}
+			}
+		}
+		for _, o := range occ {
+			if o.id != 0 {
+				t.Fatalf("keywords %q: occurrence of unlocated keyword %d", kws, o.id)
+			}
+			got = append(got, o.at)
+		}
+		slices.Sort(got)
+		got = slices.Compact(got)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("keywords %q text %q: occurrences of %q (-want +got):\n%s", kws, text, kws[0], diff)
 		}
 	}
 }
@@ -505,13 +532,18 @@ func TestKeywordMatcher(t *testing.T) {
 // that some occurrences straddle the cuts between the scan's streams.
 func TestKeywordMatcherCuts(t *testing.T) {
 	m := newKeywordMatcher([]string{"other", "NeedleKW"})
+	m.locate([]int32{1})
 	text := bytes.Repeat([]byte("z"), 1203)
 	for at := 0; at+8 <= len(text); at++ {
 		b := bytes.Clone(text)
 		copy(b[at:], "nEEDLEkw")
 		hit := make([]bool, 2)
-		if n := m.scan(b, hit); n != 1 || !hit[1] {
+		var occ []occurrence
+		if n := m.scan(b, hit, &occ); n != 1 || !hit[1] {
 			t.Fatalf("keyword at %d: found %d, hit %v", at, n, hit)
+		}
+		if len(occ) == 0 || slices.ContainsFunc(occ, func(o occurrence) bool { return o.at != at+7 }) {
+			t.Fatalf("keyword at %d: occurrences %v", at, occ)
 		}
 	}
 }

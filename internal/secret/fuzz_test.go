@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -58,6 +59,12 @@ regexTarget = "line"
 regexes = ['fixture']
 stopwords = ['test']
 
+# Line-local with anchors ("api.key", "acc-key") that are not keywords.
+[[rules]]
+id = "local"
+regex = '''(?i)(?:api|acc)[_.-]?key[ \t]*=[ \t]*"([^"\s]{6,})"'''
+keywords = ["api_key", "acc_key"]
+
 [[rules]]
 id = "raw"
 regex = '''pw=(\S{1,40})'''
@@ -83,6 +90,8 @@ stopwords = ["allowme"]
 
 func FuzzDetect(f *testing.F) {
 	d := mustDetector(f, fuzzRules)
+	whole := mustDetector(f, fuzzRules)
+	whole.whole = true
 	files, _ := filepath.Glob("testdata/detect/*")
 	for _, name := range files {
 		b, err := os.ReadFile(name)
@@ -104,6 +113,9 @@ func FuzzDetect(f *testing.F) {
 			path = "secret.yaml"
 		}
 		ms := d.Detect(Fragment{Path: path, Content: content, StartLine: startLine})
+		if want := whole.Detect(Fragment{Path: path, Content: content, StartLine: startLine}); !reflect.DeepEqual(want, ms) {
+			t.Fatalf("windowed scan found %s, whole %s", describe(ms), describe(want))
+		}
 		first := max(startLine, 1)
 		for _, m := range ms {
 			if m.RuleID == "file" {

@@ -36,6 +36,22 @@ func OpenTree(dir string) (*Tree, error) {
 	return &Tree{root: r}, nil
 }
 
+// Sub opens the directory dir of the tree as a tree of its own. Opening a
+// file directly in dir through it costs one system call, where the tree
+// resolves every directory of the path in turn. A link leaving dir is
+// refused by the sub-tree even where the tree allows it: callers fall
+// back to the tree on an error.
+func (t *Tree) Sub(dir string) (*Tree, error) {
+	if !validPath(dir) {
+		return nil, &fs.PathError{Op: "open", Path: dir, Err: fs.ErrInvalid}
+	}
+	r, err := t.root.OpenRoot(dir)
+	if err != nil {
+		return nil, outside(err)
+	}
+	return &Tree{root: r}, nil
+}
+
 // Close releases the tree's directory handle.
 func (t *Tree) Close() error { return t.root.Close() }
 

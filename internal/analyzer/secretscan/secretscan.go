@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -138,44 +140,58 @@ func scanFiles(ctx context.Context, tree *source.Tree, files []string, det *secr
 		wg  sync.WaitGroup
 	)
 	var done atomic.Int64
-	next := make(chan string, 64)
+	// Work goes out a directory at a time (the walk lists a directory's
+	// files together): a worker opens the directory once and each file by
+	// its name in it, instead of resolving every file's path from the root.
+	next := make(chan []string, 16)
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var local []finding.Finding
 			var ls secretStats
-			for rel := range next {
-				if n := done.Add(1); n%256 == 0 {
-					progress(int(n))
+			var buf []byte // the worker's read buffer: Detect keeps no content
+			for batch := range next {
+				dir, _ := path.Split(batch[0])
+				var sub *source.Tree
+				if dir != "" && ctx.Err() == nil {
+					sub, _ = tree.Sub(strings.TrimSuffix(dir, "/"))
 				}
-				if ctx.Err() != nil {
-					continue
-				}
-				b, why := readForSecrets(tree, rel, maxSize)
-				switch why {
-				case "":
-				case "binary":
-					ls.binary++
-				case "large":
-					ls.large++
-				default:
-					ls.unreadable++
-					if len(ls.firstUnreadable) < 5 {
-						ls.firstUnreadable = append(ls.firstUnreadable, rel+": "+why)
+				for _, rel := range batch {
+					if n := done.Add(1); n%256 == 0 {
+						progress(int(n))
+					}
+					if ctx.Err() != nil {
+						continue
+					}
+					b, why := readForSecrets(tree, sub, rel, maxSize, &buf)
+					switch why {
+					case "":
+					case "binary":
+						ls.binary++
+					case "large":
+						ls.large++
+					default:
+						ls.unreadable++
+						if len(ls.firstUnreadable) < 5 {
+							ls.firstUnreadable = append(ls.firstUnreadable, rel+": "+why)
+						}
+					}
+					if why == "" || why == "binary" {
+						// Binary files still meet the rules that match on the
+						// path alone (a keystore, a .pem).
+						if why == "binary" {
+							b = nil
+						}
+						ls.files++
+						ls.bytes += int64(len(b))
+						for _, m := range det.Detect(secret.Fragment{Path: rel, Content: b, StartLine: 1}) {
+							local = append(local, m.Finding())
+						}
 					}
 				}
-				if why == "" || why == "binary" {
-					// Binary files still meet the rules that match on the
-					// path alone (a keystore, a .pem).
-					if why == "binary" {
-						b = nil
-					}
-					ls.files++
-					ls.bytes += int64(len(b))
-					for _, m := range det.Detect(secret.Fragment{Path: rel, Content: b, StartLine: 1}) {
-						local = append(local, m.Finding())
-					}
+				if sub != nil {
+					sub.Close()
 				}
 			}
 			mu.Lock()
@@ -189,19 +205,40 @@ func scanFiles(ctx context.Context, tree *source.Tree, files []string, det *secr
 			mu.Unlock()
 		}()
 	}
-	for _, f := range files {
-		next <- f
+	for i := 0; i < len(files); {
+		dir, _ := path.Split(files[i])
+		j := i + 1
+		for j < len(files) && j-i < maxBatch && path.Dir(files[j])+"/" == dir {
+			j++
+		}
+		next <- files[i:j]
+		i = j
 	}
 	close(next)
 	wg.Wait()
 	return out, st
 }
 
-// readForSecrets reads a file, or says why not: "binary", "large", or the
-// error. Minified bundles are read like any file: live keys end up in
-// bundled JavaScript, and the detector stays linear on long lines.
-func readForSecrets(tree *source.Tree, rel string, maxSize int64) ([]byte, string) {
-	f, err := tree.Open(rel)
+// maxBatch bounds the files of one directory given to a worker at once.
+const maxBatch = 64
+
+// readForSecrets reads a file into *buf, grown as needed, or says why not:
+// "binary", "large", or the error. The bytes returned are valid until the
+// next call with buf. Minified bundles are read like any file: live keys
+// end up in bundled JavaScript, and the detector stays linear on long
+// lines.
+//
+// sub, when not nil, is the file's directory opened as a tree; where it
+// refuses the file (a link out of the directory), the tree decides.
+func readForSecrets(tree, sub *source.Tree, rel string, maxSize int64, buf *[]byte) ([]byte, string) {
+	var f fs.File
+	err := errors.New("no directory")
+	if sub != nil {
+		f, err = sub.Open(path.Base(rel))
+	}
+	if err != nil {
+		f, err = tree.Open(rel)
+	}
 	if err != nil {
 		return nil, unwrapPath(err).Error()
 	}
@@ -213,7 +250,10 @@ func readForSecrets(tree *source.Tree, rel string, maxSize int64) ([]byte, strin
 	if fi.Size() > maxSize {
 		return nil, "large"
 	}
-	b := make([]byte, fi.Size())
+	if int64(cap(*buf)) < fi.Size() {
+		*buf = make([]byte, fi.Size())
+	}
+	b := (*buf)[:fi.Size()]
 	if _, err := io.ReadFull(f, b); err != nil {
 		return nil, err.Error()
 	}
