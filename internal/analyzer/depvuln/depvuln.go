@@ -49,6 +49,12 @@ func (*Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.Out
 	return &analyzer.Output{Findings: fs, Notices: notices}, nil
 }
 
+// local reports whether a package is code from a local path rather than
+// a release of its ecosystem's registry.
+func local(p inventory.Package) bool {
+	return p.Source != nil && p.Source.Type == inventory.SourcePath
+}
+
 // match matches every pinned package and says what could not be checked.
 func match(ctx context.Context, db vuln.Source, ms []inventory.Manifest) ([]finding.Finding, []analyzer.Notice, error) {
 	m := vuln.NewMatcher(db)
@@ -63,8 +69,14 @@ func match(ctx context.Context, db vuln.Source, ms []inventory.Manifest) ([]find
 	var notices []analyzer.Notice
 	unchecked := map[string]int{}
 	for _, man := range ms {
-		var unpinned []string
+		var unpinned, locals []string
 		for _, p := range man.Packages {
+			if local(p) {
+				// Code from the working tree is not a registry release:
+				// registry advisories do not describe it.
+				locals = append(locals, p.Name)
+				continue
+			}
 			if !p.Pinned() {
 				unpinned = append(unpinned, p.Name)
 				continue
@@ -79,6 +91,11 @@ func match(ctx context.Context, db vuln.Source, ms []inventory.Manifest) ([]find
 			notices = append(notices, analyzer.Notice{Level: analyzer.NoticeWarning, Path: man.Path, Message: fmt.Sprintf(
 				"%d %s not pinned to one version and not checked: %s (pin exact versions or scan a lockfile)",
 				len(unpinned), plural(len(unpinned), "dependency is", "dependencies are"), joinSome(unpinned, 8))})
+		}
+		if len(locals) > 0 {
+			notices = append(notices, analyzer.Notice{Level: analyzer.NoticeInfo, Path: man.Path, Message: fmt.Sprintf(
+				"%d local %s (a path source) not matched against registry advisories: %s",
+				len(locals), plural(len(locals), "package", "packages"), joinSome(locals, 8))})
 		}
 	}
 	for _, man := range ms {
