@@ -87,15 +87,11 @@ var oldTables = []string{"affected", "record", "vuln", "blob", "source"}
 // the latest import), and it must itself name the package and not be
 // withdrawn, so a newer copy that drops the package or is withdrawn hides
 // the older ones.
-const queryWinner = `WITH cand AS (
-	SELECT DISTINCT r.id FROM affected a JOIN record r ON r.blob_id = a.blob_id WHERE a.ecosystem = ?1 AND a.name = ?2
-), win AS (
-	SELECT r.id, r.blob_id, r.withdrawn, ROW_NUMBER() OVER (PARTITION BY r.id ORDER BY r.date DESC, r.source_id DESC) AS rn
-	FROM record r WHERE r.id IN (SELECT id FROM cand)
-)
-SELECT w.id, b.bin FROM win w JOIN blob b ON b.id = w.blob_id
-WHERE w.rn = 1 AND w.withdrawn = 0 AND EXISTS (SELECT 1 FROM affected a WHERE a.blob_id = w.blob_id AND a.ecosystem = ?1 AND a.name = ?2)
-ORDER BY w.id`
+const queryWinner = `SELECT DISTINCT r.id, b.bin
+FROM affected a JOIN record r ON r.blob_id = a.blob_id JOIN blob b ON b.id = r.blob_id
+WHERE a.ecosystem = ?1 AND a.name = ?2 AND r.withdrawn = 0
+AND NOT EXISTS (SELECT 1 FROM record o WHERE o.id = r.id AND (o.date > r.date OR (o.date = r.date AND o.source_id > r.source_id)))
+ORDER BY r.id`
 
 // DB is an open vulnerability store.
 type DB struct {

@@ -163,6 +163,8 @@ type importer struct {
 type parser struct {
 	path string
 	s    scanner
+	// keyBuf builds resolve's lookup keys without allocating.
+	keyBuf []byte
 
 	version     int
 	sawPackages bool
@@ -684,12 +686,12 @@ func (p *parser) edge(parent, child int) {
 // pinGit completes a git package from the spec that depends on it: the
 // tag or range the spec names is its source's Ref, and a package whose
 // entry records no version gets the version its tag names.
-func (p *parser) pinGit(i int, spec string) {
+func (p *parser) pinGit(i int, spec []byte) {
 	r := &p.packages[i]
 	if r.source == nil || r.source.Type != inventory.SourceGit {
 		return
 	}
-	ref := gitRef(spec)
+	ref := gitRef(string(spec))
 	if ref == "" {
 		return
 	}
@@ -703,13 +705,17 @@ func (p *parser) pinGit(i int, spec string) {
 
 // resolve finds the package Node would load for dep from the folder dir,
 // walking up through the node_modules folders above it.
-func (p *parser) resolve(dir, dep string) (int, bool) {
+func (p *parser) resolve(dir string, dep []byte) (int, bool) {
 	for {
-		k := "node_modules/" + dep
+		// The key is built in a reused buffer: a map lookup by
+		// string(bytes) does not allocate.
+		k := p.keyBuf[:0]
 		if dir != "" {
-			k = dir + "/" + k
+			k = append(append(k, dir...), '/')
 		}
-		if i, ok := p.byKey[k]; ok {
+		k = append(append(k, "node_modules/"...), dep...)
+		p.keyBuf = k
+		if i, ok := p.byKey[string(k)]; ok {
 			return i, true
 		}
 		if dir == "" {

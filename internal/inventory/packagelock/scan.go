@@ -292,7 +292,9 @@ func (s *scanner) skip(depth int) error {
 }
 
 // dep is a member of a dependencies object: a name and its spec.
-type dep struct{ name, spec string }
+// dep is one member of a dependency map; both slices point into the
+// file's data (or an unescaped copy), so reading edges allocates nothing.
+type dep struct{ name, spec []byte }
 
 // stringMap reads an object whose values are strings and appends its
 // members to dst.
@@ -313,11 +315,17 @@ func (s *scanner) stringMap(dst []dep) ([]dep, error) {
 		if err != nil {
 			return dst, err
 		}
-		v, err := s.stringValue()
+		if s.ws() != '"' {
+			if err := s.skip(0); err != nil {
+				return dst, err
+			}
+			return dst, errType
+		}
+		v, err := s.str()
 		if err != nil {
 			return dst, err
 		}
-		dst = append(dst, dep{string(k), v})
+		dst = append(dst, dep{k, v})
 	}
 }
 
