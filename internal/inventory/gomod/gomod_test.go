@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -190,15 +188,4 @@ func TestParseGoVersion(t *testing.T) {
 
 func FuzzExtract(f *testing.F) {
 	inventorytest.Fuzz(f, New(), "go.mod", "testdata/*.mod")
-}
-
-func TestVersionSpans(t *testing.T) {
-	files, _ := filepath.Glob("testdata/*.mod")
-	more, _ := filepath.Glob("testdata/*/go.mod")
-	for _, file := range append(files, more...) {
-		r := inventorytest.Extract(t, New(), file)
-		if err := inventory.CheckSpans(os.DirFS(filepath.Dir(file)), r.Packages); err != nil {
-			t.Errorf("%s: %v", file, err)
-		}
-	}
 }

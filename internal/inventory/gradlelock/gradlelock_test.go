@@ -3,8 +3,6 @@ package gradlelock
 import (
 	"context"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -81,17 +79,4 @@ func TestPerConfiguration(t *testing.T) {
 
 func FuzzExtract(f *testing.F) {
 	inventorytest.Fuzz(f, New(), "gradle.lockfile", "testdata/*.lockfile")
-}
-
-func TestVersionSpans(t *testing.T) {
-	files, _ := filepath.Glob("testdata/*.lockfile")
-	for _, file := range files {
-		if strings.HasSuffix(file, ".golden") {
-			continue
-		}
-		r := inventorytest.Extract(t, New(), file)
-		if err := inventory.CheckSpans(os.DirFS(filepath.Dir(file)), r.Packages); err != nil {
-			t.Errorf("%s: %v", file, err)
-		}
-	}
 }

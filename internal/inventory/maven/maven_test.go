@@ -1,14 +1,8 @@
 package maven
 
 import (
-	"context"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/airlock-sec/airlock/internal/inventory"
 
 	"github.com/airlock-sec/airlock/internal/inventory/inventorytest"
 )
@@ -74,28 +68,5 @@ func FuzzExtract(f *testing.F) {
 func TestGoldenTree(t *testing.T) {
 	for _, pattern := range []string{"pom.xml", "*/pom.xml", "*/*/pom.xml"} {
 		inventorytest.GoldenTree(t, New(), "testdata/multi", pattern)
-	}
-}
-
-func TestVersionSpans(t *testing.T) {
-	files, _ := filepath.Glob("testdata/*.xml")
-	for _, file := range files {
-		r := inventorytest.Extract(t, New(), file)
-		if err := inventory.CheckSpans(os.DirFS(filepath.Dir(file)), r.Packages); err != nil {
-			t.Errorf("%s: %v", file, err)
-		}
-	}
-	root := os.DirFS("testdata/multi")
-	poms, _ := fs.Glob(root, "*/pom.xml")
-	for _, name := range append(poms, "pom.xml") {
-		f, err := root.Open(name)
-		if err != nil {
-			continue
-		}
-		pkgs, _ := New().Extract(context.Background(), &inventory.Input{Path: name, Reader: f, Root: root})
-		f.Close()
-		if err := inventory.CheckSpans(root, pkgs); err != nil {
-			t.Errorf("%s: %v", name, err)
-		}
 	}
 }

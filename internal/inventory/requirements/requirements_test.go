@@ -198,13 +198,3 @@ func TestMarkers(t *testing.T) {
 		t.Errorf("versions (-want +got):\n%s", diff)
 	}
 }
-
-func TestVersionSpans(t *testing.T) {
-	files, _ := filepath.Glob("testdata/*.txt")
-	for _, file := range files {
-		r := inventorytest.Extract(t, New(), file)
-		if err := inventory.CheckSpans(os.DirFS(filepath.Dir(file)), r.Packages); err != nil {
-			t.Errorf("%s: %v", file, err)
-		}
-	}
-}
