@@ -70,7 +70,7 @@ func LoadRepoConfig(tree *source.Tree, root, policyFile string) (*RepoConfig, er
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, nil
 			}
-			return nil, fmt.Errorf("%s: %w", GitleaksIgnoreFile, unwrapPath(err))
+			return nil, fmt.Errorf("%s: %w", GitleaksIgnoreFile, source.Bare(err))
 		}
 		out := map[string]bool{}
 		for line := range strings.Lines(string(b)) {
@@ -117,17 +117,7 @@ func loadPolicy(tree *source.Tree, file string) (*policy.Policy, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("%s: %w", policy.FileName, unwrapPath(err))
+		return nil, fmt.Errorf("%s: %w", policy.FileName, source.Bare(err))
 	}
 	return policy.Parse(policy.FileName, bytes.NewReader(b))
-}
-
-// unwrapPath drops the operation and path of a *fs.PathError, for a
-// message that names the file already.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

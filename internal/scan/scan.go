@@ -267,16 +267,6 @@ func required(tree *source.Tree, a analyzer.Analyzer, paths []string) ([]string,
 	return out, nil
 }
 
-// unwrapPath drops the operation and path of a *fs.PathError, for a
-// message that names the file already.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
 type job struct {
 	path string
 	x    inventory.Extractor
@@ -381,12 +371,12 @@ func problemNotice(file string, err error, level NoticeLevel) Notice {
 func extractOne(ctx context.Context, root *source.Tree, j job, maxSize int64) (pkgs []inventory.Package, err error) {
 	f, err := root.Open(j.path)
 	if err != nil {
-		return nil, fmt.Errorf("not read: %w", unwrapPath(err))
+		return nil, fmt.Errorf("not read: %w", source.Bare(err))
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("not read: %w", unwrapPath(err))
+		return nil, fmt.Errorf("not read: %w", source.Bare(err))
 	}
 	if maxSize > 0 && fi.Size() > maxSize {
 		return nil, fmt.Errorf("not read: %d bytes is over the limit of %d bytes for one manifest (raise it with --max-file-size)", fi.Size(), maxSize)

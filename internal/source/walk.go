@@ -57,7 +57,7 @@ func (t *Tree) Walk(ctx context.Context, o WalkOptions) ([]string, []*WalkError,
 		rel, _ := filepath.Rel(root, p)
 		rel = filepath.ToSlash(rel)
 		if err != nil {
-			errs = append(errs, &WalkError{Path: rel, Err: unwrapPath(err)})
+			errs = append(errs, &WalkError{Path: rel, Err: Bare(err)})
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -78,7 +78,7 @@ func (t *Tree) Walk(ctx context.Context, o WalkOptions) ([]string, []*WalkError,
 				case err == nil:
 					ign.add(base, b)
 				case !errors.Is(err, fs.ErrNotExist):
-					errs = append(errs, &WalkError{Path: name, Err: unwrapPath(err), Warning: true})
+					errs = append(errs, &WalkError{Path: name, Err: Bare(err), Warning: true})
 				}
 			}
 			return nil
@@ -99,9 +99,9 @@ func (t *Tree) Walk(ctx context.Context, o WalkOptions) ([]string, []*WalkError,
 	return files, errs, nil
 }
 
-// unwrapPath drops the operation and path of a *fs.PathError, for a
-// message that names the file already.
-func unwrapPath(err error) error {
+// Bare drops the operation and path of a *fs.PathError, for a message
+// that names the file already (and must not name a host path).
+func Bare(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err

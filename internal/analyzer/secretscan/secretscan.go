@@ -240,7 +240,7 @@ func readForSecrets(tree, sub *source.Tree, rel string, maxSize int64, buf *[]by
 		f, err = tree.Open(rel)
 	}
 	if err != nil {
-		return nil, unwrapPath(err).Error()
+		return nil, source.Bare(err).Error()
 	}
 	defer f.Close()
 	fi, err := f.Stat()
@@ -434,14 +434,4 @@ func ignoredByFile(entries map[string]bool, f *finding.Finding) bool {
 		return true
 	}
 	return f.Location.Commit != "" && entries[f.Location.Commit+":"+tail]
-}
-
-// unwrapPath drops the operation and path of a *fs.PathError: the
-// message names the file already.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
