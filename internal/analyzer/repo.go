@@ -40,7 +40,6 @@ type RepoConfig struct {
 	// Policy is the parsed policy; nil when there is none.
 	Policy *policy.Policy
 
-	root           string
 	gitleaks       func() (*secret.Config, error)
 	gitleaksIgnore func() (map[string]bool, error)
 }
@@ -53,7 +52,7 @@ func LoadRepoConfig(tree *source.Tree, root, policyFile string) (*RepoConfig, er
 	if err != nil {
 		return nil, err
 	}
-	c := &RepoConfig{Policy: pol, root: root}
+	c := &RepoConfig{Policy: pol}
 	c.gitleaks = sync.OnceValues(func() (*secret.Config, error) {
 		cfg, err := secret.LoadRepoConfig(root, GitleaksFile)
 		switch {

@@ -166,10 +166,7 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 	inputs := make([]*analyzer.Input, len(o.Analyzers))
 	wanted := len(jobs) > 0
 	for i, a := range o.Analyzers {
-		files, err := required(tree, a, paths)
-		if err != nil {
-			return nil, err
-		}
+		files := required(tree, a, paths)
 		wanted = wanted || len(files) > 0
 		inputs[i] = &analyzer.Input{Root: root, Tree: tree, Files: files, Repo: repo, Env: &o.Env, Progress: progress}
 	}
@@ -242,7 +239,7 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 
 // required lists the files an analyzer wants: by name, or by the start of
 // their content for a ContentSniffer.
-func required(tree *source.Tree, a analyzer.Analyzer, paths []string) ([]string, error) {
+func required(tree *source.Tree, a analyzer.Analyzer, paths []string) []string {
 	sn, _ := a.(analyzer.ContentSniffer)
 	var out []string
 	head := make([]byte, analyzer.SniffSize)
@@ -264,7 +261,7 @@ func required(tree *source.Tree, a analyzer.Analyzer, paths []string) ([]string,
 			out = append(out, p)
 		}
 	}
-	return out, nil
+	return out
 }
 
 type job struct {
