@@ -100,7 +100,7 @@ func match(ctx context.Context, db vuln.Source, ms []inventory.Manifest) ([]find
 	}
 	for _, man := range ms {
 		for _, p := range man.Packages {
-			if p.Pinned() {
+			if p.Pinned() && !local(p) {
 				unchecked[p.Ecosystem]++
 			}
 		}
