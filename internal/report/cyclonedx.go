@@ -132,7 +132,11 @@ func writeCycloneDX(w io.Writer, r *scan.Result, o Options) error {
 	if !r.FinishedAt.IsZero() {
 		bom.Metadata.Timestamp = r.FinishedAt.UTC().Format(time.RFC3339)
 	}
-	return writeIndentedJSON(w, bom)
+	vulns := bom.Vulnerabilities
+	if len(vulns) > 0 {
+		bom.Vulnerabilities = []cdxVulnerability{}
+	}
+	return writeIndentedJSONArray(w, bom, "vulnerabilities", vulns)
 }
 
 // cdxComponents returns one component per distinct package URL, sorted by

@@ -105,6 +105,16 @@ func newGitLabReport[V any](r *scan.Result, o Options, scanType, schemaURL strin
 	}
 }
 
+// writeGitLabReport writes rep, its vulnerabilities encoded in place of an
+// empty list (writeIndentedJSONArray).
+func writeGitLabReport[V any](w io.Writer, rep gitlabReport[V]) error {
+	vulns := rep.Vulnerabilities
+	if len(vulns) > 0 {
+		rep.Vulnerabilities = []V{}
+	}
+	return writeIndentedJSONArray(w, rep, "vulnerabilities", vulns)
+}
+
 type gitlabDependencyFile struct {
 	Path           string             `json:"path"`
 	PackageManager string             `json:"package_manager"`
@@ -190,7 +200,7 @@ func writeGitLab(w io.Writer, r *scan.Result, o Options) error {
 	rep := newGitLabReport(r, o, "dependency_scanning", gitlabSchemaURL, vulns)
 	files := gitlabDependencyFiles(r.Manifests)
 	rep.DependencyFiles = &files
-	return writeIndentedJSON(w, rep)
+	return writeGitLabReport(w, rep)
 }
 
 // gitlabScanFor is the scan object of a GitLab security report of the given

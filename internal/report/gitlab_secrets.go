@@ -93,7 +93,7 @@ func writeGitLabSecrets(w io.Writer, r *scan.Result, o Options) error {
 		vulns = append(vulns, gitlabSecretFor(f, r.Target))
 	}
 	rep := newGitLabReport(r, o, "secret_detection", gitlabSecretSchemaURL, vulns)
-	return writeIndentedJSON(w, rep)
+	return writeGitLabReport(w, rep)
 }
 
 func gitlabSecretFor(f *finding.Finding, target string) gitlabSecretVulnerability {

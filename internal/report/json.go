@@ -43,9 +43,13 @@ func writeJSON(w io.Writer, r *scan.Result, o Options) error {
 	if res.Database == nil {
 		res.Database = []scan.Source{}
 	}
-	return writeIndentedJSON(w, jsonReport{
+	// The findings, most of a large report, are encoded in place of an
+	// empty list (writeIndentedJSONArray).
+	findings := res.Findings
+	res.Findings = []finding.Finding{}
+	return writeIndentedJSONArray(w, jsonReport{
 		SchemaVersion: JSONSchemaVersion,
 		Tool:          jsonTool{Name: toolName(o), Version: toolVersion(o)},
 		Result:        &res,
-	})
+	}, "findings", findings)
 }

@@ -195,7 +195,10 @@ func writeSARIF(w io.Writer, r *scan.Result, o Options) error {
 			Results:     results,
 		}},
 	}
-	return writeIndentedJSON(w, log)
+	if len(results) > 0 {
+		log.Runs[0].Results = []sarifResult{}
+	}
+	return writeIndentedJSONArray(w, log, "results", results)
 }
 
 // sarifRules returns one rule per distinct finding id, sorted by id, and the
