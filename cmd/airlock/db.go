@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/airlock-sec/airlock/internal/analyzer/depvuln"
+	"github.com/airlock-sec/airlock/internal/bundle"
 	"github.com/airlock-sec/airlock/internal/vulndb"
 )
 
@@ -29,6 +30,8 @@ func cmdDBImport(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	force := fs.Bool("force", false, "let an all.zip replace its earlier copy even when older or with fewer than half the records")
 	verbose := fs.Bool("v", false, "list every skipped entry")
 	origin := fs.String("origin", "", "name the source instead of deriving it from the path (for media laid out by date: 2026-12/PyPI/all.zip); one PATH only")
+	trusted := fs.String("trusted-keys", "", "for a signed bundle: a .pub file or a directory of them (env AIRLOCK_TRUSTED_KEYS, config trusted_keys)")
+	allowDowngrade := fs.Bool("allow-downgrade", false, "for a signed bundle: apply it even when it is older than one imported from the same signer and source")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: airlock db import [flags] PATH...\n\nImports OSV all.zip files, directories of OSV JSON files and single records, in one transaction.\nEach is a source named by its origin (osv/PyPI/all.zip); sources coexist. An all.zip\nreplaces the earlier copy of its origin; directories and records merge.\n\nFlags:")
 		fs.PrintDefaults()
@@ -40,11 +43,26 @@ func cmdDBImport(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if len(paths) == 0 {
 		return usageError{"db import needs at least one PATH (an OSV all.zip, a directory of OSV JSON, or a JSON record)"}
 	}
+	var bundles int
+	for _, p := range paths {
+		if bundle.IsBundle(p) {
+			bundles++
+		}
+	}
+	if bundles > 0 && len(paths) > 1 {
+		return usageError{"import a signed bundle on its own: one bundle FILE, without other paths"}
+	}
+	if bundles == 0 && (*trusted != "" || *allowDowngrade) {
+		return usageError{"--trusted-keys and --allow-downgrade are for signed bundles, and no PATH is one"}
+	}
 	db, err := vulndb.Open(ctx, *dbPath, vulndb.Options{Create: true})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if bundles > 0 {
+		return importBundle(ctx, paths[0], *trusted, *allowDowngrade, db, stdout, stderr)
+	}
 	if *origin != "" && len(paths) != 1 {
 		return usageError{"--origin names one source: give one PATH with it"}
 	}
@@ -63,6 +81,16 @@ func cmdDBImport(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("%w (nothing was changed)", err)
 	}
+	printReports(stdout, reports, *verbose)
+	fi, err := os.Stat(*dbPath)
+	if err == nil {
+		fmt.Fprintf(stdout, "database %s: %.1f MB, import took %s\n", *dbPath, float64(fi.Size())/1e6, time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// printReports prints what an import did with each path.
+func printReports(stdout io.Writer, reports []vulndb.FileReport, verbose bool) {
 	for _, r := range reports {
 		s := r.Source
 		switch r.Status {
@@ -85,14 +113,9 @@ func cmdDBImport(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		if len(r.Skipped) > 0 {
 			fmt.Fprintf(stdout, "  skipped %d entries:\n", len(r.Skipped))
-			printSkips(stdout, r.Skipped, *verbose)
+			printSkips(stdout, r.Skipped, verbose)
 		}
 	}
-	fi, err := os.Stat(*dbPath)
-	if err == nil {
-		fmt.Fprintf(stdout, "database %s: %.1f MB, import took %s\n", *dbPath, float64(fi.Size())/1e6, time.Since(start).Round(time.Millisecond))
-	}
-	return nil
 }
 
 // printSkips prints skipped entries grouped by reason (every entry with -v).

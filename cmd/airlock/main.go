@@ -58,6 +58,11 @@ Usage:
   airlock scan [flags] [PATH]        scan a directory or one manifest for vulnerable dependencies
   airlock db import [flags] PATH...  import OSV data: all.zip files, directories of JSON, JSON records
   airlock db status [flags]          show the imported data: ecosystems, records, sources, age
+  airlock db keygen --out NAME       create an Ed25519 key pair for signing bundles
+  airlock db bundle --sign KEY --out FILE INPUT...
+                                     pack OSV archives and secret rules into a signed bundle
+  airlock db verify --trusted-keys PATH FILE
+                                     check a bundle's signature and members without importing it
   airlock serve [flags]              run the platform: REST API, GitLab webhooks, scheduler and workers
   airlock worker [flags]             run extra workers against the server's PostgreSQL
   airlock version                    print the version
@@ -69,6 +74,11 @@ Exit codes: 0 clean, 1 error, 2 usage, 3 findings at or above --fail-on.
 const dbUsage = `Usage:
   airlock db import [flags] PATH...  import OSV data: all.zip files, directories of JSON, JSON records
   airlock db status [flags]          show the imported data: ecosystems, records, sources, age
+  airlock db keygen --out NAME       create an Ed25519 key pair for signing bundles
+  airlock db bundle --sign KEY --out FILE INPUT...
+                                     pack OSV archives and secret rules into a signed bundle
+  airlock db verify --trusted-keys PATH FILE
+                                     check a bundle's signature and members without importing it
 
 Run 'airlock db import -h' or 'airlock db status -h' for their flags.
 `
@@ -103,7 +113,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdScan(ctx, args[1:], stdout, stderr)
 	case "db":
 		if len(args) < 2 {
-			return usageError{"db needs a subcommand: import or status"}
+			return usageError{"db needs a subcommand: import, status, keygen, bundle or verify"}
 		}
 		switch args[1] {
 		case "-h", "-help", "--help", "help":
@@ -113,8 +123,14 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return cmdDBImport(ctx, args[2:], stdout, stderr)
 		case "status":
 			return cmdDBStatus(ctx, args[2:], stdout, stderr)
+		case "keygen":
+			return cmdDBKeygen(ctx, args[2:], stdout, stderr)
+		case "bundle":
+			return cmdDBBundle(ctx, args[2:], stdout, stderr)
+		case "verify":
+			return cmdDBVerify(ctx, args[2:], stdout, stderr)
 		}
-		return usageError{fmt.Sprintf("unknown db subcommand %q: use import or status", args[1])}
+		return usageError{fmt.Sprintf("unknown db subcommand %q: use import, status, keygen, bundle or verify", args[1])}
 	case "serve":
 		return cmdServe(ctx, args[1:], stdout, stderr)
 	case "worker":

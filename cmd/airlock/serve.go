@@ -42,6 +42,9 @@ type serverConfig struct {
 	LogLevel         string        `yaml:"log_level"`
 	LogFormat        string        `yaml:"log_format"`
 	ShutdownTimeout  time.Duration `yaml:"shutdown_timeout"`
+	// TrustedKeys is the .pub file or directory of them that signed data
+	// bundles must be signed by ('airlock db import', 'airlock db verify').
+	TrustedKeys string `yaml:"trusted_keys"`
 }
 
 func defaultServerConfig() serverConfig {
@@ -80,6 +83,7 @@ var envNames = map[string]string{
 	"discover_interval": "AIRLOCK_DISCOVER_INTERVAL", "scan_workers": "AIRLOCK_SCAN_WORKERS",
 	"scan_timeout": "AIRLOCK_SCAN_TIMEOUT", "fail_on": "AIRLOCK_FAIL_ON", "log_level": "AIRLOCK_LOG_LEVEL",
 	"log_format": "AIRLOCK_LOG_FORMAT", "shutdown_timeout": "AIRLOCK_SHUTDOWN_TIMEOUT",
+	"trusted_keys": "AIRLOCK_TRUSTED_KEYS",
 }
 
 // loadServerConfig applies the config file (--config or AIRLOCK_CONFIG)

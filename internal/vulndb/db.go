@@ -80,7 +80,7 @@ var schema = []string{
 }
 
 // oldTables are every table an older layout may have.
-var oldTables = []string{"affected", "record", "vuln", "blob", "source"}
+var oldTables = []string{"affected", "record", "vuln", "blob", "source", "bundle", "payload"}
 
 // queryWinner finds the records naming a package. A record id held by
 // several sources counts once: the copy with the newest date wins (ties:
@@ -174,6 +174,14 @@ func (d *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("vulndb: %s has schema version %d, newer than this airlock understands (%d): upgrade airlock", d.path, v, schemaVersion)
 	}
 	if v == schemaVersion {
+		if d.readOnly {
+			return nil
+		}
+		for _, s := range bundleSchema {
+			if _, err := d.sql.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("vulndb: migrate %s: %w", d.path, err)
+			}
+		}
 		return nil
 	}
 	if d.readOnly {
@@ -196,7 +204,7 @@ func (d *DB) migrate(ctx context.Context) error {
 			}
 		}
 	}
-	for _, s := range schema {
+	for _, s := range append(schema, bundleSchema...) {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("vulndb: migrate %s: %w", d.path, err)
 		}

@@ -36,6 +36,10 @@ type ImportOptions struct {
 	// (see Origin): for media laid out by date ("2026-12/PyPI/all.zip"),
 	// so that each month's copy replaces the last. Only with one path.
 	Origin string
+	// Merge adds an archive's records to its origin's earlier ones, as a
+	// directory's are, instead of replacing them: an incremental bundle's
+	// member carries only the records changed since its base.
+	Merge bool
 	// Progress, when set, is called as records are read.
 	Progress func(Progress)
 	// Now returns the import time; time.Now when nil.
@@ -132,12 +136,8 @@ func (d *DB) Import(ctx context.Context, paths []string, o ImportOptions) ([]Fil
 		}
 		reports = append(reports, *r)
 	}
-	// Record texts that no source lists any more (a replaced copy's).
-	if _, err := tx.ExecContext(ctx, `DELETE FROM affected WHERE blob_id NOT IN (SELECT blob_id FROM record)`); err != nil {
-		return nil, fmt.Errorf("vulndb: import: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM blob WHERE id NOT IN (SELECT blob_id FROM record)`); err != nil {
-		return nil, fmt.Errorf("vulndb: import: %w", err)
+	if err := gc(ctx, tx); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("vulndb: import: commit: %w", err)
@@ -215,11 +215,7 @@ const dateLayout = "2006-01-02T15:04:05.000000000Z"
 func formatDate(t time.Time) string { return t.UTC().Format(dateLayout) }
 
 func importPath(ctx context.Context, tx *sql.Tx, p string, o ImportOptions, now time.Time) (*FileReport, error) {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return nil, &ImportError{Path: p, Err: err}
-	}
-	fi, err := os.Stat(abs)
+	abs, fi, err := statAbs(p)
 	if err != nil {
 		return nil, &ImportError{Path: p, Err: err}
 	}
@@ -284,7 +280,7 @@ func importPath(ctx context.Context, tx *sql.Tx, p string, o ImportOptions, now 
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return nil, fmt.Errorf("vulndb: import %s: %w", p, err)
-	case kind == KindArchive:
+	case kind == KindArchive && !o.Merge:
 		if err := checkReplace(&old, s, o.Force); err != nil {
 			return nil, &ImportError{Path: p, Err: err}
 		}
@@ -419,4 +415,13 @@ func digestPath(p string, fi fs.FileInfo) (string, error) {
 	sort.Strings(lines)
 	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
 	return hex.EncodeToString(sum[:]), nil
+}
+
+func statAbs(p string) (string, fs.FileInfo, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", nil, err
+	}
+	fi, err := os.Stat(abs)
+	return abs, fi, err
 }

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/airlock-sec/airlock/internal/bundle"
+	"github.com/airlock-sec/airlock/internal/vulndb"
+)
+
+func cmdDBKeygen(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("airlock db keygen", flag.ContinueOnError)
+	out := fs.String("out", "", "write the key pair to NAME.key (private, mode 0600) and NAME.pub")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: airlock db keygen --out NAME\n\nCreates an Ed25519 key pair for signing data bundles. Keep NAME.key on the\nmachine that builds bundles; give NAME.pub to the sites that import them\n(--trusted-keys).\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	pos, err := parse(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	if *out == "" || len(pos) > 0 {
+		return usageError{"db keygen needs --out NAME and nothing else"}
+	}
+	id, err := bundle.GenerateKey(*out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "key %s: private key %s.key (keep it secret), public key %s.pub (give it to the sites that trust your bundles)\n", id, *out, *out)
+	return nil
+}
+
+func cmdDBBundle(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("airlock db bundle", flag.ContinueOnError)
+	sign := fs.String("sign", "", "private key file to sign the bundle with (from 'airlock db keygen')")
+	out := fs.String("out", "", "bundle file to write")
+	since := fs.String("since", "", "an earlier bundle: write an incremental bundle of what changed since it")
+	source := fs.String("source", "airlock", "the bundle's source name: a site refuses a bundle older than one it imported from the same signer and source")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: airlock db bundle --sign NAME.key --out FILE [flags] INPUT...\n\nPacks OSV all.zip files (vulnerabilities, malicious packages), directories of\nOSV JSON records and a gitleaks TOML rule set into one signed bundle to carry\ninto an offline network ('airlock db import --trusted-keys').\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	inputs, err := parse(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *sign == "":
+		return usageError{"db bundle needs --sign KEY (create one with 'airlock db keygen --out NAME')"}
+	case *out == "":
+		return usageError{"db bundle needs --out FILE"}
+	case len(inputs) == 0:
+		return usageError{"db bundle needs at least one INPUT (an OSV all.zip, a directory of OSV JSON, a .toml rule set)"}
+	}
+	key, err := bundle.LoadPrivateKey(*sign)
+	if err != nil {
+		return err
+	}
+	o := bundle.BuildOptions{Key: key, Source: *source}
+	if *since != "" {
+		// The base need not be trusted here: only its records are read,
+		// and a site checks the new bundle against its own keys.
+		base, err := bundle.Open(*since, bundle.NewKeyring(*sign, key.Public().(ed25519.PublicKey)))
+		if err != nil {
+			return fmt.Errorf("--since: %w", err)
+		}
+		defer base.Close()
+		o.Base = base
+	}
+	start := time.Now()
+	m, built, err := bundle.Build(ctx, *out, inputs, o)
+	if err != nil {
+		return err
+	}
+	for _, b := range built {
+		switch {
+		case b.Kind == bundle.KindSecretRules:
+			fmt.Fprintf(stdout, "%s: %d secret rules\n", b.From, b.Records)
+		case m.Base != nil:
+			fmt.Fprintf(stdout, "%s: %d %s records changed since the base (%d unchanged) as %s\n", b.From, b.Records, b.Ecosystem, b.Unchanged, b.Origin)
+		default:
+			fmt.Fprintf(stdout, "%s: %d %s records as %s, newest %s\n", b.From, b.Records, b.Ecosystem, b.Origin, dateOrUnknown(b.SourceDate))
+		}
+		if b.Skipped > 0 {
+			fmt.Fprintf(stdout, "  %d entries are not valid OSV records and were left out\n", b.Skipped)
+		}
+	}
+	fi, err := os.Stat(*out)
+	if err != nil {
+		return err
+	}
+	kind := "bundle"
+	if m.Base != nil {
+		kind = "incremental bundle on " + m.Base.ID[:16]
+	}
+	fmt.Fprintf(stdout, "wrote %s: %s of %d members, %.1f MB, signed by key %s, in %s\n", *out, kind, len(m.Members), float64(fi.Size())/1e6,
+		bundle.KeyID(key.Public().(ed25519.PublicKey)), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// trustedKeys loads --trusted-keys, else AIRLOCK_TRUSTED_KEYS or the
+// configuration file's trusted_keys.
+func trustedKeys(flagValue string) (*bundle.Keyring, error) {
+	p := flagValue
+	if p == "" {
+		c, err := loadServerConfig(nil)
+		if err != nil {
+			return nil, err
+		}
+		p = c.TrustedKeys
+	}
+	return bundle.LoadKeyring(p)
+}
+
+func cmdDBVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("airlock db verify", flag.ContinueOnError)
+	trusted := fs.String("trusted-keys", "", "a .pub file or a directory of them (env AIRLOCK_TRUSTED_KEYS, config trusted_keys)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: airlock db verify --trusted-keys PATH FILE\n\nChecks a bundle's signature against the trusted keys, its format version and\nevery member's sha256, without importing it.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	pos, err := parse(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"db verify takes one bundle FILE"}
+	}
+	kr, err := trustedKeys(*trusted)
+	if err != nil {
+		return err
+	}
+	b, err := bundle.Open(pos[0], kr)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if err := b.Verify(ctx); err != nil {
+		return err
+	}
+	printBundle(stdout, b)
+	fmt.Fprintln(stdout, "verified: the signature and every member's sha256 match")
+	return nil
+}
+
+func printBundle(w io.Writer, b *bundle.Bundle) {
+	m := b.Manifest
+	fmt.Fprintf(w, "bundle %s\n  signed by key %s, created %s, source %q, format %d, file sha256 %s\n", b.ID[:16], b.Signer, m.Created.Format(time.RFC3339), m.Source, m.FormatVersion, b.FileSHA256)
+	if m.Base != nil {
+		fmt.Fprintf(w, "  incremental: applies on top of bundle %s (created %s)\n", m.Base.ID, m.Base.Created.Format(time.RFC3339))
+	}
+	for _, mb := range m.Members {
+		fmt.Fprintf(w, "  %s  %s  %d records  %d bytes  sha256 %s\n", mb.Name, mb.Kind, mb.Records, mb.Size, mb.SHA256[:16])
+	}
+}
+
+func importBundle(ctx context.Context, path, trusted string, allowDowngrade bool, db *vulndb.DB, stdout, stderr io.Writer) error {
+	kr, err := trustedKeys(trusted)
+	if err != nil {
+		return err
+	}
+	b, err := bundle.Open(path, kr)
+	if err != nil {
+		return fmt.Errorf("%w (nothing was changed)", err)
+	}
+	defer b.Close()
+	o := bundle.ApplyOptions{AllowDowngrade: allowDowngrade}
+	tty := isTerminal(stderr)
+	if tty {
+		o.Progress = func(p vulndb.Progress) {
+			fmt.Fprintf(stderr, "\r\x1b[Kimporting %s: %d/%d entries", p.Path, p.Done, p.Total)
+		}
+	}
+	start := time.Now()
+	reports, err := bundle.Apply(ctx, db, b, o)
+	if tty {
+		fmt.Fprint(stderr, "\r\x1b[K")
+	}
+	if errors.Is(err, vulndb.ErrBundleApplied) {
+		fmt.Fprintf(stdout, "%s: bundle %s is already imported (nothing was changed)\n", path, b.ID[:16])
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w (nothing was changed)", err)
+	}
+	printBundle(stdout, b)
+	printReports(stdout, reports, false)
+	for _, mb := range b.Manifest.Members {
+		if mb.Kind == bundle.KindSecretRules {
+			fmt.Fprintf(stdout, "%s: %d secret rules: scans use them instead of the embedded rules unless given --secret-config\n", mb.Name, mb.Records)
+		}
+	}
+	fmt.Fprintf(stdout, "imported bundle %s from signer %s into %s in %s\n", b.ID[:16], b.Signer, db.Path(), time.Since(start).Round(time.Millisecond))
+	return nil
+}
