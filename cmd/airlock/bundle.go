@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/airlock-sec/airlock/internal/bundle"
+	"github.com/airlock-sec/airlock/internal/scan"
+	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/vulndb"
 )
 
@@ -198,4 +201,44 @@ func importBundle(ctx context.Context, path, trusted string, allowDowngrade bool
 	}
 	fmt.Fprintf(stdout, "imported bundle %s from signer %s into %s in %s\n", b.ID[:16], b.Signer, db.Path(), time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// siteSecretRules are secret rules a data bundle brought.
+type siteSecretRules struct {
+	cfg *secret.Config
+	det *secret.Detector
+}
+
+// siteRules reads the secret rules the last bundle imported into the
+// database at dbPath brought; nil when there is no database or no rules.
+func siteRules(ctx context.Context, dbPath string) (*siteSecretRules, scan.Notice, error) {
+	db, err := vulndb.Open(ctx, dbPath, vulndb.Options{ReadOnly: true})
+	if err != nil {
+		// No database, or none readable: the vulnerability analyzer says
+		// so when it runs; secret detection keeps the embedded rules.
+		return nil, scan.Notice{}, nil
+	}
+	defer db.Close()
+	p, err := db.Payload(ctx, string(bundle.KindSecretRules))
+	if err != nil || p == nil {
+		return nil, scan.Notice{}, err
+	}
+	cfg, err := secret.ParseConfig("bundle "+shortID(p.Bundle)+" "+p.Name, bytes.NewReader(p.Data))
+	if err != nil {
+		return nil, scan.Notice{}, err
+	}
+	det, err := secret.NewDetector(cfg)
+	if err != nil {
+		return nil, scan.Notice{}, fmt.Errorf("secret rules of bundle %s: %w", shortID(p.Bundle), err)
+	}
+	return &siteSecretRules{cfg: cfg, det: det}, scan.Notice{Level: scan.NoticeInfo, Message: fmt.Sprintf(
+		"secret detection uses the %d rules of data bundle %s (imported %s) instead of the embedded rules",
+		len(cfg.Rules), shortID(p.Bundle), p.ImportedAt.Format(time.DateOnly))}, nil
+}
+
+func shortID(id string) string {
+	if len(id) > 16 {
+		return id[:16]
+	}
+	return id
 }

@@ -93,6 +93,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usageError{"--since and --branch need --history"}
 	}
 
+	var siteNotice *scan.Notice
 	asm := scan.Assembly{Names: names, Env: analyzer.Env{MaxAge: maxAge}, Extractors: list.Options{Go: goOpts}}
 	if wants("vuln") {
 		db, srcs, err := openDB(ctx, *dbPath)
@@ -117,6 +118,16 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		asm.Analyzers.Secret = secretscan.Config{Detector: det, Operator: *secretConfig != "", History: *history, Since: *since}
+		if *secretConfig == "" {
+			site, note, err := siteRules(ctx, *dbPath)
+			if err != nil {
+				return err
+			}
+			if site != nil {
+				asm.Analyzers.Secret.Detector, asm.Analyzers.Secret.Defaults = site.det, site.cfg
+				siteNotice = &note
+			}
+		}
 		if *branch != "" {
 			asm.Analyzers.Secret.Branches = strings.Split(*branch, ",")
 		}
@@ -124,6 +135,9 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	opts, notices, err := scan.Assemble(asm)
 	if err != nil {
 		return err
+	}
+	if siteNotice != nil {
+		notices = append(notices, *siteNotice)
 	}
 	opts.PolicyFile, opts.NoIgnore, opts.MaxFileSize = *config, *noIgnore, int64(maxFileSize)
 	if maxFileSize == 0 {

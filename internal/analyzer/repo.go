@@ -40,7 +40,10 @@ type RepoConfig struct {
 	// Policy is the parsed policy; nil when there is none.
 	Policy *policy.Policy
 
-	gitleaks       func() (*secret.Config, error)
+	root           string
+	gitleaksOnce   sync.Once
+	gitleaksCfg    *secret.Config
+	gitleaksErr    error
 	gitleaksIgnore func() (map[string]bool, error)
 }
 
@@ -52,17 +55,7 @@ func LoadRepoConfig(tree *source.Tree, root, policyFile string) (*RepoConfig, er
 	if err != nil {
 		return nil, err
 	}
-	c := &RepoConfig{Policy: pol}
-	c.gitleaks = sync.OnceValues(func() (*secret.Config, error) {
-		cfg, err := secret.LoadRepoConfig(root, GitleaksFile)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			return nil, nil
-		case err != nil:
-			return nil, fmt.Errorf("%w (give the rules with --secret-config to use another file)", err)
-		}
-		return cfg, nil
-	})
+	c := &RepoConfig{Policy: pol, root: root}
 	c.gitleaksIgnore = sync.OnceValues(func() (map[string]bool, error) {
 		b, err := tree.ReadFile(GitleaksIgnoreFile, maxGitleaksIgnoreSize)
 		if err != nil {
@@ -85,10 +78,27 @@ func LoadRepoConfig(tree *source.Tree, root, policyFile string) (*RepoConfig, er
 // Gitleaks returns the repository's secret rules (.gitleaks.toml with its
 // [extend] resolved inside the repository); nil when it has none.
 func (c *RepoConfig) Gitleaks() (*secret.Config, error) {
-	if c == nil || c.gitleaks == nil {
+	return c.GitleaksOn(nil)
+}
+
+// GitleaksOn is Gitleaks with defaults as the rules its [extend]
+// useDefault names (nil: the embedded rules). The file is read once: the
+// first call's defaults hold for the scan.
+func (c *RepoConfig) GitleaksOn(defaults *secret.Config) (*secret.Config, error) {
+	if c == nil || c.root == "" {
 		return nil, nil
 	}
-	return c.gitleaks()
+	c.gitleaksOnce.Do(func() {
+		cfg, err := secret.LoadRepoConfigOn(c.root, GitleaksFile, defaults)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			c.gitleaksErr = fmt.Errorf("%w (give the rules with --secret-config to use another file)", err)
+		default:
+			c.gitleaksCfg = cfg
+		}
+	})
+	return c.gitleaksCfg, c.gitleaksErr
 }
 
 // GitleaksIgnore returns the entries of the repository's .gitleaksignore;

@@ -56,7 +56,11 @@ func GenerateKey(name string) (string, error) {
 	if err := writeNew(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: privDER}), 0o600); err != nil {
 		return "", err
 	}
-	if err := writeNew(pubFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Headers: map[string]string{"Key-Id": KeyID(pub)}, Bytes: pubDER}), 0o644); err != nil {
+	// The key id goes on a line before the block, where PEM readers
+	// (Go's, OpenSSL's) skip text; a PEM header would make OpenSSL look
+	// for encryption parameters.
+	pubPEM := append([]byte("airlock data bundle signing key "+KeyID(pub)+"\n"), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})...)
+	if err := writeNew(pubFile, pubPEM, 0o644); err != nil {
 		os.Remove(keyFile)
 		return "", err
 	}

@@ -432,7 +432,7 @@ const maxConfigSize = 16 << 20
 // overriding those of the same id. Every file read must be a regular file
 // of at most 16 MiB: a device or a FIFO is refused without blocking.
 func LoadConfig(path string) (*Config, error) {
-	return loadConfig(hostFiles{}, path, nil)
+	return loadConfig(hostFiles{}, path, nil, nil)
 }
 
 // LoadRepoConfig reads a rule set that a repository supplies: rel is its
@@ -444,7 +444,14 @@ func LoadConfig(path string) (*Config, error) {
 // repository-relative paths only. A missing rel satisfies
 // errors.Is(err, fs.ErrNotExist).
 func LoadRepoConfig(root, rel string) (*Config, error) {
-	return loadConfig(repoFiles{root}, rel, nil)
+	return loadConfig(repoFiles{root}, rel, nil, nil)
+}
+
+// LoadRepoConfigOn is LoadRepoConfig with defaults as the rule set that
+// [extend] useDefault names (the site's rules from a data bundle); nil
+// means the embedded default rules.
+func LoadRepoConfigOn(root, rel string, defaults *Config) (*Config, error) {
+	return loadConfig(repoFiles{root}, rel, nil, defaults)
 }
 
 // configFiles reads rule set files and resolves [extend] paths.
@@ -504,7 +511,7 @@ func (repoFiles) extend(from, p string) (string, error) {
 
 func (repoFiles) key(name string) string { return path.Clean(name) }
 
-func loadConfig(files configFiles, name string, chain []string) (*Config, error) {
+func loadConfig(files configFiles, name string, chain []string, defaults *Config) (*Config, error) {
 	key := files.key(name)
 	if slices.Contains(chain, key) {
 		return nil, fmt.Errorf("secret: rule set %s: [extend] path cycle: %s", name, strings.Join(append(chain, key), " -> "))
@@ -523,14 +530,18 @@ func loadConfig(files configFiles, name string, chain []string) (*Config, error)
 	chain = append(chain, key)
 	var base *Config
 	if cfg.Extend.UseDefault {
-		base = DefaultConfig()
+		if defaults != nil {
+			base = defaults.clone()
+		} else {
+			base = DefaultConfig()
+		}
 	}
 	if cfg.Extend.Path != "" {
 		p, err := files.extend(name, cfg.Extend.Path)
 		if err != nil {
 			return nil, fmt.Errorf("secret: %w", err)
 		}
-		ext, err := loadConfig(files, p, chain)
+		ext, err := loadConfig(files, p, chain, defaults)
 		if err != nil {
 			return nil, err
 		}

@@ -35,6 +35,10 @@ type Config struct {
 	// Operator says Detector holds the operator's own rules
 	// (--secret-config): the repository's .gitleaks.toml is then not read.
 	Operator bool
+	// Defaults are the site's default rules (from a data bundle) that
+	// Detector was built from, which a repository's .gitleaks.toml
+	// extends by [extend] useDefault; nil: the embedded rules.
+	Defaults *secret.Config
 	// History scans every commit's added lines too (the target must be a
 	// git work tree or repository); Since and Branches narrow it.
 	History  bool
@@ -71,7 +75,7 @@ func (*Analyzer) FileRequired(string) bool { return true }
 func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.Output, error) {
 	det := a.c.Detector
 	if !a.c.Operator {
-		cfg, err := in.Repo.Gitleaks()
+		cfg, err := in.Repo.GitleaksOn(a.c.Defaults)
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const siteRulesTOML = `title = "site rules"
+[[rules]]
+id = "corp-deploy-token"
+description = "Corp deploy token"
+regex = '''corpdeploy_[a-z0-9]{24}'''
+keywords = ["corpdeploy_"]
+`
+
+// TestBundleCycle: keygen, bundle, verify and import through the binary;
+// the bundle's secret rules replace the embedded ones in scans; untrusted
+// and older bundles are refused with the data intact.
+func TestBundleCycle(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "v.db")
+	run := func(env []string, args ...string) result {
+		t.Helper()
+		return airlockEnv(t, binary, append([]string{"AIRLOCK_DB=" + db, "AIRLOCK_CONFIG=", "AIRLOCK_TRUSTED_KEYS="}, env...), nil, args...)
+	}
+	must := func(r result, what string) result {
+		t.Helper()
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", what, r.code, r.stdout, r.stderr)
+		}
+		return r
+	}
+	key := filepath.Join(dir, "signer")
+	must(run(nil, "db", "keygen", "--out", key), "keygen")
+	if r := run(nil, "db", "keygen", "--out", key); r.code == 0 || !strings.Contains(r.stderr, "refusing to overwrite") {
+		t.Errorf("second keygen over the same name: exit %d %s", r.code, r.stderr)
+	}
+	rules := filepath.Join(dir, "rules.toml")
+	os.WriteFile(rules, []byte(siteRulesTOML), 0o644)
+	bundleFile := filepath.Join(dir, "data.bundle")
+	sample := []string{"../../testdata/osv-sample/PyPI/all.zip", "../../testdata/osv-sample/Go/all.zip"}
+	r := must(run(nil, append([]string{"db", "bundle", "--sign", key + ".key", "--out", bundleFile, "--source", "secteam"}, append(sample, rules)...)...), "bundle")
+	if !strings.Contains(r.stdout, "1 secret rules") || !strings.Contains(r.stdout, "of 3 members") {
+		t.Errorf("bundle output:\n%s", r.stdout)
+	}
+
+	r = must(run(nil, "db", "verify", "--trusted-keys", key+".pub", bundleFile), "verify")
+	if !strings.Contains(r.stdout, "verified") || !strings.Contains(r.stdout, `source "secteam"`) {
+		t.Errorf("verify output:\n%s", r.stdout)
+	}
+	// Not trusted: another key.
+	other := filepath.Join(dir, "other")
+	must(run(nil, "db", "keygen", "--out", other), "keygen other")
+	if r := run(nil, "db", "verify", "--trusted-keys", other+".pub", bundleFile); r.code != 1 || !strings.Contains(r.stderr, "not among the trusted keys") {
+		t.Errorf("verify with another key: exit %d %s", r.code, r.stderr)
+	}
+	if r := run(nil, "db", "import", bundleFile); r.code != 1 || !strings.Contains(r.stderr, "--trusted-keys") {
+		t.Errorf("import without trusted keys: exit %d %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(db); err == nil {
+		if r := run(nil, "db", "status"); strings.Contains(r.stdout, "PyPI") {
+			t.Errorf("a refused import left data:\n%s", r.stdout)
+		}
+	}
+
+	// Trusted through the environment (a directory of keys).
+	keys := filepath.Join(dir, "trusted")
+	os.Mkdir(keys, 0o755)
+	for _, k := range []string{key, other} {
+		b, _ := os.ReadFile(k + ".pub")
+		os.WriteFile(filepath.Join(keys, filepath.Base(k)+".pub"), b, 0o644)
+	}
+	r = must(run([]string{"AIRLOCK_TRUSTED_KEYS=" + keys}, "db", "import", bundleFile), "import")
+	if !strings.Contains(r.stdout, "imported bundle") || !strings.Contains(r.stdout, "PyPI records") {
+		t.Errorf("import output:\n%s", r.stdout)
+	}
+	if r := must(run([]string{"AIRLOCK_TRUSTED_KEYS=" + keys}, "db", "import", bundleFile), "import again"); !strings.Contains(r.stdout, "already imported") {
+		t.Errorf("second import:\n%s", r.stdout)
+	}
+
+	// The bundle's rules find the site's own token type, which the
+	// embedded rules do not know.
+	tree := filepath.Join(dir, "tree")
+	os.Mkdir(tree, 0o755)
+	os.WriteFile(filepath.Join(tree, "runbook.txt"), []byte("Deploy with corpdeploy_abcdefghij0123456789klmn from the vault.\n"), 0o644)
+	r = run(nil, "scan", "--scanners", "secret", "--format", "json", tree)
+	if r.code != 3 || !strings.Contains(r.stdout, "corp-deploy-token") || !strings.Contains(r.stdout, "rules of data bundle") {
+		t.Errorf("scan with the bundle's rules: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := run([]string{"AIRLOCK_DB=" + filepath.Join(dir, "none.db")}, "scan", "--scanners", "secret", tree); r.code != 0 {
+		t.Errorf("scan with the embedded rules: exit %d (want 0: they do not know the token)\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	newer := filepath.Join(dir, "newer.bundle")
+	// newer is incremental on data.bundle and holds nothing changed: it
+	// still moves the chain forward.
+	r = must(run(nil, append([]string{"db", "bundle", "--sign", key + ".key", "--out", newer, "--source", "secteam", "--since", bundleFile}, sample[1])...), "bundle newer")
+	if !strings.Contains(r.stdout, "incremental bundle on") || !strings.Contains(r.stdout, "of 0 members") {
+		t.Errorf("incremental bundle of unchanged data:\n%s", r.stdout)
+	}
+	must(run(nil, "db", "import", "--trusted-keys", keys, newer), "import incremental")
+	// Its base applied, data.bundle is now older than what was imported
+	// from this signer and source.
+	if r := run(nil, "db", "import", "--trusted-keys", keys, filepath.Join(dir, "data.bundle")); !strings.Contains(r.stdout+r.stderr, "already imported") {
+		t.Errorf("re-import of the base: exit %d %s%s", r.code, r.stdout, r.stderr)
+	}
+}
