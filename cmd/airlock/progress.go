@@ -7,14 +7,18 @@ import (
 	"sync"
 	"time"
 
+	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/scan"
 )
 
-// progressLine shows a long scan's progress on one terminal line of
-// standard error: nothing for the first second (a short scan stays
-// quiet), then the stages as they advance, redrawn at most five times a
-// second, and erased when the scan ends.
+// progressLine is the scan handler that shows a long scan's progress on
+// one terminal line of standard error: nothing for the first second (a
+// short scan stays quiet), then the stages as they advance, redrawn at
+// most five times a second. It erases the line before any other event,
+// so that what the next handler writes (a JSON line, the table at the
+// end) starts on a clean line, and when the scan ends.
 type progressLine struct {
+	scan.Discard
 	w      io.Writer
 	start  time.Time
 	mu     sync.Mutex
@@ -37,6 +41,24 @@ var progressNames = map[string]string{
 	"history": "commits",
 	"match":   "matching",
 }
+
+// Progress draws the event.
+func (p *progressLine) Progress(e scan.Progress) error {
+	p.update(e)
+	return nil
+}
+
+// Notice erases the line before the notice may be written.
+func (p *progressLine) Notice(scan.Notice) error { return p.clear() }
+
+// Manifest erases the line before the manifest may be written.
+func (p *progressLine) Manifest(scan.Manifest) error { return p.clear() }
+
+// Finding erases the line before the finding may be written.
+func (p *progressLine) Finding(finding.Finding) error { return p.clear() }
+
+// Done erases the line before the report is written.
+func (p *progressLine) Done(scan.Summary) error { return p.clear() }
 
 func (p *progressLine) update(e scan.Progress) {
 	p.mu.Lock()
@@ -71,11 +93,14 @@ func (p *progressLine) update(e scan.Progress) {
 	fmt.Fprintf(p.w, "\r\x1b[Kscanning: %s", strings.Join(parts, ", "))
 }
 
-// clear erases the line if it was drawn.
-func (p *progressLine) clear() {
+// clear erases the line if it is drawn. A terminal that cannot be
+// written to is not the scan's concern: the error is dropped.
+func (p *progressLine) clear() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.shown {
 		fmt.Fprint(p.w, "\r\x1b[K")
+		p.shown = false
 	}
+	return nil
 }

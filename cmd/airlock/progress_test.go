@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/scan"
 )
 
@@ -31,7 +32,23 @@ func TestProgressLine(t *testing.T) {
 	if !strings.HasSuffix(b.String(), "\r\x1b[Kscanning: 5000/5000 files, 256/5000 files searched for secrets, 10/1024 commits") {
 		t.Fatalf("second line %q", b.String())
 	}
-	p.clear()
+	// Any other event erases the line, so that what is written next
+	// starts on a clean line; the next progress draws it again.
+	p.Finding(finding.Finding{})
+	if !strings.HasSuffix(b.String(), "commits\r\x1b[K") {
+		t.Errorf("not erased before a finding: %q", b.String())
+	}
+	n := b.Len()
+	p.Notice(scan.Notice{})
+	if b.Len() != n {
+		t.Errorf("erased twice: %q", b.String())
+	}
+	now = now.Add(300 * time.Millisecond)
+	p.Progress(scan.Progress{Stage: "history", Done: 20, Total: 1024})
+	if !strings.HasSuffix(b.String(), "\r\x1b[K\r\x1b[Kscanning: 5000/5000 files, 256/5000 files searched for secrets, 20/1024 commits") {
+		t.Fatalf("not redrawn: %q", b.String())
+	}
+	p.Done(scan.Summary{})
 	if !strings.HasSuffix(b.String(), "commits\r\x1b[K") {
 		t.Errorf("not erased: %q", b.String())
 	}

@@ -132,7 +132,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			asm.Analyzers.Secret.Branches = strings.Split(*branch, ",")
 		}
 	}
-	opts, notices, err := scan.Assemble(asm)
+	opts, err := scan.Assemble(asm)
 	if err != nil {
 		return err
 	}
@@ -148,29 +148,37 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
+	// The scan flows to its handlers: the progress line first (it erases
+	// itself before anything else is written), then the report, then the
+	// exit code's count.
+	var handlers []scan.Handler
 	if isTerminal(stderr) && os.Getenv("CI") == "" {
 		p := newProgressLine(stderr)
-		opts.Progress = p.update
 		defer p.clear()
+		handlers = append(handlers, p)
 	}
-	res, err := scan.Run(ctx, target, opts)
-	if err != nil {
-		return err
-	}
-	res.Notices = append(notices, res.Notices...)
+	g := &gate{threshold: threshold}
 	ropts := report.Options{ToolName: "airlock", ToolVersion: toolVersion()}
-	if *output == "" {
-		ropts.Color = f == report.Table && isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
-		if err := report.Write(stdout, f, res, ropts); err != nil {
+	run := func(w io.Writer) error {
+		rh, err := report.NewHandler(w, f, ropts)
+		if err != nil {
 			return err
 		}
-	} else if err := writeFileAtomic(*output, func(w io.Writer) error { return report.Write(w, f, res, ropts) }); err != nil {
+		return scan.Stream(ctx, target, opts, scan.Fanout(append(handlers, rh, g)...))
+	}
+	if *output == "" {
+		ropts.Color = f == report.Table && isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
+		err = run(stdout)
+	} else {
+		err = writeFileAtomic(*output, run)
+	}
+	if err != nil {
 		return err
 	}
 	// Notices go to standard error too when the report is not for people,
 	// so that a CI log shows them.
 	if f != report.Table || *output != "" {
-		for _, n := range res.Notices {
+		for _, n := range g.notices {
 			where := ""
 			if n.Path != "" {
 				where = n.Where() + ": "
@@ -180,12 +188,40 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	// A scan that could not read all its input is incomplete: a security
 	// gate never passes on it, whatever it found (exit 1 wins over 3).
-	if n := res.Incomplete(); n > 0 && !*allowParseErrors {
+	if n := g.incomplete; n > 0 && !*allowParseErrors {
 		return incompleteError{n}
 	}
-	if n := threshold.Count(res.Findings); n > 0 {
-		return findingsError{n}
+	if g.failing > 0 {
+		return findingsError{g.failing}
 	}
+	return nil
+}
+
+// gate is the scan's handler that decides the exit code: it counts the
+// findings at or above --fail-on and the input not read, and keeps the
+// notices for standard error.
+type gate struct {
+	scan.Discard
+	threshold  finding.Threshold
+	failing    int
+	incomplete int
+	notices    []scan.Notice
+}
+
+func (g *gate) Notice(n scan.Notice) error {
+	g.notices = append(g.notices, n)
+	return nil
+}
+
+func (g *gate) Finding(f finding.Finding) error {
+	if g.threshold.Fails(f) {
+		g.failing++
+	}
+	return nil
+}
+
+func (g *gate) Done(s scan.Summary) error {
+	g.incomplete = s.Incomplete
 	return nil
 }
 

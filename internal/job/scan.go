@@ -254,19 +254,16 @@ func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn integratio
 	} else {
 		asm.Env.VulnDBErr = errors.New("the server has no vulnerability data: import OSV data with 'airlock db import' (--db)")
 	}
-	o, notices, err := scan.Assemble(asm)
+	o, err := scan.Assemble(asm)
 	if err != nil {
 		return nil, "", err
 	}
 	o.Now = r.c.Now
-	res, err := scan.Run(ctx, ws.Dir, o)
-	if res != nil {
-		res.Notices = append(notices, res.Notices...)
-	}
-	if err != nil {
+	var c scan.Collector
+	if err := scan.Stream(ctx, ws.Dir, o, &c); err != nil {
 		return nil, "", err
 	}
-	return res, ws.SHA, nil
+	return c.Result(), ws.SHA, nil
 }
 
 // cloneURL is the project's HTTPS clone URL on the integration's own

@@ -211,7 +211,7 @@ func TestGitLabSecretsSchemaFile(t *testing.T) {
 // formats that show secrets do show the redacted evidence.
 func TestNoRawSecrets(t *testing.T) {
 	const window = 5 // one character more than redaction keeps
-	shows := map[Format]bool{Table: true, JSON: true, SARIF: true, GitLabSecrets: true}
+	shows := map[Format]bool{Table: true, JSON: true, SARIF: true, GitLabSecrets: true, JSONL: true}
 	r := fixture()
 	var evidence []string
 	for _, f := range r.Findings {

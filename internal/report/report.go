@@ -1,7 +1,9 @@
 // Package report writes a scan.Result in the formats airlock offers: a table
 // for people, canonical JSON, SARIF 2.1.0 for code-scanning tools, GitLab
-// dependency scanning and secret detection reports, and a CycloneDX 1.6 SBOM
-// with vulnerabilities.
+// dependency scanning and secret detection reports, a CycloneDX 1.6 SBOM
+// with vulnerabilities, and JSON lines. NewHandler writes them from the
+// scan's stream of events (scan.Handler): JSON lines as the scan goes, the
+// whole documents when it is done.
 //
 // Every format reads the same result and writes deterministic output: the
 // same result always gives the same bytes, so reports can be diffed and
@@ -50,11 +52,14 @@ const (
 	// GitLabSecrets is GitLab's secret detection report.
 	GitLabSecrets Format = "gitlab-secrets"
 	CycloneDX     Format = "cyclonedx"
+	// JSONL is the scan as a stream of JSON objects, one per line
+	// (NewHandler writes it as the scan goes).
+	JSONL Format = "jsonl"
 )
 
 // Formats lists every format Write accepts.
 func Formats() []Format {
-	return []Format{Table, JSON, SARIF, GitLab, GitLabSecrets, CycloneDX}
+	return []Format{Table, JSON, SARIF, GitLab, GitLabSecrets, CycloneDX, JSONL}
 }
 
 // Write writes r to w in format f.
@@ -76,17 +81,24 @@ func Write(w io.Writer, f Format, r *scan.Result, o Options) error {
 		err = writeGitLabSecrets(w, r, o)
 	case CycloneDX:
 		err = writeCycloneDX(w, r, o)
+	case JSONL:
+		// The handler's errors say what they are already.
+		return scan.Replay(r, newJSONLHandler(w, o))
 	default:
-		names := make([]string, 0, len(Formats()))
-		for _, v := range Formats() {
-			names = append(names, string(v))
-		}
-		return fmt.Errorf("report: unknown format %q; use one of: %s", f, strings.Join(names, ", "))
+		return unknownFormat(f)
 	}
 	if err != nil {
 		return fmt.Errorf("report: write %s: %w", f, err)
 	}
 	return nil
+}
+
+func unknownFormat(f Format) error {
+	names := make([]string, 0, len(Formats()))
+	for _, v := range Formats() {
+		names = append(names, string(v))
+	}
+	return fmt.Errorf("report: unknown format %q; use one of: %s", f, strings.Join(names, ", "))
 }
 
 // writeIndentedJSON writes v as JSON indented by two spaces, with <, > and &

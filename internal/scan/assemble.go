@@ -20,12 +20,13 @@ type Assembly struct {
 // Assemble builds a scan's options from the registries, the one way the
 // CLI and the server's scan job both use: the analyzers selected (with a
 // notice for each one skipped, and an error for one asked for that cannot
-// run) and the extractors. The caller sets the per-scan fields (policy
-// file, baseline, limits, progress).
-func Assemble(a Assembly) (Options, []Notice, error) {
+// run) and the extractors. The notices go in Options.Notices, so that
+// the scan sends them first. The caller sets the per-scan fields (policy
+// file, baseline, limits).
+func Assemble(a Assembly) (Options, error) {
 	sel, notices, err := Select(a.Names, analyzers.All(a.Analyzers), &a.Env)
 	if err != nil {
-		return Options{}, nil, err
+		return Options{}, err
 	}
-	return Options{Analyzers: sel, Env: a.Env, Extractors: list.New(a.Extractors)}, notices, nil
+	return Options{Analyzers: sel, Env: a.Env, Extractors: list.New(a.Extractors), Notices: notices}, nil
 }

@@ -60,13 +60,9 @@ func TestEngineHandsFilesByNameAndContent(t *testing.T) {
 		"ignored/.gitignore": "*\n",
 	})
 	p := &probe{name: "probe"}
-	var mu sync.Mutex
-	stages := map[string]bool{}
-	res, err := Run(context.Background(), root, Options{Analyzers: []analyzer.Analyzer{p}, Extractors: list.All(), Progress: func(e Progress) {
-		mu.Lock()
-		stages[e.Stage] = true
-		mu.Unlock()
-	}})
+	h := &stageRecorder{stages: map[string]bool{}}
+	err := Stream(context.Background(), root, Options{Analyzers: []analyzer.Analyzer{p}, Extractors: list.All()}, h)
+	res, stages := h.Result(), h.stages
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,6 +81,17 @@ func TestEngineHandsFilesByNameAndContent(t *testing.T) {
 	if !stages["walk"] || !stages["probe"] || stages["extract"] {
 		t.Errorf("progress stages %v: want walk and probe, no extract", stages)
 	}
+}
+
+// stageRecorder collects a scan and the stages its progress named.
+type stageRecorder struct {
+	Collector
+	stages map[string]bool
+}
+
+func (s *stageRecorder) Progress(p Progress) error {
+	s.stages[p.Stage] = true
+	return nil
 }
 
 // TestEngineExtractsOnceForAllThatNeedPackages: two analyzers that need

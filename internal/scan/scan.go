@@ -49,10 +49,9 @@ type Options struct {
 	// (an error notice names it); 0 means DefaultMaxFileSize, negative no
 	// limit.
 	MaxFileSize int64
-	// Progress, when set, receives the scan's progress events (walk,
-	// extract, and each analyzer's stages). It may be called from several
-	// goroutines at once.
-	Progress func(Progress)
+	// Notices are sent first, after the scan's Config: what was decided
+	// before it (Assemble's skipped analyzers).
+	Notices []Notice
 }
 
 // DefaultMaxFileSize bounds a manifest's size when Options.MaxFileSize is 0.
@@ -107,22 +106,31 @@ func describe(name string) string {
 	return name
 }
 
-// Run scans the tree at target: it walks it once, loads its configuration
-// once, extracts its packages once for the analyzers that need them, runs
-// the analyzers side by side, applies the policy and returns one Result.
+// Run scans the tree at target and returns its Result: Stream into a
+// Collector.
 func Run(ctx context.Context, target string, o Options) (*Result, error) {
+	var c Collector
+	if err := Stream(ctx, target, o, &c); err != nil {
+		return nil, err
+	}
+	return c.Result(), nil
+}
+
+// Stream scans the tree at target and sends the scan to h as it goes: it
+// walks the tree once, loads its configuration once, extracts its
+// packages once for the analyzers that need them, runs the analyzers side
+// by side and applies the policy. Manifests are sent once extracted; the
+// findings, which are deduplicated and sorted across analyzers, once
+// every analyzer is done. An error from h stops the scan and is returned.
+func Stream(ctx context.Context, target string, o Options, h Handler) error {
 	now := time.Now
 	if o.Now != nil {
 		now = o.Now
 	}
-	progress := o.Progress
-	if progress == nil {
-		progress = func(Progress) {}
-	}
-	res := &Result{Target: target, StartedAt: now().UTC(), Manifests: []Manifest{}, Findings: []finding.Finding{}, Database: o.Env.Sources}
+	started := now().UTC()
 	fi, err := os.Stat(target)
 	if err != nil {
-		return nil, fmt.Errorf("scan: %w", err)
+		return fmt.Errorf("scan: %w", err)
 	}
 	root, only := target, ""
 	if !fi.IsDir() {
@@ -130,13 +138,33 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 	}
 	tree, err := source.OpenTree(root)
 	if err != nil {
-		return nil, fmt.Errorf("scan: %w", err)
+		return fmt.Errorf("scan: %w", err)
 	}
 	defer tree.Close()
 	repo, err := analyzer.LoadRepoConfig(tree, root, o.PolicyFile)
 	if err != nil {
-		return nil, fmt.Errorf("scan: %w", err)
+		return fmt.Errorf("scan: %w", err)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	e := &emitter{h: h, cancel: cancel}
+	// fail returns the handler's error, which cancelled the scan, rather
+	// than what the cancellation caused.
+	fail := func(err error) error {
+		if herr := e.failed(); herr != nil {
+			return herr
+		}
+		return err
+	}
+	names := make([]string, len(o.Analyzers))
+	for i, a := range o.Analyzers {
+		names[i] = a.Name()
+	}
+	e.send(func() error {
+		return h.Config(ScanConfig{Target: target, StartedAt: started, Analyzers: names, Database: o.Env.Sources})
+	})
+	e.notices(o.Notices)
+
 	extractors := o.Extractors
 	// The policy's go_version applies where no flag has set one.
 	if repo.Policy != nil && repo.Policy.Go != (gomod.Options{}) {
@@ -150,11 +178,11 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 		extractors = nil
 	}
 
-	paths, notices, err := walk(ctx, tree, only, o.NoIgnore, progress)
+	paths, notices, err := walk(ctx, tree, only, o.NoIgnore, e.progress)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
-	res.Notices = append(res.Notices, notices...)
+	e.notices(notices)
 	var jobs []job
 	for _, rel := range paths {
 		for _, x := range extractors {
@@ -168,19 +196,26 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 	for i, a := range o.Analyzers {
 		files := required(tree, a, paths)
 		wanted = wanted || len(files) > 0
-		inputs[i] = &analyzer.Input{Root: root, Tree: tree, Files: files, Repo: repo, Env: &o.Env, Progress: progress}
+		inputs[i] = &analyzer.Input{Root: root, Tree: tree, Files: files, Repo: repo, Env: &o.Env, Progress: e.progress}
 	}
 	if only != "" && !wanted {
-		return nil, fmt.Errorf("scan: %s is not a file any selected scanner reads", only)
+		return fail(fmt.Errorf("scan: %s is not a file any selected scanner reads", only))
 	}
 
 	maxSize := o.MaxFileSize
 	if maxSize == 0 {
 		maxSize = DefaultMaxFileSize
 	}
+	manifests := []Manifest{}
 	if needPackages {
-		res.Manifests, notices = extract(ctx, tree, jobs, maxSize, progress)
-		res.Notices = append(res.Notices, notices...)
+		manifests, notices = extract(ctx, tree, jobs, maxSize, e.progress)
+		for _, m := range manifests {
+			e.send(func() error { return h.Manifest(m) })
+		}
+		e.notices(notices)
+	}
+	if err := e.failed(); err != nil {
+		return err
 	}
 
 	// The analyzers run side by side: each leaves cores idle while another
@@ -190,7 +225,7 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 	var wg sync.WaitGroup
 	for i, a := range o.Analyzers {
 		in := inputs[i]
-		in.Manifests, in.Now = res.Manifests, now()
+		in.Manifests, in.Now = manifests, now()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -204,37 +239,104 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return fail(err)
 	}
+	var findings []finding.Finding
 	for i, a := range o.Analyzers {
 		if errs[i] != nil {
-			return nil, fmt.Errorf("scan: %s: %w", a.Name(), errs[i])
+			return fail(fmt.Errorf("scan: %s: %w", a.Name(), errs[i]))
 		}
 		if outs[i] != nil {
-			res.Findings = append(res.Findings, outs[i].Findings...)
-			res.Notices = append(res.Notices, outs[i].Notices...)
+			findings = append(findings, outs[i].Findings...)
+			e.notices(outs[i].Notices)
 		}
 	}
 
-	for _, e := range repo.Policy.Apply(res.Findings, now()) {
-		res.Notices = append(res.Notices, Notice{Level: NoticeWarning, Path: e.Source, Line: e.Line, Message: e.Message()})
+	for _, x := range repo.Policy.Apply(findings, now()) {
+		e.notices([]Notice{{Level: NoticeWarning, Path: x.Source, Line: x.Line, Message: x.Message()}})
 	}
-	res.Findings = dedupe(res.Findings)
+	findings = dedupe(findings)
 	if len(o.Baseline) > 0 {
-		kept := res.Findings[:0]
-		for _, f := range res.Findings {
+		kept := findings[:0]
+		for _, f := range findings {
 			if !o.Baseline[f.Fingerprint] {
 				kept = append(kept, f)
 			}
 		}
-		if n := len(res.Findings) - len(kept); n > 0 {
-			res.Notices = append(res.Notices, Notice{Level: NoticeInfo, Message: fmt.Sprintf("%d %s in the baseline left out", n, plural(n, "finding", "findings"))})
+		if n := len(findings) - len(kept); n > 0 {
+			e.notices([]Notice{{Level: NoticeInfo, Message: fmt.Sprintf("%d %s in the baseline left out", n, plural(n, "finding", "findings"))}})
 		}
-		res.Findings = kept
+		findings = kept
 	}
-	sortFindings(res.Findings)
-	res.FinishedAt = now().UTC()
-	return res, nil
+	sortFindings(findings)
+	finished := now().UTC()
+	for i := range findings {
+		if !e.send(func() error { return h.Finding(findings[i]) }) {
+			break
+		}
+	}
+	e.send(func() error {
+		return h.Done(Summary{FinishedAt: finished, Findings: len(findings), Manifests: len(manifests), Notices: e.sent, Incomplete: e.incomplete})
+	})
+	return e.failed()
+}
+
+// emitter delivers a scan's events to its handler one at a time (progress
+// comes from many goroutines), and stops the scan at the handler's first
+// error.
+type emitter struct {
+	h      Handler
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	err    error
+	// sent and incomplete count the notices sent, and those of level
+	// error among them.
+	sent, incomplete int
+}
+
+// send delivers one event unless the handler has failed; it reports
+// whether the handler is still accepting events.
+func (e *emitter) send(event func() error) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.err != nil {
+		return false
+	}
+	if err := event(); err != nil {
+		e.err = err
+		e.cancel()
+		return false
+	}
+	return true
+}
+
+func (e *emitter) progress(p Progress) {
+	e.send(func() error { return e.h.Progress(p) })
+}
+
+func (e *emitter) notices(ns []Notice) {
+	for _, n := range ns {
+		ok := e.send(func() error {
+			if err := e.h.Notice(n); err != nil {
+				return err
+			}
+			e.sent++
+			if n.Level == NoticeError {
+				e.incomplete++
+			}
+			return nil
+		})
+		if !ok {
+			return
+		}
+	}
+}
+
+// failed is the handler's error, if it returned one.
+func (e *emitter) failed() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.err
 }
 
 // required lists the files an analyzer wants: by name, or by the start of
