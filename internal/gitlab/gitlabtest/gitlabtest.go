@@ -189,6 +189,8 @@ type Server struct {
 	wg             sync.WaitGroup
 	closed         bool
 	deliveries     []Delivery
+	holding        bool          // HoldDeliveries: dispatches wait in held
+	held           [][][]job     // the held dispatches, oldest first
 	delivered      chan struct{} // closed and replaced at each finished delivery
 }
 
