@@ -202,6 +202,9 @@ func (r *Runner) selectedProject(ctx context.Context, t *store.Tx, integrationID
 	if !p.Selected || !p.Visible {
 		return p, "ignored: project " + p.Path + " is not selected for scanning", nil
 	}
+	if p.AccessLevel < store.ReporterAccess {
+		return p, "ignored: the token cannot clone " + p.Path + " (below Reporter)", nil
+	}
 	return p, "", nil
 }
 
