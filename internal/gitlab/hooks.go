@@ -253,3 +253,48 @@ func systemHookError(op string, err error) error {
 	}
 	return e
 }
+
+// DeleteProjectHooksTo deletes every webhook of the project that calls
+// url, whoever installed it, and returns how many went. A project that is
+// gone is not an error; below Maintainer the error is CodeForbidden.
+func (c *Client) DeleteProjectHooksTo(ctx context.Context, projectID int64, url string) (int, error) {
+	op := fmt.Sprintf("list the webhooks of project %d", projectID)
+	hooks, err := c.projectHooks(ctx, projectID)
+	if err != nil {
+		if CodeOf(classify(op, err)) == CodeNotFound {
+			return 0, nil
+		}
+		return 0, c.hookError(ctx, op, projectID, err)
+	}
+	n := 0
+	for _, h := range hooks {
+		if h.URL != url {
+			continue
+		}
+		if err := c.DeleteProjectHook(ctx, projectID, h.ID); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// DeleteSystemHooksTo deletes every system hook that calls url and
+// returns how many went.
+func (c *Client) DeleteSystemHooksTo(ctx context.Context, url string) (int, error) {
+	hooks, _, err := c.api.SystemHooks.ListHooks(gl.WithContext(ctx))
+	if err != nil {
+		return 0, systemHookError("list the system hooks", err)
+	}
+	n := 0
+	for _, h := range hooks {
+		if h.URL != url {
+			continue
+		}
+		if err := c.DeleteSystemHook(ctx, h.ID); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

@@ -185,3 +185,18 @@ func truncate(s string, n int) string {
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
 }
+
+// BranchHead is the commit at the head of a branch of the project.
+// CodeNotFound when the branch does not exist (an empty repository has
+// none); CodeForbidden when the token's user may not read the code.
+func (c *Client) BranchHead(ctx context.Context, projectID int64, branch string) (string, error) {
+	op := fmt.Sprintf("read branch %s of project %d", branch, projectID)
+	b, _, err := c.api.Branches.GetBranch(projectID, branch, gl.WithContext(ctx))
+	if err != nil {
+		return "", classify(op, err)
+	}
+	if b.Commit == nil {
+		return "", nil
+	}
+	return b.Commit.ID, nil
+}

@@ -1,8 +1,10 @@
 package job
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -30,6 +32,11 @@ func (w *discoverWorker) Work(ctx context.Context, j *river.Job[DiscoverArgs]) e
 	if gone(err) {
 		return nil
 	}
+	if _, ok := errors.AsType[errBusy](err); ok {
+		// Another discovery (or the purge) of the integration runs: this
+		// one follows it, so that the newest selection is applied.
+		return river.JobSnooze(w.r.c.Heartbeat / 5)
+	}
 	return err
 }
 
@@ -37,6 +44,13 @@ func (w *discoverWorker) Work(ctx context.Context, j *river.Job[DiscoverArgs]) e
 // selection, installs or removes webhooks and queues a first scan of
 // every newly selected project.
 func (r *Runner) Discover(ctx context.Context, integrationID int64) error {
+	// One discovery of an integration at a time: two would both find a
+	// project without airlock's hook and both add one.
+	release, err := r.lease(ctx, discoveryLease(integrationID), "discover")
+	if err != nil {
+		return err
+	}
+	defer release()
 	in, err := r.c.Store.Integration(ctx, integrationID)
 	if err != nil {
 		return err
@@ -96,7 +110,14 @@ func (r *Runner) Discover(ctx context.Context, integrationID int64) error {
 		}
 		now := r.now()
 		in.DiscoveredAt, in.DiscoveryStatus, in.DiscoveryError = &now, "ok", ""
-		return t.UpdateIntegration(ctx, &in, now)
+		if err := t.UpdateIntegration(ctx, &in, now); err != nil {
+			return err
+		}
+		hooks := store.HooksPending
+		if r.c.HookURL == "" {
+			hooks = store.HooksDisabled
+		}
+		return t.SetHooksStatus(ctx, in.ID, hooks, nil)
 	})
 	if err != nil {
 		return err
@@ -177,6 +198,7 @@ func (r *Runner) reconcileHooks(ctx context.Context, in store.Integration, gl *g
 	go func() { wg.Wait(); close(results) }()
 	var firstErr error
 	var batch []hookResult
+	var failures []store.HookFailure
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -199,6 +221,9 @@ func (r *Runner) reconcileHooks(ctx context.Context, in store.Integration, gl *g
 		if h.record {
 			batch = append(batch, h)
 		}
+		if h.failure != nil {
+			failures = append(failures, *h.failure)
+		}
 		if len(batch) >= 200 {
 			if err := flush(); err != nil && firstErr == nil {
 				firstErr = err
@@ -206,6 +231,25 @@ func (r *Runner) reconcileHooks(ctx context.Context, in store.Integration, gl *g
 		}
 	}
 	if err := flush(); err != nil && firstErr == nil {
+		firstErr = err
+	}
+	// The projects that kept a failure from an earlier discovery and were
+	// not retried count too.
+	tried := map[int64]bool{}
+	for _, f := range failures {
+		tried[f.GitLabID] = true
+	}
+	for _, p := range projects {
+		if p.Selected && p.Visible && !tried[p.GitLabID] && (p.HookStatus == store.HookFailed || p.HookStatus == store.HookNeedsMaintainer) {
+			failures = append(failures, store.HookFailure{GitLabID: p.GitLabID, Path: p.Path, Status: p.HookStatus, Error: p.HookError})
+		}
+	}
+	slices.SortFunc(failures, func(a, b store.HookFailure) int { return cmp.Compare(a.GitLabID, b.GitLabID) })
+	status := store.HooksOK
+	if len(failures) > 0 {
+		status = store.HooksPartial
+	}
+	if err := r.c.Store.SetHooksStatus(context.WithoutCancel(ctx), in.ID, status, failures); err != nil && firstErr == nil {
 		firstErr = err
 	}
 	if firstErr != nil {
@@ -239,16 +283,29 @@ type hookResult struct {
 	message   string
 	record    bool
 	err       error
+	// failure is set when a selected project is left without its hook.
+	failure *store.HookFailure
 }
 
-func (r *Runner) reconcileHook(ctx context.Context, gl *gitlab.Client, p store.Project, spec gitlab.HookSpec) hookResult {
-	res := hookResult{projectID: p.ID, record: true}
+func (r *Runner) reconcileHook(ctx context.Context, gl *gitlab.Client, p store.Project, spec gitlab.HookSpec) (res hookResult) {
+	res = hookResult{projectID: p.ID, record: true}
+	defer func() {
+		if p.Selected && p.Visible && (res.status == store.HookFailed || res.status == store.HookNeedsMaintainer) {
+			res.failure = &store.HookFailure{GitLabID: p.GitLabID, Path: p.Path, Status: res.status, Error: res.message}
+		}
+	}()
 	if !(p.Selected && p.Visible) {
-		if p.HookID != nil && p.Visible {
-			if err := gl.DeleteProjectHook(ctx, p.GitLabID, *p.HookID); err != nil && gitlab.CodeOf(err) != gitlab.CodeForbidden {
+		if p.Visible && (p.HookID != nil || p.AccessLevel >= int(gitlab.Maintainer)) {
+			// Every hook to this airlock goes, tracked or not (one left
+			// by a crashed or duplicated discovery).
+			if _, err := gl.DeleteProjectHooksTo(ctx, p.GitLabID, spec.URL); err != nil && gitlab.CodeOf(err) != gitlab.CodeForbidden {
 				return hookResult{err: err}
 			}
 		}
+		return res
+	}
+	if p.AccessLevel < store.ReporterAccess {
+		res.status, res.message = store.HookNoAccess, fmt.Sprintf("the token's user has %s on %s: cloning needs at least Reporter, so the project is not scanned", gitlab.AccessLevel(p.AccessLevel), p.Path)
 		return res
 	}
 	if p.AccessLevel < int(gitlab.Maintainer) {

@@ -202,6 +202,9 @@ func (r *Runner) selectedProject(ctx context.Context, t *store.Tx, integrationID
 	if !p.Selected || !p.Visible {
 		return p, "ignored: project " + p.Path + " is not selected for scanning", nil
 	}
+	if p.AccessLevel < store.ReporterAccess {
+		return p, "ignored: the token cannot clone " + p.Path + " (below Reporter)", nil
+	}
 	return p, "", nil
 }
 
@@ -222,6 +225,17 @@ func (r *Runner) onScan(ctx context.Context, t *store.Tx, e store.WebhookEvent, 
 	} else {
 		iid := req.MRIID
 		s.MRIID, s.TargetBranch = &iid, req.TargetBranch
+		if req.SHA != "" {
+			// The same head again (a reopen, a retried delivery under a
+			// new key): its scan exists.
+			prev, err := t.MergeRequestScan(ctx, p.ID, iid, req.SHA)
+			if err == nil && prev.Status != store.ScanSuperseded && prev.Status != store.ScanFailed {
+				return fmt.Sprintf("ignored: commit %s of merge request !%d is already scanned (scan %d)", short(req.SHA), iid, prev.ID), nil
+			}
+			if err != nil && !gone(err) {
+				return "", err
+			}
+		}
 	}
 	if err := QueueScan(ctx, r.client, t, &s, r.now()); err != nil {
 		return "", err

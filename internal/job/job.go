@@ -133,6 +133,9 @@ type Config struct {
 	FailOn finding.Threshold
 	// PollInterval is how often idle workers look for jobs (default 200ms).
 	PollInterval time.Duration
+	// Heartbeat is how often a running scan and a held lease are renewed
+	// (default 5s); after six missed beats they count as abandoned.
+	Heartbeat time.Duration
 	// Now returns the time; time.Now when nil.
 	Now func() time.Time
 }
@@ -142,6 +145,8 @@ type Runner struct {
 	c      Config
 	log    *slog.Logger
 	client *river.Client[*sql.Tx]
+	// id names this worker on the scans it runs and the leases it holds.
+	id string
 }
 
 // NewClient builds the River client. With work false it only inserts
@@ -162,7 +167,10 @@ func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	r := &Runner{c: c, log: c.Logger}
+	if c.Heartbeat <= 0 {
+		c.Heartbeat = 5 * time.Second
+	}
+	r := &Runner{c: c, log: c.Logger, id: newWorkerID()}
 	rc := &river.Config{
 		Logger:                      c.Logger.With("component", "river"),
 		FetchPollInterval:           c.PollInterval,

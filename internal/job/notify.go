@@ -31,6 +31,9 @@ func (w *notifyWorker) Work(ctx context.Context, j *river.Job[NotifyArgs]) error
 	if gone(err) {
 		return nil
 	}
+	if _, ok := errors.AsType[errBusy](err); ok {
+		return river.JobSnooze(w.r.c.Heartbeat / 5)
+	}
 	return err
 }
 
@@ -58,6 +61,23 @@ func (r *Runner) Notify(ctx context.Context, scanID int64) error {
 		return err
 	}
 	iid := *sc.MRIID
+	// One report at a time per merge request, after its scan, and only of
+	// its head: a note of an older commit never overwrites a newer one.
+	release, err := r.lease(ctx, mergeRequestLease(p.ID, iid), fmt.Sprintf("notify:%d", sc.ID))
+	if err != nil {
+		return err
+	}
+	defer release()
+	if sc.SHA != "" {
+		head, err := gl.MergeRequest(ctx, p.GitLabID, iid)
+		if err != nil {
+			return err
+		}
+		if head.SHA != sc.SHA {
+			r.log.InfoContext(ctx, "report of an old commit not posted", "scan_id", sc.ID, "merge_request", iid, "sha", sc.SHA, "head", head.SHA)
+			return r.c.Store.InTx(ctx, func(t *store.Tx) error { return r.ensureHeadScan(ctx, t, p, head) })
+		}
+	}
 	var fs []finding.Finding
 	if sc.Status == store.ScanSucceeded && len(sc.Introduced) > 0 {
 		rows, err := r.c.Store.Findings(ctx, store.FindingFilter{ProjectID: p.ID, Branch: sc.Branch, Fingerprints: sc.Introduced})

@@ -1,13 +1,20 @@
 package job
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/airlock-sec/airlock/internal/gitlab"
 	"github.com/airlock-sec/airlock/internal/integration"
+	"github.com/airlock-sec/airlock/internal/keyring"
 	"github.com/airlock-sec/airlock/internal/store"
 )
 
@@ -30,50 +37,158 @@ func (w *purgeWorker) Work(ctx context.Context, j *river.Job[PurgeArgs]) error {
 // Purge removes a deleted integration's webhooks from GitLab, then the
 // integration and everything recorded under it. When GitLab cannot be
 // reached the removal is retried; on the last attempt the rows go anyway
-// and the hooks left behind are logged (GitLab disables hooks that keep
-// failing).
+// and the hooks left behind are logged and audited (GitLab disables hooks
+// that keep failing).
 func (r *Runner) Purge(ctx context.Context, integrationID int64, last bool) error {
+	// Not while a discovery installs hooks.
+	release, err := r.lease(ctx, discoveryLease(integrationID), "purge")
+	if err != nil {
+		return err
+	}
+	defer release()
 	in, err := r.c.Store.Integration(ctx, integrationID)
 	if err != nil {
 		return err
 	}
-	gl, _, err := r.gitlab(in)
-	if err == nil {
-		err = r.removeHooks(ctx, gl, in)
+	res, err := RemoveHooks(ctx, HookDeps{Store: r.c.Store, Keyring: r.c.Keyring, HookBase: r.c.HookURL, Logger: r.log}, in)
+	if err == nil && len(res.Left) > 0 {
+		err = fmt.Errorf("%d webhooks not removed, the first on %s: %s", len(res.Left), res.Left[0].Path, res.Left[0].Error)
 	}
 	if err != nil && !last {
 		return err
 	}
 	if err != nil {
-		r.log.WarnContext(ctx, "webhooks left on GitLab after deleting the integration", "integration_id", in.ID, "error", integration.ErrorMessage(err).Message)
+		r.log.WarnContext(ctx, "webhooks left on GitLab after deleting the integration", "integration_id", in.ID, "left", len(res.Left), "error", integration.ErrorMessage(err).Message)
+		if aerr := r.c.Store.Audit(ctx, store.AuditEntry{At: r.now(), Actor: "airlock", Action: "integration.hooks_left", Target: fmt.Sprintf("integration:%d", in.ID), Detail: leftSummary(res.Left)}); aerr != nil {
+			return aerr
+		}
 	}
 	if err := r.c.Store.DeleteIntegration(ctx, in.ID); err != nil {
 		return err
 	}
-	r.log.InfoContext(ctx, "integration purged", "integration_id", in.ID)
+	r.log.InfoContext(ctx, "integration purged", "integration_id", in.ID, "hooks_removed", res.Removed)
 	return nil
 }
 
-func (r *Runner) removeHooks(ctx context.Context, gl *gitlab.Client, in store.Integration) error {
-	projects, err := r.c.Store.Projects(ctx, store.ProjectFilter{IntegrationID: in.ID})
+func leftSummary(left []store.HookFailure) string {
+	var b strings.Builder
+	for i, f := range left {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s (%d): %s", f.Path, f.GitLabID, f.Error)
+	}
+	return b.String()
+}
+
+// HookDeps is what removing an integration's hooks needs; the API's
+// delete and the purge job share it.
+type HookDeps struct {
+	Store   *store.Store
+	Keyring *keyring.Keyring
+	// HookBase is the webhook endpoint without the integration ID; empty
+	// when airlock has no public URL (only hooks it tracks are removed).
+	HookBase string
+	Logger   *slog.Logger
+}
+
+// HookRemoval is what removing an integration's webhooks achieved.
+type HookRemoval struct {
+	Removed int `json:"hooks_removed"`
+	// Left are the hooks that could not be removed, with why.
+	Left []store.HookFailure `json:"hooks_not_removed"`
+}
+
+// RemoveHooks removes from GitLab every webhook that calls this airlock
+// for the integration, tracked or not: on each project that has a hook
+// recorded or that the token maintains, and the system hook. GitLab's
+// refusals are listed in Left; the error is for what stops the whole
+// removal (the token cannot be opened, the database).
+func RemoveHooks(ctx context.Context, d HookDeps, in store.Integration) (HookRemoval, error) {
+	res := HookRemoval{Left: []store.HookFailure{}}
+	conn, err := integration.Open(d.Keyring, in)
 	if err != nil {
-		return err
+		return res, err
 	}
-	for _, p := range projects {
-		if p.HookID == nil {
-			continue
+	gl, err := integration.NewClient(conn, d.Logger)
+	if err != nil {
+		return res, err
+	}
+	projects, err := d.Store.Projects(ctx, store.ProjectFilter{IntegrationID: in.ID})
+	if err != nil {
+		return res, err
+	}
+	url := ""
+	if d.HookBase != "" {
+		url = HookURL(d.HookBase, in.ID)
+	}
+	type outcome struct {
+		p       store.Project
+		removed int
+		err     error
+	}
+	work := make(chan store.Project)
+	out := make(chan outcome)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for p := range work {
+				o := outcome{p: p}
+				switch {
+				case url != "":
+					o.removed, o.err = gl.DeleteProjectHooksTo(ctx, p.GitLabID, url)
+				case p.HookID != nil:
+					if o.err = gl.DeleteProjectHook(ctx, p.GitLabID, *p.HookID); o.err == nil {
+						o.removed = 1
+					}
+				}
+				out <- o
+			}
+		})
+	}
+	go func() {
+		defer close(work)
+		for _, p := range projects {
+			if !p.Visible || (p.HookID == nil && p.AccessLevel < int(gitlab.Maintainer)) {
+				continue
+			}
+			select {
+			case work <- p:
+			case <-ctx.Done():
+				return
+			}
 		}
-		if err := gl.DeleteProjectHook(ctx, p.GitLabID, *p.HookID); err != nil && gitlab.CodeOf(err) != gitlab.CodeForbidden {
-			return err
-		}
-		if err := r.c.Store.SetHook(ctx, p.ID, nil, "", ""); err != nil {
-			return err
+	}()
+	go func() { wg.Wait(); close(out) }()
+	for o := range out {
+		res.Removed += o.removed
+		switch {
+		case o.err != nil:
+			msg := integration.ErrorMessage(o.err)
+			res.Left = append(res.Left, store.HookFailure{GitLabID: o.p.GitLabID, Path: o.p.Path, HookID: o.p.HookID, Status: store.HookFailed, Error: strings.TrimSpace(msg.Message + " " + msg.Hint)})
+		case o.p.HookID != nil:
+			if err := d.Store.SetHook(context.WithoutCancel(ctx), o.p.ID, nil, "", ""); err != nil {
+				return res, err
+			}
 		}
 	}
-	if in.SystemHookID != nil {
-		if err := gl.DeleteSystemHook(ctx, *in.SystemHookID); err != nil && gitlab.CodeOf(err) != gitlab.CodeForbidden {
-			return err
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if in.SystemHookID != nil || (url != "" && integration.StoredCheck(in).Admin) {
+		var n int
+		var err error
+		if url != "" {
+			n, err = gl.DeleteSystemHooksTo(ctx, url)
+		} else if err = gl.DeleteSystemHook(ctx, *in.SystemHookID); err == nil {
+			n = 1
+		}
+		res.Removed += n
+		if err != nil && gitlab.CodeOf(err) != gitlab.CodeForbidden {
+			msg := integration.ErrorMessage(err)
+			res.Left = append(res.Left, store.HookFailure{HookID: in.SystemHookID, Status: store.HookFailed, Error: "system hook: " + strings.TrimSpace(msg.Message+" "+msg.Hint)})
 		}
 	}
-	return nil
+	slices.SortFunc(res.Left, func(a, b store.HookFailure) int { return cmp.Compare(a.GitLabID, b.GitLabID) })
+	return res, nil
 }

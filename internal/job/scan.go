@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -27,7 +28,7 @@ import (
 // TriggerBaseline marks a scan of a merge request's target branch, run
 // first when that branch had never been scanned, so that the merge
 // request's findings can be compared with something.
-const TriggerBaseline = "baseline"
+const TriggerBaseline = store.TriggerBaseline
 
 type scanWorker struct {
 	river.WorkerDefaults[ScanArgs]
@@ -44,6 +45,12 @@ func (w *scanWorker) Work(ctx context.Context, j *river.Job[ScanArgs]) error {
 	if gone(err) {
 		return nil
 	}
+	if b, ok := errors.AsType[errBusy](err); ok {
+		// Another scan or note of the merge request is under way: wait
+		// for it without spending an attempt.
+		w.r.log.DebugContext(ctx, "scan waits its turn", "scan_id", j.Args.ScanID, "lease", b.name)
+		return river.JobSnooze(w.r.c.Heartbeat / 5)
+	}
 	return err
 }
 
@@ -52,12 +59,17 @@ func (w *scanWorker) Work(ctx context.Context, j *river.Job[ScanArgs]) error {
 // merge request what it introduces compared with its target branch. A
 // merge request scan then queues its report. last says this is the final
 // attempt: a failure is then recorded (and reported) instead of retried.
+//
+// The scans of one merge request run one at a time (errBusy otherwise),
+// and a scan whose commit is no longer the merge request's head, before
+// or after it ran, is recorded as superseded: it reports nothing, and the
+// head is scanned instead.
 func (r *Runner) RunScan(ctx context.Context, scanID int64, last bool) error {
 	sc, err := r.c.Store.Scan(ctx, scanID)
 	if err != nil {
 		return err
 	}
-	if sc.Status == store.ScanSucceeded || sc.Status == store.ScanFailed {
+	if sc.Finished() {
 		return nil
 	}
 	p, err := r.c.Store.Project(ctx, sc.ProjectID)
@@ -68,10 +80,51 @@ func (r *Runner) RunScan(ctx context.Context, scanID int64, last bool) error {
 	if err != nil {
 		return err
 	}
-	if err := r.c.Store.StartScan(ctx, sc.ID, r.now()); err != nil {
+	if sc.MRIID != nil {
+		release, err := r.lease(ctx, mergeRequestLease(p.ID, *sc.MRIID), fmt.Sprintf("scan:%d", sc.ID))
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
+	claimed, err := r.c.Store.ClaimScan(ctx, sc.ID, r.id, r.now(), r.now().Add(-r.staleAfter()))
+	if err != nil || !claimed {
+		// Not claimed: finished meanwhile, or run by a live worker (this
+		// job is a duplicate of a reclaimed scan's).
 		return err
 	}
+	defer func() {
+		if err := r.c.Store.UnclaimScan(context.WithoutCancel(ctx), sc.ID, r.id); err != nil {
+			r.log.WarnContext(ctx, "scan not put back in the queue", "scan_id", sc.ID, "error", err.Error())
+		}
+	}()
+	var baseID atomic.Int64 // the baseline scan running first, if any
+	stop := r.every(ctx, func(ctx context.Context) {
+		for _, id := range []int64{sc.ID, baseID.Load()} {
+			if id == 0 {
+				continue
+			}
+			ok, err := r.c.Store.ScanHeartbeat(ctx, id, r.id, r.now())
+			if err != nil {
+				r.log.WarnContext(ctx, "scan heartbeat not recorded", "scan_id", id, "error", err.Error())
+			} else if !ok && id == sc.ID {
+				r.log.WarnContext(ctx, "scan taken over by another worker", "scan_id", id)
+			}
+		}
+	})
+	defer stop()
 	gl, conn, err := r.gitlab(in)
+	if err == nil && sc.MRIID != nil {
+		var head gitlab.MergeRequest
+		if head, err = gl.MergeRequest(ctx, p.GitLabID, *sc.MRIID); err == nil {
+			if sc.SHA == "" {
+				sc.SHA = head.SHA
+			}
+			if head.SHA != sc.SHA {
+				return r.supersede(context.WithoutCancel(ctx), gl, p, sc, head)
+			}
+		}
+	}
 	if err == nil && sc.MRIID != nil && sc.SHA != "" {
 		err := gl.SetCommitStatus(ctx, p.GitLabID, sc.SHA, gitlab.Status{State: gitlab.StatusRunning, Ref: sc.Branch, Description: "airlock is scanning this commit", TargetURL: r.scanURL(sc.ID)})
 		if err != nil {
@@ -82,8 +135,10 @@ func (r *Runner) RunScan(ctx context.Context, scanID int64, last bool) error {
 		if _, lerr := r.c.Store.LastScan(ctx, p.ID, sc.TargetBranch); gone(lerr) {
 			base := store.Scan{ProjectID: p.ID, Trigger: TriggerBaseline, Branch: sc.TargetBranch}
 			if err = r.c.Store.CreateScan(ctx, &base, r.now()); err == nil {
-				if err = r.c.Store.StartScan(ctx, base.ID, r.now()); err == nil {
+				if _, err = r.c.Store.ClaimScan(ctx, base.ID, r.id, r.now(), r.now()); err == nil {
+					baseID.Store(base.ID)
 					err = r.scanBranch(ctx, gl, conn, p, &base)
+					baseID.Store(0)
 				}
 				if err != nil {
 					msg := integration.ErrorMessage(err)
@@ -98,6 +153,9 @@ func (r *Runner) RunScan(ctx context.Context, scanID int64, last bool) error {
 	if err == nil {
 		err = r.scanBranch(ctx, gl, conn, p, &sc)
 	}
+	if sup, ok := errors.AsType[errSuperseded](err); ok {
+		return r.supersede(context.WithoutCancel(ctx), gl, p, sc, sup.head)
+	}
 	if err == nil {
 		return nil
 	}
@@ -111,6 +169,56 @@ func (r *Runner) RunScan(ctx context.Context, scanID int64, last bool) error {
 		return err
 	}
 	return r.failScan(context.WithoutCancel(ctx), sc, err)
+}
+
+// errSuperseded says the merge request's head moved while its scan ran.
+type errSuperseded struct{ head gitlab.MergeRequest }
+
+func (e errSuperseded) Error() string { return "superseded by " + e.head.SHA }
+
+// supersede records that sc's commit is no longer its merge request's
+// head: the scan reports nothing, its commit status is cancelled, and the
+// head is scanned unless a scan of it exists already.
+func (r *Runner) supersede(ctx context.Context, gl *gitlab.Client, p store.Project, sc store.Scan, head gitlab.MergeRequest) error {
+	sc.Status, sc.Error = store.ScanSuperseded, fmt.Sprintf("superseded: the merge request's head is now %s", short(head.SHA))
+	sc.Introduced, sc.FindingsTotal, sc.FindingsNew, sc.FindingsFixed = nil, 0, 0, 0
+	err := r.c.Store.InTx(ctx, func(t *store.Tx) error {
+		if err := t.FinishScan(ctx, &sc, r.now()); err != nil {
+			return err
+		}
+		return r.ensureHeadScan(ctx, t, p, head)
+	})
+	if err != nil {
+		return err
+	}
+	r.log.InfoContext(ctx, "merge request scan superseded", "scan_id", sc.ID, "project", p.Path, "merge_request", *sc.MRIID, "sha", sc.SHA, "head", head.SHA)
+	if sc.SHA != "" {
+		st := gitlab.Status{State: gitlab.StatusCanceled, Ref: sc.Branch, Description: "airlock: superseded by " + short(head.SHA), TargetURL: r.scanURL(sc.ID)}
+		if err := gl.SetCommitStatus(ctx, p.GitLabID, sc.SHA, st); err != nil {
+			r.log.WarnContext(ctx, "commit status not set", "scan_id", sc.ID, "error", integration.ErrorMessage(err).Message)
+		}
+	}
+	return nil
+}
+
+// ensureHeadScan queues a scan of the merge request's head unless one
+// exists: its event may be late, or lost.
+func (r *Runner) ensureHeadScan(ctx context.Context, t *store.Tx, p store.Project, head gitlab.MergeRequest) error {
+	if head.SHA == "" || head.State != "opened" {
+		return nil
+	}
+	if _, err := t.MergeRequestScan(ctx, p.ID, head.IID, head.SHA); !gone(err) {
+		return err
+	}
+	iid := head.IID
+	return QueueScan(ctx, r.client, t, &store.Scan{ProjectID: p.ID, Trigger: store.TriggerMergeRequest, Branch: head.SourceBranch, SHA: head.SHA, MRIID: &iid, TargetBranch: head.TargetBranch}, r.now())
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
 }
 
 func (r *Runner) failScan(ctx context.Context, sc store.Scan, cause error) error {
@@ -136,6 +244,16 @@ func (r *Runner) scanBranch(ctx context.Context, gl *gitlab.Client, conn integra
 	res, sha, err := r.execute(ctx, gl, conn, p, sc)
 	if err != nil {
 		return err
+	}
+	if sc.MRIID != nil {
+		// A push during the scan: its results describe an old commit.
+		head, err := gl.MergeRequest(ctx, p.GitLabID, *sc.MRIID)
+		if err != nil {
+			return err
+		}
+		if head.SHA != sha {
+			return errSuperseded{head}
+		}
 	}
 	notices, _ := json.Marshal(res.Notices)
 	return r.c.Store.InTx(ctx, func(t *store.Tx) error {

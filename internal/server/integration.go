@@ -534,7 +534,34 @@ func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request, p pri
 		return
 	}
 	s.forgetSecret(in.ID)
-	writeJSON(w, http.StatusAccepted, map[string]string{"status": "deletion queued: webhooks are removed from GitLab, then the integration's projects, scans and findings"})
+	// The hooks are removed now, within a bound, so that the answer can
+	// list those GitLab refused; the purge job removes any left (and
+	// finishes when the bound is reached), then the rows.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.c.HookRemovalTimeout)
+	defer cancel()
+	res, err := job.RemoveHooks(rctx, job.HookDeps{Store: s.c.Store, Keyring: s.c.Keyring, HookBase: HookBase(s.c.PublicURL), Logger: s.log}, in)
+	answer := deleteAnswer{HookRemoval: res, Status: "deletion queued: webhooks removed from GitLab; the integration's projects, scans and findings follow"}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		answer.HooksPending = true
+		answer.Status = "deletion queued: webhooks are still being removed from GitLab, then the integration's projects, scans and findings"
+	case err != nil:
+		msg := integration.ErrorMessage(err)
+		answer.HooksPending = true
+		answer.Status = "deletion queued: webhooks could not be removed now (" + msg.Message + "); the purge job retries, then removes the integration's projects, scans and findings"
+	case len(res.Left) > 0:
+		answer.Status = fmt.Sprintf("deletion queued: %d webhooks could not be removed from GitLab (hooks_not_removed): remove them in GitLab; the integration's projects, scans and findings follow", len(res.Left))
+	}
+	writeJSON(w, http.StatusAccepted, answer)
+}
+
+// deleteAnswer is the answer to deleting an integration.
+type deleteAnswer struct {
+	Status string `json:"status"`
+	job.HookRemoval
+	// HooksPending says the removal did not finish within the request;
+	// the purge job goes on with it.
+	HooksPending bool `json:"hooks_pending,omitempty"`
 }
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, _ principal) {

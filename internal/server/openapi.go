@@ -48,7 +48,7 @@ var docs = map[string]doc{
 	"POST /api/v1/connection-tests":           {Summary: "Test Connection without saving anything.", Request: integrationRequest{}, Response: integration.CheckResult{}},
 	"GET /api/v1/integrations/{id}":           {Summary: "One integration.", Response: integrationView{}},
 	"PATCH /api/v1/integrations/{id}":         {Summary: "Change the name or connection settings (tested before saving).", Request: integrationRequest{}, Response: integrationView{}},
-	"DELETE /api/v1/integrations/{id}":        {Summary: "Delete: removes its webhooks from GitLab, then its projects, scans and findings.", Response: map[string]string{}, Status: http.StatusAccepted},
+	"DELETE /api/v1/integrations/{id}":        {Summary: "Delete: removes every webhook to this airlock from its GitLab projects (answering with those GitLab refused), then its projects, scans and findings.", Response: deleteAnswer{}, Status: http.StatusAccepted},
 	"POST /api/v1/integrations/{id}/test":     {Summary: "Test Connection with the stored settings.", Response: integration.CheckResult{}},
 	"PUT /api/v1/integrations/{id}/token":     {Summary: "Rotate the GitLab token (tested before saving).", Request: rotateRequest{}, Response: integrationView{}},
 	"PUT /api/v1/integrations/{id}/selection": {Summary: "Choose the projects to scan: all, all_future or list.", Request: selectionRequest{}, Response: integrationView{}},

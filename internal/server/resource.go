@@ -1,10 +1,13 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/airlock-sec/airlock/internal/gitlab"
+	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/store"
 )
@@ -86,23 +89,19 @@ func (s *Server) scanProject(w http.ResponseWriter, r *http.Request, pr principa
 		}
 	}
 	ctx := r.Context()
+	p, err := s.c.Store.Project(ctx, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	branch, sha, err := s.scannable(ctx, p, strings.TrimSpace(req.Branch))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	var sc store.Scan
 	err = s.c.Store.InTx(ctx, func(t *store.Tx) error {
-		p, err := t.Project(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !p.Visible {
-			return apiError{Code: "not_visible", Message: fmt.Sprintf("project %s is no longer visible to the integration's token", p.Path)}
-		}
-		branch := strings.TrimSpace(req.Branch)
-		if branch == "" {
-			branch = p.DefaultBranch
-		}
-		if branch == "" {
-			return apiError{Code: "empty_repository", Message: fmt.Sprintf("project %s has no default branch (its repository is empty): nothing to scan", p.Path)}
-		}
-		sc = store.Scan{ProjectID: p.ID, Trigger: store.TriggerManual, Branch: branch}
+		sc = store.Scan{ProjectID: p.ID, Trigger: store.TriggerManual, Branch: branch, SHA: sha}
 		if err := job.QueueScan(ctx, s.c.Jobs, t, &sc, s.c.Now()); err != nil {
 			return err
 		}
@@ -113,6 +112,50 @@ func (s *Server) scanProject(w http.ResponseWriter, r *http.Request, pr principa
 		return
 	}
 	writeJSON(w, http.StatusAccepted, sc)
+}
+
+// scannable checks that a scan of the project's branch (its default
+// branch when empty) can succeed before it is queued: the project is
+// visible, the token may clone it, and the branch exists in GitLab. It
+// returns the branch and the commit at its head, which the scan pins.
+func (s *Server) scannable(ctx context.Context, p store.Project, branch string) (string, string, error) {
+	if !p.Visible {
+		return "", "", apiError{Code: "not_visible", Message: fmt.Sprintf("project %s is no longer visible to the integration's token", p.Path)}
+	}
+	if p.AccessLevel < store.ReporterAccess {
+		return "", "", apiError{Code: "no_access", Message: fmt.Sprintf("the integration's token has %s on %s: cloning needs at least Reporter", gitlab.AccessLevel(p.AccessLevel), p.Path), Hint: "give the token's user the Reporter role (Maintainer for webhooks) on the project"}
+	}
+	if branch == "" {
+		branch = p.DefaultBranch
+	}
+	if branch == "" || (p.EmptyRepo && branch == p.DefaultBranch) {
+		return "", "", apiError{Code: "empty_repository", Message: fmt.Sprintf("project %s has no commits (its repository is empty): nothing to scan", p.Path)}
+	}
+	in, err := s.c.Store.Integration(ctx, p.IntegrationID)
+	if err != nil {
+		return "", "", err
+	}
+	conn, err := integration.Open(s.c.Keyring, in)
+	if err != nil {
+		return "", "", err
+	}
+	gl, err := integration.NewClient(conn, s.log)
+	if err != nil {
+		return "", "", err
+	}
+	cctx, cancel := context.WithTimeout(ctx, s.c.CheckTimeout)
+	defer cancel()
+	sha, err := gl.BranchHead(cctx, p.GitLabID, branch)
+	switch gitlab.CodeOf(err) {
+	case "":
+		return branch, sha, nil
+	case gitlab.CodeNotFound:
+		return "", "", apiError{Code: "unknown_branch", Field: "branch", Message: fmt.Sprintf("branch %q does not exist in %s", branch, p.Path)}
+	case gitlab.CodeForbidden:
+		return "", "", apiError{Code: "no_access", Message: fmt.Sprintf("the integration's token may not read the code of %s", p.Path), Hint: "give the token's user at least the Reporter role on the project"}
+	}
+	msg := integration.ErrorMessage(err)
+	return "", "", upstreamError{apiError{Code: msg.Code, Message: "could not check the branch in GitLab: " + msg.Message, Hint: msg.Hint}}
 }
 
 func (s *Server) listScans(w http.ResponseWriter, r *http.Request, _ principal) {

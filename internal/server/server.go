@@ -45,6 +45,9 @@ type Config struct {
 	Now func() time.Time
 	// CheckTimeout bounds Test Connection (default 30s).
 	CheckTimeout time.Duration
+	// HookRemovalTimeout bounds the removal of webhooks when an
+	// integration is deleted (default 20s); the purge job finishes it.
+	HookRemovalTimeout time.Duration
 }
 
 // Server serves the API and the webhooks.
@@ -82,6 +85,9 @@ func New(c Config) (*Server, error) {
 	}
 	if c.CheckTimeout == 0 {
 		c.CheckTimeout = 30 * time.Second
+	}
+	if c.HookRemovalTimeout == 0 {
+		c.HookRemovalTimeout = 20 * time.Second
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	s := &Server{c: c, log: c.Logger, mux: http.NewServeMux(), reg: prometheus.NewRegistry(), secrets: map[int64]webhookSecret{}, touched: map[int64]time.Time{}}
@@ -190,6 +196,9 @@ type apiError struct {
 
 func (e apiError) Error() string { return e.Message }
 
+// upstreamError is a failure of GitLab, answered 502.
+type upstreamError struct{ apiError }
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -208,7 +217,10 @@ func writeError(w http.ResponseWriter, status int, e apiError) {
 // as it is (422 unless told), anything else to a logged 500.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ae apiError
+	var ue upstreamError
 	switch {
+	case errors.As(err, &ue):
+		writeError(w, http.StatusBadGateway, ue.apiError)
 	case errors.As(err, &ae):
 		writeError(w, http.StatusUnprocessableEntity, ae)
 	case errors.Is(err, store.ErrNotFound):

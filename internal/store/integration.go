@@ -47,20 +47,48 @@ type Integration struct {
 	DiscoveryStatus string          `json:"discovery_status,omitempty"`
 	DiscoveryError  string          `json:"discovery_error,omitempty"`
 	DiscoveredAt    *time.Time      `json:"discovered_at,omitempty"`
-	CreatedAt       time.Time       `json:"created_at"`
-	UpdatedAt       time.Time       `json:"updated_at"`
+	// HooksStatus is the webhook phase that follows a discovery:
+	// HooksPending, HooksOK, HooksPartial (HookFailures says where and
+	// why) or HooksDisabled (no public URL to call).
+	HooksStatus  string        `json:"hooks_status,omitempty"`
+	HookFailures []HookFailure `json:"hook_failures,omitempty"`
+	CreatedAt    time.Time     `json:"created_at"`
+	UpdatedAt    time.Time     `json:"updated_at"`
 }
 
-const integrationColumns = `id, name, url, token_kind, token_sealed, webhook_secret_sealed, ca_pem, proxy_url, no_proxy, via_agent, selection, selected_ids, system_hook_id, check_json, checked_at, discovery_status, discovery_error, discovered_at, created_at, updated_at`
+// The states of an integration's webhook phase.
+const (
+	HooksPending  = "pending"
+	HooksOK       = "ok"
+	HooksPartial  = "partial"
+	HooksDisabled = "disabled"
+)
+
+// HookFailure is a selected project whose webhook is not installed, or a
+// webhook that could not be removed.
+type HookFailure struct {
+	GitLabID int64  `json:"gitlab_project_id"`
+	Path     string `json:"path_with_namespace,omitempty"`
+	HookID   *int64 `json:"hook_id,omitempty"`
+	Status   string `json:"status"`
+	Error    string `json:"error"`
+}
+
+const integrationColumns = `id, name, url, token_kind, token_sealed, webhook_secret_sealed, ca_pem, proxy_url, no_proxy, via_agent, selection, selected_ids, system_hook_id, check_json, checked_at, discovery_status, discovery_error, discovered_at, created_at, updated_at, hooks_status, hook_failures`
 
 func scanIntegration(r interface{ Scan(...any) error }) (Integration, error) {
 	var in Integration
-	var ids, check string
+	var ids, check, failures string
 	var hook, checked, discovered sql.NullInt64
 	var created, updated int64
-	err := r.Scan(&in.ID, &in.Name, &in.URL, &in.TokenKind, &in.TokenSealed, &in.WebhookSealed, &in.CAPEM, &in.ProxyURL, &in.NoProxy, &in.ViaAgent, &in.Selection, &ids, &hook, &check, &checked, &in.DiscoveryStatus, &in.DiscoveryError, &discovered, &created, &updated)
+	err := r.Scan(&in.ID, &in.Name, &in.URL, &in.TokenKind, &in.TokenSealed, &in.WebhookSealed, &in.CAPEM, &in.ProxyURL, &in.NoProxy, &in.ViaAgent, &in.Selection, &ids, &hook, &check, &checked, &in.DiscoveryStatus, &in.DiscoveryError, &discovered, &created, &updated, &in.HooksStatus, &failures)
 	if err != nil {
 		return in, err
+	}
+	if failures != "" && failures != "[]" {
+		if err := json.Unmarshal([]byte(failures), &in.HookFailures); err != nil {
+			return in, err
+		}
 	}
 	in.SelectedIDs = []int64{}
 	if err := json.Unmarshal([]byte(ids), &in.SelectedIDs); err != nil {
@@ -115,6 +143,18 @@ func (q Queries) UpdateIntegration(ctx context.Context, in *Integration, now tim
 	res, err := q.exec(ctx, `UPDATE integration SET name = ?, url = ?, token_kind = ?, token_sealed = ?, webhook_secret_sealed = ?, ca_pem = ?, proxy_url = ?, no_proxy = ?, via_agent = ?, selection = ?, selected_ids = ?, system_hook_id = ?, check_json = ?, checked_at = ?, discovery_status = ?, discovery_error = ?, discovered_at = ?, updated_at = ? WHERE id = ?`,
 		in.Name, in.URL, in.TokenKind, in.TokenSealed, in.WebhookSealed, in.CAPEM, in.ProxyURL, in.NoProxy, in.ViaAgent, string(in.Selection), idsJSON(in.SelectedIDs), hook, checkJSON(in.Check), optMillis(in.CheckedAt), in.DiscoveryStatus, in.DiscoveryError, optMillis(in.DiscoveredAt), millis(now), in.ID)
 	return deleted(res, err)("integration", in.ID)
+}
+
+// SetHooksStatus records the outcome of the webhook phase.
+func (q Queries) SetHooksStatus(ctx context.Context, id int64, status string, failures []HookFailure) error {
+	if failures == nil {
+		failures = []HookFailure{}
+	}
+	b, err := json.Marshal(failures)
+	if err != nil {
+		return err
+	}
+	return deleted(q.exec(ctx, `UPDATE integration SET hooks_status = ?, hook_failures = ? WHERE id = ?`, status, string(b), id))("integration", id)
 }
 
 // Integration loads one integration.

@@ -141,5 +141,24 @@ CREATE TABLE audit (
 	target TEXT NOT NULL,
 	detail TEXT NOT NULL DEFAULT ''
 );
+`, // 2: leases (one holder at a time of a named piece of work, such as a
+	// merge request's scan and note), and the worker and heartbeat of a
+	// running scan, so that a dead worker's scan is taken over promptly.
+	`
+CREATE TABLE lease (
+	name TEXT PRIMARY KEY,
+	holder TEXT NOT NULL,
+	worker_id TEXT NOT NULL,
+	expires_at BIGINT NOT NULL
+);
+
+ALTER TABLE scan ADD COLUMN worker_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE scan ADD COLUMN heartbeat_at BIGINT;
+CREATE INDEX scan_by_status ON scan (status, heartbeat_at);
+CREATE INDEX scan_by_mr ON scan (project_id, mr_iid, sha);
+`, // 3: the webhook phase of discovery, apart from the listing.
+	`
+ALTER TABLE integration ADD COLUMN hooks_status TEXT NOT NULL DEFAULT '';
+ALTER TABLE integration ADD COLUMN hook_failures TEXT NOT NULL DEFAULT '[]';
 `,
 }

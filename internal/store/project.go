@@ -12,7 +12,13 @@ const (
 	HookRegistered      = "registered"
 	HookNeedsMaintainer = "needs_maintainer"
 	HookFailed          = "failed"
+	// HookNoAccess is a project the token's user has below Reporter on:
+	// it cannot be cloned, so it is never scanned.
+	HookNoAccess = "no_access"
 )
+
+// ReporterAccess is the least role that can clone a project.
+const ReporterAccess = 20
 
 // Project is a GitLab project an integration can see.
 type Project struct {
@@ -156,7 +162,7 @@ func (q Queries) SetHook(ctx context.Context, projectID int64, hookID *int64, st
 // Unscanned lists an integration's selected, visible projects that have
 // never had a scan: those discovery queues a first scan for.
 func (q Queries) Unscanned(ctx context.Context, integrationID int64) ([]Project, error) {
-	rows, err := q.query(ctx, `SELECT `+projectColumns+` FROM project p WHERE integration_id = ? AND selected AND visible AND NOT empty_repo AND NOT EXISTS (SELECT 1 FROM scan s WHERE s.project_id = p.id) ORDER BY id`, integrationID)
+	rows, err := q.query(ctx, `SELECT `+projectColumns+` FROM project p WHERE integration_id = ? AND selected AND visible AND NOT empty_repo AND access_level >= 20 AND NOT EXISTS (SELECT 1 FROM scan s WHERE s.project_id = p.id) ORDER BY id`, integrationID)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +172,7 @@ func (q Queries) Unscanned(ctx context.Context, integrationID int64) ([]Project,
 // Due lists selected, visible projects whose default branch has had no
 // scan queued since since: the scheduled scans.
 func (q Queries) Due(ctx context.Context, since time.Time, limit int) ([]Project, error) {
-	rows, err := q.query(ctx, `SELECT `+projectColumns+` FROM project p WHERE selected AND visible AND NOT empty_repo AND NOT EXISTS (SELECT 1 FROM scan s WHERE s.project_id = p.id AND s.branch = p.default_branch AND s.mr_iid IS NULL AND s.created_at >= ?) ORDER BY id LIMIT ?`, millis(since), limit)
+	rows, err := q.query(ctx, `SELECT `+projectColumns+` FROM project p WHERE selected AND visible AND NOT empty_repo AND access_level >= 20 AND NOT EXISTS (SELECT 1 FROM scan s WHERE s.project_id = p.id AND s.branch = p.default_branch AND s.mr_iid IS NULL AND s.created_at >= ?) ORDER BY id LIMIT ?`, millis(since), limit)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,22 @@ const (
 	ScanRunning   = "running"
 	ScanSucceeded = "succeeded"
 	ScanFailed    = "failed"
+	// ScanSuperseded is a merge request scan whose commit stopped being
+	// the merge request's head before its results were reported: they
+	// are discarded, and the scan of the new head reports instead.
+	ScanSuperseded = "superseded"
 )
+
+// ScanStatuses are the states a scan can be in, for validating filters.
+var ScanStatuses = []string{ScanQueued, ScanRunning, ScanSucceeded, ScanFailed, ScanSuperseded}
+
+// ScanTriggers are the causes of a scan, for validating filters.
+var ScanTriggers = []string{TriggerPush, TriggerMergeRequest, TriggerSchedule, TriggerManual, TriggerOnboard, TriggerBaseline}
+
+// Finished reports whether a scan has reached a final state.
+func (s Scan) Finished() bool {
+	return s.Status == ScanSucceeded || s.Status == ScanFailed || s.Status == ScanSuperseded
+}
 
 // Scan triggers.
 const (
@@ -23,6 +38,9 @@ const (
 	TriggerSchedule     = "schedule"
 	TriggerManual       = "manual"
 	TriggerOnboard      = "onboard"
+	// TriggerBaseline is a scan of a merge request's target branch, run
+	// first when that branch had never been scanned.
+	TriggerBaseline = "baseline"
 )
 
 // Scan is one scan of a project's branch at a commit.
@@ -86,6 +104,74 @@ func (q Queries) CreateScan(ctx context.Context, s *Scan, now time.Time) error {
 // StartScan marks a scan running (again, when a job is retried).
 func (q Queries) StartScan(ctx context.Context, id int64, now time.Time) error {
 	return deleted(q.exec(ctx, `UPDATE scan SET status = ?, error = '', started_at = ? WHERE id = ?`, ScanRunning, millis(now), id))("scan", id)
+}
+
+// ClaimScan makes workerID the runner of a scan that is queued, or
+// running under a worker whose heartbeat is older than staleBefore (a
+// dead worker), and marks it running. It reports false when the scan is
+// finished or another live worker runs it.
+func (q Queries) ClaimScan(ctx context.Context, id int64, workerID string, now, staleBefore time.Time) (bool, error) {
+	res, err := q.exec(ctx, `UPDATE scan SET status = ?, error = '', started_at = ?, worker_id = ?, heartbeat_at = ? WHERE id = ? AND (status = ? OR (status = ? AND (heartbeat_at IS NULL OR heartbeat_at < ?)))`,
+		ScanRunning, millis(now), workerID, millis(now), id, ScanQueued, ScanRunning, millis(staleBefore))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// ScanHeartbeat records that workerID still runs the scan; false when it
+// no longer does (the scan was taken over or finished).
+func (q Queries) ScanHeartbeat(ctx context.Context, id int64, workerID string, now time.Time) (bool, error) {
+	res, err := q.exec(ctx, `UPDATE scan SET heartbeat_at = ? WHERE id = ? AND worker_id = ? AND status = ?`, millis(now), id, workerID, ScanRunning)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// UnclaimScan puts a scan that workerID was running and did not finish
+// back to queued (its job is retried or was interrupted).
+func (q Queries) UnclaimScan(ctx context.Context, id int64, workerID string) error {
+	_, err := q.exec(ctx, `UPDATE scan SET status = ?, worker_id = '', heartbeat_at = NULL WHERE id = ? AND worker_id = ? AND status = ?`, ScanQueued, id, workerID, ScanRunning)
+	return err
+}
+
+// OrphanedScans puts back to queued the running scans of the dead
+// workers, and those whose heartbeat is older than staleBefore, and
+// returns their IDs: the caller queues a job for each.
+func (q Queries) OrphanedScans(ctx context.Context, deadWorkers []string, staleBefore time.Time) ([]int64, error) {
+	where := `status = ? AND (heartbeat_at < ?`
+	args := []any{ScanRunning, millis(staleBefore)}
+	for _, w := range deadWorkers {
+		where += ` OR worker_id = ?`
+		args = append(args, w)
+	}
+	where += `)`
+	rows, err := q.query(ctx, `SELECT id FROM scan WHERE `+where+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := collect(rows, func(r interface{ Scan(...any) error }) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if _, err := q.exec(ctx, `UPDATE scan SET status = ?, worker_id = '', heartbeat_at = NULL WHERE id = ? AND status = ?`, ScanQueued, id, ScanRunning); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// MergeRequestScan is the newest scan of merge request iid at commit sha.
+func (q Queries) MergeRequestScan(ctx context.Context, projectID, iid int64, sha string) (Scan, error) {
+	s, err := scanScan(q.row(ctx, `SELECT `+scanColumns+` FROM scan WHERE project_id = ? AND mr_iid = ? AND sha = ? ORDER BY id DESC LIMIT 1`, projectID, iid, sha))
+	return s, notFound(err, "scan of commit", sha)
 }
 
 // SetScanSHA records the commit a scan found at its branch's head.

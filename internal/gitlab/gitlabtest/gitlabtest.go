@@ -20,6 +20,8 @@ package gitlabtest
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -168,6 +170,7 @@ type Server struct {
 	requests   []RecordedRequest
 	limited    int
 	retryAfter time.Duration
+	fault      func(*http.Request) Fault
 	api        *http.ServeMux
 
 	mrs         map[int]*MergeRequest
@@ -189,6 +192,8 @@ type Server struct {
 	wg             sync.WaitGroup
 	closed         bool
 	deliveries     []Delivery
+	holding        bool          // HoldDeliveries: dispatches wait in held
+	held           [][][]job     // the held dispatches, oldest first
 	delivered      chan struct{} // closed and replaced at each finished delivery
 }
 
@@ -377,6 +382,57 @@ func (s *Server) RateLimit(n int, retryAfter time.Duration) {
 	s.retryAfter = retryAfter
 }
 
+// Fault is what a fault injector makes of a request: nothing (the zero
+// value: the request is answered normally), an error status with GitLab's
+// body for it (403, 404, 429 with Retry-After: 1, 500, 502, 503), or a
+// stall until the client gives up.
+type Fault struct {
+	Status int
+	Stall  bool
+}
+
+// InjectFaults calls f for every API request (not git) before it is
+// answered; f == nil stops injecting. f runs with no lock held and may be
+// called concurrently.
+func (s *Server) InjectFaults(f func(r *http.Request) Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fault = f
+}
+
+func (s *Server) faulted(w http.ResponseWriter, r *http.Request) bool {
+	if !strings.HasPrefix(r.URL.Path, "/api/v4/") {
+		return false
+	}
+	s.mu.Lock()
+	f := s.fault
+	s.mu.Unlock()
+	if f == nil {
+		return false
+	}
+	fl := f(r)
+	switch {
+	case fl.Stall:
+		select {
+		case <-r.Context().Done():
+		case <-s.ctx.Done():
+		}
+		return true
+	case fl.Status == 0:
+		return false
+	case fl.Status == http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(fl.Status)
+		io.WriteString(w, "Retry later\n")
+	case fl.Status == http.StatusForbidden:
+		writeJSON(w, fl.Status, errForbidden)
+	default:
+		writeJSON(w, fl.Status, map[string]string{"message": fmt.Sprintf("%d %s", fl.Status, http.StatusText(fl.Status))})
+	}
+	return true
+}
+
 // rateLimit is the throttle's nominal limit, reported in RateLimit-Limit.
 const rateLimit = 600
 
@@ -418,7 +474,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		})
 		s.mu.Unlock()
 	}()
-	if s.throttled(sw) {
+	if s.throttled(sw) || s.faulted(sw, r) {
 		return
 	}
 	switch p := r.URL.Path; {

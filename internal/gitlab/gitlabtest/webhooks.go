@@ -132,6 +132,14 @@ func (s *Server) dispatchLocked(batches ...[]job) {
 	if s.closed || !slices.ContainsFunc(batches, func(b []job) bool { return len(b) > 0 }) {
 		return
 	}
+	if s.holding {
+		s.held = append(s.held, batches)
+		return
+	}
+	s.dispatchNowLocked(batches)
+}
+
+func (s *Server) dispatchNowLocked(batches [][]job) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -211,6 +219,47 @@ func (s *Server) post(j job, key string) (int, error) {
 	io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20))
 	res.Body.Close()
 	return res.StatusCode, nil
+}
+
+// HoldDeliveries keeps the webhook deliveries of the events that follow
+// until release is called, as a GitLab whose Sidekiq queue is backed up.
+// release then starts them all at once, each event's deliveries in their
+// own goroutine: with reverse set the newest event is delivered first and
+// the others once it has been answered (deliveries out of order),
+// otherwise they race each other (concurrent deliveries).
+func (s *Server) HoldDeliveries() (release func(reverse bool)) {
+	s.mu.Lock()
+	s.holding = true
+	s.mu.Unlock()
+	return func(reverse bool) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		held := s.held
+		s.holding, s.held = false, nil
+		if s.closed || len(held) == 0 {
+			return
+		}
+		if !reverse {
+			for _, b := range held {
+				s.dispatchNowLocked(b)
+			}
+			return
+		}
+		slices.Reverse(held)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			for _, batches := range held {
+				for _, b := range batches {
+					var wg sync.WaitGroup
+					for _, j := range b {
+						wg.Go(func() { s.deliver(j) })
+					}
+					wg.Wait()
+				}
+			}
+		}()
+	}
 }
 
 // Deliveries returns the finished webhook deliveries, in the order they

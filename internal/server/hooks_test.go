@@ -1,0 +1,134 @@
+package server_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
+	"github.com/airlock-sec/airlock/internal/store"
+	"github.com/airlock-sec/airlock/internal/store/storetest"
+)
+
+type hooksView struct {
+	ID           int64               `json:"id"`
+	WebhookURL   string              `json:"webhook_url"`
+	Discovery    string              `json:"discovery_status"`
+	HooksStatus  string              `json:"hooks_status"`
+	HookFailures []store.HookFailure `json:"hook_failures"`
+}
+
+// TestHooksOncePerProject: a selection change and three discoveries
+// requested at once leave exactly one airlock hook per maintained
+// project; the hook phase is reported apart from discovery (partial, with
+// the project that needs Maintainer); a Guest project is never scanned;
+// and deleting the integration removes every hook to this airlock,
+// tracked or not, and lists those GitLab refused.
+func TestHooksOncePerProject(t *testing.T) {
+	for _, d := range storetest.Engines() {
+		t.Run(string(d), func(t *testing.T) { hooksOncePerProject(t, d) })
+	}
+}
+
+func hooksOncePerProject(t *testing.T, d store.Dialect) {
+	h := newHarness(t, d, options{work: true})
+	gl := h.gl
+	u, tok, first := gitlabSetup(gl, gitlabtest.Maintainer)
+	maintained := []*gitlabtest.Project{first}
+	for i := range 3 {
+		maintained = append(maintained, gl.AddProject(gitlabtest.Project{Path: fmt.Sprintf("platform/svc%d", i), Members: map[int]gitlabtest.AccessLevel{u.ID: gitlabtest.Maintainer}}))
+	}
+	developed := gl.AddProject(gitlabtest.Project{Path: "platform/ledger", Members: map[int]gitlabtest.AccessLevel{u.ID: gitlabtest.Developer}})
+	guest := gl.AddProject(gitlabtest.Project{Path: "platform/guest", Members: map[int]gitlabtest.AccessLevel{u.ID: gitlabtest.Guest}})
+	for _, p := range append(maintained, developed, guest) {
+		gl.InitRepo(p, map[string]string{"README.md": "hi\n"})
+	}
+
+	var in hooksView
+	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value, "selection": "all"}, http.StatusCreated, &in)
+	h.admin("PUT", fmt.Sprintf("/api/v1/integrations/%d/selection", in.ID), map[string]any{"selection": "all_future"}, 200, nil)
+	for range 3 {
+		h.admin("POST", fmt.Sprintf("/api/v1/integrations/%d/discover", in.ID), nil, http.StatusAccepted, nil)
+	}
+	eventually(t, 60*time.Second, "every discovery to finish", func() bool {
+		var n int
+		h.store.DB().QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'discover' AND state <> 'completed'`).Scan(&n)
+		h.admin("GET", fmt.Sprintf("/api/v1/integrations/%d", in.ID), nil, 200, &in)
+		return n == 0 && in.HooksStatus != store.HooksPending && in.HooksStatus != ""
+	})
+	for _, p := range maintained {
+		if hs := gl.Hooks(p); len(hs) != 1 || hs[0].URL != in.WebhookURL {
+			t.Errorf("%s has %d hooks, want one to %s: %+v", p.Path, len(hs), in.WebhookURL, hs)
+		}
+	}
+	if in.Discovery != "ok" || in.HooksStatus != store.HooksPartial || len(in.HookFailures) != 1 || in.HookFailures[0].Path != developed.Path || in.HookFailures[0].Status != store.HookNeedsMaintainer {
+		t.Errorf("integration after discovery: discovery %q, hooks %q, failures %+v; want ok, partial, the Developer project", in.Discovery, in.HooksStatus, in.HookFailures)
+	}
+	var ps list[store.Project]
+	h.admin("GET", fmt.Sprintf("/api/v1/projects?integration_id=%d", in.ID), nil, 200, &ps)
+	for _, p := range ps.Items {
+		if p.Path != guest.Path {
+			continue
+		}
+		if p.HookStatus != store.HookNoAccess || !strings.Contains(p.HookError, "Reporter") {
+			t.Errorf("Guest project: hook_status %q (%s), want no_access naming Reporter", p.HookStatus, p.HookError)
+		}
+		if ss := latestScans(h, p.ID, "main"); len(ss) != 0 {
+			t.Errorf("Guest project scanned: %+v", ss)
+		}
+		h.admin("POST", fmt.Sprintf("/api/v1/projects/%d/scans", p.ID), nil, http.StatusUnprocessableEntity, nil)
+	}
+
+	// Manual scans that cannot succeed are refused before they are queued.
+	for _, p := range ps.Items {
+		if p.Path != first.Path {
+			continue
+		}
+		var e struct {
+			Error struct{ Code, Field string }
+		}
+		h.admin("POST", fmt.Sprintf("/api/v1/projects/%d/scans", p.ID), map[string]string{"branch": "no-such-branch"}, http.StatusUnprocessableEntity, &e)
+		if e.Error.Code != "unknown_branch" || e.Error.Field != "branch" {
+			t.Errorf("scan of an unknown branch: %+v", e)
+		}
+		var sc store.Scan
+		h.admin("POST", fmt.Sprintf("/api/v1/projects/%d/scans", p.ID), nil, http.StatusAccepted, &sc)
+		if len(sc.SHA) != 40 {
+			t.Errorf("a manual scan is not pinned to the branch's head: %+v", sc)
+		}
+	}
+
+	// A hook left behind (a crash between GitLab's answer and the
+	// database), another service's hook, and a project whose hooks GitLab
+	// refuses to delete.
+	stray := gl.AddHook(maintained[1], gitlabtest.Hook{URL: in.WebhookURL, PushEvents: true})
+	gl.AddHook(maintained[2], gitlabtest.Hook{URL: "https://ci.example.com/hook", PushEvents: true})
+	refused := maintained[3]
+	gl.InjectFaults(func(r *http.Request) gitlabtest.Fault {
+		if r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, fmt.Sprintf("/api/v4/projects/%d/hooks/", refused.ID)) {
+			return gitlabtest.Fault{Status: http.StatusForbidden}
+		}
+		return gitlabtest.Fault{}
+	})
+	var del struct {
+		Status  string              `json:"status"`
+		Removed int                 `json:"hooks_removed"`
+		Left    []store.HookFailure `json:"hooks_not_removed"`
+	}
+	h.admin("DELETE", fmt.Sprintf("/api/v1/integrations/%d", in.ID), nil, http.StatusAccepted, &del)
+	if del.Removed != len(maintained) || len(del.Left) != 1 || del.Left[0].Path != refused.Path || !strings.Contains(del.Status, "could not be removed") {
+		t.Errorf("delete answered %+v: want %d removed (the stray one too) and %s listed as not removed", del, len(maintained), refused.Path)
+	}
+	for _, p := range maintained[:3] {
+		for _, hk := range gl.Hooks(p) {
+			if hk.URL == in.WebhookURL {
+				t.Errorf("%s keeps airlock hook %d (stray %d)", p.Path, hk.ID, stray.ID)
+			}
+		}
+	}
+	if hs := gl.Hooks(maintained[2]); len(hs) != 1 || hs[0].URL != "https://ci.example.com/hook" {
+		t.Errorf("another service's hook was touched: %+v", hs)
+	}
+}
