@@ -1,0 +1,96 @@
+package registry
+
+import (
+	"archive/zip"
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Every response parser is fuzzed: any input gives a result or an error,
+// never a panic. Seeds are the files of testdata/.
+
+func seeds(f *testing.F, pattern string) {
+	files, _ := filepath.Glob(filepath.Join("testdata", pattern))
+	if len(files) == 0 {
+		f.Fatalf("no seeds match testdata/%s", pattern)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+}
+
+func FuzzParsePackument(f *testing.F) {
+	seeds(f, "npm-*.json")
+	f.Fuzz(func(t *testing.T, b []byte) { ParsePackument(b) })
+}
+
+func FuzzParseSimple(f *testing.F) {
+	seeds(f, "pypi-simple*.json")
+	f.Fuzz(func(t *testing.T, b []byte) { ParseSimple(b) })
+}
+
+func FuzzParsePyPIJSON(f *testing.F) {
+	seeds(f, "pypi-json*.json")
+	f.Fuzz(func(t *testing.T, b []byte) { ParsePyPIJSON(b) })
+}
+
+func FuzzParseMavenMetadata(f *testing.F) {
+	seeds(f, "maven-metadata*.xml")
+	f.Fuzz(func(t *testing.T, b []byte) { ParseMavenMetadata(b) })
+}
+
+func FuzzParsePOM(f *testing.F) {
+	seeds(f, "maven-pom*.xml")
+	f.Fuzz(func(t *testing.T, b []byte) { ParsePOM(b) })
+}
+
+func FuzzParseCrateIndex(f *testing.F) {
+	seeds(f, "crates-index*")
+	f.Fuzz(func(t *testing.T, b []byte) { ParseCrateIndex(b) })
+}
+
+func FuzzParseGemVersions(f *testing.F) {
+	seeds(f, "rubygems-*.json")
+	f.Fuzz(func(t *testing.T, b []byte) { ParseGemVersions(b) })
+}
+
+func FuzzParseComposerP2(f *testing.F) {
+	seeds(f, "packagist-*.json")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ParseComposerP2(b, "monolog/monolog")
+		ParseComposerP2(b, "swiftmailer/swiftmailer")
+	})
+}
+
+func FuzzParseGoMod(f *testing.F) {
+	seeds(f, "go-*.mod")
+	f.Fuzz(func(t *testing.T, b []byte) { ParseGoMod(b) })
+}
+
+func FuzzGoList(f *testing.F) {
+	seeds(f, "go-list*.txt")
+	f.Fuzz(func(t *testing.T, b []byte) { trimList(b) })
+}
+
+func FuzzZipLicenseFiles(f *testing.F) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range []string{"example.com/m@v1.0.0/LICENSE", "example.com/m@v1.0.0/sub/LICENSE", "example.com/m@v1.0.0/go.mod"} {
+		w, _ := zw.Create(name)
+		w.Write([]byte("MIT License\n"))
+	}
+	zw.Close()
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		files, err := ZipLicenseFiles(b)
+		if err == nil && bytes.Equal(b, buf.Bytes()) && (len(files) != 1 || files["LICENSE"] == nil) {
+			t.Errorf("root license files %v, want LICENSE only", files)
+		}
+	})
+}

@@ -1,0 +1,203 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/airlock-sec/airlock/internal/inventory"
+)
+
+// PyPI is a client of a Python package index: the simple API in its JSON
+// form (PEP 691, with PEP 700's versions and upload times), and the JSON
+// API (/pypi/NAME/VERSION/json) for licenses where the mirror has it
+// (PyPI, devpi, Artifactory and Nexus do; a plain file index does not).
+// The configured URL is the simple index ("https://pypi.org/simple").
+type PyPI struct{ f *fetcher }
+
+// Ecosystem implements Client.
+func (*PyPI) Ecosystem() string { return inventory.PyPI }
+
+// simpleAccept asks for PEP 691 JSON.
+const simpleAccept = "application/vnd.pypi.simple.v1+json"
+
+// Package implements Client.
+func (c *PyPI) Package(ctx context.Context, name string) (*Package, error) {
+	norm := inventory.NormalizeName(inventory.PyPI, name)
+	if norm == "" || strings.ContainsAny(norm, "/?#\\ ") {
+		return nil, fmt.Errorf("pypi: %q is not a project name", name)
+	}
+	r, err := c.f.get(ctx, norm+"/", simpleAccept, func(b []byte) ([]byte, error) {
+		p, err := ParseSimple(b)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(p)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pypi %s: %w", name, err)
+	}
+	return decodeTrimmed(r, inventory.PyPI, name)
+}
+
+// simpleDoc is a PEP 691 project page.
+type simpleDoc struct {
+	Meta struct {
+		APIVersion string `json:"api-version"`
+	} `json:"meta"`
+	Name     string   `json:"name"`
+	Versions []string `json:"versions"`
+	Files    []struct {
+		Filename   string          `json:"filename"`
+		Yanked     json.RawMessage `json:"yanked"`
+		UploadTime string          `json:"upload-time"`
+	} `json:"files"`
+}
+
+// ParseSimple reads a PEP 691 JSON project page: a version is yanked when
+// every file of it is (PEP 592), and published at its first upload.
+func ParseSimple(b []byte) (*Package, error) {
+	var doc simpleDoc
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(doc.Meta.APIVersion, "1.") {
+		return nil, fmt.Errorf("field \"meta.api-version\" is %q, not 1.x (is this a PEP 691 JSON response?)", doc.Meta.APIVersion)
+	}
+	type agg struct {
+		files, yanked int
+		reason        string
+		first         time.Time
+	}
+	byVer := map[string]*agg{}
+	for _, v := range doc.Versions {
+		byVer[v] = &agg{}
+	}
+	for i, f := range doc.Files {
+		v := fileVersion(f.Filename)
+		if v == "" {
+			continue
+		}
+		a := byVer[v]
+		if a == nil {
+			a = &agg{}
+			byVer[v] = a
+		}
+		a.files++
+		var yb bool
+		var ys string
+		switch {
+		case len(f.Yanked) == 0 || string(f.Yanked) == "null":
+		case json.Unmarshal(f.Yanked, &yb) == nil:
+			if yb {
+				a.yanked++
+			}
+		case json.Unmarshal(f.Yanked, &ys) == nil:
+			a.yanked++
+			a.reason = ys
+		default:
+			return nil, fmt.Errorf("files[%d].yanked: neither a boolean nor a string", i)
+		}
+		if t, err := time.Parse(time.RFC3339, f.UploadTime); err == nil && (a.first.IsZero() || t.Before(a.first)) {
+			a.first = t
+		}
+	}
+	p := &Package{Ecosystem: inventory.PyPI, Name: doc.Name}
+	for v, a := range byVer {
+		ver := Version{Version: v, Published: a.first}
+		if a.files > 0 && a.yanked == a.files {
+			ver.Yanked, ver.YankedReason = true, a.reason
+		}
+		p.Versions = append(p.Versions, ver)
+	}
+	sort.Slice(p.Versions, func(i, j int) bool { return p.Versions[i].Version < p.Versions[j].Version })
+	return p, nil
+}
+
+// fileVersion reads the version out of a distribution's file name:
+// wheels and eggs (name-version-...), sdists (name-version.tar.gz).
+func fileVersion(fn string) string {
+	switch {
+	case strings.HasSuffix(fn, ".whl"), strings.HasSuffix(fn, ".egg"):
+		parts := strings.Split(fn, "-")
+		if len(parts) >= 3 {
+			return parts[1]
+		}
+		return ""
+	}
+	for _, ext := range []string{".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".zip", ".tar"} {
+		if strings.HasSuffix(fn, ext) {
+			base := strings.TrimSuffix(fn, ext)
+			if i := strings.LastIndex(base, "-"); i > 0 {
+				return base[i+1:]
+			}
+		}
+	}
+	return ""
+}
+
+// License implements Licenser through the JSON API, beside the simple
+// index ("/simple" → "/pypi/NAME/VERSION/json").
+func (c *PyPI) License(ctx context.Context, name, version string) (*License, error) {
+	base := strings.TrimSuffix(c.f.base.String(), "/")
+	root, ok := strings.CutSuffix(base, "/simple")
+	if !ok {
+		return nil, fmt.Errorf("pypi %s: %w: the index %s does not end in /simple, so its JSON API is unknown", name, ErrNotFound, base)
+	}
+	norm := inventory.NormalizeName(inventory.PyPI, name)
+	u := root + "/pypi/" + norm + "/" + version + "/json"
+	if strings.ContainsAny(norm+version, "/?#\\ ") {
+		return nil, fmt.Errorf("pypi: %q %q is not a project and version", name, version)
+	}
+	r, err := c.f.getURL(ctx, u, "application/json", func(b []byte) ([]byte, error) {
+		l, err := ParsePyPIJSON(b)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(l)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pypi %s: %w", name, err)
+	}
+	var l string
+	if err := json.Unmarshal(r.Body, &l); err != nil {
+		return nil, fmt.Errorf("pypi %s: cached copy of %s unreadable: %w", name, r.URL, err)
+	}
+	return &License{Declared: l, URL: r.URL}, nil
+}
+
+// ParsePyPIJSON reads the license of a JSON API answer: PEP 639's
+// license_expression, else the license field when it is short (it often
+// holds the whole text), else the OSI classifiers joined with OR.
+func ParsePyPIJSON(b []byte) (string, error) {
+	var doc struct {
+		Info *struct {
+			License           string   `json:"license"`
+			LicenseExpression string   `json:"license_expression"`
+			Classifiers       []string `json:"classifiers"`
+		} `json:"info"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return "", err
+	}
+	if doc.Info == nil {
+		return "", fmt.Errorf("field \"info\" is missing")
+	}
+	if l := strings.TrimSpace(doc.Info.LicenseExpression); l != "" {
+		return l, nil
+	}
+	var cls []string
+	for _, c := range doc.Info.Classifiers {
+		if rest, ok := strings.CutPrefix(c, "License :: "); ok {
+			parts := strings.Split(rest, " :: ")
+			cls = append(cls, parts[len(parts)-1])
+		}
+	}
+	if l := strings.TrimSpace(doc.Info.License); l != "" && len(l) <= 100 && !strings.Contains(l, "\n") {
+		return l, nil
+	}
+	return strings.Join(cls, " OR "), nil
+}
