@@ -137,7 +137,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if siteNotice != nil {
-		notices = append(notices, *siteNotice)
+		opts.Notices = append(opts.Notices, *siteNotice)
 	}
 	opts.PolicyFile, opts.NoIgnore, opts.MaxFileSize = *config, *noIgnore, int64(maxFileSize)
 	if maxFileSize == 0 {
