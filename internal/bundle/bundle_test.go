@@ -68,6 +68,14 @@ func (f *fixture) build(t *testing.T, name string, inputs []string, o BuildOptio
 	return out, m
 }
 
+func openDBB(b *testing.B, dir string) *vulndb.DB {
+	db, err := vulndb.Open(context.Background(), filepath.Join(dir, "vuln.db"), vulndb.Options{Create: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
 func openDB(t *testing.T, dir string) *vulndb.DB {
 	t.Helper()
 	db, err := vulndb.Open(context.Background(), filepath.Join(dir, "vuln.db"), vulndb.Options{Create: true})

@@ -13,8 +13,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/airlock-sec/airlock/internal/inventory"
@@ -173,52 +176,93 @@ func (r *reader) readZip(ra io.ReaderAt, size int64) error {
 		return &ImportError{Path: r.path, Err: fmt.Errorf("not a readable zip archive: %w", err)}
 	}
 	r.total = len(zr.File)
-	for _, f := range zr.File {
+	// Entries are read and prepared on every core a chunk at a time while
+	// the previous chunk is accepted (stored), in archive order, so the
+	// result is the same as one by one.
+	workers := runtime.GOMAXPROCS(0)
+	const chunk = 256
+	chunks := make(chan []prepared, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(chunks)
+		for lo := 0; lo < len(zr.File); lo += chunk {
+			files := zr.File[lo:min(lo+chunk, len(zr.File))]
+			out := make([]prepared, len(files))
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			for w := 0; w < min(workers, len(files)); w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						i := int(next.Add(1) - 1)
+						if i >= len(files) {
+							return
+						}
+						out[i] = readEntry(files[i])
+					}
+				}()
+			}
+			wg.Wait()
+			select {
+			case chunks <- out:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	for out := range chunks {
 		if err := r.ctx.Err(); err != nil {
 			return err
 		}
-		r.tick()
-		name := f.Name
-		if f.FileInfo().IsDir() {
-			continue
-		}
-		if reason := unsafeName(name); reason != "" {
-			r.skip(name, reason)
-			continue
-		}
-		if !strings.HasSuffix(strings.ToLower(name), ".json") {
-			r.skip(name, "not a .json file")
-			continue
-		}
-		if f.UncompressedSize64 > MaxRecordSize {
-			r.skip(name, fmt.Sprintf("entry of %d bytes is over the %d-byte limit", f.UncompressedSize64, MaxRecordSize))
-			continue
-		}
-		if f.UncompressedSize64 > ratioFloor && f.CompressedSize64 > 0 && f.UncompressedSize64/f.CompressedSize64 > MaxRatio {
-			r.skip(name, fmt.Sprintf("compression ratio %d:1 is over %d:1 (zip bomb?)", f.UncompressedSize64/f.CompressedSize64, MaxRatio))
-			continue
-		}
-		rc, err := f.Open()
-		if err != nil {
-			r.skip(name, "unreadable entry: "+err.Error())
-			continue
-		}
-		// The header's sizes can lie: never read more than the limit.
-		b, err := io.ReadAll(io.LimitReader(rc, MaxRecordSize+1))
-		rc.Close()
-		switch {
-		case err != nil:
-			r.skip(name, "corrupt entry: "+err.Error())
-			continue
-		case len(b) > MaxRecordSize:
-			r.skip(name, fmt.Sprintf("entry is over the %d-byte limit (its header understates its size)", MaxRecordSize))
-			continue
-		}
-		if err := r.add(name, b); err != nil {
-			return err
+		for i := range out {
+			r.tick()
+			if out[i].entry == "" && out[i].reason == "" {
+				continue // a directory
+			}
+			if err := r.accept(out[i]); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// readEntry reads and prepares one archive entry; the zero prepared for a
+// directory.
+func readEntry(f *zip.File) prepared {
+	name := f.Name
+	if f.FileInfo().IsDir() {
+		return prepared{}
+	}
+	skip := func(reason string) prepared { return prepared{entry: name, reason: reason} }
+	if reason := unsafeName(name); reason != "" {
+		return skip(reason)
+	}
+	if !strings.HasSuffix(strings.ToLower(name), ".json") {
+		return skip("not a .json file")
+	}
+	if f.UncompressedSize64 > MaxRecordSize {
+		return skip(fmt.Sprintf("entry of %d bytes is over the %d-byte limit", f.UncompressedSize64, MaxRecordSize))
+	}
+	if f.UncompressedSize64 > ratioFloor && f.CompressedSize64 > 0 && f.UncompressedSize64/f.CompressedSize64 > MaxRatio {
+		return skip(fmt.Sprintf("compression ratio %d:1 is over %d:1 (zip bomb?)", f.UncompressedSize64/f.CompressedSize64, MaxRatio))
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return skip("unreadable entry: " + err.Error())
+	}
+	// The header's sizes can lie: never read more than the limit.
+	b, err := io.ReadAll(io.LimitReader(rc, MaxRecordSize+1))
+	rc.Close()
+	switch {
+	case err != nil:
+		return skip("corrupt entry: " + err.Error())
+	case len(b) > MaxRecordSize:
+		return skip(fmt.Sprintf("entry is over the %d-byte limit (its header understates its size)", MaxRecordSize))
+	}
+	return prepare(name, b)
 }
 
 // unsafeName explains why an archive entry name is refused, or returns "".
@@ -285,46 +329,49 @@ func readLimited(p string) ([]byte, error) {
 
 // add validates one record and hands it to the sink.
 func (r *reader) add(entry string, b []byte) error {
+	return r.accept(prepare(entry, b))
+}
+
+// prepared is an entry turned into a record (or the reason it is not
+// one): the part of reading that depends on nothing else, so that many
+// entries are prepared at once.
+type prepared struct {
+	entry  string
+	reason string
+	rec    *Record
+	by     string
+	// modified says the record's modified time is set.
+	modified bool
+	ecos     []string
+}
+
+func prepare(entry string, b []byte) prepared {
 	v, reason := Parse(b)
 	if reason != "" {
-		r.skip(entry, reason)
-		return nil
-	}
-	if r.seen[v.ID] {
-		r.skip(entry, "duplicate record id "+v.ID)
-		return nil
+		return prepared{entry: entry, reason: reason}
 	}
 	var compact bytes.Buffer
+	compact.Grow(len(b))
 	if err := json.Compact(&compact, b); err != nil {
-		r.skip(entry, "not JSON: "+err.Error())
-		return nil
+		return prepared{entry: entry, reason: "not JSON: " + err.Error()}
 	}
 	// The JSON is kept as it came; scans decode a copy without what
 	// matching and reports never read, which is most of some records.
 	match, err := json.Marshal(matchForm(v))
 	if err != nil {
-		r.skip(entry, "not an OSV record: "+err.Error())
-		return nil
+		return prepared{entry: entry, reason: "not an OSV record: " + err.Error()}
 	}
-	r.seen[v.ID] = true
 	sum := sha256.Sum256(compact.Bytes())
 	rec := &Record{Entry: entry, ID: v.ID, Withdrawn: v.Withdrawn != nil, JSON: compact.Bytes(), Match: match, Hash: hex.EncodeToString(sum[:])}
-	var by string
-	rec.Date, by = recordDate(v)
-	r.sum.Records++
-	if !isUnset(v.Modified) {
-		r.sum.Modified++
-	}
-	if rec.Date.After(r.sum.Newest) {
-		r.sum.Newest, r.sum.DatedBy = rec.Date, by
-	}
+	p := prepared{entry: entry, rec: rec, modified: !isUnset(v.Modified)}
+	rec.Date, p.by = recordDate(v)
 	done := map[PackageKey]bool{}
 	for _, a := range v.Affected {
 		eco := BaseEcosystem(a.Package.Ecosystem)
 		if eco == "" || a.Package.Name == "" {
 			continue
 		}
-		r.ecos[eco] = true
+		p.ecos = append(p.ecos, eco)
 		k := PackageKey{eco, inventory.NormalizeName(eco, a.Package.Name)}
 		if rec.Withdrawn || done[k] {
 			continue
@@ -336,6 +383,32 @@ func (r *reader) add(entry string, b []byte) error {
 		a, b := rec.Packages[i], rec.Packages[j]
 		return a.Ecosystem < b.Ecosystem || a.Ecosystem == b.Ecosystem && a.Name < b.Name
 	})
+	return p
+}
+
+// accept takes a prepared entry in the source's order: duplicates, the
+// summary and the sink.
+func (r *reader) accept(p prepared) error {
+	if p.reason != "" {
+		r.skip(p.entry, p.reason)
+		return nil
+	}
+	rec := p.rec
+	if r.seen[rec.ID] {
+		r.skip(p.entry, "duplicate record id "+rec.ID)
+		return nil
+	}
+	r.seen[rec.ID] = true
+	r.sum.Records++
+	if p.modified {
+		r.sum.Modified++
+	}
+	if rec.Date.After(r.sum.Newest) {
+		r.sum.Newest, r.sum.DatedBy = rec.Date, p.by
+	}
+	for _, e := range p.ecos {
+		r.ecos[e] = true
+	}
 	if rec.Withdrawn {
 		r.sum.Withdrawn++
 	}
