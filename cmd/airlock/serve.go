@@ -21,6 +21,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/keyring"
 	"github.com/airlock-sec/airlock/internal/policy"
 	"github.com/airlock-sec/airlock/internal/secret"
+	"github.com/airlock-sec/airlock/internal/netx"
 	"github.com/airlock-sec/airlock/internal/server"
 	"github.com/airlock-sec/airlock/internal/store"
 	"github.com/airlock-sec/airlock/internal/vulndb"
@@ -289,6 +290,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ln.Close()
 		return fmt.Errorf("start workers: %w", err)
 	}
+	netx.Observe(srv.ObserveEgress)
+	defer netx.Observe(nil)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	log.Info("airlock serving", "addr", ln.Addr().String(), "database", p.store.Where(), "version", toolVersion())
 	served := make(chan error, 1)

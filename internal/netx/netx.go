@@ -187,6 +187,7 @@ func newClient(c Config, base dialFunc) (*http.Client, error) {
 	t.Proxy = func(req *http.Request) (*url.URL, error) {
 		dest := hostPort(req.URL)
 		if !allow.permits(dest) {
+			observe(Dial{Network: "tcp", Addr: dest, Denied: true})
 			return nil, &DeniedError{Host: dest}
 		}
 		return proxyFor(req.URL)
@@ -194,8 +195,10 @@ func newClient(c Config, base dialFunc) (*http.Client, error) {
 	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		isProxy := proxies[strings.ToLower(addr)]
 		if !isProxy && !allow.permits(addr) {
+			observe(Dial{Network: network, Addr: addr, Denied: true})
 			return nil, &DeniedError{Host: addr}
 		}
+		observe(Dial{Network: network, Addr: addr, Proxy: isProxy})
 		ctx, cancel := context.WithTimeout(ctx, to.Dial)
 		defer cancel()
 		conn, err := base(ctx, network, addr)

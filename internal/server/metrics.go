@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/airlock-sec/airlock/internal/netx"
 	"github.com/airlock-sec/airlock/internal/store"
 )
 
@@ -16,6 +17,7 @@ type metrics struct {
 	duration       *prometheus.HistogramVec
 	webhooks       *prometheus.CounterVec
 	webhookLatency prometheus.Histogram
+	egressRefused  *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry, st *store.Store, version string) *metrics {
@@ -24,10 +26,11 @@ func newMetrics(reg *prometheus.Registry, st *store.Store, version string) *metr
 		duration:       prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "airlock_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"route"}),
 		webhooks:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "airlock_webhook_deliveries_total", Help: "GitLab webhook deliveries by event and outcome (accepted, duplicate, rejected, error)."}, []string{"event", "outcome"}),
 		webhookLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "airlock_webhook_ingest_seconds", Help: "Time to verify, store and enqueue a webhook delivery.", Buckets: prometheus.ExponentialBuckets(0.0002, 2, 16)}),
+		egressRefused:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "airlock_egress_refused_total", Help: "Outbound connections refused because the destination is not a configured GitLab instance, mirror or agent route."}, []string{"destination"}),
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{Name: "airlock_build_info", Help: "Always 1; labels describe the build.", ConstLabels: prometheus.Labels{"version": version, "database": string(st.Dialect())}})
 	build.Set(1)
-	reg.MustRegister(m.requests, m.duration, m.webhooks, m.webhookLatency, build, &dbCollector{st: st})
+	reg.MustRegister(m.requests, m.duration, m.webhooks, m.webhookLatency, m.egressRefused, build, &dbCollector{st: st})
 	return m
 }
 
@@ -104,4 +107,14 @@ func (c *dbCollector) gauge(ctx context.Context, ch chan<- prometheus.Metric, d 
 		}
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, n, vals...)
 	}
+}
+
+// ObserveEgress is given to netx.Observe: a refused outbound connection is
+// logged and counted (airlock_egress_refused_total).
+func (s *Server) ObserveEgress(d netx.Dial) {
+	if !d.Denied {
+		return
+	}
+	s.metrics.egressRefused.WithLabelValues(d.Addr).Inc()
+	s.log.Warn("outbound connection refused: the destination is not a configured GitLab instance, mirror or agent route", "destination", d.Addr)
 }

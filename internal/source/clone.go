@@ -561,6 +561,8 @@ var pinnedConfig = []string{
 	"protocol.https.allow=always",
 	"protocol.http.allow=always",
 	"protocol.version=2",
+	// A redirect could send the clone, and its credentials, elsewhere.
+	"http.followRedirects=false",
 	"core.hooksPath=/dev/null",
 	"core.symlinks=false",
 	"core.fsmonitor=false",
