@@ -1,9 +1,12 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -105,5 +108,47 @@ func TestBundleCycle(t *testing.T) {
 	// from this signer and source.
 	if r := run(nil, "db", "import", "--trusted-keys", keys, filepath.Join(dir, "data.bundle")); !strings.Contains(r.stdout+r.stderr, "already imported") {
 		t.Errorf("re-import of the base: exit %d %s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestDBSync: a bundle and an all.zip on an internal HTTP location are
+// imported through the binary; a second run downloads nothing.
+func TestDBSync(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "k")
+	env := []string{"AIRLOCK_DB=" + filepath.Join(dir, "v.db"), "AIRLOCK_CONFIG=", "AIRLOCK_TRUSTED_KEYS=" + key + ".pub", "HTTPS_PROXY=", "HTTP_PROXY=", "NO_PROXY="}
+	run := func(args ...string) result {
+		t.Helper()
+		return airlockEnv(t, binary, env, nil, args...)
+	}
+	if r := run("db", "keygen", "--out", key); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	bf := filepath.Join(dir, "latest.bundle")
+	if r := run("db", "bundle", "--sign", key+".key", "--out", bf, "../../testdata/osv-sample/Go/all.zip"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	var gets atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("/data/latest.bundle", func(w http.ResponseWriter, r *http.Request) {
+		gets.Add(1)
+		http.ServeFile(w, r, bf)
+	})
+	mux.HandleFunc("/osv/PyPI/all.zip", func(w http.ResponseWriter, r *http.Request) {
+		gets.Add(1)
+		http.ServeFile(w, r, "../../testdata/osv-sample/PyPI/all.zip")
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	r := run("db", "sync", srv.URL+"/data/latest.bundle", srv.URL+"/osv/PyPI/all.zip")
+	if r.code != 0 || !strings.Contains(r.stdout, "imported bundle") || !strings.Contains(r.stdout, "as osv/PyPI/all.zip") {
+		t.Fatalf("sync: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = run("db", "sync", srv.URL+"/data/latest.bundle", srv.URL+"/osv/PyPI/all.zip")
+	if r.code != 0 || strings.Count(r.stdout, "unchanged") != 2 {
+		t.Errorf("second sync: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := run("db", "sync", srv.URL+"/missing.zip"); r.code != 1 || !strings.Contains(r.stderr, "404") {
+		t.Errorf("missing file: exit %d %s", r.code, r.stderr)
 	}
 }

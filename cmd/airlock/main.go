@@ -63,6 +63,7 @@ Usage:
                                      pack OSV archives and secret rules into a signed bundle
   airlock db verify --trusted-keys PATH FILE
                                      check a bundle's signature and members without importing it
+  airlock db sync [flags] URL...     fetch bundles and all.zip files from an internal HTTP location and import what changed
   airlock serve [flags]              run the platform: REST API, GitLab webhooks, scheduler and workers
   airlock worker [flags]             run extra workers against the server's PostgreSQL
   airlock version                    print the version
@@ -79,6 +80,7 @@ const dbUsage = `Usage:
                                      pack OSV archives and secret rules into a signed bundle
   airlock db verify --trusted-keys PATH FILE
                                      check a bundle's signature and members without importing it
+  airlock db sync [flags] URL...     fetch bundles and all.zip files from an internal HTTP location and import what changed
 
 Run 'airlock db import -h' or 'airlock db status -h' for their flags.
 `
@@ -113,7 +115,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdScan(ctx, args[1:], stdout, stderr)
 	case "db":
 		if len(args) < 2 {
-			return usageError{"db needs a subcommand: import, status, keygen, bundle or verify"}
+			return usageError{"db needs a subcommand: import, status, keygen, bundle, verify or sync"}
 		}
 		switch args[1] {
 		case "-h", "-help", "--help", "help":
@@ -129,8 +131,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return cmdDBBundle(ctx, args[2:], stdout, stderr)
 		case "verify":
 			return cmdDBVerify(ctx, args[2:], stdout, stderr)
+		case "sync":
+			return cmdDBSync(ctx, args[2:], stdout, stderr)
 		}
-		return usageError{fmt.Sprintf("unknown db subcommand %q: use import, status, keygen, bundle or verify", args[1])}
+		return usageError{fmt.Sprintf("unknown db subcommand %q: use import, status, keygen, bundle, verify or sync", args[1])}
 	case "serve":
 		return cmdServe(ctx, args[1:], stdout, stderr)
 	case "worker":

@@ -1,0 +1,267 @@
+// Package datasync fetches vulnerability data from a site's own internal
+// HTTP location — signed bundles or OSV all.zip files that someone placed
+// there — and imports it exactly as a file carried in on media would be:
+// a bundle is verified against the trusted keys first, an archive goes
+// through the same validation as 'airlock db import'. Requests are
+// conditional (ETag, Last-Modified), so an unchanged file is neither
+// downloaded nor imported again.
+package datasync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/airlock-sec/airlock/internal/bundle"
+	"github.com/airlock-sec/airlock/internal/netx"
+	"github.com/airlock-sec/airlock/internal/vulndb"
+)
+
+// MaxFileSize bounds one download.
+const MaxFileSize = 4 << 30
+
+// Options configure a sync.
+type Options struct {
+	// Keys verify bundles; nil refuses them.
+	Keys *bundle.Keyring
+	// CAPEM, ProxyURL and NoProxy reach the location (see netx.Config); with
+	// FromEnvironment the proxy comes from HTTPS_PROXY/NO_PROXY instead.
+	CAPEM           []byte
+	ProxyURL        string
+	NoProxy         string
+	FromEnvironment bool
+	// IdleTimeout aborts a download that receives nothing for this long
+	// (default 1 minute); there is no bound on the whole download.
+	IdleTimeout time.Duration
+	// AllowDowngrade applies an older bundle (see bundle.ApplyOptions).
+	AllowDowngrade bool
+	// StateFile keeps the validators of the last fetch of each URL; empty:
+	// beside the database (DB.sync.json).
+	StateFile string
+}
+
+// Status says what a sync did with one URL.
+type Status string
+
+// Statuses.
+const (
+	Imported  Status = "imported"
+	Unchanged Status = "unchanged"
+)
+
+// Result is what a sync did with one URL.
+type Result struct {
+	URL    string `json:"url"`
+	Status Status `json:"status"`
+	// Bundle is the imported bundle's id, for a bundle.
+	Bundle  string              `json:"bundle,omitempty"`
+	Reports []vulndb.FileReport `json:"reports,omitempty"`
+	Bytes   int64               `json:"bytes"`
+}
+
+type validators struct {
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
+}
+
+// Sync fetches every URL and imports what changed. URLs are handled one by
+// one; the first failure stops the sync, with what came before imported.
+func Sync(ctx context.Context, db *vulndb.DB, urls []string, o Options) ([]Result, error) {
+	if len(urls) == 0 {
+		return nil, errors.New("sync: no URL given")
+	}
+	var hosts []string
+	for _, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("sync: %q is not an http(s) URL", raw)
+		}
+		hosts = append(hosts, u.Host)
+	}
+	client, err := netx.NewClient(netx.Config{CAPEM: o.CAPEM, ProxyURL: o.ProxyURL, NoProxy: o.NoProxy, FromEnvironment: o.FromEnvironment, Allow: hosts})
+	if err != nil {
+		return nil, err
+	}
+	// A redirect is followed only to a host the sync was given.
+	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 5 {
+			return errors.New("too many redirects")
+		}
+		for _, h := range hosts {
+			if strings.EqualFold(req.URL.Host, h) {
+				return nil
+			}
+		}
+		return fmt.Errorf("redirect to %s, which is not a host given to sync", req.URL.Host)
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = time.Minute
+	}
+	stateFile := o.StateFile
+	if stateFile == "" {
+		stateFile = db.Path() + ".sync.json"
+	}
+	state := map[string]validators{}
+	if b, err := os.ReadFile(stateFile); err == nil {
+		if err := json.Unmarshal(b, &state); err != nil {
+			return nil, fmt.Errorf("sync: state file %s: %v (remove it to fetch everything again)", stateFile, err)
+		}
+	}
+	var out []Result
+	for _, raw := range urls {
+		r, v, err := syncOne(ctx, client, db, raw, state[raw], o)
+		if err != nil {
+			return out, err
+		}
+		state[raw] = v
+		out = append(out, *r)
+		b, _ := json.MarshalIndent(state, "", "  ")
+		if err := os.WriteFile(stateFile, b, 0o600); err != nil {
+			return out, fmt.Errorf("sync: state file: %w", err)
+		}
+	}
+	return out, nil
+}
+
+func syncOne(ctx context.Context, client *http.Client, db *vulndb.DB, raw string, prev validators, o Options) (*Result, validators, error) {
+	fail := func(format string, a ...any) error {
+		return fmt.Errorf("sync %s: %s", raw, fmt.Sprintf(format, a...))
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+	if err != nil {
+		return nil, prev, fail("%v", err)
+	}
+	if prev.ETag != "" {
+		req.Header.Set("If-None-Match", prev.ETag)
+	}
+	if prev.LastModified != "" {
+		req.Header.Set("If-Modified-Since", prev.LastModified)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		if hint, ok := netx.Explain(err); ok {
+			return nil, prev, fail("%v (%s)", err, hint)
+		}
+		return nil, prev, fail("%v", err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
+		return &Result{URL: raw, Status: Unchanged}, prev, nil
+	case resp.StatusCode != http.StatusOK:
+		return nil, prev, fail("the server answered %s", resp.Status)
+	case resp.ContentLength > MaxFileSize:
+		return nil, prev, fail("%d bytes, over the %d-byte limit", resp.ContentLength, int64(MaxFileSize))
+	}
+	next := validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
+
+	work, err := os.MkdirTemp(filepath.Dir(db.Path()), ".airlock-sync-*")
+	if err != nil {
+		return nil, prev, fail("%v", err)
+	}
+	defer os.RemoveAll(work)
+	// The file keeps the last segments of the URL's path, so that an
+	// archive gets the origin a carried-in copy would
+	// (https://mirror/osv/PyPI/all.zip -> osv/PyPI/all.zip).
+	segs := strings.Split(strings.Trim(path.Clean(resp.Request.URL.Path), "/"), "/")
+	if len(segs) > 3 {
+		segs = segs[len(segs)-3:]
+	}
+	for _, s := range segs {
+		if s == "" || s == "." || s == ".." {
+			return nil, prev, fail("the URL has no file name")
+		}
+	}
+	local := filepath.Join(append([]string{work}, segs...)...)
+	if err := os.MkdirAll(filepath.Dir(local), 0o700); err != nil {
+		return nil, prev, fail("%v", err)
+	}
+	f, err := os.Create(local)
+	if err != nil {
+		return nil, prev, fail("%v", err)
+	}
+	n, err := copyIdle(ctx, cancel, f, resp.Body, o.IdleTimeout)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case err != nil:
+		return nil, prev, fail("download: %v", err)
+	case resp.ContentLength >= 0 && n != resp.ContentLength:
+		return nil, prev, fail("download cut short: %d of %d bytes", n, resp.ContentLength)
+	}
+	res := &Result{URL: raw, Status: Imported, Bytes: n}
+	if bundle.IsBundle(local) {
+		if o.Keys == nil {
+			return nil, prev, fail("a signed bundle, and no trusted keys were given")
+		}
+		b, err := bundle.Open(local, o.Keys)
+		if err != nil {
+			return nil, prev, fail("%v", err)
+		}
+		defer b.Close()
+		res.Bundle = b.ID
+		res.Reports, err = bundle.Apply(ctx, db, b, bundle.ApplyOptions{AllowDowngrade: o.AllowDowngrade})
+		if errors.Is(err, vulndb.ErrBundleApplied) {
+			res.Status = Unchanged
+			return res, next, nil
+		}
+		if err != nil {
+			return nil, prev, fail("%v", err)
+		}
+		return res, next, nil
+	}
+	res.Reports, err = db.Import(ctx, []string{local}, vulndb.ImportOptions{})
+	if err != nil {
+		return nil, prev, fail("%v", err)
+	}
+	for i := range res.Reports {
+		res.Reports[i].Path = raw
+		if res.Reports[i].Status == vulndb.StatusUnchanged {
+			res.Status = Unchanged
+		}
+	}
+	return res, next, nil
+}
+
+// copyIdle copies at most MaxFileSize bytes, cancelling the download when
+// nothing arrives for idle.
+func copyIdle(ctx context.Context, cancel context.CancelFunc, w io.Writer, r io.Reader, idle time.Duration) (int64, error) {
+	t := time.AfterFunc(idle, cancel)
+	defer t.Stop()
+	buf := make([]byte, 256<<10)
+	var n int64
+	for {
+		k, err := r.Read(buf)
+		if k > 0 {
+			t.Reset(idle)
+			n += int64(k)
+			if n > MaxFileSize {
+				return n, fmt.Errorf("over the %d-byte limit", int64(MaxFileSize))
+			}
+			if _, werr := w.Write(buf[:k]); werr != nil {
+				return n, werr
+			}
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return n, fmt.Errorf("nothing received for %s", idle)
+			}
+			return n, err
+		}
+	}
+}
