@@ -57,7 +57,7 @@ var docs = map[string]doc{
 	"GET /api/v1/projects":                    {Summary: "List discovered projects.", Response: page[store.Project]{}, Query: append([]param{{"integration_id", "integer", ""}, {"selected", "boolean", ""}, {"visible", "boolean", ""}, {"search", "string", "substring of the path"}}, paging...)},
 	"GET /api/v1/projects/{id}":               {Summary: "One project.", Response: store.Project{}},
 	"POST /api/v1/projects/{id}/scans":        {Summary: "Queue a scan of a branch (default branch unless given).", Request: scanRequest{}, Response: store.Scan{}, Status: http.StatusAccepted},
-	"GET /api/v1/scans":                       {Summary: "List scans, newest first.", Response: page[store.Scan]{}, Query: []param{{"project_id", "integer", ""}, {"branch", "string", ""}, {"status", "string", "queued, running, succeeded, failed"}, {"limit", "integer", ""}, {"before", "integer", "return scans before this ID"}}},
+	"GET /api/v1/scans":                       {Summary: "List scans, newest first.", Response: page[store.Scan]{}, Query: []param{{"project_id", "integer", ""}, {"branch", "string", ""}, {"status", "string", "queued, running, succeeded, failed, superseded"}, {"limit", "integer", ""}, {"before", "integer", "return scans before this ID"}}},
 	"GET /api/v1/scans/{id}":                  {Summary: "One scan.", Response: store.Scan{}},
 	"GET /api/v1/findings":                    {Summary: "List findings.", Response: page[store.Finding]{}, Query: append([]param{{"project_id", "integer", ""}, {"branch", "string", ""}, {"state", "string", "open, fixed or dismissed"}, {"kind", "string", ""}, {"severity", "string", ""}}, paging...)},
 	"GET /api/v1/findings/{id}":               {Summary: "One finding.", Response: store.Finding{}},
