@@ -167,7 +167,8 @@ CREATE INDEX scan_by_mr ON scan (project_id, mr_iid, sha);
 	`
 ALTER TABLE integration ADD COLUMN hooks_status TEXT NOT NULL DEFAULT '';
 ALTER TABLE integration ADD COLUMN hook_failures TEXT NOT NULL DEFAULT '[]';
-`, // 4: ids are never reused. PostgreSQL's identity columns never were;
+`,
+	// 4: ids are never reused. PostgreSQL's identity columns never were;
 	// SQLite's INTEGER PRIMARY KEY takes max(id)+1, so deleting the newest
 	// integration gave its id to the next one. Its tables are rebuilt with
 	// AUTOINCREMENT (sqliteAutoincrement).
