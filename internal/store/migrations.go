@@ -163,7 +163,8 @@ ALTER TABLE scan ADD COLUMN worker_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE scan ADD COLUMN heartbeat_at BIGINT;
 CREATE INDEX scan_by_status ON scan (status, heartbeat_at);
 CREATE INDEX scan_by_mr ON scan (project_id, mr_iid, sha);
-`, // 3: the webhook phase of discovery, apart from the listing.
+`,
+	// 3: the webhook phase of discovery, apart from the listing.
 	`
 ALTER TABLE integration ADD COLUMN hooks_status TEXT NOT NULL DEFAULT '';
 ALTER TABLE integration ADD COLUMN hook_failures TEXT NOT NULL DEFAULT '[]';
