@@ -174,7 +174,20 @@ ALTER TABLE integration ADD COLUMN hook_failures TEXT NOT NULL DEFAULT '[]';
 	// integration gave its id to the next one. Its tables are rebuilt with
 	// AUTOINCREMENT (sqliteAutoincrement).
 	``,
+	// 5: one live scan per merge request head: two deliveries of one push
+	// (or a delivery and a superseded scan's catch-up) race to queue it.
+	// Older duplicates are marked superseded first.
+	`
+UPDATE scan SET status = 'superseded', error = 'superseded: a duplicate scan of the same commit'
+WHERE mr_iid IS NOT NULL AND sha <> '' AND status NOT IN ('superseded', 'failed')
+AND id NOT IN (SELECT MAX(id) FROM scan WHERE mr_iid IS NOT NULL AND sha <> '' AND status NOT IN ('superseded', 'failed') GROUP BY project_id, mr_iid, sha);
+CREATE UNIQUE INDEX IF NOT EXISTS scan_one_per_head ON scan (project_id, mr_iid, sha) WHERE ` + liveHeadScan + `;
+`,
 }
+
+// liveHeadScan is the predicate of the index scan_one_per_head, repeated
+// in the conflict target that uses it.
+const liveHeadScan = `mr_iid IS NOT NULL AND sha <> '' AND status <> 'superseded' AND status <> 'failed'`
 
 // goMigrations run after the SQL of their version, in its transaction.
 // fkOff asks for SQLite's foreign keys to be off around the transaction
