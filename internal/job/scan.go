@@ -431,5 +431,5 @@ func (r *Runner) scanURL(id int64) string {
 	if r.c.PublicURL == "" {
 		return ""
 	}
-	return fmt.Sprintf("%s/api/v1/scans/%d", r.c.PublicURL, id)
+	return fmt.Sprintf("%s/scans/%d", r.c.PublicURL, id)
 }

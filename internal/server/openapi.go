@@ -37,6 +37,7 @@ var docs = map[string]doc{
 	"GET /readyz":                             {Summary: "Readiness: the database answers and the job workers run.", Response: map[string]string{}},
 	"GET /metrics":                            {Summary: "Prometheus metrics (text exposition format)."},
 	"POST /webhooks/gitlab/{integration}":     {Summary: "GitLab webhook receiver (push, merge request and system hooks). Authenticated by X-Gitlab-Token.", Response: map[string]any{}, Status: http.StatusAccepted},
+	"GET /scans/{id}":                         {Summary: "A page (HTML, no token) saying how to see scan {id} through the API; merge request notes and commit statuses link here until the web UI exists."},
 	"GET /api/v1/openapi.json":                {Summary: "This document."},
 	"GET /api/v1/version":                     {Summary: "Server version and database.", Response: map[string]any{}},
 	"GET /api/v1/me":                          {Summary: "The calling token.", Response: map[string]any{}},
