@@ -140,3 +140,13 @@ func NoProjectsError(username string) *Error {
 			"(for a group or project access token, create it on the group that holds the projects)",
 	}
 }
+
+// Project fetches one project by its ID; CodeNotFound when it does not
+// exist or the token's user cannot see it.
+func (c *Client) Project(ctx context.Context, id int64) (Project, error) {
+	p, _, err := c.api.Projects.GetProject(id, nil, gl.WithContext(ctx))
+	if err != nil {
+		return Project{}, classify(fmt.Sprintf("read project %d", id), err)
+	}
+	return toProject(p), nil
+}

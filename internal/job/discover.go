@@ -338,11 +338,17 @@ type Inserter interface {
 	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 }
 
-// QueueScan creates the scan row s and its job in t.
+// QueueScan creates the scan row s and its job in t. A merge request
+// scan of a commit that already has a live scan is not created:
+// store.ErrConflict, and the transaction stays usable.
 func QueueScan(ctx context.Context, c Inserter, t *store.Tx, s *store.Scan, now time.Time) error {
-	if err := t.CreateScan(ctx, s, now); err != nil {
+	created, err := t.CreateScanOnce(ctx, s, now)
+	if err != nil {
 		return err
 	}
-	_, err := c.InsertTx(ctx, t.SQL(), ScanArgs{ScanID: s.ID}, nil)
+	if !created {
+		return fmt.Errorf("a scan of commit %s of merge request !%d exists: %w", s.SHA, *s.MRIID, store.ErrConflict)
+	}
+	_, err = c.InsertTx(ctx, t.SQL(), ScanArgs{ScanID: s.ID}, nil)
 	return err
 }

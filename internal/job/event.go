@@ -3,6 +3,7 @@ package job
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -237,7 +238,9 @@ func (r *Runner) onScan(ctx context.Context, t *store.Tx, e store.WebhookEvent, 
 			}
 		}
 	}
-	if err := QueueScan(ctx, r.client, t, &s, r.now()); err != nil {
+	if err := QueueScan(ctx, r.client, t, &s, r.now()); errors.Is(err, store.ErrConflict) {
+		return fmt.Sprintf("ignored: commit %s of merge request !%d is already scanned", short(s.SHA), *s.MRIID), nil
+	} else if err != nil {
 		return "", err
 	}
 	if s.MRIID != nil {

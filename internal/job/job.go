@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
 	"time"
 
@@ -95,6 +96,12 @@ func (PurgeArgs) Kind() string { return "purge" }
 // InsertOpts retries; the rows go even if GitLab never answers.
 func (PurgeArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 3} }
 
+// ReclaimArgs queues again the scans whose workers stopped beating.
+type ReclaimArgs struct{}
+
+// Kind is River's name for the job.
+func (ReclaimArgs) Kind() string { return "reclaim" }
+
 // ScheduleArgs is the periodic tick: re-discovery and scheduled scans.
 type ScheduleArgs struct{}
 
@@ -147,6 +154,10 @@ type Runner struct {
 	client *river.Client[*sql.Tx]
 	// id names this worker on the scans it runs and the leases it holds.
 	id string
+	// dir is this worker's workspace, where it clones; lock proves it
+	// alive to other workers on the host (workspace.go).
+	dir  string
+	lock *os.File
 }
 
 // NewClient builds the River client. With work false it only inserts
@@ -170,7 +181,8 @@ func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
 	if c.Heartbeat <= 0 {
 		c.Heartbeat = 5 * time.Second
 	}
-	r := &Runner{c: c, log: c.Logger, id: newWorkerID()}
+	r := &Runner{c: c, log: c.Logger, id: newWorkerID(), dir: c.WorkDir}
+	var dead []string
 	rc := &river.Config{
 		Logger:                      c.Logger.With("component", "river"),
 		FetchPollInterval:           c.PollInterval,
@@ -180,6 +192,11 @@ func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
 		CompletedJobRetentionPeriod: 24 * time.Hour,
 	}
 	if work {
+		var err error
+		if dead, err = r.workspace(); err != nil {
+			return nil, err
+		}
+		rc.ID = r.id
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &discoverWorker{r: r})
 		river.AddWorker(workers, &eventWorker{r: r})
@@ -187,15 +204,21 @@ func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
 		river.AddWorker(workers, &notifyWorker{r: r})
 		river.AddWorker(workers, &purgeWorker{r: r})
 		river.AddWorker(workers, &scheduleWorker{r: r})
+		river.AddWorker(workers, &reclaimWorker{r: r})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{
 			QueueDefault: {MaxWorkers: 8},
 			ScanQueue:    {MaxWorkers: c.ScanWorkers},
 		}
+		// Scans of workers elsewhere that stopped beating are found by
+		// the elected leader.
+		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(r.staleAfter()), func() (river.JobArgs, *river.InsertOpts) {
+			return ReclaimArgs{}, nil
+		}, nil)}
 		if tick := schedulePeriod(c); tick > 0 {
-			rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(tick), func() (river.JobArgs, *river.InsertOpts) {
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(tick), func() (river.JobArgs, *river.InsertOpts) {
 				return ScheduleArgs{}, nil
-			}, &river.PeriodicJobOpts{RunOnStart: true})}
+			}, &river.PeriodicJobOpts{RunOnStart: true}))
 		}
 	}
 	client, err := river.NewClient(c.Store.RiverDriver(), rc)
@@ -203,6 +226,15 @@ func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
 		return nil, fmt.Errorf("job: %w", err)
 	}
 	r.client = client
+	if work {
+		// Workers of this host that died (their locks were free) lose
+		// their scans and leases now, not after their heartbeats age.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := r.Reclaim(ctx, dead); err != nil {
+			return nil, err
+		}
+	}
 	return client, nil
 }
 

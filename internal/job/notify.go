@@ -92,7 +92,7 @@ func (r *Runner) Notify(ctx context.Context, scanID int64) error {
 			fs = append(fs, f)
 		}
 	}
-	note := report.MRNote{SHA: sc.SHA, TargetBranch: sc.TargetBranch, WebURL: p.WebURL, Findings: fs, MaxRows: maxNoteRows}
+	note := report.MRNote{SHA: sc.SHA, TargetBranch: sc.TargetBranch, WebURL: p.WebURL, Findings: fs, MaxRows: maxNoteRows, ScanURL: r.scanURL(sc.ID)}
 	if sc.Status == store.ScanFailed {
 		note.Failed = sc.Error
 	} else {

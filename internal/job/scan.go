@@ -211,7 +211,11 @@ func (r *Runner) ensureHeadScan(ctx context.Context, t *store.Tx, p store.Projec
 		return err
 	}
 	iid := head.IID
-	return QueueScan(ctx, r.client, t, &store.Scan{ProjectID: p.ID, Trigger: store.TriggerMergeRequest, Branch: head.SourceBranch, SHA: head.SHA, MRIID: &iid, TargetBranch: head.TargetBranch}, r.now())
+	err := QueueScan(ctx, r.client, t, &store.Scan{ProjectID: p.ID, Trigger: store.TriggerMergeRequest, Branch: head.SourceBranch, SHA: head.SHA, MRIID: &iid, TargetBranch: head.TargetBranch}, r.now())
+	if errors.Is(err, store.ErrConflict) {
+		return nil
+	}
+	return err
 }
 
 func short(sha string) string {
@@ -336,7 +340,7 @@ func introduced(fs []finding.Finding, base map[string]bool, dismissed map[string
 func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn integration.Connection, p store.Project, sc *store.Scan) (*scan.Result, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.c.ScanTimeout)
 	defer cancel()
-	if err := os.MkdirAll(r.c.WorkDir, 0o700); err != nil {
+	if err := os.MkdirAll(r.dir, 0o700); err != nil {
 		return nil, "", err
 	}
 	opt := source.CloneOptions{
@@ -344,14 +348,14 @@ func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn integratio
 		Ref:     sc.Branch,
 		SHA:     sc.SHA,
 		Depth:   1,
-		Dir:     r.c.WorkDir,
+		Dir:     r.dir,
 		Env:     gl.GitAuthEnv(),
 		Proxy:   conn.ProxyURL,
 		NoProxy: conn.NoProxy,
 		Timeout: r.c.ScanTimeout,
 	}
 	if conn.CAPEM != "" {
-		f, err := writeCA(r.c.WorkDir, conn.CAPEM)
+		f, err := writeCA(r.dir, conn.CAPEM)
 		if err != nil {
 			return nil, "", err
 		}
@@ -424,5 +428,5 @@ func (r *Runner) scanURL(id int64) string {
 	if r.c.PublicURL == "" {
 		return ""
 	}
-	return fmt.Sprintf("%s/api/v1/scans/%d", r.c.PublicURL, id)
+	return fmt.Sprintf("%s/scans/%d", r.c.PublicURL, id)
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/airlock-sec/airlock/internal/store"
 )
 
@@ -32,8 +34,13 @@ func newWorkerID() string {
 // staleAfter is how old a heartbeat may be before its owner counts as dead.
 func (r *Runner) staleAfter() time.Duration { return staleBeats * r.c.Heartbeat }
 
-// holder names this worker's hold on something in a lease.
-func (r *Runner) holder(what string) string { return r.id + "/" + what }
+// holder names one hold of this worker on a lease: two jobs of one
+// worker are two holders.
+func (r *Runner) holder(what string) string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return r.id + "/" + what + "/" + hex.EncodeToString(b)
+}
 
 // every runs fn every heartbeat interval until stop is called.
 func (r *Runner) every(ctx context.Context, fn func(context.Context)) (stop func()) {
@@ -123,4 +130,14 @@ func (r *Runner) Reclaim(ctx context.Context, dead []string) (int, error) {
 		r.log.InfoContext(ctx, "scans of dead workers queued again", "scans", len(ids), "dead_workers", len(dead))
 	}
 	return len(ids), nil
+}
+
+type reclaimWorker struct {
+	river.WorkerDefaults[ReclaimArgs]
+	r *Runner
+}
+
+func (w *reclaimWorker) Work(ctx context.Context, _ *river.Job[ReclaimArgs]) error {
+	_, err := w.r.Reclaim(ctx, nil)
+	return err
 }

@@ -34,11 +34,25 @@ type MRNote struct {
 	Findings []finding.Finding
 	// MaxRows bounds the rows listed; 0 means DefaultNoteRows.
 	MaxRows int
+	// ScanURL, when set, is linked at the end of the note.
+	ScanURL string
 }
 
 // WriteMRNote writes the note in GitLab Flavored Markdown. The fix advice
 // is the same text the other formats give.
 func WriteMRNote(w io.Writer, n MRNote) error {
+	var b strings.Builder
+	if err := writeMRNote(&b, n); err != nil {
+		return err
+	}
+	if n.ScanURL != "" {
+		fmt.Fprintf(&b, "\n[Scan details](%s)\n", n.ScanURL)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeMRNote(w io.Writer, n MRNote) error {
 	var b strings.Builder
 	b.WriteString(NoteMarker + "\n### airlock security scan\n\n")
 	short := n.SHA

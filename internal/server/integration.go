@@ -5,11 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/airlock-sec/airlock/internal/gitlab"
 	"github.com/airlock-sec/airlock/internal/integration"
@@ -31,6 +34,8 @@ type integrationRequest struct {
 	ViaAgent         *bool            `json:"via_agent"`
 	Selection        *store.Selection `json:"selection"`
 	GitLabProjectIDs []int64          `json:"gitlab_project_ids"`
+	// ConfirmEmpty allows a list selection with no project.
+	ConfirmEmpty bool `json:"confirm_empty,omitempty"`
 }
 
 // integrationView is an integration as the API shows it.
@@ -75,12 +80,21 @@ func applyConnection(req integrationRequest, in *store.Integration, conn *integr
 		}
 	}
 	if req.CACert != nil {
+		in.CAPEM = ""
 		if strings.TrimSpace(*req.CACert) != "" {
-			if _, _, err := netx.ParseCA([]byte(*req.CACert)); err != nil {
-				return apiError{Code: "invalid_field", Field: "ca_cert", Message: "ca_cert: " + err.Error() + " (give the internal CA certificate as PEM, or as base64 of the PEM)"}
+			_, certs, err := netx.ParseCA([]byte(*req.CACert))
+			if err != nil {
+				msg := strings.TrimPrefix(err.Error(), "ca_certificate: ")
+				msg = strings.TrimSuffix(msg, " (give the PEM text or its base64)")
+				return apiError{Code: "invalid_field", Field: "ca_cert", Message: "ca_cert: " + msg, Hint: "give the internal CA certificate as PEM, or as base64 of the PEM"}
 			}
+			// Stored, used and shown as PEM, whichever form was given.
+			var b strings.Builder
+			for _, c := range certs {
+				pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+			}
+			in.CAPEM = strings.TrimSpace(b.String())
 		}
-		in.CAPEM = strings.TrimSpace(*req.CACert)
 	}
 	if req.ProxyURL != nil {
 		in.ProxyURL = strings.TrimSpace(*req.ProxyURL)
@@ -194,6 +208,10 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, p pri
 		checkFailed(w, res)
 		return
 	}
+	if err := s.checkSelectedIDs(ctx, in, conn); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if noProjects(res) {
 		e := apiError{Code: string(gitlab.CodeNoProjects), Message: fmt.Sprintf("the token's user (%s) is a member of no project, so there is nothing to scan", res.Username), Hint: "add the user to the groups or projects to scan with at least the Developer role (Maintainer to install webhooks), or use another user's token"}
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": e, "check": res})
@@ -244,14 +262,107 @@ func applySelection(req integrationRequest, in *store.Integration) error {
 		}
 		in.Selection = *req.Selection
 	}
-	if req.GitLabProjectIDs != nil {
-		in.SelectedIDs = slices.Clone(req.GitLabProjectIDs)
-	}
-	if in.Selection == store.SelectList && len(in.SelectedIDs) == 0 {
-		return apiError{Code: "invalid_field", Field: "gitlab_project_ids", Message: "selection list needs gitlab_project_ids: the GitLab IDs of the projects to scan"}
-	}
 	if in.Selection != store.SelectList {
+		if len(req.GitLabProjectIDs) > 0 {
+			return apiError{Code: "invalid_field", Field: "gitlab_project_ids", Message: fmt.Sprintf("gitlab_project_ids goes with selection list, not %s", in.Selection)}
+		}
 		in.SelectedIDs = []int64{}
+		return nil
+	}
+	switch {
+	case req.GitLabProjectIDs == nil:
+		return apiError{Code: "invalid_field", Field: "gitlab_project_ids", Message: "selection list needs gitlab_project_ids: the GitLab IDs of the projects to scan"}
+	case len(req.GitLabProjectIDs) == 0 && !req.ConfirmEmpty:
+		return apiError{Code: "empty_selection", Field: "gitlab_project_ids", Message: "an empty list selects no project: nothing is scanned and every webhook is removed", Hint: `send "confirm_empty": true to mean it`}
+	}
+	in.SelectedIDs = []int64{}
+	seen := map[int64]bool{}
+	for _, id := range req.GitLabProjectIDs {
+		if id <= 0 {
+			return apiError{Code: "invalid_field", Field: "gitlab_project_ids", Message: fmt.Sprintf("%d is not a GitLab project ID", id)}
+		}
+		if !seen[id] {
+			seen[id] = true
+			in.SelectedIDs = append(in.SelectedIDs, id)
+		}
+	}
+	return nil
+}
+
+// checkSelectedIDs refuses a list that names projects the integration's
+// token does not see: those it has not discovered are looked up in
+// GitLab, and the unknown ones named in a 422.
+func (s *Server) checkSelectedIDs(ctx context.Context, in store.Integration, conn integration.Connection) error {
+	if in.Selection != store.SelectList || len(in.SelectedIDs) == 0 {
+		return nil
+	}
+	known := map[int64]bool{}
+	if in.ID != 0 {
+		ps, err := s.c.Store.Projects(ctx, store.ProjectFilter{IntegrationID: in.ID})
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if p.Visible {
+				known[p.GitLabID] = true
+			}
+		}
+	}
+	var ask []int64
+	for _, id := range in.SelectedIDs {
+		if !known[id] {
+			ask = append(ask, id)
+		}
+	}
+	if len(ask) == 0 {
+		return nil
+	}
+	const maxLookups = 500
+	if len(ask) > maxLookups {
+		return apiError{Code: "unknown_projects", Field: "gitlab_project_ids", Message: fmt.Sprintf("%d of the projects are not known yet (more than %d to look up in GitLab)", len(ask), maxLookups), Hint: "run discovery first (POST /api/v1/integrations/{id}/discover), then select"}
+	}
+	gl, err := integration.NewClient(conn, s.log)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.c.CheckTimeout)
+	defer cancel()
+	var mu sync.Mutex
+	var unknown []int64
+	var firstErr error
+	work := make(chan int64)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for id := range work {
+				_, err := gl.Project(ctx, id)
+				mu.Lock()
+				switch {
+				case gitlab.CodeOf(err) == gitlab.CodeNotFound:
+					unknown = append(unknown, id)
+				case err != nil && firstErr == nil:
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, id := range ask {
+		work <- id
+	}
+	close(work)
+	wg.Wait()
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		names := make([]string, len(unknown))
+		for i, id := range unknown {
+			names[i] = strconv.FormatInt(id, 10)
+		}
+		return apiError{Code: "unknown_projects", Field: "gitlab_project_ids", Message: fmt.Sprintf("GitLab projects %s do not exist or are not visible to the integration's token; nothing was changed", strings.Join(names, ", ")), Hint: "use the gitlab_id of the projects listed by GET /api/v1/projects, or add the token's user to those projects"}
+	}
+	if firstErr != nil {
+		msg := integration.ErrorMessage(firstErr)
+		return upstreamError{apiError{Code: msg.Code, Message: "could not check the selected projects in GitLab: " + msg.Message, Hint: msg.Hint}}
 	}
 	return nil
 }
@@ -438,6 +549,9 @@ func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request, p principal
 type selectionRequest struct {
 	Selection        store.Selection `json:"selection"`
 	GitLabProjectIDs []int64         `json:"gitlab_project_ids"`
+	// ConfirmEmpty allows a list with no project: nothing is scanned and
+	// every webhook is removed.
+	ConfirmEmpty bool `json:"confirm_empty,omitempty"`
 }
 
 // setSelection changes which projects are scanned: the projects known now
@@ -453,17 +567,26 @@ func (s *Server) setSelection(w http.ResponseWriter, r *http.Request, p principa
 		s.fail(w, r, err)
 		return
 	}
-	if err := applySelection(integrationRequest{Selection: &req.Selection, GitLabProjectIDs: req.GitLabProjectIDs}, &in); err != nil {
+	if err := applySelection(integrationRequest{Selection: &req.Selection, GitLabProjectIDs: req.GitLabProjectIDs, ConfirmEmpty: req.ConfirmEmpty}, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	ctx := r.Context()
+	conn, err := integration.Open(s.c.Keyring, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.checkSelectedIDs(ctx, in, conn); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	want := map[int64]bool{}
 	for _, id := range in.SelectedIDs {
 		want[id] = true
 	}
 	now := s.c.Now()
-	err := s.c.Store.InTx(ctx, func(t *store.Tx) error {
+	err = s.c.Store.InTx(ctx, func(t *store.Tx) error {
 		ps, err := t.Projects(ctx, store.ProjectFilter{IntegrationID: in.ID})
 		if err != nil {
 			return err

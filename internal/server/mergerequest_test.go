@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -62,8 +63,24 @@ func mergeRequestHeadWins(t *testing.T, d store.Dialect, reverse bool) {
 	if !strings.Contains(notes[0].Body, head[:8]) || !strings.Contains(notes[0].Body, "gitlab") {
 		t.Fatalf("the note does not describe the head %s:\n%s", head[:8], notes[0].Body)
 	}
-	if st := gl.Statuses(p, head); st[len(st)-1].State != "failed" {
+	st := gl.Statuses(p, head)
+	if st[len(st)-1].State != "failed" {
 		t.Errorf("head status %+v, want failed (it introduces a GitLab token)", st[len(st)-1])
+	}
+	// The note and the status link to a page a browser opens without a
+	// token, which says how to see the scan.
+	link := st[len(st)-1].TargetURL
+	if !strings.HasPrefix(link, h.url+"/scans/") || !strings.Contains(notes[0].Body, "("+link+")") {
+		t.Errorf("status links to %q; the note:\n%s", link, notes[0].Body)
+	}
+	resp, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(page), h.url+"/api/v1/scans/"+strings.TrimPrefix(link, h.url+"/scans/")) {
+		t.Errorf("scan page %d %s:\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), page)
 	}
 	var headScans int
 	for _, s := range latestScans(h, pr.ID, "feature") {

@@ -4,13 +4,31 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
+	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/gitlab"
 	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/store"
 )
+
+// enumQuery reads an optional query parameter that must be one of allowed.
+func enumQuery[T ~string](r *http.Request, name string, allowed []T) (string, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" || slices.Contains(allowed, T(v)) {
+		return v, nil
+	}
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		names[i] = string(a)
+	}
+	return "", apiError{Code: "invalid_query", Field: name, Message: fmt.Sprintf("query parameter %s=%q is not one of %s", name, v, strings.Join(names, ", "))}
+}
+
+// findingKinds are the kinds a finding can have.
+var findingKinds = []finding.Kind{finding.KindVulnerability, finding.KindSecret, finding.KindIaC, finding.KindLicense, finding.KindRisk}
 
 func boolQuery(r *http.Request, name string) (*bool, error) {
 	switch v := r.URL.Query().Get(name); v {
@@ -171,7 +189,14 @@ func (s *Server) listScans(w http.ResponseWriter, r *http.Request, _ principal) 
 		s.fail(w, r, err)
 		return
 	}
-	f.Limit, f.Branch, f.Status = int(lim), r.URL.Query().Get("branch"), r.URL.Query().Get("status")
+	if err == nil {
+		f.Status, err = enumQuery(r, "status", store.ScanStatuses)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f.Limit, f.Branch = int(lim), r.URL.Query().Get("branch")
 	ss, err := s.c.Store.Scans(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -204,15 +229,20 @@ func (s *Server) listFindings(w http.ResponseWriter, r *http.Request, _ principa
 		f.ProjectID, err = queryInt(r, "project_id", 0, 0)
 	}
 	q := r.URL.Query()
-	f.State = q.Get("state")
-	if err == nil && f.State != "" && f.State != store.FindingOpen && f.State != store.FindingFixed && f.State != store.FindingDismissed {
-		err = apiError{Code: "invalid_query", Field: "state", Message: fmt.Sprintf("state %q is not one of open, fixed, dismissed", f.State)}
+	if err == nil {
+		f.State, err = enumQuery(r, "state", []string{store.FindingOpen, store.FindingFixed, store.FindingDismissed})
+	}
+	if err == nil {
+		f.Kind, err = enumQuery(r, "kind", findingKinds)
+	}
+	if err == nil {
+		f.Severity, err = enumQuery(r, "severity", finding.Severities)
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	f.Limit, f.Branch, f.Kind, f.Severity = int(lim), q.Get("branch"), q.Get("kind"), q.Get("severity")
+	f.Limit, f.Branch = int(lim), q.Get("branch")
 	fs, err := s.c.Store.Findings(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)

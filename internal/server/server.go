@@ -105,6 +105,7 @@ func (s *Server) register() {
 	s.public("GET /readyz", s.readyz)
 	s.public("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP)
 	s.public("POST /webhooks/gitlab/{integration}", s.webhook)
+	s.public("GET /scans/{id}", s.scanPage)
 
 	s.api("GET /api/v1/openapi.json", store.RoleViewer, s.openapi)
 	s.api("GET /api/v1/version", store.RoleViewer, s.version)

@@ -1,5 +1,12 @@
 package store
 
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
 // migrations are applied in order, each once, each in its own transaction.
 // Never edit one that has shipped: append a new one. {{id}} and {{blob}}
 // stand for each engine's identity key and byte types; times are Unix
@@ -156,9 +163,87 @@ ALTER TABLE scan ADD COLUMN worker_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE scan ADD COLUMN heartbeat_at BIGINT;
 CREATE INDEX scan_by_status ON scan (status, heartbeat_at);
 CREATE INDEX scan_by_mr ON scan (project_id, mr_iid, sha);
-`, // 3: the webhook phase of discovery, apart from the listing.
+`,
+	// 3: the webhook phase of discovery, apart from the listing.
 	`
 ALTER TABLE integration ADD COLUMN hooks_status TEXT NOT NULL DEFAULT '';
 ALTER TABLE integration ADD COLUMN hook_failures TEXT NOT NULL DEFAULT '[]';
 `,
+	// 4: ids are never reused. PostgreSQL's identity columns never were;
+	// SQLite's INTEGER PRIMARY KEY takes max(id)+1, so deleting the newest
+	// integration gave its id to the next one. Its tables are rebuilt with
+	// AUTOINCREMENT (sqliteAutoincrement).
+	``,
+	// 5: one live scan per merge request head: two deliveries of one push
+	// (or a delivery and a superseded scan's catch-up) race to queue it.
+	// Older duplicates are marked superseded first.
+	`
+UPDATE scan SET status = 'superseded', error = 'superseded: a duplicate scan of the same commit'
+WHERE mr_iid IS NOT NULL AND sha <> '' AND status NOT IN ('superseded', 'failed')
+AND id NOT IN (SELECT MAX(id) FROM scan WHERE mr_iid IS NOT NULL AND sha <> '' AND status NOT IN ('superseded', 'failed') GROUP BY project_id, mr_iid, sha);
+CREATE UNIQUE INDEX IF NOT EXISTS scan_one_per_head ON scan (project_id, mr_iid, sha) WHERE ` + liveHeadScan + `;
+`,
+}
+
+// liveHeadScan is the predicate of the index scan_one_per_head, repeated
+// in the conflict target that uses it.
+const liveHeadScan = `mr_iid IS NOT NULL AND sha <> '' AND status <> 'superseded' AND status <> 'failed'`
+
+// goMigrations run after the SQL of their version, in its transaction.
+// fkOff asks for SQLite's foreign keys to be off around the transaction
+// (tables are rebuilt); they are checked before it commits.
+var goMigrations = map[int]struct {
+	run   func(ctx context.Context, t *Tx) error
+	fkOff bool
+}{
+	4: {run: sqliteAutoincrement, fkOff: true},
+}
+
+// idTables are the tables with an {{id}} key.
+var idTables = []string{"api_token", "integration", "project", "webhook_event", "scan", "finding", "audit"}
+
+// sqliteAutoincrement rebuilds each table with an id key as AUTOINCREMENT:
+// a new table from the old one's own definition, its rows, its indexes.
+func sqliteAutoincrement(ctx context.Context, t *Tx) error {
+	if t.dialect != SQLite {
+		return nil
+	}
+	for _, table := range idTables {
+		var def string
+		if err := t.row(ctx, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&def); err != nil {
+			return fmt.Errorf("table %s: %w", table, err)
+		}
+		if strings.Contains(def, "AUTOINCREMENT") {
+			continue
+		}
+		const key = "id INTEGER PRIMARY KEY"
+		if !strings.Contains(def, key) {
+			return fmt.Errorf("table %s: no %q in %s", table, key, def)
+		}
+		rows, err := t.query(ctx, `SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`, table)
+		if err != nil {
+			return err
+		}
+		indexes, err := collect(rows, func(r interface{ Scan(...any) error }) (string, error) {
+			var s string
+			return s, r.Scan(&s)
+		})
+		if err != nil {
+			return err
+		}
+		def = strings.Replace(def, key, key+" AUTOINCREMENT", 1)
+		// A table renamed once is stored as CREATE TABLE "name".
+		head := regexp.MustCompile(`^CREATE TABLE\s+("` + table + `"|` + table + `)`)
+		if !head.MatchString(def) {
+			return fmt.Errorf("table %s: unexpected definition %s", table, def)
+		}
+		def = head.ReplaceAllString(def, "CREATE TABLE "+table+"_rebuilt")
+		stmts := []string{def, `INSERT INTO ` + table + `_rebuilt SELECT * FROM ` + table, `DROP TABLE ` + table, `ALTER TABLE ` + table + `_rebuilt RENAME TO ` + table}
+		for _, st := range append(stmts, indexes...) {
+			if _, err := t.exec(ctx, st); err != nil {
+				return fmt.Errorf("table %s: %w\n%s", table, err, st)
+			}
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 )
@@ -99,6 +100,23 @@ func (q Queries) CreateScan(ctx context.Context, s *Scan, now time.Time) error {
 		s.ProjectID, s.Trigger, s.Branch, s.SHA, mr, s.TargetBranch, ScanQueued, millis(now))
 	s.ID = id
 	return err
+}
+
+// CreateScanOnce queues a merge request scan of s.SHA unless one that is
+// queued, running or succeeded exists; it reports whether it created one.
+// Unlike a failed INSERT, a duplicate leaves the transaction usable.
+func (q Queries) CreateScanOnce(ctx context.Context, s *Scan, now time.Time) (bool, error) {
+	if s.MRIID == nil || s.SHA == "" {
+		return true, q.CreateScan(ctx, s, now)
+	}
+	s.Status, s.CreatedAt = ScanQueued, fromMillis(millis(now))
+	err := q.row(ctx, `INSERT INTO scan (project_id, trigger, branch, sha, mr_iid, target_branch, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (project_id, mr_iid, sha) WHERE `+liveHeadScan+` DO NOTHING RETURNING id`,
+		s.ProjectID, s.Trigger, s.Branch, s.SHA, *s.MRIID, s.TargetBranch, ScanQueued, millis(now)).Scan(&s.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // StartScan marks a scan running (again, when a job is retried).
