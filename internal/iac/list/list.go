@@ -6,11 +6,13 @@ package list
 import (
 	"github.com/airlock-sec/airlock/internal/iac"
 	"github.com/airlock-sec/airlock/internal/iac/dockerfile"
+	"github.com/airlock-sec/airlock/internal/iac/terraform"
 )
 
 // All returns one of every parser.
 func All() []iac.Parser {
 	return []iac.Parser{
 		dockerfile.New(),
+		terraform.New(),
 	}
 }
