@@ -17,6 +17,7 @@ import (
 	analyzers "github.com/airlock-sec/airlock/internal/analyzer/list"
 	"github.com/airlock-sec/airlock/internal/analyzer/secretscan"
 	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/iac"
 	"github.com/airlock-sec/airlock/internal/inventory/gomod"
 	"github.com/airlock-sec/airlock/internal/inventory/list"
 	"github.com/airlock-sec/airlock/internal/report"
@@ -38,6 +39,8 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	since := fs.String("since", "", "with --history: only commits after this revision")
 	branch := fs.String("branch", "", "with --history: branches to walk, comma-separated (default: all branches and tags)")
 	secretConfig := fs.String("secret-config", "", "secret rules in gitleaks TOML (default: .gitleaks.toml in PATH if present, else the embedded rules)")
+	iacPolicies := fs.String("iac-policies", "", "a directory of your own Rego policies for IaC files (docs/iac.md), run beside the embedded ones")
+	iacPoliciesOnly := fs.Bool("iac-policies-only", false, "with --iac-policies: run only your own IaC policies")
 	baseline := fs.String("baseline", "", "a previous JSON report: report only findings not in it")
 	goVersion := fs.String("go-version", "", "the Go release that builds the scanned modules (1.22.5): the standard library is checked at it; "+gomod.GoDirectiveValue+" checks it at each go.mod's go directive (a minimum); default: a go.mod's toolchain directive, else go_version in .airlock.yaml, else not checked")
 	allowParseErrors := fs.Bool("allow-parse-errors", false, "exit by the findings even when some input could not be read (default: exit 1, since the scan is incomplete)")
@@ -49,7 +52,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fs.Var(ageFlag{&maxAge}, "max-age", "warn when the vulnerability data is older than this (7d, 36h; env AIRLOCK_DB_MAX_AGE)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: airlock scan [flags] [PATH]\n\nScans PATH (default: the current directory), or one manifest, for vulnerable dependencies.\n\nFlags:")
+		fmt.Fprintln(stderr, "Usage: airlock scan [flags] [PATH]\n\nScans PATH (default: the current directory), or one manifest, for vulnerable dependencies, secrets and IaC misconfigurations.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	pos, err := parse(fs, args, stderr)
@@ -94,6 +97,13 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	var siteNotice *scan.Notice
+	if *iacPoliciesOnly && *iacPolicies == "" {
+		return usageError{"--iac-policies-only needs --iac-policies DIR"}
+	}
+	if *iacPolicies != "" && !wants("iac") {
+		return usageError{"--iac-policies is for IaC scanning: add iac to --scanners"}
+	}
+
 	asm := scan.Assembly{Names: names, Env: analyzer.Env{MaxAge: maxAge}, Extractors: list.Options{Go: goOpts}}
 	if wants("vuln") {
 		db, srcs, err := openDB(ctx, *dbPath)
@@ -130,6 +140,18 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		if *branch != "" {
 			asm.Analyzers.Secret.Branches = strings.Split(*branch, ",")
+		}
+	}
+	if wants("iac") {
+		asm.Analyzers.IaC.PoliciesOnly = *iacPoliciesOnly
+		if *iacPolicies != "" {
+			srcs, err := iac.LoadDir(*iacPolicies)
+			if err != nil {
+				return err
+			}
+			if asm.Analyzers.IaC.Policies, err = iac.Compile(ctx, srcs, true); err != nil {
+				return err
+			}
 		}
 	}
 	opts, err := scan.Assemble(asm)

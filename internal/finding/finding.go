@@ -144,6 +144,8 @@ type Finding struct {
 	Location Location `json:"location"`
 	// Package is the affected package, for vulnerability findings.
 	Package *inventory.Package `json:"package,omitempty"`
+	// IaC says what a misconfiguration is about, for IaC findings.
+	IaC *IaC `json:"iac,omitempty"`
 	// FixedVersions lists versions that fix the vulnerability, lowest first.
 	FixedVersions []string `json:"fixed_versions,omitempty"`
 	// References are links about the finding.
@@ -160,6 +162,28 @@ type Finding struct {
 	Fingerprint string `json:"fingerprint"`
 	// Ignored is set when configuration suppresses the finding.
 	Ignored *Ignore `json:"ignored,omitempty"`
+}
+
+// IaC details a misconfiguration finding.
+type IaC struct {
+	// Input is the kind of file: "dockerfile", "terraform", "compose", ...
+	Input string `json:"input"`
+	// Resource is what the finding is about: a Terraform address
+	// (module.net.aws_security_group.ssh), a Kubernetes kind/namespace/name,
+	// a Dockerfile stage, a Compose service; empty when nothing narrower
+	// than the file.
+	Resource string `json:"resource,omitempty"`
+	// Attribute is the offending setting; Expected says what it should be
+	// and Actual what it is, when the policy says.
+	Attribute string `json:"attribute,omitempty"`
+	Expected  string `json:"expected,omitempty"`
+	Actual    string `json:"actual,omitempty"`
+	// Remediation says how to fix it.
+	Remediation string `json:"remediation,omitempty"`
+	// Benchmarks are the benchmark controls the check maps to ("CIS Docker 4.1").
+	Benchmarks []string `json:"benchmarks,omitempty"`
+	// Custom marks a finding of the user's own policies (--iac-policies).
+	Custom bool `json:"custom,omitempty"`
 }
 
 // Commit identifies a commit and its author.

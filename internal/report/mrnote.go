@@ -118,6 +118,9 @@ func advice(f *finding.Finding) string {
 	if f.Kind == finding.KindSecret {
 		return secretRemedy(f)
 	}
+	if f.IaC != nil {
+		return f.IaC.Remediation
+	}
 	return remedy(f)
 }
 

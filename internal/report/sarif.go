@@ -103,6 +103,11 @@ type sarifResultProps struct {
 	FirstCommit *sarifCommit `json:"firstCommit,omitempty"`
 	LastCommit  *sarifCommit `json:"lastCommit,omitempty"`
 	Commits     int          `json:"commits,omitempty"`
+	// Resource, Attribute and Expected say what a misconfiguration is
+	// about and what it should be.
+	Resource  string `json:"resource,omitempty"`
+	Attribute string `json:"attribute,omitempty"`
+	Expected  string `json:"expected,omitempty"`
 }
 
 type sarifCommit struct {
@@ -160,6 +165,8 @@ func writeSARIF(w io.Writer, r *scan.Result, o Options) error {
 			res.Properties = &sarifResultProps{Package: f.Package.PURL(), FixedVersions: f.FixedVersions}
 		case f.History != nil:
 			res.Properties = sarifHistory(f.History)
+		case f.IaC != nil:
+			res.Properties = &sarifResultProps{Resource: f.IaC.Resource, Attribute: f.IaC.Attribute, Expected: f.IaC.Expected}
 		}
 		results = append(results, res)
 	}
@@ -229,7 +236,11 @@ func sarifRules(fs []finding.Finding) ([]sarifRule, map[string]int) {
 			FullDescription:  sarifMessage{Text: short},
 			Properties:       sarifRuleProps{Tags: sarifTags(f)},
 		}
-		if d := strings.TrimSpace(f.Description); d != "" {
+		d := strings.TrimSpace(f.Description)
+		if f.Kind == finding.KindIaC {
+			d = iacDescription(f)
+		}
+		if d != "" {
 			rule.FullDescription = sarifMessage{Text: d}
 			rule.Help = &sarifMultiText{Text: d, Markdown: d}
 		}
@@ -276,6 +287,9 @@ func sarifHistory(h *finding.History) *sarifResultProps {
 func sarifText(f *finding.Finding) string {
 	if f.Kind == finding.KindSecret {
 		return sarifSecretText(f)
+	}
+	if f.Kind == finding.KindIaC {
+		return iacText(f)
 	}
 	id := f.ID
 	if a := displayAlias(f); a != "" {

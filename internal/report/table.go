@@ -40,6 +40,8 @@ func writeTable(w io.Writer, r *scan.Result, o Options) error {
 		paths        []string
 		secretGroups = map[string][]secretRow{}
 		secretPaths  []string
+		iacGroups    = map[string][]misconfigRow{}
+		iacPaths     []string
 		ignored      int
 	)
 	for i := range r.Findings {
@@ -56,6 +58,13 @@ func writeTable(w io.Writer, r *scan.Result, o Options) error {
 			secretGroups[p] = append(secretGroups[p], secretRowFor(f))
 			continue
 		}
+		if f.Kind == finding.KindIaC {
+			if _, ok := iacGroups[p]; !ok {
+				iacPaths = append(iacPaths, p)
+			}
+			iacGroups[p] = append(iacGroups[p], misconfigRowFor(f))
+			continue
+		}
 		if _, ok := groups[p]; !ok {
 			paths = append(paths, p)
 		}
@@ -63,6 +72,7 @@ func writeTable(w io.Writer, r *scan.Result, o Options) error {
 	}
 	slices.Sort(paths)
 	slices.Sort(secretPaths)
+	slices.Sort(iacPaths)
 
 	header := [5]string{"SEVERITY", "ID", "PACKAGE", "FIXED IN", "TITLE"}
 	var width [4]int // the last column is not padded
@@ -90,6 +100,7 @@ func writeTable(w io.Writer, r *scan.Result, o Options) error {
 		b.WriteByte('\n')
 	}
 	writeSecrets(&b, secretGroups, secretPaths, o)
+	writeMisconfigs(&b, iacGroups, iacPaths, o)
 
 	b.WriteString(summary(r))
 	b.WriteByte('\n')
@@ -297,6 +308,9 @@ func summary(r *scan.Result) string {
 			}
 			continue
 		}
+		if f.Kind == finding.KindIaC {
+			continue // misconfigSummary
+		}
 		if f.Kind != finding.KindVulnerability {
 			byKind[f.Kind]++
 			continue
@@ -342,6 +356,9 @@ func summary(r *scan.Result) string {
 			fmt.Fprintf(&b, " (%d from git history)", historySecrets)
 		}
 		b.WriteByte('.')
+	}
+	if s := misconfigSummary(r.Findings); s != "" {
+		b.WriteString("\n" + s)
 	}
 	if len(byKind) > 0 {
 		kinds := make([]string, 0, len(byKind))

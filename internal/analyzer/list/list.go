@@ -6,6 +6,7 @@ package list
 import (
 	"github.com/airlock-sec/airlock/internal/analyzer"
 	"github.com/airlock-sec/airlock/internal/analyzer/depvuln"
+	"github.com/airlock-sec/airlock/internal/analyzer/iacscan"
 	"github.com/airlock-sec/airlock/internal/analyzer/secretscan"
 )
 
@@ -13,6 +14,8 @@ import (
 type Config struct {
 	// Secret configures secret detection; Secret.Detector must be set.
 	Secret secretscan.Config
+	// IaC configures misconfiguration scanning.
+	IaC iacscan.Config
 }
 
 // All returns one of every analyzer, in the order their findings and
@@ -21,6 +24,7 @@ func All(c Config) []analyzer.Analyzer {
 	return []analyzer.Analyzer{
 		depvuln.New(),
 		secretscan.New(c.Secret),
+		iacscan.New(c.IaC),
 	}
 }
 

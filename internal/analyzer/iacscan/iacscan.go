@@ -1,0 +1,421 @@
+// Package iacscan is the "iac" analyzer: it reads the tree's
+// infrastructure-as-code files with the parsers of internal/iac/list,
+// evaluates the embedded policies (and the user's own, --iac-policies) on
+// every document, and reports each result as a finding at the file and
+// lines the user must edit, unless an inline "airlock:ignore" marker on
+// or above that line suppresses it.
+package iacscan
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/airlock-sec/airlock/internal/analyzer"
+	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/iac"
+	"github.com/airlock-sec/airlock/internal/iac/list"
+	"github.com/airlock-sec/airlock/internal/iac/policies"
+	"github.com/airlock-sec/airlock/internal/source"
+)
+
+// DefaultMaxFileSize bounds the IaC files read: larger ones are an error
+// notice, never read.
+const DefaultMaxFileSize = 8 << 20
+
+// Config configures the analyzer.
+type Config struct {
+	// Policies are the user's own policies (--iac-policies), compiled;
+	// nil when there are none.
+	Policies *iac.Set
+	// PoliciesOnly runs only Policies (--iac-policies-only).
+	PoliciesOnly bool
+	// MaxFileSize is the largest file read; 0 means DefaultMaxFileSize.
+	MaxFileSize int64
+	// Parsers are the inputs read; nil means list.All().
+	Parsers []iac.Parser
+}
+
+// Analyzer finds misconfigurations.
+type Analyzer struct {
+	c Config
+}
+
+// New returns the analyzer.
+func New(c Config) *Analyzer {
+	if c.MaxFileSize <= 0 {
+		c.MaxFileSize = DefaultMaxFileSize
+	}
+	if c.Parsers == nil {
+		c.Parsers = list.All()
+	}
+	return &Analyzer{c: c}
+}
+
+// Name implements analyzer.Analyzer.
+func (*Analyzer) Name() string { return "iac" }
+
+// Needs implements analyzer.Analyzer: nothing beyond the tree.
+func (*Analyzer) Needs() []analyzer.Need { return nil }
+
+// FileRequired implements analyzer.Analyzer.
+func (a *Analyzer) FileRequired(p string) bool { return a.parserFor(p, nil) != nil }
+
+// MaySniff implements analyzer.ContentSniffer.
+func (a *Analyzer) MaySniff(p string) bool {
+	for _, x := range a.c.Parsers {
+		if s, ok := x.(iac.Sniffer); ok && s.MaySniff(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// ContentRequired implements analyzer.ContentSniffer.
+func (a *Analyzer) ContentRequired(p string, head []byte) bool {
+	return a.parserFor(p, head) != nil
+}
+
+// parserFor returns the first parser that claims the file by its name,
+// or, given the file's head, by its content.
+func (a *Analyzer) parserFor(p string, head []byte) iac.Parser {
+	for _, x := range a.c.Parsers {
+		if x.FileRequired(p) {
+			return x
+		}
+	}
+	if head == nil {
+		return nil
+	}
+	for _, x := range a.c.Parsers {
+		if s, ok := x.(iac.Sniffer); ok && s.MaySniff(p) && s.ContentRequired(p, head) {
+			return x
+		}
+	}
+	return nil
+}
+
+// Analyze implements analyzer.Analyzer.
+func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.Output, error) {
+	var sets []*iac.Set
+	if !a.c.PoliciesOnly {
+		s, err := policies.Builtin()
+		if err != nil {
+			return nil, fmt.Errorf("iac: embedded policies: %w", err)
+		}
+		sets = append(sets, s)
+	}
+	if a.c.Policies != nil {
+		sets = append(sets, a.c.Policies)
+	}
+	out := &analyzer.Output{}
+	files := newFiles(in.Tree, a.c.MaxFileSize)
+	byParser := map[iac.Parser][]iac.File{}
+	for _, p := range in.Files {
+		b, err := files.read(p)
+		if err != nil {
+			out.Notices = append(out.Notices, analyzer.Notice{Level: analyzer.NoticeError, Path: p, Message: err.Error()})
+			continue
+		}
+		head := b[:min(len(b), analyzer.SniffSize)]
+		x := a.parserFor(p, head)
+		if x == nil {
+			continue
+		}
+		byParser[x] = append(byParser[x], iac.File{Path: p, Content: b})
+	}
+	var docs []*iac.Document
+	for _, x := range a.c.Parsers {
+		fs := byParser[x]
+		if len(fs) == 0 {
+			continue
+		}
+		ds, probs := parse(ctx, x, &iac.Input{Files: fs, ReadFile: files.read, ReadDir: files.readDir})
+		docs = append(docs, ds...)
+		for _, p := range probs {
+			out.Notices = append(out.Notices, analyzer.Notice{Level: analyzer.NoticeLevel(p.Level), Path: p.Path, Line: p.Line, Message: p.Message})
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	results, err := evaluate(ctx, sets, docs, in.Progress)
+	if err != nil {
+		return nil, err
+	}
+	out.Findings = findings(results, files, &out.Notices)
+	out.Notices = append(out.Notices, analyzer.Notice{Level: analyzer.NoticeInfo, Message: fmt.Sprintf(
+		"iac: %d files read, %d documents evaluated with %d policies", len(in.Files), len(docs), policyCount(sets))})
+	return out, nil
+}
+
+func policyCount(sets []*iac.Set) int {
+	n := 0
+	for _, s := range sets {
+		n += len(s.Policies)
+	}
+	return n
+}
+
+// parse runs one parser; a parser that panics is an error notice for its
+// files, never the end of the scan.
+func parse(ctx context.Context, x iac.Parser, in *iac.Input) (docs []*iac.Document, probs []iac.Problem) {
+	defer func() {
+		if r := recover(); r != nil {
+			docs, probs = nil, nil
+			for _, f := range in.Files {
+				probs = append(probs, iac.Errorf(f.Path, 0, "the %s parser failed: %v", x.Name(), r))
+			}
+		}
+	}()
+	return x.Parse(ctx, in)
+}
+
+type docResults struct {
+	doc     *iac.Document
+	results []iac.Result
+}
+
+// evaluate runs the sets on every document on all cores.
+func evaluate(ctx context.Context, sets []*iac.Set, docs []*iac.Document, progress func(analyzer.Progress)) ([]docResults, error) {
+	out := make([]docResults, len(docs))
+	errs := make([]error, len(docs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(docs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i].doc = docs[i]
+				for _, s := range sets {
+					rs, err := s.Eval(ctx, docs[i])
+					if err != nil {
+						errs[i] = err
+						break
+					}
+					out[i].results = append(out[i].results, rs...)
+				}
+				mu.Lock()
+				done++
+				progress(analyzer.Progress{Stage: "iac", Done: done, Total: len(docs)})
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range docs {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// A policy that fails on a document is the policy's fault (a user's
+	// Rego with a runtime error): it stops the scan with its name.
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("iac: %w", err)
+	}
+	return out, nil
+}
+
+// findings turns results into findings: one per policy and place, with
+// a fingerprint that survives line moves, and inline suppressions applied.
+func findings(rs []docResults, files *files, notices *[]analyzer.Notice) []finding.Finding {
+	type key struct{ id, path, resource, attribute string }
+	occurrence := map[key]int{}
+	seen := map[string]bool{}
+	var out []finding.Finding
+	for _, dr := range rs {
+		for _, r := range dr.results {
+			p := r.Policy
+			n := r.Node
+			where := fmt.Sprintf("%s\x00%d\x00%s\x00%s\x00%s", p.ID, n.Start, n.Path, n.Resource, r.Message)
+			if seen[where] {
+				continue // two paths to one place
+			}
+			seen[where] = true
+			k := key{p.ID, n.Path, n.Resource, r.Attribute}
+			occurrence[k]++
+			parts := []string{string(finding.KindIaC), p.ID, n.Path, n.Resource, r.Attribute}
+			if occurrence[k] > 1 {
+				parts = append(parts, fmt.Sprint(occurrence[k]))
+			}
+			end := n.End
+			if end == n.Start {
+				end = 0
+			}
+			f := finding.Finding{
+				Kind:        finding.KindIaC,
+				ID:          p.ID,
+				Severity:    p.Severity,
+				Title:       p.Title,
+				Description: description(p, r),
+				Location:    finding.Location{Path: n.Path, StartLine: n.Start, EndLine: end},
+				References:  p.References,
+				IaC: &finding.IaC{Input: dr.doc.Input, Resource: n.Resource, Attribute: r.Attribute, Expected: r.Expected, Actual: r.Actual,
+					Remediation: p.Remediation, Benchmarks: p.Benchmarks, Custom: p.Custom},
+				Fingerprint: finding.Fingerprint(parts...),
+			}
+			if ig, bad := files.inlineIgnore(n.Path, n.Start, p.ID); ig != nil {
+				f.Ignored = ig
+			} else if bad != "" {
+				*notices = append(*notices, analyzer.Notice{Level: analyzer.NoticeWarning, Path: n.Path, Line: n.Start, Message: bad})
+			}
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Location.Path != out[j].Location.Path {
+			return out[i].Location.Path < out[j].Location.Path
+		}
+		return out[i].Location.StartLine < out[j].Location.StartLine
+	})
+	return out
+}
+
+// description is the policy's description after the result's message,
+// when the message says more than the title.
+func description(p *iac.Policy, r iac.Result) string {
+	if r.Message == "" || r.Message == p.Title {
+		return p.Description
+	}
+	return r.Message + ".\n\n" + p.Description
+}
+
+// files reads the tree's files once each, bounded, and keeps them for
+// the inline suppressions.
+type files struct {
+	tree    *source.Tree
+	max     int64
+	mu      sync.Mutex
+	content map[string][]byte
+}
+
+func newFiles(tree *source.Tree, max int64) *files {
+	return &files{tree: tree, max: max, content: map[string][]byte{}}
+}
+
+func (f *files) read(p string) ([]byte, error) {
+	f.mu.Lock()
+	b, ok := f.content[p]
+	f.mu.Unlock()
+	if ok {
+		return b, nil
+	}
+	if f.tree == nil {
+		return nil, fs.ErrNotExist
+	}
+	fi, err := f.tree.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("not read: %w", source.Bare(err))
+	}
+	if fi.Size() > f.max {
+		return nil, fmt.Errorf("not read: %d bytes is over the limit of %d bytes for one IaC file", fi.Size(), f.max)
+	}
+	b, err = f.tree.ReadFile(p, f.max)
+	if err != nil {
+		return nil, fmt.Errorf("not read: %w", source.Bare(err))
+	}
+	f.mu.Lock()
+	f.content[p] = b
+	f.mu.Unlock()
+	return b, nil
+}
+
+func (f *files) readDir(p string) ([]string, error) {
+	if f.tree == nil {
+		return nil, fs.ErrNotExist
+	}
+	if p == "" {
+		p = "."
+	}
+	es, err := fs.ReadDir(f.tree, p)
+	if err != nil {
+		return nil, source.Bare(err)
+	}
+	out := make([]string, 0, len(es))
+	for _, e := range es {
+		out = append(out, e.Name())
+	}
+	return out, nil
+}
+
+// Marker is the inline suppression: "airlock:ignore <ID>[,<ID>...] <reason>"
+// in a comment on the finding's line or on the line above it.
+const Marker = "airlock:ignore"
+
+// inlineIgnore looks for the marker naming id on line or the line above
+// it; a marker for id without a reason is not applied, and says so.
+func (f *files) inlineIgnore(p string, line int, id string) (*finding.Ignore, string) {
+	f.mu.Lock()
+	b := f.content[p]
+	f.mu.Unlock()
+	if b == nil || line <= 0 {
+		return nil, ""
+	}
+	for _, l := range []int{line, line - 1} {
+		text := nthLine(b, l)
+		ig, bad := ParseMarker(text, id)
+		if ig != nil || bad != "" {
+			if ig != nil {
+				ig.Source = fmt.Sprintf("%s:%d", p, l)
+			}
+			return ig, bad
+		}
+	}
+	return nil, ""
+}
+
+// ParseMarker reads an inline suppression of id in one line of text.
+func ParseMarker(text, id string) (*finding.Ignore, string) {
+	at := strings.Index(text, Marker)
+	if at < 0 {
+		return nil, ""
+	}
+	fields := strings.Fields(text[at+len(Marker):])
+	if len(fields) == 0 {
+		return nil, ""
+	}
+	match := false
+	for _, x := range strings.Split(fields[0], ",") {
+		if strings.EqualFold(strings.TrimSpace(x), id) {
+			match = true
+		}
+	}
+	if !match {
+		return nil, ""
+	}
+	reason := strings.TrimSpace(strings.Join(fields[1:], " "))
+	reason = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(reason, "-->"), "*/"))
+	if reason == "" {
+		return nil, fmt.Sprintf("%s %s has no reason, so it is not applied: say why (%s %s <reason>)", Marker, id, Marker, id)
+	}
+	return &finding.Ignore{Reason: reason}, ""
+}
+
+// nthLine returns the 1-based line n of b.
+func nthLine(b []byte, n int) string {
+	for i := 1; i < n; i++ {
+		j := bytes.IndexByte(b, '\n')
+		if j < 0 {
+			return ""
+		}
+		b = b[j+1:]
+	}
+	if j := bytes.IndexByte(b, '\n'); j >= 0 {
+		b = b[:j]
+	}
+	return string(b)
+}

@@ -1,0 +1,18 @@
+// Package list is the one registry of IaC parsers: every input airlock
+// reads is listed here, and a test fails when a parser package below
+// internal/iac is missing from the list.
+package list
+
+import (
+	"github.com/airlock-sec/airlock/internal/iac"
+	"github.com/airlock-sec/airlock/internal/iac/dockerfile"
+	"github.com/airlock-sec/airlock/internal/iac/terraform"
+)
+
+// All returns one of every parser.
+func All() []iac.Parser {
+	return []iac.Parser{
+		dockerfile.New(),
+		terraform.New(),
+	}
+}

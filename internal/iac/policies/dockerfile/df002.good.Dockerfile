@@ -1,0 +1,4 @@
+FROM debian:12
+USER root
+RUN apt-get update
+USER 10001:10001

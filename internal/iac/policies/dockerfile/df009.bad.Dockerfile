@@ -1,0 +1,5 @@
+FROM golang:1.22 AS build
+HEALTHCHECK NONE
+# expect: DF009
+FROM nginx:1.27
+USER nginx

@@ -1,0 +1,2 @@
+# expect: DF010
+FROM ubuntu:latest

@@ -1,0 +1,4 @@
+FROM debian:12
+USER app
+# expect: DF013
+RUN sudo apt-get update

@@ -1,0 +1,3 @@
+FROM debian:12
+# expect: DF015
+EXPOSE 80 22/tcp
