@@ -42,6 +42,10 @@ type serverConfig struct {
 	LogLevel         string        `yaml:"log_level"`
 	LogFormat        string        `yaml:"log_format"`
 	ShutdownTimeout  time.Duration `yaml:"shutdown_timeout"`
+	// Registries is the site's package mirrors (docs/registry.md), read
+	// by the risk and license analyzers.
+	Registries yaml.Node `yaml:"registries"`
+	configFile string
 }
 
 func defaultServerConfig() serverConfig {
@@ -102,6 +106,7 @@ func loadServerConfig(args []string) (serverConfig, error) {
 		if err != nil {
 			return c, fmt.Errorf("config: %w", err)
 		}
+		c.configFile = file
 		dec := yaml.NewDecoder(strings.NewReader(string(b)))
 		dec.KnownFields(true)
 		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
@@ -202,8 +207,13 @@ func openPlatform(ctx context.Context, c serverConfig, log *slog.Logger) (*platf
 		p.Close()
 		return nil, err
 	}
+	regs, err := serverRegistries(c)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
 	p.jobs = job.Config{
-		Store: p.store, Keyring: p.keyring, Logger: log, Rules: rules,
+		Store: p.store, Keyring: p.keyring, Logger: log, Rules: rules, Registries: regs,
 		WorkDir:     filepath.Join(c.DataDir, "work"),
 		ScanTimeout: c.ScanTimeout, ScanInterval: c.ScanInterval, DiscoverInterval: c.DiscoverInterval,
 		ScanWorkers: c.ScanWorkers, FailOn: threshold,

@@ -17,6 +17,7 @@ import (
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory"
+	"github.com/airlock-sec/airlock/internal/registry"
 	"github.com/airlock-sec/airlock/internal/source"
 	"github.com/airlock-sec/airlock/internal/vuln"
 )
@@ -75,6 +76,9 @@ type Env struct {
 	// MaxAge is the age past which the data is reported as stale (never
 	// refused); 0 disables the check.
 	MaxAge time.Duration
+	// Registries are the clients of the site's package mirrors, for the
+	// signals that need one (risk, license); nil when none is configured.
+	Registries *registry.Set
 }
 
 // Missing returns nil when the environment meets n, else why not.

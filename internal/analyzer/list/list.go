@@ -6,6 +6,7 @@ package list
 import (
 	"github.com/airlock-sec/airlock/internal/analyzer"
 	"github.com/airlock-sec/airlock/internal/analyzer/depvuln"
+	"github.com/airlock-sec/airlock/internal/analyzer/risk"
 	"github.com/airlock-sec/airlock/internal/analyzer/secretscan"
 )
 
@@ -21,6 +22,7 @@ func All(c Config) []analyzer.Analyzer {
 	return []analyzer.Analyzer{
 		depvuln.New(),
 		secretscan.New(c.Secret),
+		risk.New(),
 	}
 }
 
