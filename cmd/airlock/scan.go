@@ -114,6 +114,9 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			asm.Env.VulnDBErr = err
 		}
 	}
+	// Licenses are listed without a policy when asked for by name or by
+	// a format that carries them.
+	asm.Analyzers.License.Always = slices.Contains(names, "license") || f == report.Licenses || f == report.CycloneDX
 	if wants("risk") || wants("license") {
 		if asm.Env.Registries, err = openRegistries(registries); err != nil {
 			return err

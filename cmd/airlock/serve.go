@@ -19,6 +19,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/keyring"
+	"github.com/airlock-sec/airlock/internal/license"
 	"github.com/airlock-sec/airlock/internal/policy"
 	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/server"
@@ -45,6 +46,9 @@ type serverConfig struct {
 	// Registries is the site's package mirrors (docs/registry.md), read
 	// by the risk and license analyzers.
 	Registries yaml.Node `yaml:"registries"`
+	// Licenses is the site's license policy (docs/license.md); it is
+	// used instead of a repository's own.
+	Licenses   yaml.Node `yaml:"licenses"`
 	configFile string
 }
 
@@ -207,13 +211,18 @@ func openPlatform(ctx context.Context, c serverConfig, log *slog.Logger) (*platf
 		p.Close()
 		return nil, err
 	}
+	lpol, err := license.ParsePolicy(c.configFile, &c.Licenses)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
 	regs, err := serverRegistries(c)
 	if err != nil {
 		p.Close()
 		return nil, err
 	}
 	p.jobs = job.Config{
-		Store: p.store, Keyring: p.keyring, Logger: log, Rules: rules, Registries: regs,
+		Store: p.store, Keyring: p.keyring, Logger: log, Rules: rules, Registries: regs, Licenses: lpol,
 		WorkDir:     filepath.Join(c.DataDir, "work"),
 		ScanTimeout: c.ScanTimeout, ScanInterval: c.ScanInterval, DiscoverInterval: c.DiscoverInterval,
 		ScanWorkers: c.ScanWorkers, FailOn: threshold,

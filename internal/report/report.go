@@ -50,11 +50,13 @@ const (
 	// GitLabSecrets is GitLab's secret detection report.
 	GitLabSecrets Format = "gitlab-secrets"
 	CycloneDX     Format = "cyclonedx"
+	// Licenses is a CSV of every package's license, for legal review.
+	Licenses Format = "licenses"
 )
 
 // Formats lists every format Write accepts.
 func Formats() []Format {
-	return []Format{Table, JSON, SARIF, GitLab, GitLabSecrets, CycloneDX}
+	return []Format{Table, JSON, SARIF, GitLab, GitLabSecrets, CycloneDX, Licenses}
 }
 
 // Write writes r to w in format f.
@@ -76,6 +78,8 @@ func Write(w io.Writer, f Format, r *scan.Result, o Options) error {
 		err = writeGitLabSecrets(w, r, o)
 	case CycloneDX:
 		err = writeCycloneDX(w, r, o)
+	case Licenses:
+		err = writeLicenses(w, r)
 	default:
 		names := make([]string, 0, len(Formats()))
 		for _, v := range Formats() {

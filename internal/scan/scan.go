@@ -213,6 +213,7 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 		if outs[i] != nil {
 			res.Findings = append(res.Findings, outs[i].Findings...)
 			res.Notices = append(res.Notices, outs[i].Notices...)
+			res.Licenses = append(res.Licenses, outs[i].Licenses...)
 		}
 	}
 

@@ -6,6 +6,7 @@ package list
 import (
 	"github.com/airlock-sec/airlock/internal/analyzer"
 	"github.com/airlock-sec/airlock/internal/analyzer/depvuln"
+	"github.com/airlock-sec/airlock/internal/analyzer/license"
 	"github.com/airlock-sec/airlock/internal/analyzer/risk"
 	"github.com/airlock-sec/airlock/internal/analyzer/secretscan"
 )
@@ -14,6 +15,8 @@ import (
 type Config struct {
 	// Secret configures secret detection; Secret.Detector must be set.
 	Secret secretscan.Config
+	// License carries the operator's license policy, if any.
+	License license.Config
 }
 
 // All returns one of every analyzer, in the order their findings and
@@ -23,6 +26,7 @@ func All(c Config) []analyzer.Analyzer {
 		depvuln.New(),
 		secretscan.New(c.Secret),
 		risk.New(),
+		license.New(c.License),
 	}
 }
 
