@@ -76,7 +76,7 @@ var names = map[string]string{
 	"historical permission notice and disclaimer hpnd": "HPND",
 }
 
-var nonWord = regexp.MustCompile(`[^a-z0-9+]+`)
+var nonWord = regexp.MustCompile(`[^a-z0-9]+`)
 
 func nameKey(s string) string {
 	return strings.TrimSpace(nonWord.ReplaceAllString(strings.ToLower(s), " "))

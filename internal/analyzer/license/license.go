@@ -201,6 +201,9 @@ func (r *run) local(p inventory.Package) *found {
 	if p.License != "" {
 		return &found{declared: p.License, source: "lockfile", evidence: where(p), confidence: 1}
 	}
+	if r.in.Tree == nil {
+		return nil
+	}
 	switch p.Ecosystem {
 	case inventory.NPM:
 		dir := path.Dir(p.Location.Path)
