@@ -44,6 +44,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	baseline := fs.String("baseline", "", "a previous JSON report: report only findings not in it")
 	goVersion := fs.String("go-version", "", "the Go release that builds the scanned modules (1.22.5): the standard library is checked at it; "+gomod.GoDirectiveValue+" checks it at each go.mod's go directive (a minimum); default: a go.mod's toolchain directive, else go_version in .airlock.yaml, else not checked")
 	allowParseErrors := fs.Bool("allow-parse-errors", false, "exit by the findings even when some input could not be read (default: exit 1, since the scan is incomplete)")
+	registries := addRegistryFlag(fs)
 	maxFileSize := sizeFlag(scan.DefaultMaxFileSize)
 	fs.Var(&maxFileSize, "max-file-size", "largest manifest read, in bytes or with a unit (64MiB, 500KB); a larger one is an error; 0 for no limit")
 	maxAge, err := defaultMaxAge()
@@ -105,13 +106,15 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	asm := scan.Assembly{Names: names, Env: analyzer.Env{MaxAge: maxAge}, Extractors: list.Options{Go: goOpts}}
-	if wants("vuln") {
+	if wants("vuln") || wants("risk") {
+		// The risk analyzer reads the data's MAL- records and
+		// informational advisories, and says so when there are none.
 		db, srcs, err := openDB(ctx, *dbPath)
 		switch {
 		case err == nil:
 			defer db.Close()
 			asm.Env.VulnDB, asm.Env.Sources = db, sources(srcs)
-		case len(names) > 0 || dbNamed(fs) || !errors.Is(err, errNoData):
+		case slices.Contains(names, "vuln") || dbNamed(fs) || !errors.Is(err, errNoData):
 			// Only the built-in default may be missing: a database the
 			// user named (--db, AIRLOCK_DB) that is missing or empty is a
 			// mistake to report, not a scan to pass without data.
@@ -120,6 +123,14 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			// Asked for nothing in particular: scan what can be scanned
 			// (Assemble says what was skipped and why).
 			asm.Env.VulnDBErr = err
+		}
+	}
+	// Licenses are listed without a policy when asked for by name or by
+	// a format that carries them.
+	asm.Analyzers.License.Always = slices.Contains(names, "license") || f == report.Licenses || f == report.CycloneDX
+	if wants("risk") || wants("license") {
+		if asm.Env.Registries, err = openRegistries(registries); err != nil {
+			return err
 		}
 	}
 	if wants("secret") {

@@ -19,6 +19,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/keyring"
+	"github.com/airlock-sec/airlock/internal/license"
 	"github.com/airlock-sec/airlock/internal/netx"
 	"github.com/airlock-sec/airlock/internal/policy"
 	"github.com/airlock-sec/airlock/internal/secret"
@@ -46,6 +47,13 @@ type serverConfig struct {
 	// TrustedKeys is the .pub file or directory of them that signed data
 	// bundles must be signed by ('airlock db import', 'airlock db verify').
 	TrustedKeys string `yaml:"trusted_keys"`
+	// Registries is the site's package mirrors (docs/registry.md), read
+	// by the risk and license analyzers.
+	Registries yaml.Node `yaml:"registries"`
+	// Licenses is the site's license policy (docs/license.md); it is
+	// used instead of a repository's own.
+	Licenses   yaml.Node `yaml:"licenses"`
+	configFile string
 }
 
 func defaultServerConfig() serverConfig {
@@ -107,6 +115,7 @@ func loadServerConfig(args []string) (serverConfig, error) {
 		if err != nil {
 			return c, fmt.Errorf("config: %w", err)
 		}
+		c.configFile = file
 		dec := yaml.NewDecoder(strings.NewReader(string(b)))
 		dec.KnownFields(true)
 		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
@@ -207,8 +216,18 @@ func openPlatform(ctx context.Context, c serverConfig, log *slog.Logger) (*platf
 		p.Close()
 		return nil, err
 	}
+	lpol, err := license.ParsePolicy(c.configFile, &c.Licenses)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	regs, err := serverRegistries(c)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
 	p.jobs = job.Config{
-		Store: p.store, Keyring: p.keyring, Logger: log, Rules: rules,
+		Store: p.store, Keyring: p.keyring, Logger: log, Rules: rules, Registries: regs, Licenses: lpol,
 		WorkDir:     filepath.Join(c.DataDir, "work"),
 		ScanTimeout: c.ScanTimeout, ScanInterval: c.ScanInterval, DiscoverInterval: c.DiscoverInterval,
 		ScanWorkers: c.ScanWorkers, FailOn: threshold,

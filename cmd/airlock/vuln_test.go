@@ -69,7 +69,7 @@ func recordsDB(t *testing.T, zips map[string][]string) string {
 func TestCycloneDXKeepsRiskFindings(t *testing.T) {
 	db := recordsDB(t, map[string][]string{"osv/crates.io/all.zip": {"RUSTSEC-2024-0384"}})
 	dir := writeTree(t, map[string]string{"Cargo.lock": "version = 3\n\n[[package]]\nname = \"instant\"\nversion = \"0.1.13\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"})
-	r := airlock(t, db, "scan", "--scanners", "vuln", "--format", "cyclonedx", dir)
+	r := airlock(t, db, "scan", "--scanners", "vuln,risk", "--format", "cyclonedx", dir)
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0 (risk findings never fail)\n%s%s", r.code, r.stdout, r.stderr)
 	}

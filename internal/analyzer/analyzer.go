@@ -17,6 +17,7 @@ import (
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory"
+	"github.com/airlock-sec/airlock/internal/registry"
 	"github.com/airlock-sec/airlock/internal/source"
 	"github.com/airlock-sec/airlock/internal/vuln"
 )
@@ -75,6 +76,9 @@ type Env struct {
 	// MaxAge is the age past which the data is reported as stale (never
 	// refused); 0 disables the check.
 	MaxAge time.Duration
+	// Registries are the clients of the site's package mirrors, for the
+	// signals that need one (risk, license); nil when none is configured.
+	Registries *registry.Set
 }
 
 // Missing returns nil when the environment meets n, else why not.
@@ -127,6 +131,36 @@ type Input struct {
 type Output struct {
 	Findings []finding.Finding
 	Notices  []Notice
+	// Licenses are the packages' licenses, from the license analyzer.
+	Licenses []PackageLicense
+}
+
+// PackageLicense is the license found for one package of a manifest, or
+// for the repository itself (its own LICENSE files: no Ecosystem).
+type PackageLicense struct {
+	Ecosystem string `json:"ecosystem,omitempty"`
+	Name      string `json:"name"`
+	Version   string `json:"version,omitempty"`
+	PURL      string `json:"purl,omitempty"`
+	// Path is the manifest that names the package (the license file for
+	// the repository).
+	Path string `json:"path"`
+	// License is the SPDX expression; empty when unknown. Declared is
+	// the text as its source wrote it, when that differs.
+	License  string `json:"license,omitempty"`
+	Declared string `json:"declared,omitempty"`
+	// Source is where it was found: "lockfile", "installed" (a package's
+	// own metadata in the tree), "vendor" (a vendored license file),
+	// "mirror", "license-file", or "none".
+	Source string `json:"source"`
+	// Confidence is 1 for a declared license, the classifier's for a
+	// recognised license text, 0 when unknown.
+	Confidence float64 `json:"confidence"`
+	// Evidence names the file or response it came from.
+	Evidence string `json:"evidence,omitempty"`
+	// Status is the policy's verdict: "allowed", "denied", "unknown" or
+	// "exempt"; empty without a policy.
+	Status string `json:"status,omitempty"`
 }
 
 // Progress is an event of a running scan: Done of Total in one stage

@@ -29,9 +29,13 @@ func ParseThreshold(s string) (Threshold, error) {
 }
 
 // Fails reports whether f, not ignored, reaches the threshold. Package-risk
-// signals inform; they never fail.
+// and license findings of severity info inform; they never fail (a
+// malicious package, critical, does).
 func (t Threshold) Fails(f Finding) bool {
-	return t >= 0 && f.Ignored == nil && f.Kind != KindRisk && f.Severity.Rank() >= int(t)
+	if f.Severity == Info && (f.Kind == KindRisk || f.Kind == KindLicense) {
+		return false
+	}
+	return t >= 0 && f.Ignored == nil && f.Severity.Rank() >= int(t)
 }
 
 // Count is how many of fs reach the threshold.

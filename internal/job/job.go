@@ -21,6 +21,8 @@ import (
 	"github.com/airlock-sec/airlock/internal/gitlab"
 	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/keyring"
+	"github.com/airlock-sec/airlock/internal/license"
+	"github.com/airlock-sec/airlock/internal/registry"
 	"github.com/airlock-sec/airlock/internal/scan"
 	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/store"
@@ -127,6 +129,10 @@ type Config struct {
 	Sources []scan.Source
 	// Rules is the secret detector.
 	Rules *secret.Detector
+	// Registries are the site's package mirrors; nil when none.
+	Registries *registry.Set
+	// Licenses is the site's license policy; nil when none.
+	Licenses *license.Policy
 	// ScanTimeout bounds one scan, clone included (default 15m).
 	ScanTimeout time.Duration
 	// ScanInterval re-scans selected projects' default branches (0: never).

@@ -6,7 +6,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	analyzers "github.com/airlock-sec/airlock/internal/analyzer/list"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/airlock-sec/airlock/internal/analyzer/license"
+	analyzers "github.com/airlock-sec/airlock/internal/analyzer/list"
 	"github.com/airlock-sec/airlock/internal/analyzer/secretscan"
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/gitlab"
@@ -370,7 +371,8 @@ func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn integratio
 	// The same assembly as airlock scan's: every analyzer that can run,
 	// the repository's own .airlock.yaml, .gitleaks.toml and
 	// .gitleaksignore read by the engine.
-	asm := scan.Assembly{Analyzers: analyzers.Config{Secret: secretscan.Config{Detector: r.c.Rules}}}
+	asm := scan.Assembly{Analyzers: analyzers.Config{Secret: secretscan.Config{Detector: r.c.Rules}, License: license.Config{Policy: r.c.Licenses}}}
+	asm.Env.Registries = r.c.Registries
 	if r.c.VulnDB != nil {
 		asm.Env.VulnDB, asm.Env.Sources = r.c.VulnDB, r.c.Sources
 	} else {

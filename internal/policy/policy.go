@@ -33,6 +33,9 @@ type Policy struct {
 	// builds the repository's modules, or "go-directive" (see
 	// gomod.ParseGoVersion). The --go-version flag wins over it.
 	Go gomod.Options
+	// Risk and Licenses are the "risk:" and "licenses:" sections, which
+	// the risk and license analyzers read (nil when absent).
+	Risk, Licenses *yaml.Node
 }
 
 // Ignore suppresses one vulnerability (by any of its ids).
@@ -56,9 +59,11 @@ type Ignore struct {
 }
 
 type file struct {
-	Version   int      `yaml:"version"`
-	Ignore    []Ignore `yaml:"ignore"`
-	GoVersion string   `yaml:"go_version"`
+	Version   int       `yaml:"version"`
+	Ignore    []Ignore  `yaml:"ignore"`
+	GoVersion string    `yaml:"go_version"`
+	Risk      yaml.Node `yaml:"risk"`
+	Licenses  yaml.Node `yaml:"licenses"`
 }
 
 // Parse reads a configuration. Errors name the file, the line and the field.
@@ -86,8 +91,12 @@ func Parse(name string, r io.Reader) (*Policy, error) {
 		k := doc.Content[i]
 		switch k.Value {
 		case "version", "ignore", "go_version":
+		case "risk":
+			p.Risk = doc.Content[i+1]
+		case "licenses":
+			p.Licenses = doc.Content[i+1]
 		default:
-			return nil, fmt.Errorf("%s:%d: unknown field %q (known: version, ignore, go_version)", name, k.Line, k.Value)
+			return nil, fmt.Errorf("%s:%d: unknown field %q (known: version, ignore, go_version, risk, licenses)", name, k.Line, k.Value)
 		}
 	}
 	var f file

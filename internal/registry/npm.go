@@ -71,7 +71,7 @@ func ParsePackument(body []byte) (*Package, error) {
 	}
 	p := &Package{Ecosystem: inventory.NPM, Name: doc.Name, Latest: doc.DistTags["latest"]}
 	for v, pv := range doc.Versions {
-		ver := Version{Version: v, Integrity: pv.Dist.Integrity, License: npmLicense(pv.License, pv.Licenses)}
+		ver := Version{Version: v, Integrity: pv.Dist.Integrity, License: NPMLicense(pv.License, pv.Licenses)}
 		ver.Deprecated = npmDeprecated(pv.Deprecated)
 		if raw, ok := doc.Time[v]; ok {
 			var s string
@@ -93,10 +93,10 @@ func trimPackument(body []byte) ([]byte, error) {
 	return json.Marshal(p)
 }
 
-// npmLicense reads "license" as npm writes it: an SPDX expression, an
+// NPMLicense reads "license" as npm writes it: an SPDX expression, an
 // old {"type": ...} object, or the older "licenses" array (joined with
 // OR, as its entries are alternatives).
-func npmLicense(license, licenses json.RawMessage) string {
+func NPMLicense(license, licenses json.RawMessage) string {
 	var s string
 	if json.Unmarshal(license, &s) == nil && s != "" {
 		return s

@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/airlock-sec/airlock/internal/netx"
@@ -113,6 +114,9 @@ type Set struct {
 	clients map[string]Client
 	stats   counters
 	now     func() time.Time
+
+	mu   sync.Mutex
+	memo map[Ref]*memo
 }
 
 // New builds the clients of cfg's mirrors. A mirror's CA file is read

@@ -56,7 +56,19 @@ type cdxComponent struct {
 	Name       string        `json:"name"`
 	Version    string        `json:"version,omitempty"`
 	PURL       string        `json:"purl,omitempty"`
+	Licenses   []cdxLicense  `json:"licenses,omitempty"`
 	Properties []cdxProperty `json:"properties,omitempty"`
+}
+
+// cdxLicense is one entry of a component's licenses: an SPDX expression
+// (the only entry then), or a license by name when the text is not one.
+type cdxLicense struct {
+	Expression string          `json:"expression,omitempty"`
+	License    *cdxLicenseName `json:"license,omitempty"`
+}
+
+type cdxLicenseName struct {
+	Name string `json:"name"`
 }
 
 type cdxProperty struct {
@@ -174,6 +186,21 @@ func cdxComponents(r *scan.Result) []cdxComponent {
 		}
 	}
 
+	// Licenses from the license analyzer, else as the lockfile declares
+	// them.
+	licenses := map[string]scan.PackageLicense{}
+	for _, l := range r.Licenses {
+		if l.PURL != "" {
+			if _, ok := licenses[l.PURL]; !ok {
+				licenses[l.PURL] = l
+			}
+		}
+	}
+	for purl, e := range byPURL {
+		if _, ok := licenses[purl]; !ok && e.pkg.License != "" {
+			licenses[purl] = scan.PackageLicense{Declared: e.pkg.License}
+		}
+	}
 	purls := make([]string, 0, len(byPURL))
 	for purl := range byPURL {
 		purls = append(purls, purl)
@@ -190,6 +217,13 @@ func cdxComponents(r *scan.Result) []cdxComponent {
 			Name:    name,
 			Version: e.pkg.Version,
 			PURL:    purl,
+		}
+		if l, ok := licenses[purl]; ok {
+			if l.License != "" {
+				c.Licenses = []cdxLicense{{Expression: l.License}}
+			} else if l.Declared != "" {
+				c.Licenses = []cdxLicense{{License: &cdxLicenseName{Name: l.Declared}}}
+			}
 		}
 		slices.Sort(e.paths)
 		for _, p := range e.paths {

@@ -182,6 +182,12 @@ func fixture() *scan.Result {
 			{Path: "services/web/package-lock.json", Extractor: "npm/package-lock", Packages: []inventory.Package{babel, express, lodash}},
 		},
 		Findings: []finding.Finding{awsKey, gitlabToken, babelVuln, djangoVuln, lodashVuln, timeVuln, netVuln, instantRisk, awsVuln},
+		Licenses: []scan.PackageLicense{
+			{Name: "(this repository)", Path: "LICENSE", License: "Apache-2.0", Source: "license-file", Confidence: 0.98, Evidence: "LICENSE"},
+			{Ecosystem: "npm", Name: express.Name, Version: express.Version, PURL: express.PURL(), Path: express.Location.Path, License: "MIT", Source: "lockfile", Confidence: 1, Evidence: "services/web/package-lock.json:20", Status: "allowed"},
+			{Ecosystem: "PyPI", Name: requests.Name, Version: requests.Version, PURL: requests.PURL(), Path: requests.Location.Path, License: "Apache-2.0", Declared: "Apache Software License", Source: "mirror", Confidence: 1, Evidence: "https://devpi.corp/root/pypi/requests/2.19.0/json", Status: "allowed"},
+			{Ecosystem: "PyPI", Name: pyyaml.Name, Version: pyyaml.Version, PURL: pyyaml.PURL(), Path: pyyaml.Location.Path, Declared: "Custom, \"see\" LICENSE", Source: "installed", Confidence: 1, Evidence: "venv/PyYAML.dist-info/METADATA", Status: "unknown"},
+		},
 		Database: []scan.Source{
 			{
 				Ecosystem: inventory.Go, Path: "db/Go.zip",

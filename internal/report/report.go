@@ -55,11 +55,13 @@ const (
 	// JSONL is the scan as a stream of JSON objects, one per line
 	// (NewHandler writes it as the scan goes).
 	JSONL Format = "jsonl"
+	// Licenses is a CSV of every package's license, for legal review.
+	Licenses Format = "licenses"
 )
 
 // Formats lists every format Write accepts.
 func Formats() []Format {
-	return []Format{Table, JSON, SARIF, GitLab, GitLabSecrets, CycloneDX, JSONL}
+	return []Format{Table, JSON, SARIF, GitLab, GitLabSecrets, CycloneDX, JSONL, Licenses}
 }
 
 // Write writes r to w in format f.
@@ -84,6 +86,8 @@ func Write(w io.Writer, f Format, r *scan.Result, o Options) error {
 	case JSONL:
 		// The handler's errors say what they are already.
 		return scan.Replay(r, newJSONLHandler(w, o))
+	case Licenses:
+		err = writeLicenses(w, r)
 	default:
 		return unknownFormat(f)
 	}

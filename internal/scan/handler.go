@@ -56,6 +56,9 @@ type Summary struct {
 	Notices   int `json:"notices"`
 	// Incomplete counts the error notices: input not read (Result.Incomplete).
 	Incomplete int `json:"incomplete"`
+	// Licenses are the packages' licenses, when the license analyzer ran
+	// (Result.Licenses).
+	Licenses []PackageLicense `json:"licenses,omitempty"`
 }
 
 // Discard is a Handler that ignores every event. Embed it in a handler
@@ -116,7 +119,7 @@ func (c *Collector) Finding(f finding.Finding) error {
 
 // Done records the finish time.
 func (c *Collector) Done(s Summary) error {
-	c.res.FinishedAt = s.FinishedAt
+	c.res.FinishedAt, c.res.Licenses = s.FinishedAt, s.Licenses
 	return nil
 }
 
@@ -186,5 +189,5 @@ func Replay(r *Result, h Handler) error {
 		}
 	}
 	return h.Done(Summary{FinishedAt: r.FinishedAt, Findings: len(r.Findings), Manifests: len(r.Manifests),
-		Notices: len(r.Notices), Incomplete: r.Incomplete()})
+		Notices: len(r.Notices), Incomplete: r.Incomplete(), Licenses: r.Licenses})
 }

@@ -24,7 +24,13 @@ type Result struct {
 	// Notices are messages for the reader: stale data, expired ignores,
 	// files that could not be parsed.
 	Notices []Notice `json:"notices,omitempty"`
+	// Licenses lists every package's license, when the license analyzer
+	// ran, in manifest and package order.
+	Licenses []PackageLicense `json:"licenses,omitempty"`
 }
+
+// PackageLicense is the license found for one package.
+type PackageLicense = analyzer.PackageLicense
 
 // Manifest is one file an extractor read, with its packages.
 type Manifest = inventory.Manifest

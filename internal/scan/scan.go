@@ -242,6 +242,7 @@ func Stream(ctx context.Context, target string, o Options, h Handler) error {
 		return fail(err)
 	}
 	var findings []finding.Finding
+	var licenses []PackageLicense
 	for i, a := range o.Analyzers {
 		if errs[i] != nil {
 			return fail(fmt.Errorf("scan: %s: %w", a.Name(), errs[i]))
@@ -249,6 +250,7 @@ func Stream(ctx context.Context, target string, o Options, h Handler) error {
 		if outs[i] != nil {
 			findings = append(findings, outs[i].Findings...)
 			e.notices(outs[i].Notices)
+			licenses = append(licenses, outs[i].Licenses...)
 		}
 	}
 
@@ -276,7 +278,7 @@ func Stream(ctx context.Context, target string, o Options, h Handler) error {
 		}
 	}
 	e.send(func() error {
-		return h.Done(Summary{FinishedAt: finished, Findings: len(findings), Manifests: len(manifests), Notices: e.sent, Incomplete: e.incomplete})
+		return h.Done(Summary{FinishedAt: finished, Findings: len(findings), Manifests: len(manifests), Notices: e.sent, Incomplete: e.incomplete, Licenses: licenses})
 	})
 	return e.failed()
 }

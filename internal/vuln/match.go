@@ -131,11 +131,17 @@ func (m *Matcher) recordsOf(ctx context.Context, eco, norm string) ([]*osv.Vulne
 	return rs, nil
 }
 
+// Malicious is the informational kind of an OSV MAL- record (a known
+// malicious package, as ossf/malicious-packages publishes them): a risk
+// finding of critical severity, not a vulnerability.
+const Malicious = "malicious"
+
 // Match returns the findings for one package: one per vulnerability, with
 // the records of one advisory in several databases merged (records of one
 // database are distinct advisories and never merged). Informational
 // advisories (RustSec's unmaintained and unsound notices) become risk
-// findings of severity info. Unpinned packages match nothing.
+// findings of severity info, and MAL- records risk findings of severity
+// critical. Unpinned packages match nothing.
 //
 // A finding whose records carry no rating takes one from another record of
 // the same advisory about the package (a GHSA record beside a PYSEC or GO
@@ -177,6 +183,9 @@ func (m *Matcher) Match(ctx context.Context, p inventory.Package) ([]finding.Fin
 			h.fixed = append(h.fixed, e.fixedAbove(v)...)
 		}
 		if matched {
+			if strings.HasPrefix(cr.rec.ID, "MAL-") {
+				h.info = Malicious
+			}
 			hits = append(hits, h)
 		}
 	}
@@ -232,6 +241,10 @@ func (m *Matcher) merge(p inventory.Package, pr *pkgRecords, hits []hit) []findi
 		f.Kind = finding.KindRisk
 		f.Severity = finding.Info
 		f.SeveritySource = "informational"
+		if h.info == Malicious {
+			f.Severity, f.SeveritySource = finding.Critical, "malicious"
+			f.Evidence = "OSV record " + h.rec.ID + ": every version listed or in range is malicious"
+		}
 		f.CVSS = nil
 		f.Title = h.info + ": " + f.Title
 		f.Fingerprint = finding.Fingerprint(string(finding.KindRisk), p.Location.Path, p.Ecosystem, norm, f.ID)

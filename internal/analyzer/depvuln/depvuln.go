@@ -85,7 +85,13 @@ func match(ctx context.Context, db vuln.Source, ms []inventory.Manifest) ([]find
 			if err != nil {
 				return nil, nil, fmt.Errorf("vuln: %s: %w", man.Path, err)
 			}
-			out = append(out, fs...)
+			for _, f := range fs {
+				// Malicious packages and informational advisories are
+				// the risk analyzer's.
+				if f.Kind == finding.KindVulnerability {
+					out = append(out, f)
+				}
+			}
 		}
 		if len(unpinned) > 0 {
 			notices = append(notices, analyzer.Notice{Level: analyzer.NoticeWarning, Path: man.Path, Message: fmt.Sprintf(

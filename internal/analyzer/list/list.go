@@ -7,6 +7,8 @@ import (
 	"github.com/airlock-sec/airlock/internal/analyzer"
 	"github.com/airlock-sec/airlock/internal/analyzer/depvuln"
 	"github.com/airlock-sec/airlock/internal/analyzer/iacscan"
+	"github.com/airlock-sec/airlock/internal/analyzer/license"
+	"github.com/airlock-sec/airlock/internal/analyzer/risk"
 	"github.com/airlock-sec/airlock/internal/analyzer/secretscan"
 )
 
@@ -16,6 +18,8 @@ type Config struct {
 	Secret secretscan.Config
 	// IaC configures misconfiguration scanning.
 	IaC iacscan.Config
+	// License carries the operator's license policy, if any.
+	License license.Config
 }
 
 // All returns one of every analyzer, in the order their findings and
@@ -25,6 +29,8 @@ func All(c Config) []analyzer.Analyzer {
 		depvuln.New(),
 		secretscan.New(c.Secret),
 		iacscan.New(c.IaC),
+		risk.New(),
+		license.New(c.License),
 	}
 }
 

@@ -1,0 +1,131 @@
+package license
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/github/go-spdx/v2/spdxexp"
+)
+
+// names maps license names as metadata writes them (POM <name>, PyPI
+// classifiers and license fields, old npm "type" values) to SPDX ids;
+// names that do not say which license they mean ("BSD", "GPL") are not
+// here, and stay unknown; keys are lower case with runs of space, comma and punctuation made one
+// space.
+var names = map[string]string{
+	"mit":                            "MIT",
+	"mit license":                    "MIT",
+	"the mit license":                "MIT",
+	"mit x11":                        "MIT",
+	"expat":                          "MIT",
+	"apache 2":                       "Apache-2.0",
+	"apache 2 0":                     "Apache-2.0",
+	"apache2":                        "Apache-2.0",
+	"apache license 2 0":             "Apache-2.0",
+	"apache license version 2 0":     "Apache-2.0",
+	"the apache license version 2 0": "Apache-2.0",
+	"the apache software license version 2 0":              "Apache-2.0",
+	"apache software license":                              "Apache-2.0",
+	"apache software license 2 0":                          "Apache-2.0",
+	"asl 2 0":                                              "Apache-2.0",
+	"new bsd license":                                      "BSD-3-Clause",
+	"modified bsd license":                                 "BSD-3-Clause",
+	"bsd 3 clause license":                                 "BSD-3-Clause",
+	"revised bsd license":                                  "BSD-3-Clause",
+	"3 clause bsd license":                                 "BSD-3-Clause",
+	"bsd 2 clause license":                                 "BSD-2-Clause",
+	"simplified bsd license":                               "BSD-2-Clause",
+	"freebsd license":                                      "BSD-2-Clause",
+	"isc license":                                          "ISC",
+	"isc license iscl":                                     "ISC",
+	"mozilla public license 2 0":                           "MPL-2.0",
+	"mozilla public license 2 0 mpl 2 0":                   "MPL-2.0",
+	"mpl 2 0":                                              "MPL-2.0",
+	"eclipse public license 1 0":                           "EPL-1.0",
+	"eclipse public license v1 0":                          "EPL-1.0",
+	"eclipse public license 2 0":                           "EPL-2.0",
+	"eclipse public license v 2 0":                         "EPL-2.0",
+	"gnu general public license v2 gplv2":                  "GPL-2.0-only",
+	"gnu general public license v3 gplv3":                  "GPL-3.0-only",
+	"gnu general public license v2 or later gplv2":         "GPL-2.0-or-later",
+	"gnu general public license v3 or later gplv3":         "GPL-3.0-or-later",
+	"gnu lesser general public license v2 or later lgplv2": "LGPL-2.0-or-later",
+	"gnu lesser general public license v3 lgplv3":          "LGPL-3.0-only",
+	"gnu lesser general public license v3 or later lgplv3": "LGPL-3.0-or-later",
+	"gnu affero general public license v3":                 "AGPL-3.0-only",
+	"gnu affero general public license v3 or later agplv3": "AGPL-3.0-or-later",
+	"gplv2":                              "GPL-2.0-only",
+	"gplv3":                              "GPL-3.0-only",
+	"python software foundation license": "PSF-2.0",
+	"psf":                                "PSF-2.0",
+	"public domain":                      "LicenseRef-Public-Domain",
+	"the unlicense unlicense":            "Unlicense",
+	"cc0 1 0 universal":                  "CC0-1.0",
+	"cc0 1 0 universal cc0 1 0 public domain dedication":   "CC0-1.0",
+	"zlib libpng license":                                  "Zlib",
+	"boost software license 1 0 bsl 1 0":                   "BSL-1.0",
+	"boost software license 1 0":                           "BSL-1.0",
+	"common development and distribution license cddl 1 0": "CDDL-1.0",
+	"cddl 1 1":                            "CDDL-1.1",
+	"cddl gplv2 with classpath exception": "CDDL-1.1 OR GPL-2.0-only WITH Classpath-exception-2.0",
+	"gpl2 w cpe":                          "GPL-2.0-only WITH Classpath-exception-2.0",
+	"the json license":                    "JSON",
+	"wtfpl":                               "WTFPL",
+	"do what the f ck you want to public license":      "WTFPL",
+	"mit no attribution":                               "MIT-0",
+	"historical permission notice and disclaimer hpnd": "HPND",
+}
+
+var nonWord = regexp.MustCompile(`[^a-z0-9]+`)
+
+func nameKey(s string) string {
+	return strings.TrimSpace(nonWord.ReplaceAllString(strings.ToLower(s), " "))
+}
+
+// Normalize turns a declared license into an SPDX expression: a valid
+// expression is kept as it is (ids in their canonical case), a known name
+// ("The Apache Software License, Version 2.0", a PyPI classifier) becomes
+// its id, and names joined with " OR " (as several POM licenses or
+// classifiers are) are normalised one by one. ok is false when the text is
+// not an expression and not a known name; it is returned unchanged.
+func Normalize(declared string) (expr string, ok bool) {
+	d := strings.TrimSpace(declared)
+	if d == "" {
+		return "", false
+	}
+	if valid(d) {
+		return d, true
+	}
+	if id, found := names[nameKey(d)]; found {
+		return id, true
+	}
+	if strings.Contains(d, " OR ") {
+		var parts []string
+		for _, p := range strings.Split(strings.Trim(d, "()"), " OR ") {
+			n, ok := Normalize(p)
+			if !ok {
+				return d, false
+			}
+			parts = append(parts, wrap(n))
+		}
+		if len(parts) == 1 {
+			return parts[0], true
+		}
+		return "(" + strings.Join(parts, " OR ") + ")", true
+	}
+	return d, false
+}
+
+// wrap parenthesises a compound expression.
+func wrap(e string) string {
+	if strings.ContainsAny(e, " ") && !strings.HasPrefix(e, "(") {
+		return "(" + e + ")"
+	}
+	return e
+}
+
+// valid reports whether s parses as an SPDX expression.
+func valid(s string) bool {
+	_, err := spdxexp.ExtractLicenses(s)
+	return err == nil
+}
