@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -151,4 +153,68 @@ func TestDBSync(t *testing.T) {
 	if r := run("db", "sync", srv.URL+"/missing.zip"); r.code != 1 || !strings.Contains(r.stderr, "404") {
 		t.Errorf("missing file: exit %d %s", r.code, r.stderr)
 	}
+}
+
+// TestServeBundleUpload: a bundle uploaded to the server is verified
+// against its trusted keys and applied; the data endpoint shows it; an
+// altered or untrusted bundle is refused with the data intact.
+func TestServeBundleUpload(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "k")
+	env := []string{"AIRLOCK_CONFIG=", "AIRLOCK_TRUSTED_KEYS="}
+	if r := airlockEnv(t, binary, env, nil, "db", "keygen", "--out", key); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	other := filepath.Join(dir, "other")
+	airlockEnv(t, binary, env, nil, "db", "keygen", "--out", other)
+	good, untrusted := filepath.Join(dir, "good.bundle"), filepath.Join(dir, "untrusted.bundle")
+	for _, b := range []struct{ key, out string }{{key, good}, {other, untrusted}} {
+		if r := airlockEnv(t, binary, env, nil, "db", "bundle", "--sign", b.key+".key", "--out", b.out, "../../testdata/osv-sample/PyPI/all.zip"); r.code != 0 {
+			t.Fatal(r.stderr)
+		}
+	}
+	tok := "alk_" + strings.Repeat("q", 32)
+	s := startServe(t, filepath.Join(dir, "data"), "AIRLOCK_ADMIN_TOKEN="+tok, "AIRLOCK_TRUSTED_KEYS="+key+".pub")
+	post := func(file string, body []byte) (int, string) {
+		t.Helper()
+		if body == nil {
+			body, _ = os.ReadFile(file)
+		}
+		req, _ := http.NewRequest("POST", "http://"+s.addr+"/api/v1/data/bundles", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/octet-stream")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := post(good, nil); code != 200 || !strings.Contains(body, `"status":"imported"`) || !strings.Contains(body, `"origin":"osv-sample/PyPI/all.zip"`) {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	if code, body := post(good, nil); code != 200 || !strings.Contains(body, `"status":"unchanged"`) {
+		t.Errorf("second upload: %d %s", code, body)
+	}
+	if code, body := post(untrusted, nil); code != 422 || !strings.Contains(body, "untrusted_bundle") || strings.Contains(body, ".upload-") {
+		t.Errorf("untrusted upload: %d %s", code, body)
+	}
+	raw, _ := os.ReadFile(good)
+	raw[len(raw)/2] ^= 0xff
+	if code, body := post("", raw); code != 422 {
+		t.Errorf("altered upload: %d %s", code, body)
+	}
+	req, _ := http.NewRequest("GET", "http://"+s.addr+"/api/v1/data", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.Count(string(b), `"signer"`) != 1 || !strings.Contains(string(b), "osv-sample/PyPI/all.zip") {
+		t.Errorf("data status: %d %s", resp.StatusCode, b)
+	}
+	s.stop(t)
 }

@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/airlock-sec/airlock/internal/bundle"
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/keyring"
@@ -25,7 +26,6 @@ import (
 	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/server"
 	"github.com/airlock-sec/airlock/internal/store"
-	"github.com/airlock-sec/airlock/internal/vulndb"
 )
 
 // serverConfig is the configuration of serve and worker: defaults, then
@@ -179,13 +179,13 @@ func (c serverConfig) logger(w io.Writer) (*slog.Logger, error) {
 type platform struct {
 	store   *store.Store
 	keyring *keyring.Keyring
-	vulndb  *vulndb.DB
+	data    *serverData
 	jobs    job.Config
 }
 
 func (p *platform) Close() {
-	if p.vulndb != nil {
-		p.vulndb.Close()
+	if p.data != nil {
+		p.data.Close()
 	}
 	if p.store != nil {
 		p.store.Close()
@@ -234,17 +234,18 @@ func openPlatform(ctx context.Context, c serverConfig, log *slog.Logger) (*platf
 		PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		HookURL:   server.HookBase(c.PublicURL),
 	}
-	db, srcs, err := openDB(ctx, c.VulnDB)
-	switch {
-	case err == nil:
-		p.vulndb = db
-		p.jobs.VulnDB, p.jobs.Sources = db, sources(srcs)
-	case errors.Is(err, errNoData) || errors.Is(err, os.ErrNotExist):
-		log.Warn("dependency scanning disabled: no vulnerability data; import it with 'airlock db import'", "db", c.VulnDB, "reason", err.Error())
-	default:
+	var keys *bundle.Keyring
+	if c.TrustedKeys != "" {
+		if keys, err = bundle.LoadKeyring(c.TrustedKeys); err != nil {
+			p.Close()
+			return nil, err
+		}
+	}
+	if p.data, err = newServerData(ctx, c.VulnDB, keys, rules, log); err != nil {
 		p.Close()
 		return nil, err
 	}
+	p.jobs.Data = p.data.Current
 	return p, nil
 }
 
@@ -295,7 +296,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return nil
 		}
 	}
-	srv, err := server.New(server.Config{Store: p.store, Keyring: p.keyring, Jobs: client, Logger: log, PublicURL: c.PublicURL, Version: toolVersion(), Ready: ready})
+	srv, err := server.New(server.Config{Store: p.store, Keyring: p.keyring, Jobs: client, Logger: log, PublicURL: c.PublicURL, Version: toolVersion(), Ready: ready, Data: p.data})
 	if err != nil {
 		return err
 	}

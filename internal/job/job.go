@@ -129,6 +129,10 @@ type Config struct {
 	Sources []scan.Source
 	// Rules is the secret detector.
 	Rules *secret.Detector
+	// Data, when set, is asked before every scan for the current data
+	// (after a bundle import the server swaps it) and takes the place of
+	// VulnDB, Sources and Rules.
+	Data func() Data
 	// Registries are the site's package mirrors; nil when none.
 	Registries *registry.Set
 	// Licenses is the site's license policy; nil when none.
@@ -278,4 +282,15 @@ func gone(err error) bool { return errors.Is(err, store.ErrNotFound) }
 func (r *Runner) insertTx(ctx context.Context, t *store.Tx, args river.JobArgs) error {
 	_, err := r.client.InsertTx(ctx, t.SQL(), args, nil)
 	return err
+}
+
+// Data is the scan data of the moment: vulnerability records, their
+// sources, and the secret rules (a bundle's, or the embedded ones).
+type Data struct {
+	VulnDB  vuln.Source
+	Sources []scan.Source
+	Rules   *secret.Detector
+	// RuleDefaults are a bundle's rules that Rules was built from, which
+	// a repository's .gitleaks.toml extends; nil for the embedded rules.
+	RuleDefaults *secret.Config
 }

@@ -371,10 +371,14 @@ func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn integratio
 	// The same assembly as airlock scan's: every analyzer that can run,
 	// the repository's own .airlock.yaml, .gitleaks.toml and
 	// .gitleaksignore read by the engine.
-	asm := scan.Assembly{Analyzers: analyzers.Config{Secret: secretscan.Config{Detector: r.c.Rules}, License: license.Config{Policy: r.c.Licenses}}}
+	data := Data{VulnDB: r.c.VulnDB, Sources: r.c.Sources, Rules: r.c.Rules}
+	if r.c.Data != nil {
+		data = r.c.Data()
+	}
+	asm := scan.Assembly{Analyzers: analyzers.Config{Secret: secretscan.Config{Detector: data.Rules, Defaults: data.RuleDefaults}, License: license.Config{Policy: r.c.Licenses}}}
 	asm.Env.Registries = r.c.Registries
-	if r.c.VulnDB != nil {
-		asm.Env.VulnDB, asm.Env.Sources = r.c.VulnDB, r.c.Sources
+	if data.VulnDB != nil {
+		asm.Env.VulnDB, asm.Env.Sources = data.VulnDB, data.Sources
 	} else {
 		asm.Env.VulnDBErr = errors.New("the server has no vulnerability data: import OSV data with 'airlock db import' (--db)")
 	}

@@ -64,6 +64,8 @@ var docs = map[string]doc{
 	"GET /api/v1/findings/{id}":               {Summary: "One finding.", Response: store.Finding{}},
 	"POST /api/v1/findings/{id}/dismiss":      {Summary: "Dismiss a finding, with a reason, on every branch of its project.", Request: dismissRequest{}, Response: store.Finding{}},
 	"POST /api/v1/findings/{id}/reopen":       {Summary: "Reopen a dismissed finding.", Response: store.Finding{}},
+	"GET /api/v1/data":                        {Summary: "The vulnerability data: sources and the signed bundles imported.", Response: DataStatus{}},
+	"POST /api/v1/data/bundles":               {Summary: "Import a signed data bundle (the file as the body, application/octet-stream): verified against the server's trusted keys, applied whole or not at all; 422 untrusted or damaged, 409 a downgrade or a missing base.", Response: DataImport{}},
 	"GET /api/v1/audit":                       {Summary: "The audit log, newest first.", Response: page[store.AuditEntry]{}, Query: []param{{"limit", "integer", ""}, {"before", "integer", ""}}},
 }
 

@@ -45,6 +45,8 @@ type Config struct {
 	Now func() time.Time
 	// CheckTimeout bounds Test Connection (default 30s).
 	CheckTimeout time.Duration
+	// Data imports uploaded bundles; nil refuses uploads.
+	Data DataManager
 	// HookRemovalTimeout bounds the removal of webhooks when an
 	// integration is deleted (default 20s); the purge job finishes it.
 	HookRemovalTimeout time.Duration
@@ -134,6 +136,8 @@ func (s *Server) register() {
 	s.api("POST /api/v1/findings/{id}/dismiss", store.RoleAdmin, s.dismissFinding)
 	s.api("POST /api/v1/findings/{id}/reopen", store.RoleAdmin, s.reopenFinding)
 	s.api("GET /api/v1/audit", store.RoleAdmin, s.auditLog)
+	s.api("GET /api/v1/data", store.RoleViewer, s.dataStatus)
+	s.api("POST /api/v1/data/bundles", store.RoleAdmin, s.uploadBundle)
 }
 
 func (s *Server) public(pattern string, h http.HandlerFunc) {

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/airlock-sec/airlock/internal/bundle"
+	"github.com/airlock-sec/airlock/internal/job"
+	"github.com/airlock-sec/airlock/internal/secret"
+	"github.com/airlock-sec/airlock/internal/server"
+	"github.com/airlock-sec/airlock/internal/vulndb"
+)
+
+// serverData is the scan data of serve and worker: the vulnerability
+// database (opened when it first has data, re-read at most every
+// refreshEvery, so an import by 'airlock db import', 'db sync' or an upload
+// reaches the next scans without a restart) and the secret rules (a
+// bundle's, else the embedded ones). It also imports uploaded bundles.
+type serverData struct {
+	path     string
+	keys     *bundle.Keyring
+	embedded *secret.Detector
+	log      *slog.Logger
+
+	mu      sync.Mutex
+	db      *vulndb.DB
+	data    job.Data
+	rulesOf string // the payload digest the rules were built from
+	checked time.Time
+}
+
+const refreshEvery = 30 * time.Second
+
+func newServerData(ctx context.Context, path string, keys *bundle.Keyring, embedded *secret.Detector, log *slog.Logger) (*serverData, error) {
+	d := &serverData{path: path, keys: keys, embedded: embedded, log: log, data: job.Data{Rules: embedded}}
+	if err := d.refresh(ctx); err != nil {
+		return nil, err
+	}
+	if d.db == nil {
+		log.Warn("dependency scanning disabled until vulnerability data is imported ('airlock db import', 'airlock db sync' or POST /api/v1/data/bundles)", "db", path)
+	}
+	return d, nil
+}
+
+// refresh re-reads the sources and the bundle's rules. Called with mu held
+// or before the value is shared.
+func (d *serverData) refresh(ctx context.Context) error {
+	d.checked = time.Now()
+	if d.db == nil {
+		db, _, err := openDB(ctx, d.path)
+		switch {
+		case errors.Is(err, errNoData) || errors.Is(err, os.ErrNotExist) || errors.Is(err, vulndb.ErrNoData):
+			return nil
+		case err != nil:
+			return err
+		}
+		d.db = db
+	}
+	srcs, err := d.db.Sources(ctx)
+	if err != nil {
+		return err
+	}
+	d.data.VulnDB, d.data.Sources = d.db, sources(srcs)
+	p, err := d.db.Payload(ctx, string(bundle.KindSecretRules))
+	if err != nil {
+		return err
+	}
+	switch {
+	case p == nil:
+		d.data.Rules, d.data.RuleDefaults, d.rulesOf = d.embedded, nil, ""
+	case p.SHA256 != d.rulesOf:
+		cfg, err := secret.ParseConfig("bundle "+shortID(p.Bundle)+" "+p.Name, bytes.NewReader(p.Data))
+		if err == nil {
+			var det *secret.Detector
+			if det, err = secret.NewDetector(cfg); err == nil {
+				d.data.Rules, d.data.RuleDefaults, d.rulesOf = det, cfg, p.SHA256
+				d.log.Info("secret detection uses the rules of a data bundle", "bundle", shortID(p.Bundle), "rules", len(cfg.Rules))
+			}
+		}
+		if err != nil {
+			// Verified when imported; keep the rules in use.
+			d.log.Error("the secret rules of a data bundle cannot be used; the previous rules stay", "bundle", shortID(p.Bundle), "error", err.Error())
+		}
+	}
+	return nil
+}
+
+// Current is job.Config.Data.
+func (d *serverData) Current() job.Data {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if time.Since(d.checked) >= refreshEvery {
+		if err := d.refresh(context.Background()); err != nil {
+			d.log.Error("re-reading the vulnerability data failed; scans use what was read before", "db", d.path, "error", err.Error())
+		}
+	}
+	return d.data
+}
+
+// Close closes the database.
+func (d *serverData) Close() {
+	if d.db != nil {
+		d.db.Close()
+	}
+}
+
+// TempDir implements server.DataManager: uploads land beside the data.
+func (d *serverData) TempDir() string { return filepath.Dir(d.path) }
+
+// ImportBundle implements server.DataManager.
+func (d *serverData) ImportBundle(ctx context.Context, file string) (server.DataImport, error) {
+	if d.keys == nil {
+		return server.DataImport{}, &server.DataError{Status: 503, Code: "data_uploads_disabled", Err: errors.New("no trusted keys are configured (trusted_keys)")}
+	}
+	b, err := bundle.Open(file, d.keys)
+	if err != nil {
+		code := "invalid_bundle"
+		if errors.Is(err, bundle.ErrUntrusted) {
+			code = "untrusted_bundle"
+		}
+		return server.DataImport{}, &server.DataError{Status: 422, Code: code, Err: errors.New(trimPath(err, file))}
+	}
+	defer b.Close()
+	res := server.DataImport{Status: "imported", Bundle: server.DataBundle{ID: b.ID, Signer: b.Signer, Source: b.Manifest.Source, Created: b.Manifest.Created, Members: len(b.Manifest.Members)}}
+	if b.Manifest.Base != nil {
+		res.Bundle.Base = b.Manifest.Base.ID
+	}
+	if err := os.MkdirAll(filepath.Dir(d.path), 0o755); err != nil {
+		return res, err
+	}
+	db, err := vulndb.Open(ctx, d.path, vulndb.Options{Create: true})
+	if err != nil {
+		return res, err
+	}
+	defer db.Close()
+	reports, err := bundle.Apply(ctx, db, b, bundle.ApplyOptions{})
+	var de *vulndb.DowngradeError
+	var mb *vulndb.MissingBaseError
+	switch {
+	case errors.Is(err, vulndb.ErrBundleApplied):
+		res.Status = "unchanged"
+		return res, nil
+	case errors.As(err, &de):
+		return res, &server.DataError{Status: 409, Code: "downgrade", Err: errors.New(trimPath(err, file))}
+	case errors.As(err, &mb):
+		return res, &server.DataError{Status: 409, Code: "missing_base", Err: errors.New(trimPath(err, file))}
+	case err != nil:
+		var be *bundle.Error
+		if errors.As(err, &be) {
+			return res, &server.DataError{Status: 422, Code: "invalid_bundle", Err: errors.New(trimPath(err, file))}
+		}
+		return res, err
+	}
+	for _, r := range reports {
+		s := r.Source
+		res.Sources = append(res.Sources, server.DataSource{Origin: s.Origin, Ecosystem: s.Ecosystem, Records: s.Records, NewestModified: s.NewestModified, ImportedAt: s.ImportedAt})
+	}
+	d.mu.Lock()
+	err = d.refresh(ctx)
+	d.mu.Unlock()
+	if err != nil {
+		return res, fmt.Errorf("the bundle was imported, but re-reading the data failed: %w", err)
+	}
+	return res, nil
+}
+
+// trimPath drops the upload's temporary file name from an error.
+func trimPath(err error, file string) string {
+	s := err.Error()
+	if rest, ok := bytes.CutPrefix([]byte(s), []byte(file+": ")); ok {
+		return string(rest)
+	}
+	return s
+}
+
+// Status implements server.DataManager.
+func (d *serverData) Status(ctx context.Context) (server.DataStatus, error) {
+	st := server.DataStatus{Sources: []server.DataSource{}, Bundles: []server.DataBundle{}}
+	d.mu.Lock()
+	db := d.db
+	d.mu.Unlock()
+	if db == nil {
+		return st, nil
+	}
+	srcs, err := db.Sources(ctx)
+	if err != nil {
+		return st, err
+	}
+	for _, s := range srcs {
+		st.Sources = append(st.Sources, server.DataSource{Origin: s.Origin, Ecosystem: s.Ecosystem, Records: s.Records, NewestModified: s.NewestModified, ImportedAt: s.ImportedAt})
+	}
+	bs, err := db.Bundles(ctx)
+	if err != nil {
+		return st, err
+	}
+	for _, b := range bs {
+		st.Bundles = append(st.Bundles, server.DataBundle{ID: b.ID, Signer: b.Signer, Source: b.Source, Created: b.Created, Base: b.Base, Members: b.Members, ImportedAt: b.ImportedAt})
+	}
+	return st, nil
+}
+
+var _ server.DataManager = (*serverData)(nil)

@@ -1,0 +1,141 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/airlock-sec/airlock/internal/store"
+)
+
+// The server's vulnerability data can be updated through the API: an
+// operator uploads a signed bundle once (POST /api/v1/data/bundles) and it
+// is verified against the server's trusted keys and applied, exactly as
+// 'airlock db import --trusted-keys' would. Scans after it use the new data.
+
+// DataManager is the server's scan data: it imports bundles and says what
+// is imported. Nil in Config means uploads are not configured.
+type DataManager interface {
+	// ImportBundle verifies and applies the bundle file.
+	ImportBundle(ctx context.Context, file string) (DataImport, error)
+	// Status describes the imported data.
+	Status(ctx context.Context) (DataStatus, error)
+	// TempDir is where uploads are written before they are checked.
+	TempDir() string
+}
+
+// DataImport is the answer to an upload.
+type DataImport struct {
+	// Status is "imported", or "unchanged" for a bundle imported before.
+	Status string     `json:"status"`
+	Bundle DataBundle `json:"bundle"`
+	// Sources are the vulnerability data sources the bundle's members
+	// became.
+	Sources []DataSource `json:"sources,omitempty"`
+}
+
+// DataBundle is an imported bundle.
+type DataBundle struct {
+	ID         string    `json:"id"`
+	Signer     string    `json:"signer"`
+	Source     string    `json:"source"`
+	Created    time.Time `json:"created"`
+	Base       string    `json:"base,omitempty"`
+	Members    int       `json:"members"`
+	ImportedAt time.Time `json:"imported_at,omitzero"`
+}
+
+// DataSource is one imported vulnerability data source.
+type DataSource struct {
+	Origin         string    `json:"origin"`
+	Ecosystem      string    `json:"ecosystem"`
+	Records        int       `json:"records"`
+	NewestModified time.Time `json:"newest_modified"`
+	ImportedAt     time.Time `json:"imported_at"`
+}
+
+// DataStatus is the server's data.
+type DataStatus struct {
+	Sources []DataSource `json:"sources"`
+	Bundles []DataBundle `json:"bundles"`
+}
+
+// DataError is a refused upload: Status is the HTTP status (422 for a
+// bundle that is not trusted or not intact, 409 for a downgrade or a
+// missing base).
+type DataError struct {
+	Status int
+	Code   string
+	Err    error
+}
+
+func (e *DataError) Error() string { return e.Err.Error() }
+func (e *DataError) Unwrap() error { return e.Err }
+
+// MaxBundleUpload bounds an uploaded bundle.
+const MaxBundleUpload = 4 << 30
+
+func (s *Server) uploadBundle(w http.ResponseWriter, r *http.Request, p principal) {
+	if s.c.Data == nil {
+		writeError(w, http.StatusServiceUnavailable, apiError{Code: "data_uploads_disabled", Message: "this server takes no bundle uploads",
+			Hint: "set trusted_keys (AIRLOCK_TRUSTED_KEYS) to the public keys bundles must be signed by, and restart"})
+		return
+	}
+	f, err := os.CreateTemp(s.c.Data.TempDir(), ".upload-*.bundle")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer os.Remove(f.Name())
+	n, err := io.Copy(f, http.MaxBytesReader(w, r.Body, MaxBundleUpload))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		writeError(w, http.StatusRequestEntityTooLarge, apiError{Code: "too_large", Message: fmt.Sprintf("a bundle is at most %d bytes", int64(MaxBundleUpload))})
+		return
+	case err != nil:
+		writeError(w, http.StatusBadRequest, apiError{Code: "upload_failed", Message: "reading the upload: " + err.Error()})
+		return
+	case n == 0:
+		writeError(w, http.StatusUnprocessableEntity, apiError{Code: "empty_upload", Message: "the request body is empty: send the bundle file as the body (curl --data-binary @FILE)"})
+		return
+	}
+	res, err := s.c.Data.ImportBundle(r.Context(), f.Name())
+	var de *DataError
+	if errors.As(err, &de) {
+		writeError(w, de.Status, apiError{Code: de.Code, Message: de.Err.Error()})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if res.Status == "imported" {
+		if err := s.c.Store.Audit(r.Context(), store.AuditEntry{At: s.c.Now(), Actor: p.actor(), Action: "data.import", Target: "bundle:" + res.Bundle.ID,
+			Detail: fmt.Sprintf("signer %s, source %q, created %s", res.Bundle.Signer, res.Bundle.Source, res.Bundle.Created.Format(time.RFC3339))}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) dataStatus(w http.ResponseWriter, r *http.Request, _ principal) {
+	if s.c.Data == nil {
+		writeJSON(w, http.StatusOK, DataStatus{Sources: []DataSource{}, Bundles: []DataBundle{}})
+		return
+	}
+	st, err := s.c.Data.Status(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
