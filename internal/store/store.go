@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver for database/sql
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -55,6 +56,9 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	where   string
+	// listen is the PostgreSQL pool River's LISTEN connections come from
+	// (one per running client, held for its life); nil on SQLite.
+	listen *pgxpool.Pool
 }
 
 // Open connects, applies River's and airlock's migrations, and returns the
@@ -87,8 +91,22 @@ func connect(c Config) (*Store, error) {
 		// burst of webhooks costs more than keeping them.
 		db.SetMaxIdleConns(20)
 		db.SetConnMaxIdleTime(5 * time.Minute)
+		// River's listener: LISTEN/NOTIFY wakes a worker the moment a job
+		// is inserted, instead of at its next poll. Its connections are
+		// taken out of this pool for the life of each River client.
+		lc, err := pgxpool.ParseConfig(c.DatabaseURL)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: database URL: %w", err)
+		}
+		lc.MinConns, lc.MaxConns = 0, 2
+		listen, err := pgxpool.NewWithConfig(context.Background(), lc)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: %w", err)
+		}
 		where := u.Host + u.Path
-		return &Store{Queries: Queries{db, Postgres}, db: db, dialect: Postgres, where: "postgres://" + where}, nil
+		return &Store{Queries: Queries{db, Postgres}, db: db, dialect: Postgres, where: "postgres://" + where, listen: listen}, nil
 	}
 	if c.DataDir == "" {
 		return nil, errors.New("store: no data directory and no database URL")
@@ -134,7 +152,12 @@ func schemeOf(s string) string {
 }
 
 // Close releases the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.listen != nil {
+		s.listen.Close()
+	}
+	return s.db.Close()
+}
 
 // DB is the underlying handle, for River.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -157,7 +180,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // RiverDriver is the River driver for this database, over the same pool.
 func (s *Store) RiverDriver() riverdriver.Driver[*sql.Tx] {
 	if s.dialect == Postgres {
-		return riverdatabasesql.New(s.db)
+		// Transactions are the store's database/sql ones; only LISTEN
+		// goes through pgx (riverpgxv5's listener).
+		return riverdatabasesql.NewWithPgxListener(s.db, s.listen)
 	}
 	return riversqlite.New(s.db)
 }

@@ -384,11 +384,16 @@ func (s *Server) RateLimit(n int, retryAfter time.Duration) {
 
 // Fault is what a fault injector makes of a request: nothing (the zero
 // value: the request is answered normally), an error status with GitLab's
-// body for it (403, 404, 429 with Retry-After: 1, 500, 502, 503), or a
-// stall until the client gives up.
+// body for it (403, 404, 429 with Retry-After: 1, 500, 502, 503), a
+// stall until the client gives up, or a connection dropped unanswered.
 type Fault struct {
 	Status int
 	Stall  bool
+	// Delay waits before the fault (or the normal answer); with Drop the
+	// connection is then closed without an answer, as a proxy that timed
+	// out does.
+	Delay time.Duration
+	Drop  bool
 }
 
 // InjectFaults calls f for every API request (not git) before it is
@@ -411,7 +416,26 @@ func (s *Server) faulted(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	fl := f(r)
+	if fl.Delay > 0 {
+		select {
+		case <-time.After(fl.Delay):
+		case <-r.Context().Done():
+			return true
+		case <-s.ctx.Done():
+			return true
+		}
+	}
 	switch {
+	case fl.Drop:
+		if hj, ok := w.(*statusWriter); ok {
+			if h, ok := hj.ResponseWriter.(http.Hijacker); ok {
+				if conn, _, err := h.Hijack(); err == nil {
+					conn.Close()
+					return true
+				}
+			}
+		}
+		panic(http.ErrAbortHandler)
 	case fl.Stall:
 		select {
 		case <-r.Context().Done():
