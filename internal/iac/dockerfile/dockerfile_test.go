@@ -15,7 +15,7 @@ import (
 // stage named by an earlier one marked), instructions with their lines,
 // and the index locating each.
 func TestShape(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "multistage.Dockerfile"))
+	b, err := os.ReadFile(filepath.Join("testdata", "seeds", "multistage.Dockerfile"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestShape(t *testing.T) {
 // FuzzParse: any input is a document or an error, never a panic, and a
 // document's every located line lies within the file.
 func FuzzParse(f *testing.F) {
-	seeds, _ := filepath.Glob(filepath.Join("testdata", "*"))
+	seeds, _ := filepath.Glob(filepath.Join("testdata", "seeds", "*"))
 	for _, s := range seeds {
 		b, err := os.ReadFile(s)
 		if err != nil {

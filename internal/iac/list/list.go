@@ -5,6 +5,7 @@ package list
 
 import (
 	"github.com/airlock-sec/airlock/internal/iac"
+	"github.com/airlock-sec/airlock/internal/iac/compose"
 	"github.com/airlock-sec/airlock/internal/iac/dockerfile"
 	"github.com/airlock-sec/airlock/internal/iac/terraform"
 )
@@ -14,5 +15,6 @@ func All() []iac.Parser {
 	return []iac.Parser{
 		dockerfile.New(),
 		terraform.New(),
+		compose.New(),
 	}
 }

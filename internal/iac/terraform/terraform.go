@@ -37,8 +37,10 @@ import (
 
 // Limits against configurations that explode.
 const (
-	maxDepth     = 16   // nested module calls
-	maxInstances = 1000 // instances of one block (count, for_each)
+	maxDepth     = 16    // nested module calls
+	maxInstances = 1000  // instances of one block (count, for_each)
+	maxModules   = 500   // module instances in one root module
+	maxResources = 50000 // resource instances in one root module
 )
 
 // Parser reads Terraform configurations.
@@ -188,7 +190,17 @@ func (p *Parser) Parse(ctx context.Context, in *iac.Input) ([]*iac.Document, []i
 	l := &loader{in: in, parsed: map[string]*file{}, given: map[string][]byte{}}
 	dirs := map[string][]string{}
 	var order []string
+	var docs []*iac.Document
 	for _, f := range in.Files {
+		if p.MaySniff(f.Path) {
+			d, prob := plan(f.Path, f.Content)
+			if prob != nil {
+				l.problem(*prob)
+			} else {
+				docs = append(docs, d)
+			}
+			continue
+		}
 		l.given[f.Path] = f.Content
 		d := path.Dir(f.Path)
 		if _, ok := dirs[d]; !ok {
@@ -211,7 +223,6 @@ func (p *Parser) Parse(ctx context.Context, in *iac.Input) ([]*iac.Document, []i
 			}
 		}
 	}
-	var docs []*iac.Document
 	visited := map[string]bool{}
 	evaluateRoot := func(d string) {
 		if ctx.Err() != nil {
@@ -392,6 +403,7 @@ type evaluation struct {
 	resources []any
 	providers []any
 	visited   map[string]bool
+	modules   int
 }
 
 // module evaluates one module instance: prefix is its address
@@ -423,22 +435,9 @@ func (e *evaluation) module(dir string, files []*file, given map[string]cty.Valu
 			}
 		}
 	}
-	// Locals may refer to each other in any order: evaluate until nothing
-	// changes.
-	for pass := 0; pass <= len(localAttrs); pass++ {
-		changed := false
-		c := s.ctx(nil)
-		for _, a := range localAttrs {
-			v := eval(a.expr, c)
-			if !v.RawEquals(s.locals[a.name]) {
-				s.locals[a.name] = v
-				changed = true
-			}
-		}
-		if !changed {
-			break
-		}
-	}
+	// Locals may refer to each other in any order: evaluate them in the
+	// order of their references; those in a cycle stay unknown.
+	evalLocals(s, localAttrs)
 	for _, f := range files {
 		for _, b := range f.body.blocks {
 			switch b.typ {
@@ -486,6 +485,10 @@ func (e *evaluation) call(f *file, b block, s *scope, prefix string, stack []str
 	}
 	if strings.HasPrefix(dir, "../") || dir == ".." {
 		e.l.problem(iac.Problem{Level: iac.LevelWarning, Path: f.path, Line: line, Message: fmt.Sprintf("module %q: %s is outside the scanned tree: not scanned", name, src)})
+		return
+	}
+	if e.modules++; e.modules > maxModules {
+		e.l.problem(iac.Errorf(f.path, line, "module %q: more than %d module instances in one configuration: the rest are not followed", name, maxModules))
 		return
 	}
 	files := e.l.moduleFiles(dir, nil)
@@ -567,6 +570,10 @@ func (e *evaluation) resource(f *file, b block, s *scope, prefix string) {
 		}
 	}
 	for _, inst := range instances {
+		if len(e.resources) >= maxResources {
+			e.l.problem(iac.Errorf(f.path, b.rng.Start.Line, "more than %d resource instances in one configuration: the rest are not scanned", maxResources))
+			return
+		}
 		addr := prefix + base
 		switch k := inst.key.(type) {
 		case int:
@@ -673,4 +680,48 @@ func literal(a *attr) string {
 
 func isLocal(src string) bool {
 	return strings.HasPrefix(src, "./") || strings.HasPrefix(src, "../")
+}
+
+// evalLocals evaluates locals in the order their references need: a
+// local is evaluated once every local it names is; those left (a cycle)
+// stay unknown.
+func evalLocals(s *scope, attrs []attr) {
+	deps := make([]map[string]bool, len(attrs))
+	for i, a := range attrs {
+		deps[i] = map[string]bool{}
+		for _, t := range a.expr.Variables() {
+			if t.RootName() != "local" || len(t) < 2 {
+				continue
+			}
+			if at, ok := t[1].(hcl.TraverseAttr); ok {
+				deps[i][at.Name] = true
+			}
+		}
+	}
+	done := map[string]bool{}
+	for progress := true; progress; {
+		progress = false
+		c := s.ctx(nil)
+		for i, a := range attrs {
+			if done[a.name] {
+				continue
+			}
+			ready := true
+			for d := range deps[i] {
+				if !done[d] && d != "" {
+					if _, declared := s.locals[d]; declared {
+						ready = false
+						break
+					}
+				}
+			}
+			if !ready {
+				continue
+			}
+			s.locals[a.name] = eval(a.expr, c)
+			done[a.name] = true
+			progress = true
+			c = s.ctx(nil)
+		}
+	}
 }

@@ -166,3 +166,60 @@ func TestBadInput(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestPlan: a plan's planned values, root and child modules, located at
+// their lines in the JSON.
+func TestPlan(t *testing.T) {
+	in := input(t, "testdata/plan")
+	b, err := os.ReadFile("testdata/plan/plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !New().MaySniff("plan.json") || !New().ContentRequired("plan.json", b[:200]) || New().ContentRequired("package.json", []byte(`{"name": "x"}`)) {
+		t.Fatal("sniffing")
+	}
+	in.Files = []iac.File{{Path: "plan.json", Content: b}}
+	docs, probs := New().Parse(context.Background(), in)
+	if len(docs) != 1 || len(probs) != 0 {
+		t.Fatalf("docs %d, problems %+v", len(docs), probs)
+	}
+	rs := resources(docs[0])
+	if rs["module.db.aws_db_instance.main"]["publicly_accessible"] != true || rs["aws_s3_bucket.data"]["acl"] != "public-read" {
+		t.Errorf("values: %+v", rs)
+	}
+	got := docs[0].Locate([]any{"resources", 1, "values", "storage_encrypted"})
+	if diff := cmp.Diff(iac.Node{Path: "plan.json", Start: 31, End: 31, Resource: "module.db.aws_db_instance.main"}, got); diff != "" {
+		t.Errorf("Locate (-want +got):\n%s", diff)
+	}
+	_, probs = New().Parse(context.Background(), &iac.Input{Files: []iac.File{{Path: "bad.json", Content: []byte("{\"format_version\": \"1.2\",\n \"planned_values\": {]}")}}})
+	if len(probs) != 1 || probs[0].Line != 2 {
+		t.Errorf("broken plan: %+v", probs)
+	}
+}
+
+// FuzzParse: any configuration is documents or problems, never a panic
+// or a hang; located lines are positive.
+func FuzzParse(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/seeds/*")
+	for _, s := range seeds {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, strings.HasSuffix(s, ".json"))
+	}
+	f.Fuzz(func(t *testing.T, b []byte, isJSON bool) {
+		name := "main.tf"
+		if isJSON {
+			name = "main.tf.json"
+		}
+		docs, _ := New().Parse(context.Background(), &iac.Input{Files: []iac.File{{Path: name, Content: b}, {Path: "plan.json", Content: b}}})
+		for _, d := range docs {
+			for k, n := range d.Index {
+				if n.Start < 1 || n.End < n.Start {
+					t.Errorf("%q: lines %d-%d", k, n.Start, n.End)
+				}
+			}
+		}
+	})
+}

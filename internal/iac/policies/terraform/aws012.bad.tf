@@ -1,0 +1,3 @@
+resource "aws_security_group" "web" { # expect: AWS012
+  name = "web"
+}

@@ -1,0 +1,5 @@
+resource "aws_instance" "bad" {
+  root_block_device {
+    encrypted = false # expect: AWS032
+  }
+}

@@ -1,0 +1,3 @@
+resource "aws_kms_key" "data" { # expect: AWS053
+  description = "data"
+}

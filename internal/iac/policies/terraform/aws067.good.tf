@@ -1,0 +1,7 @@
+resource "aws_ecr_repository" "good" {
+  image_tag_mutability = "IMMUTABLE"
+}
+
+resource "aws_ecr_repository" "unknown" {
+  image_tag_mutability = var.setting
+}

@@ -1,0 +1,7 @@
+resource "aws_redshift_cluster" "good" {
+  encrypted = true
+}
+
+resource "aws_redshift_cluster" "unknown" {
+  encrypted = var.setting
+}

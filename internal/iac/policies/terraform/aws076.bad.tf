@@ -1,0 +1,4 @@
+resource "aws_lambda_function_url" "bad" {
+  name = "bad"
+  authorization_type = "NONE" # expect: AWS076
+}

@@ -1,0 +1,4 @@
+resource "aws_api_gateway_method" "bad" {
+  name = "bad"
+  authorization = "NONE" # expect: AWS077
+}

@@ -1,0 +1,4 @@
+resource "azurerm_storage_container" "bad" {
+  name = "bad"
+  container_access_type = "blob" # expect: AZU005
+}

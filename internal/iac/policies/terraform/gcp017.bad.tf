@@ -1,0 +1,4 @@
+resource "google_container_cluster" "main" { # expect: GCP017
+  name     = "main"
+  location = "europe-west1"
+}
