@@ -155,6 +155,12 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	res.Notices = append(notices, res.Notices...)
+	if asm.Env.Registries != nil {
+		if st := asm.Env.Registries.Stats(); st.Requests+st.CacheHits > 0 {
+			res.Notices = append(res.Notices, scan.Notice{Level: scan.NoticeInfo, Message: fmt.Sprintf(
+				"package mirrors: %d requests (%d answered not modified), %d responses from the cache", st.Requests, st.NotModified, st.CacheHits)})
+		}
+	}
 	ropts := report.Options{ToolName: "airlock", ToolVersion: toolVersion()}
 	if *output == "" {
 		ropts.Color = f == report.Table && isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
