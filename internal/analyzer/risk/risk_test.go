@@ -69,7 +69,7 @@ func standIn(t *testing.T) (*httptest.Server, *int) {
 
 func set(t *testing.T, mirrors map[string]string) *registry.Set {
 	t.Helper()
-	cfg := registry.Config{CacheDir: t.TempDir(), Mirrors: map[string]registry.Mirror{}, IdleTimeout: time.Second}
+	cfg := registry.Config{CacheDir: t.TempDir(), Mirrors: map[string]registry.Mirror{}}
 	for k, u := range mirrors {
 		cfg.Mirrors[k] = registry.Mirror{URL: u}
 	}
