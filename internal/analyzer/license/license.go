@@ -160,6 +160,11 @@ func (r *run) packages(ctx context.Context) {
 			if !p.Pinned() || p.Source != nil && p.Source.Type == inventory.SourcePath {
 				continue
 			}
+			if p.Ecosystem == inventory.Go && (p.Name == "stdlib" || p.Name == "toolchain") {
+				// Go's own standard library and toolchain: BSD-3-Clause.
+				items = append(items, item{p, &found{declared: "BSD-3-Clause", source: "toolchain", evidence: "the Go distribution's LICENSE", confidence: 1}})
+				continue
+			}
 			f := r.local(p)
 			if f == nil && (p.Source == nil || p.Source.Type == inventory.SourceRegistry) {
 				ref := registry.Ref{Ecosystem: p.Ecosystem, Name: p.Name}

@@ -272,7 +272,7 @@ func (r *run) registryPackages() []inventory.Package {
 	var out []inventory.Package
 	for _, m := range r.in.Manifests {
 		for _, p := range m.Packages {
-			if p.Pinned() && (p.Source == nil || p.Source.Type == inventory.SourceRegistry) {
+			if p.Pinned() && (p.Source == nil || p.Source.Type == inventory.SourceRegistry) && !toolchain(p) {
 				out = append(out, p)
 			}
 		}
@@ -615,4 +615,11 @@ func joinSome(names []string, max int) string {
 		return strings.Join(names, ", ")
 	}
 	return strings.Join(names[:max], ", ") + fmt.Sprintf(" and %d more", len(names)-max)
+}
+
+// toolchain reports whether a package is Go's standard library or
+// toolchain (gomod's "stdlib" and "toolchain"), which no module proxy
+// serves.
+func toolchain(p inventory.Package) bool {
+	return p.Ecosystem == inventory.Go && (p.Name == "stdlib" || p.Name == "toolchain")
 }

@@ -126,6 +126,7 @@ func TestMirrorSignals(t *testing.T) {
 		pkg("PyPI", "requests", "2.32.0", 6),
 		pkg("crates.io", "time", "0.2.22", 7),
 		pkg("Go", "example.com/old", "v1.0.1", 8),
+		pkg("Go", "stdlib", "1.22.5", 0),
 	}}}}
 	out := analyze(t, in)
 	want := []string{
@@ -157,7 +158,7 @@ func TestMirrorSignals(t *testing.T) {
 		notes = append(notes, n.Message)
 	}
 	all := strings.Join(notes, "\n")
-	if !strings.Contains(all, "records no release dates for 1 package") || !strings.Contains(all, "no vulnerability data") {
+	if !strings.Contains(all, "records no release dates for 1 package") || !strings.Contains(all, "no vulnerability data") || strings.Contains(all, "stdlib") {
 		t.Errorf("notices:\n%s", all)
 	}
 }
