@@ -32,7 +32,7 @@ type reportJSON struct {
 		Kind, ID, Severity, Title, Evidence string
 		SeveritySource                      string `json:"severity_source"`
 	}
-	Notices []struct{ Level, Message string }
+	Notices  []struct{ Level, Message string }
 	Licenses []struct {
 		Name, License, Source, Status string
 	}
