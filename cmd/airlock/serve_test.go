@@ -172,6 +172,10 @@ func TestServeConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "airlock.yaml")
 	os.WriteFile(cfg, []byte("addr: 127.0.0.1:0\nscan_intervall: 1h\n"), 0o644)
+	badRegistry := filepath.Join(dir, "registry.yaml")
+	os.WriteFile(badRegistry, []byte("addr: 127.0.0.1:0\nregistries:\n  mirrors:\n    cobol: {url: \"https://x.corp\"}\n"), 0o644)
+	badLicenses := filepath.Join(dir, "licenses.yaml")
+	os.WriteFile(badLicenses, []byte("addr: 127.0.0.1:0\nlicenses:\n  deny: [Nope-9]\n"), 0o644)
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -186,6 +190,8 @@ func TestServeConfigErrors(t *testing.T) {
 		{"integer and duration from the environment", []string{"worker", "--data-dir", dir}, []string{"AIRLOCK_SCAN_WORKERS=4", "AIRLOCK_SCAN_TIMEOUT=20m"}, 2, "PostgreSQL"},
 		{"serve argument", []string{"serve", "extra"}, nil, 2, "no arguments"},
 		{"bad database URL", []string{"serve", "--data-dir", dir, "--database-url", "mysql://x/y"}, nil, 1, "postgres://"},
+		{"unknown registry ecosystem", []string{"serve", "--config", badRegistry, "--data-dir", dir}, nil, 1, badRegistry + `: registries.mirrors: unknown ecosystem "cobol"`},
+		{"bad license policy", []string{"serve", "--config", badLicenses, "--data-dir", dir}, nil, 1, badLicenses + `:3: licenses.deny: "Nope-9" is not one SPDX license id`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd := exec.Command(binary, tc.args...)

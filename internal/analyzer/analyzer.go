@@ -151,7 +151,7 @@ type PackageLicense struct {
 	Declared string `json:"declared,omitempty"`
 	// Source is where it was found: "lockfile", "installed" (a package's
 	// own metadata in the tree), "vendor" (a vendored license file),
-	// "mirror", "license-file", or "none".
+	// "mirror", "license-file", "toolchain" (Go's standard library), or "none".
 	Source string `json:"source"`
 	// Confidence is 1 for a declared license, the classifier's for a
 	// recognised license text, 0 when unknown.

@@ -49,7 +49,7 @@ func (c *Crates) Package(ctx context.Context, name string) (*Package, error) {
 		if err != nil {
 			return nil, err
 		}
-		return json.Marshal(pkg)
+		return encodePackage(pkg), nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("crates %s: %w", name, err)

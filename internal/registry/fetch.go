@@ -68,6 +68,10 @@ type cacheMeta struct {
 	Missing      bool      `json:"missing,omitempty"`
 }
 
+// cacheFormat names the form of cached bodies; a new form starts a new
+// cache rather than misreading the old one.
+const cacheFormat = "2"
+
 // trimFunc parses a response body and returns what the cache keeps; an
 // error is a malformed response, which is never cached.
 type trimFunc func(body []byte) ([]byte, error)
@@ -85,7 +89,7 @@ func (f *fetcher) get(ctx context.Context, rel, accept string, trim trimFunc) (*
 
 // getURL is get for an absolute URL on the mirror's host.
 func (f *fetcher) getURL(ctx context.Context, u, accept string, trim trimFunc) (*Response, error) {
-	cfile := f.set.cachePath(f.key, u+"\x00"+accept)
+	cfile := f.set.cachePath(f.key, cacheFormat+"\x00"+u+"\x00"+accept)
 	meta, body, cached := readCache(cfile)
 	now := f.set.now()
 	if cached && now.Sub(meta.Fetched) < f.set.cfg.CacheTTL {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // Every response parser is fuzzed: any input gives a result or an error,
@@ -91,6 +92,37 @@ func FuzzZipLicenseFiles(f *testing.F) {
 		files, err := ZipLicenseFiles(b)
 		if err == nil && bytes.Equal(b, buf.Bytes()) && (len(files) != 1 || files["LICENSE"] == nil) {
 			t.Errorf("root license files %v, want LICENSE only", files)
+		}
+	})
+}
+
+// FuzzDecodePackage: the cache's line format reads back what it wrote,
+// and any cache file gives a package or an error.
+func FuzzDecodePackage(f *testing.F) {
+	seeds(f, "npm-*.json")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		decodePackage(b)
+		p, err := ParsePackument(b)
+		if err != nil {
+			return
+		}
+		q, err := decodePackage(encodePackage(p))
+		if err != nil {
+			t.Fatalf("round trip: %v", err)
+		}
+		for i := range p.Versions {
+			p.Versions[i].Published = p.Versions[i].Published.Truncate(time.Second).UTC()
+			if p.Versions[i].Published.Unix() == 0 && !p.Versions[i].Published.IsZero() {
+				return // the Unix epoch itself reads back as a time, not as unknown
+			}
+		}
+		if p.Name != q.Name || p.Latest != q.Latest || len(p.Versions) != len(q.Versions) {
+			t.Fatalf("round trip: %+v != %+v", p, q)
+		}
+		for i := range p.Versions {
+			if p.Versions[i] != q.Versions[i] {
+				t.Fatalf("round trip of %+v gave %+v", p.Versions[i], q.Versions[i])
+			}
 		}
 	})
 }

@@ -41,7 +41,7 @@ func (c *Maven) Package(ctx context.Context, name string) (*Package, error) {
 		if err != nil {
 			return nil, err
 		}
-		return json.Marshal(pkg)
+		return encodePackage(pkg), nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("maven %s: %w", name, err)

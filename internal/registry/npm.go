@@ -35,12 +35,12 @@ func (c *NPM) Package(ctx context.Context, name string) (*Package, error) {
 
 // decodeTrimmed decodes a cached Package.
 func decodeTrimmed(r *Response, eco, name string) (*Package, error) {
-	var p Package
-	if err := json.Unmarshal(r.Body, &p); err != nil {
+	p, err := decodePackage(r.Body)
+	if err != nil {
 		return nil, fmt.Errorf("%s %s: cached copy of %s unreadable: %w", eco, name, r.URL, err)
 	}
 	p.Ecosystem, p.Name, p.URL, p.Fetched, p.Stale = eco, name, r.URL, r.Fetched, r.Stale
-	return &p, nil
+	return p, nil
 }
 
 // packument is the part of an npm packument airlock reads.
@@ -90,7 +90,7 @@ func trimPackument(body []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(p)
+	return encodePackage(p), nil
 }
 
 // NPMLicense reads "license" as npm writes it: an SPDX expression, an

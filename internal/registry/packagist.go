@@ -30,7 +30,7 @@ func (c *Packagist) Package(ctx context.Context, name string) (*Package, error) 
 		if err != nil {
 			return nil, err
 		}
-		return json.Marshal(p)
+		return encodePackage(p), nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("packagist %s: %w", name, err)

@@ -35,7 +35,7 @@ func (c *PyPI) Package(ctx context.Context, name string) (*Package, error) {
 		if err != nil {
 			return nil, err
 		}
-		return json.Marshal(p)
+		return encodePackage(p), nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pypi %s: %w", name, err)

@@ -51,23 +51,23 @@ type Package struct {
 
 // Version is one release of a package.
 type Version struct {
-	Version string `json:"v"`
+	Version string `json:"version"`
 	// Published is the release date, when the registry records one.
-	Published time.Time `json:"t,omitzero"`
+	Published time.Time `json:"published,omitzero"`
 	// Yanked is set for a yanked (PyPI, crates.io) or retracted (Go)
 	// version, with the reason when one is given.
-	Yanked       bool   `json:"y,omitempty"`
-	YankedReason string `json:"yr,omitempty"`
+	Yanked       bool   `json:"yanked,omitempty"`
+	YankedReason string `json:"yanked_reason,omitempty"`
 	// Deprecated is npm's per-version deprecation message.
-	Deprecated string `json:"d,omitempty"`
+	Deprecated string `json:"deprecated,omitempty"`
 	// License is the declared license (SPDX expression or the
 	// registry's text), when the registry records it per version.
-	License string `json:"l,omitempty"`
+	License string `json:"license,omitempty"`
 	// Integrity is npm's dist.integrity (SRI).
-	Integrity string `json:"i,omitempty"`
+	Integrity string `json:"integrity,omitempty"`
 	// Prerelease is set where the registry says (RubyGems), else from the
 	// version syntax by the caller.
-	Prerelease bool `json:"p,omitempty"`
+	Prerelease bool `json:"prerelease,omitempty"`
 }
 
 // Find returns the version v, if listed.

@@ -29,7 +29,7 @@ func (c *RubyGems) Package(ctx context.Context, name string) (*Package, error) {
 		if err != nil {
 			return nil, err
 		}
-		return json.Marshal(p)
+		return encodePackage(p), nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rubygems %s: %w", name, err)

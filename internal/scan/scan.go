@@ -254,6 +254,12 @@ func Stream(ctx context.Context, target string, o Options, h Handler) error {
 		}
 	}
 
+	if o.Env.Registries != nil {
+		if st := o.Env.Registries.Stats(); st.Requests+st.CacheHits > 0 {
+			e.notices([]Notice{{Level: NoticeInfo, Message: fmt.Sprintf(
+				"package mirrors: %d requests (%d answered not modified), %d responses from the cache", st.Requests, st.NotModified, st.CacheHits)}})
+		}
+	}
 	for _, x := range repo.Policy.Apply(findings, now()) {
 		e.notices([]Notice{{Level: NoticeWarning, Path: x.Source, Line: x.Line, Message: x.Message()}})
 	}

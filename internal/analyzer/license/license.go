@@ -81,11 +81,13 @@ type run struct {
 	out    *analyzer.Output
 	vendor map[string]string // module path → license file
 	dist   map[string]string // normalised name → METADATA path
+	// nodeModules caches whether a manifest's directory has one.
+	nodeModules map[string]bool
 }
 
 // Analyze implements analyzer.Analyzer.
 func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.Output, error) {
-	r := &run{in: in, pol: a.c.Policy, out: &analyzer.Output{}, vendor: map[string]string{}, dist: map[string]string{}}
+	r := &run{in: in, pol: a.c.Policy, out: &analyzer.Output{}, vendor: map[string]string{}, dist: map[string]string{}, nodeModules: map[string]bool{}}
 	if r.pol == nil && in.Repo != nil && in.Repo.Policy != nil {
 		var err error
 		if r.pol, err = spdx.ParsePolicy(in.Repo.Policy.Source, in.Repo.Policy.Licenses); err != nil {
@@ -158,6 +160,11 @@ func (r *run) packages(ctx context.Context) {
 			if !p.Pinned() || p.Source != nil && p.Source.Type == inventory.SourcePath {
 				continue
 			}
+			if p.Ecosystem == inventory.Go && (p.Name == "stdlib" || p.Name == "toolchain") {
+				// Go's own standard library and toolchain: BSD-3-Clause.
+				items = append(items, item{p, &found{declared: "BSD-3-Clause", source: "toolchain", evidence: "the Go distribution's LICENSE", confidence: 1}})
+				continue
+			}
 			f := r.local(p)
 			if f == nil && (p.Source == nil || p.Source.Type == inventory.SourceRegistry) {
 				ref := registry.Ref{Ecosystem: p.Ecosystem, Name: p.Name}
@@ -207,6 +214,15 @@ func (r *run) local(p inventory.Package) *found {
 	switch p.Ecosystem {
 	case inventory.NPM:
 		dir := path.Dir(p.Location.Path)
+		has, ok := r.nodeModules[dir]
+		if !ok {
+			fi, err := r.in.Tree.Stat(path.Join(dir, "node_modules"))
+			has = err == nil && fi.IsDir()
+			r.nodeModules[dir] = has
+		}
+		if !has {
+			return nil
+		}
 		f := path.Join(dir, "node_modules", p.Name, "package.json")
 		b, err := r.in.Tree.ReadFile(f, maxMetadata)
 		if err != nil {

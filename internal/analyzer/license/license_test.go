@@ -107,7 +107,7 @@ func TestSources(t *testing.T) {
 	locked.License = "(MIT OR Apache-2.0)"
 	in := &analyzer.Input{Tree: tr, Files: files, Env: &analyzer.Env{Registries: regs}, Manifests: []inventory.Manifest{
 		{Path: "web/package-lock.json", Packages: []inventory.Package{locked, pkg("npm", "installed", "2.0.0", "web/package-lock.json", 4), pkg("npm", "from-mirror", "1.0.0", "web/package-lock.json", 5), pkg("npm", "nowhere", "1.0.0", "web/package-lock.json", 6)}},
-		{Path: "go.mod", Packages: []inventory.Package{pkg("Go", "example.com/mod", "v1.0.0", "go.mod", 3)}},
+		{Path: "go.mod", Packages: []inventory.Package{pkg("Go", "example.com/mod", "v1.0.0", "go.mod", 3), pkg("Go", "stdlib", "1.22.5", "go.mod", 0)}},
 		{Path: "requirements.txt", Packages: []inventory.Package{pkg("PyPI", "flask", "3.0.0", "requirements.txt", 1)}},
 		{Path: "pom.xml", Packages: []inventory.Package{pkg("Maven", "org.x:lib", "1.0", "pom.xml", 9)}},
 	}}
@@ -119,6 +119,7 @@ func TestSources(t *testing.T) {
 		"from-mirror | ISC | mirror | ",
 		"nowhere |  | none | ",
 		"example.com/mod | MIT | vendor | ",
+		"stdlib | BSD-3-Clause | toolchain | ",
 		"flask | BSD-3-Clause | installed | ",
 		"org.x:lib | Apache-2.0 | mirror | ",
 	}

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/google/osv-scalibr/semantic"
+	"golang.org/x/mod/semver"
 
 	"github.com/airlock-sec/airlock/internal/analyzer"
 	"github.com/airlock-sec/airlock/internal/finding"
@@ -271,7 +272,7 @@ func (r *run) registryPackages() []inventory.Package {
 	var out []inventory.Package
 	for _, m := range r.in.Manifests {
 		for _, p := range m.Packages {
-			if p.Pinned() && (p.Source == nil || p.Source.Type == inventory.SourceRegistry) {
+			if p.Pinned() && (p.Source == nil || p.Source.Type == inventory.SourceRegistry) && !toolchain(p) {
 				out = append(out, p)
 			}
 		}
@@ -398,8 +399,8 @@ func (r *run) judge(ctx context.Context, set *registry.Set, p inventory.Package,
 		r.add("no-release", p, fmt.Sprintf("%s has had no release for %s (latest %s, %s)", p.Name, years(age), latest.Version, latest.Published.Format(time.DateOnly)),
 			fmt.Sprintf("%s: release date of %s", src, latest.Version))
 	}
-	cur, err := semantic.Parse(p.Version, p.Ecosystem)
-	if err != nil {
+	cmp, ok := comparer(p.Ecosystem, p.Version)
+	if !ok {
 		return dated
 	}
 	if p.Ecosystem != inventory.Go {
@@ -419,29 +420,21 @@ func (r *run) judge(ctx context.Context, set *registry.Set, p inventory.Package,
 		return dated
 	}
 	var best registry.Version
-	var bestV semantic.Version
 	for _, v := range info.Versions {
-		if v.Yanked || r.prerelease(p.Ecosystem, v) {
+		if m, ok := major(v.Version); !ok || m != cm || v.Yanked || r.prerelease(p.Ecosystem, v) {
 			continue
 		}
-		if m, ok := major(v.Version); !ok || m != cm {
+		if c, ok := cmp(v.Version); !ok || c <= 0 {
 			continue
 		}
-		pv, err := semantic.Parse(v.Version, p.Ecosystem)
-		if err != nil {
-			continue
-		}
-		if c, err := pv.Compare(cur); err != nil || c <= 0 {
-			continue
-		}
-		if bestV != nil {
-			if c, err := pv.Compare(bestV); err != nil || c <= 0 {
+		if best.Version != "" {
+			if c, ok := compare(p.Ecosystem, v.Version, best.Version); !ok || c <= 0 {
 				continue
 			}
 		}
-		best, bestV = v, pv
+		best = v
 	}
-	if bestV == nil {
+	if best.Version == "" {
 		return dated
 	}
 	if best.Published.IsZero() && p.Ecosystem == inventory.Go {
@@ -469,6 +462,53 @@ func deprecationField(eco, latest string) string {
 		return "abandoned"
 	}
 	return "deprecated"
+}
+
+// comparer returns a function comparing versions with v (above 0: the
+// version is newer); false when v does not parse. Semver ecosystems use
+// golang.org/x/mod/semver (no allocation per call); the others the OSV
+// orderings.
+func comparer(eco, v string) (func(string) (int, bool), bool) {
+	if sv, ok := semverOf(eco, v); ok {
+		return func(w string) (int, bool) {
+			sw, ok := semverOf(eco, w)
+			return semver.Compare(sw, sv), ok
+		}, true
+	}
+	cur, err := semantic.Parse(v, eco)
+	if err != nil {
+		return nil, false
+	}
+	return func(w string) (int, bool) {
+		pw, err := semantic.Parse(w, eco)
+		if err != nil {
+			return 0, false
+		}
+		c, err := pw.Compare(cur)
+		return c, err == nil
+	}, true
+}
+
+// compare compares two versions of an ecosystem.
+func compare(eco, a, b string) (int, bool) {
+	c, ok := comparer(eco, b)
+	if !ok {
+		return 0, false
+	}
+	return c(a)
+}
+
+// semverOf returns v as x/mod/semver takes it, for ecosystems whose
+// versions are semantic versions.
+func semverOf(eco, v string) (string, bool) {
+	switch eco {
+	case inventory.NPM, inventory.CratesIO:
+		v = "v" + v
+	case inventory.Go:
+	default:
+		return "", false
+	}
+	return v, semver.IsValid(v)
 }
 
 // latest is the registry's latest release, else the highest release
@@ -502,16 +542,19 @@ func (r *run) latest(eco string, info *registry.Package) registry.Version {
 var prereleaseWords = regexp.MustCompile(`(?i)(alpha|beta|rc|dev|pre|snapshot|preview|canary|next|nightly|milestone|[.-]m\d|\d(a|b|c)\d)`)
 
 // prerelease reports whether a version is a prerelease: the registry's
-// flag, a hyphen where semver marks prereleases, or the usual words.
+// flag; for semver ecosystems a hyphen before any build metadata; for
+// the others the usual words ("rc", "beta", PEP 440's "1.0a1").
 func (r *run) prerelease(eco string, v registry.Version) bool {
 	if v.Prerelease {
 		return true
 	}
 	switch eco {
 	case inventory.NPM, inventory.Go, inventory.CratesIO, inventory.Packagist:
-		if strings.Contains(strings.SplitN(v.Version, "+", 2)[0], "-") {
-			return true
+		s := v.Version
+		if i := strings.IndexByte(s, '+'); i >= 0 {
+			s = s[:i]
 		}
+		return strings.IndexByte(s, '-') >= 0
 	}
 	return prereleaseWords.MatchString(v.Version)
 }
@@ -572,4 +615,11 @@ func joinSome(names []string, max int) string {
 		return strings.Join(names, ", ")
 	}
 	return strings.Join(names[:max], ", ") + fmt.Sprintf(" and %d more", len(names)-max)
+}
+
+// toolchain reports whether a package is Go's standard library or
+// toolchain (gomod's "stdlib" and "toolchain"), which no module proxy
+// serves.
+func toolchain(p inventory.Package) bool {
+	return p.Ecosystem == inventory.Go && (p.Name == "stdlib" || p.Name == "toolchain")
 }

@@ -69,7 +69,7 @@ func standIn(t *testing.T) (*httptest.Server, *int) {
 
 func set(t *testing.T, mirrors map[string]string) *registry.Set {
 	t.Helper()
-	cfg := registry.Config{CacheDir: t.TempDir(), Mirrors: map[string]registry.Mirror{}, IdleTimeout: time.Second}
+	cfg := registry.Config{CacheDir: t.TempDir(), Mirrors: map[string]registry.Mirror{}}
 	for k, u := range mirrors {
 		cfg.Mirrors[k] = registry.Mirror{URL: u}
 	}
@@ -126,6 +126,7 @@ func TestMirrorSignals(t *testing.T) {
 		pkg("PyPI", "requests", "2.32.0", 6),
 		pkg("crates.io", "time", "0.2.22", 7),
 		pkg("Go", "example.com/old", "v1.0.1", 8),
+		pkg("Go", "stdlib", "1.22.5", 0),
 	}}}}
 	out := analyze(t, in)
 	want := []string{
@@ -157,7 +158,7 @@ func TestMirrorSignals(t *testing.T) {
 		notes = append(notes, n.Message)
 	}
 	all := strings.Join(notes, "\n")
-	if !strings.Contains(all, "records no release dates for 1 package") || !strings.Contains(all, "no vulnerability data") {
+	if !strings.Contains(all, "records no release dates for 1 package") || !strings.Contains(all, "no vulnerability data") || strings.Contains(all, "stdlib") {
 		t.Errorf("notices:\n%s", all)
 	}
 }
