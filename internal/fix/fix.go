@@ -106,6 +106,9 @@ type Change struct {
 	Line      int                `json:"line,omitempty"`
 	Relation  inventory.Relation `json:"relation,omitempty"`
 	From      string             `json:"from"`
+	// VersionSpan is where From is written in Manifest, for edits in
+	// place.
+	VersionSpan *inventory.Span `json:"version_span,omitempty"`
 	// To is the target version when Status is fix.
 	To     string `json:"to,omitempty"`
 	Status Status `json:"status"`
@@ -265,8 +268,15 @@ func at(s []string, i int) string {
 	return "0"
 }
 
-// major is a version's major line: its first number.
-func major(v string) string { return at(numbers(v), 0) }
+// major is a version's major line: its first number, and for crates.io
+// below 1.0 its first two (Cargo treats 0.2 and 0.3 as incompatible).
+func major(eco, v string) string {
+	n := numbers(v)
+	if eco == inventory.CratesIO && at(n, 0) == "0" {
+		return "0." + at(n, 1)
+	}
+	return at(n, 0)
+}
 
 // minorLine is a version's major and minor numbers.
 func minorLine(v string) string { n := numbers(v); return at(n, 0) + "." + at(n, 1) }

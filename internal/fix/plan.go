@@ -134,7 +134,7 @@ func (p *Planner) lookup(ctx context.Context, ts []*target) (map[[2]string]*regi
 func (p *Planner) change(ctx context.Context, cv *comparer, t *target, rp *registry.Package, rerr error) (Change, error) {
 	pkg := t.pkg
 	c := Change{Ecosystem: pkg.Ecosystem, Name: pkg.Name, Manifest: pkg.Location.Path, Line: pkg.Location.Line,
-		Relation: pkg.Relation, From: pkg.Version, Severity: finding.Unknown}
+		Relation: pkg.Relation, From: pkg.Version, VersionSpan: pkg.VersionSpan, Severity: finding.Unknown}
 	var fixed []string
 	for _, f := range t.finds {
 		c.Vulnerabilities = append(c.Vulnerabilities, Vulnerability{ID: f.ID, Aliases: f.Aliases, Severity: f.Severity,
@@ -183,7 +183,7 @@ func (p *Planner) change(ctx context.Context, cv *comparer, t *target, rp *regis
 		if cv.compare(pkg.Ecosystem, v.Version, pkg.Version) <= 0 {
 			continue
 		}
-		if major(v.Version) == major(pkg.Version) {
+		if major(pkg.Ecosystem, v.Version) == major(pkg.Ecosystem, pkg.Version) {
 			same = append(same, v.Version)
 		} else {
 			later = append(later, v.Version)
@@ -210,7 +210,7 @@ func (p *Planner) change(ctx context.Context, cv *comparer, t *target, rp *regis
 	if len(good) > 0 {
 		c.Status, c.To = StatusFix, pick(p.Strategy, good)
 		c.Reason = fmt.Sprintf("%s is the %s release of %s's major line %s that no known vulnerability affects", c.To,
-			map[Strategy]string{Minimal: "lowest", "": "lowest", PatchLatest: "newest patch", LatestInMajor: "newest"}[p.Strategy], pkg.Name, major(pkg.Version))
+			map[Strategy]string{Minimal: "lowest", "": "lowest", PatchLatest: "newest patch", LatestInMajor: "newest"}[p.Strategy], pkg.Name, major(pkg.Ecosystem, pkg.Version))
 		p.method(&c, pkg)
 		return c, nil
 	}
@@ -221,7 +221,7 @@ func (p *Planner) change(ctx context.Context, cv *comparer, t *target, rp *regis
 	}
 	var missing []string
 	for _, v := range uniq(fixed) {
-		if major(v) == major(pkg.Version) && !served[v] && !served["v"+v] {
+		if major(pkg.Ecosystem, v) == major(pkg.Ecosystem, pkg.Version) && !served[v] && !served["v"+v] {
 			missing = append(missing, v)
 		}
 	}
@@ -237,7 +237,7 @@ func (p *Planner) change(ctx context.Context, cv *comparer, t *target, rp *regis
 		}
 		if ok {
 			c.Status, c.Suggestion = StatusMajor, v
-			c.Reason = fmt.Sprintf("no release of major line %s fixes every known vulnerability; %s does: a major upgrade, to make by hand", major(pkg.Version), v)
+			c.Reason = fmt.Sprintf("no release of major line %s fixes every known vulnerability; %s does: a major upgrade, to make by hand", major(pkg.Ecosystem, pkg.Version), v)
 			return c, nil
 		}
 	}

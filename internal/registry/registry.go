@@ -64,6 +64,9 @@ type Version struct {
 	License string `json:"l,omitempty"`
 	// Integrity is npm's dist.integrity (SRI).
 	Integrity string `json:"i,omitempty"`
+	// Checksum is the crates.io index's cksum: the SHA-256 of the .crate
+	// file, in hex, as Cargo.lock records it.
+	Checksum string `json:"c,omitempty"`
 	// Prerelease is set where the registry says (RubyGems), else from the
 	// version syntax by the caller.
 	Prerelease bool `json:"p,omitempty"`
