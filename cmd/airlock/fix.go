@@ -245,4 +245,3 @@ func vulnSummary(c fix.Change) string {
 	}
 	return fmt.Sprintf("fixes %s%s (highest %s)", strings.Join(ids, ", "), more, c.Severity)
 }
-
