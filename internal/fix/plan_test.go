@@ -63,7 +63,7 @@ func (m memSource) add(vs ...*osv.Vulnerability) {
 }
 
 // npmMirror serves packuments listing the given versions.
-func npmMirror(t *testing.T, pkgs map[string][]string) (*httptest.Server, *atomic.Int32) {
+func npmMirror(t testing.TB, pkgs map[string][]string) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
