@@ -287,13 +287,11 @@ func addOverrides(pj []byte, cs []Change) ([]byte, error) {
 				return nil, fmt.Errorf("field \"overrides\" already sets %s: change it to %s by hand", c.Name, c.To)
 			}
 		}
-		// Insert after the object's opening brace.
-		at := bytes.Index(pj, []byte(`"overrides"`))
-		brace := bytes.IndexByte(pj[at:], '{')
-		if at < 0 || brace < 0 {
-			return nil, errors.New("field \"overrides\" not found in the text")
+		// Insert after the opening brace of the top-level member.
+		pos, err := overridesBrace(pj)
+		if err != nil {
+			return nil, err
 		}
-		pos := at + brace + 1
 		sep := ","
 		if len(ov) == 0 {
 			sep = ""
@@ -317,6 +315,32 @@ func addOverrides(pj []byte, cs []Change) ([]byte, error) {
 	out := append([]byte{}, body...)
 	out = append(out, ins...)
 	return append(out, pj[end:]...), nil
+}
+
+// overridesBrace returns the offset just after the "{" of the top-level
+// "overrides" member.
+func overridesBrace(pj []byte) (int, error) {
+	dec := json.NewDecoder(bytes.NewReader(pj))
+	if _, err := dec.Token(); err != nil { // the object's "{"
+		return 0, err
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return 0, err
+		}
+		if k == "overrides" {
+			if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+				return 0, errors.New("field \"overrides\" is not an object")
+			}
+			return int(dec.InputOffset()), nil
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return 0, err
+		}
+	}
+	return 0, errors.New("field \"overrides\" not found")
 }
 
 // detectIndent returns the indentation of a JSON text's first member.
