@@ -64,6 +64,7 @@ Usage:
   airlock db verify --trusted-keys PATH FILE
                                      check a bundle's signature and members without importing it
   airlock db sync [flags] URL...     fetch bundles and all.zip files from an internal HTTP location and import what changed
+  airlock fix [flags] [PATH]         plan upgrades of vulnerable dependencies to releases the mirrors serve; --write applies them
   airlock serve [flags]              run the platform: REST API, GitLab webhooks, scheduler and workers
   airlock worker [flags]             run extra workers against the server's PostgreSQL
   airlock version                    print the version
@@ -135,6 +136,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return cmdDBSync(ctx, args[2:], stdout, stderr)
 		}
 		return usageError{fmt.Sprintf("unknown db subcommand %q: use import, status, keygen, bundle, verify or sync", args[1])}
+	case "fix":
+		return cmdFix(ctx, args[1:], stdout, stderr)
 	case "serve":
 		return cmdServe(ctx, args[1:], stdout, stderr)
 	case "worker":

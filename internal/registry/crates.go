@@ -74,6 +74,7 @@ func ParseCrateIndex(b []byte) (*Package, error) {
 			Name   string `json:"name"`
 			Vers   string `json:"vers"`
 			Yanked bool   `json:"yanked"`
+			Cksum  string `json:"cksum"`
 		}
 		if err := json.Unmarshal(line, &e); err != nil {
 			return nil, fmt.Errorf("line %d: %w", n, err)
@@ -82,7 +83,7 @@ func ParseCrateIndex(b []byte) (*Package, error) {
 			return nil, fmt.Errorf("line %d: field \"vers\" is missing", n)
 		}
 		p.Name = e.Name
-		p.Versions = append(p.Versions, Version{Version: e.Vers, Yanked: e.Yanked, Prerelease: strings.Contains(e.Vers, "-")})
+		p.Versions = append(p.Versions, Version{Version: e.Vers, Yanked: e.Yanked, Checksum: e.Cksum, Prerelease: strings.Contains(e.Vers, "-")})
 		if !e.Yanked && !strings.Contains(e.Vers, "-") {
 			p.Latest = e.Vers
 		}

@@ -70,7 +70,7 @@ type cacheMeta struct {
 
 // cacheFormat names the form of cached bodies; a new form starts a new
 // cache rather than misreading the old one.
-const cacheFormat = "2"
+const cacheFormat = "3"
 
 // trimFunc parses a response body and returns what the cache keeps; an
 // error is a malformed response, which is never cached.
@@ -87,9 +87,21 @@ func (f *fetcher) get(ctx context.Context, rel, accept string, trim trimFunc) (*
 	return f.getURL(ctx, f.resolve(rel), accept, trim)
 }
 
+// getAs is get for a second reading of a document: variant names the
+// trim, so that each reading has its own cache entry.
+func (f *fetcher) getAs(ctx context.Context, rel, accept, variant string, trim trimFunc) (*Response, error) {
+	return f.getCached(ctx, f.resolve(rel), accept, "\x00"+variant, trim)
+}
+
 // getURL is get for an absolute URL on the mirror's host.
 func (f *fetcher) getURL(ctx context.Context, u, accept string, trim trimFunc) (*Response, error) {
-	cfile := f.set.cachePath(f.key, cacheFormat+"\x00"+u+"\x00"+accept)
+	return f.getCached(ctx, u, accept, "", trim)
+}
+
+// getCached is getURL with a cache entry named by the URL, accept and
+// variant.
+func (f *fetcher) getCached(ctx context.Context, u, accept, variant string, trim trimFunc) (*Response, error) {
+	cfile := f.set.cachePath(f.key, cacheFormat+"\x00"+u+"\x00"+accept+variant)
 	meta, body, cached := readCache(cfile)
 	now := f.set.now()
 	if cached && now.Sub(meta.Fetched) < f.set.cfg.CacheTTL {

@@ -74,6 +74,11 @@ func FuzzParseGoMod(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) { ParseGoMod(b) })
 }
 
+func FuzzParseRequires(f *testing.F) {
+	seeds(f, "go-*.mod")
+	f.Fuzz(func(t *testing.T, b []byte) { ParseRequires(b) })
+}
+
 func FuzzGoList(f *testing.F) {
 	seeds(f, "go-list*.txt")
 	f.Fuzz(func(t *testing.T, b []byte) { trimList(b) })

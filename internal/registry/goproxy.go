@@ -281,3 +281,53 @@ func trimGoMod(b []byte) ([]byte, error) {
 	}
 	return json.Marshal(goMod{Deprecated: d, Retract: r})
 }
+
+// Requirement is one require directive of a module's go.mod.
+type Requirement struct {
+	Path    string `json:"path"`
+	Version string `json:"version"`
+}
+
+// Requires returns the requirements of one version's go.mod (.mod), as
+// remediation reads them to see whether a release of a module pulls in a
+// fixed version of another.
+func (c *GoProxy) Requires(ctx context.Context, name, version string) ([]Requirement, error) {
+	esc, err := module.EscapePath(name)
+	if err != nil {
+		return nil, fmt.Errorf("go %s: %w", name, err)
+	}
+	escv, err := module.EscapeVersion(version)
+	if err != nil {
+		return nil, fmt.Errorf("go %s: %w", name, err)
+	}
+	r, err := c.f.getAs(ctx, esc+"/@v/"+escv+".mod", "", "require", trimRequires)
+	if err != nil {
+		return nil, fmt.Errorf("go %s@%s: %w", name, version, err)
+	}
+	var reqs []Requirement
+	if err := json.Unmarshal(r.Body, &reqs); err != nil {
+		return nil, fmt.Errorf("go %s@%s: cached copy of %s unreadable: %w", name, version, r.URL, err)
+	}
+	return reqs, nil
+}
+
+// ParseRequires reads the require directives of a go.mod.
+func ParseRequires(b []byte) ([]Requirement, error) {
+	f, err := modfile.ParseLax("go.mod", b, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Requirement, 0, len(f.Require))
+	for _, r := range f.Require {
+		out = append(out, Requirement{Path: r.Mod.Path, Version: r.Mod.Version})
+	}
+	return out, nil
+}
+
+func trimRequires(b []byte) ([]byte, error) {
+	reqs, err := ParseRequires(b)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(reqs)
+}

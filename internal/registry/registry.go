@@ -65,6 +65,9 @@ type Version struct {
 	License string `json:"license,omitempty"`
 	// Integrity is npm's dist.integrity (SRI).
 	Integrity string `json:"integrity,omitempty"`
+	// Checksum is the crates.io index's cksum: the SHA-256 of the .crate
+	// file, in hex, as Cargo.lock records it.
+	Checksum string `json:"checksum,omitempty"`
 	// Prerelease is set where the registry says (RubyGems), else from the
 	// version syntax by the caller.
 	Prerelease bool `json:"prerelease,omitempty"`

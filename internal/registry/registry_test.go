@@ -251,6 +251,32 @@ func TestGoProxyStandIn(t *testing.T) {
 	}
 }
 
+// TestGoRequires: a version's requirements come from its .mod, cached
+// apart from the deprecation and retractions read from the same URL.
+func TestGoRequires(t *testing.T) {
+	m := newMirror(t, map[string]string{
+		"/example.com/old/@v/list":        "v1.2.0\n",
+		"/example.com/old/@v/v1.2.0.info": `{"Version":"v1.2.0","Time":"2021-03-04T05:06:07Z"}`,
+		"/example.com/old/@v/v1.2.0.mod":  "module example.com/old\n\nrequire (\n\tgolang.org/x/net v0.23.0\n\texample.com/!upper v1.0.0 // indirect\n)\n",
+	})
+	c, _ := client(t, "go", m.URL, Config{})
+	ctx := context.Background()
+	if _, err := c.Package(ctx, "example.com/old"); err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := c.(*GoProxy).Requires(ctx, "example.com/old", "v1.2.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Requirement{{"golang.org/x/net", "v0.23.0"}, {"example.com/!upper", "v1.0.0"}}
+	if diff := cmp.Diff(want, reqs); diff != "" {
+		t.Errorf("requires (-want +got):\n%s", diff)
+	}
+	if _, err := c.(*GoProxy).Requires(ctx, "example.com/old", "v9.9.9"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing version: %v, want ErrNotFound", err)
+	}
+}
+
 // TestCacheRevalidation: a fresh copy is served without a request; a
 // stale one is revalidated with If-None-Match (304 keeps the copy); a dead
 // mirror leaves the stale copy marked as such.
