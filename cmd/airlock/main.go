@@ -67,6 +67,7 @@ Usage:
   airlock fix [flags] [PATH]         plan upgrades of vulnerable dependencies to releases the mirrors serve; --write applies them
   airlock serve [flags]              run the platform: REST API, GitLab webhooks, scheduler and workers
   airlock worker [flags]             run extra workers against the server's PostgreSQL
+  airlock migrate [flags]            apply the platform database's migrations and exit
   airlock version                    print the version
 
 Run 'airlock COMMAND -h' for a command's flags.
@@ -142,6 +143,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdServe(ctx, args[1:], stdout, stderr)
 	case "worker":
 		return cmdWorker(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "airlock", toolVersion())
 		return nil
