@@ -15,7 +15,7 @@ import (
 // (name, latest, deprecation); each further line is one version, its
 // fields separated by tabs: version, release time (Unix seconds, empty
 // when unknown), flags ("y" yanked, "p" prerelease), yank reason,
-// deprecation, license, integrity. Tabs, newlines and backslashes in
+// deprecation, license, integrity, checksum. Tabs, newlines and backslashes in
 // fields are escaped.
 
 type codecHead struct {
@@ -62,7 +62,7 @@ func encodePackage(p *Package) []byte {
 		if v.Prerelease {
 			b.WriteByte('p')
 		}
-		for _, f := range []string{v.YankedReason, v.Deprecated, v.License, v.Integrity} {
+		for _, f := range []string{v.YankedReason, v.Deprecated, v.License, v.Integrity, v.Checksum} {
 			b.WriteByte('\t')
 			b.WriteString(esc(f))
 		}
@@ -84,10 +84,10 @@ func decodePackage(b []byte) (*Package, error) {
 		n++
 		line, rest, _ = bytes.Cut(rest, []byte{'\n'})
 		f := strings.Split(string(line), "\t")
-		if len(f) != 7 {
-			return nil, fmt.Errorf("line %d: %d fields, want 7", n, len(f))
+		if len(f) != 8 {
+			return nil, fmt.Errorf("line %d: %d fields, want 8", n, len(f))
 		}
-		v := Version{Version: unesc(f[0]), YankedReason: unesc(f[3]), Deprecated: unesc(f[4]), License: unesc(f[5]), Integrity: unesc(f[6])}
+		v := Version{Version: unesc(f[0]), YankedReason: unesc(f[3]), Deprecated: unesc(f[4]), License: unesc(f[5]), Integrity: unesc(f[6]), Checksum: unesc(f[7])}
 		if f[1] != "" {
 			sec, err := strconv.ParseInt(f[1], 10, 64)
 			if err != nil {
