@@ -15,6 +15,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/server"
+	"github.com/airlock-sec/airlock/internal/store"
 	"github.com/airlock-sec/airlock/internal/vulndb"
 )
 
@@ -28,18 +29,23 @@ type serverData struct {
 	keys     *bundle.Keyring
 	embedded *secret.Detector
 	log      *slog.Logger
+	// store keeps the bundles uploaded to the server, which every process
+	// applies to its own database before it scans.
+	store *store.Store
 
 	mu      sync.Mutex
 	db      *vulndb.DB
 	data    job.Data
 	rulesOf string // the payload digest the rules were built from
 	checked time.Time
+	// applied are the ids of the kept bundles applied here.
+	applied map[string]bool
 }
 
 const refreshEvery = 30 * time.Second
 
-func newServerData(ctx context.Context, path string, keys *bundle.Keyring, embedded *secret.Detector, log *slog.Logger) (*serverData, error) {
-	d := &serverData{path: path, keys: keys, embedded: embedded, log: log, data: job.Data{Rules: embedded}}
+func newServerData(ctx context.Context, st *store.Store, path string, keys *bundle.Keyring, embedded *secret.Detector, log *slog.Logger) (*serverData, error) {
+	d := &serverData{store: st, path: path, keys: keys, embedded: embedded, log: log, data: job.Data{Rules: embedded}}
 	if err := d.refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -53,6 +59,9 @@ func newServerData(ctx context.Context, path string, keys *bundle.Keyring, embed
 // or before the value is shared.
 func (d *serverData) refresh(ctx context.Context) error {
 	d.checked = time.Now()
+	if err := d.catchUp(ctx); err != nil {
+		return err
+	}
 	if d.db == nil {
 		db, _, err := openDB(ctx, d.path)
 		switch {
@@ -96,12 +105,31 @@ func (d *serverData) refresh(ctx context.Context) error {
 func (d *serverData) Current() job.Data {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if time.Since(d.checked) >= refreshEvery {
+	if time.Since(d.checked) >= refreshEvery || d.behind() {
 		if err := d.refresh(context.Background()); err != nil {
 			d.log.Error("re-reading the vulnerability data failed; scans use what was read before", "db", d.path, "error", err.Error())
 		}
 	}
 	return d.data
+}
+
+// behind reports whether the server keeps a bundle this process has not
+// applied: the data must be brought up to date before the next scan,
+// without waiting for the periodic refresh.
+func (d *serverData) behind() bool {
+	if d.store == nil {
+		return false
+	}
+	kept, err := d.store.DataBundles(context.Background())
+	if err != nil {
+		return false
+	}
+	for _, k := range kept {
+		if !d.applied[k.ID] {
+			return true
+		}
+	}
+	return false
 }
 
 // Close closes the database.
@@ -146,6 +174,12 @@ func (d *serverData) ImportBundle(ctx context.Context, file string) (server.Data
 	switch {
 	case errors.Is(err, vulndb.ErrBundleApplied):
 		res.Status = "unchanged"
+		if raw, err := os.ReadFile(file); err == nil {
+			// Kept for the workers if it was imported another way first.
+			if err := d.keep(ctx, b, raw); err != nil {
+				return res, err
+			}
+		}
 		return res, nil
 	case errors.As(err, &de):
 		return res, &server.DataError{Status: 409, Code: "downgrade", Err: errors.New(trimPath(err, file))}
@@ -157,6 +191,13 @@ func (d *serverData) ImportBundle(ctx context.Context, file string) (server.Data
 			return res, &server.DataError{Status: 422, Code: "invalid_bundle", Err: errors.New(trimPath(err, file))}
 		}
 		return res, err
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return res, err
+	}
+	if err := d.keep(ctx, b, raw); err != nil {
+		return res, fmt.Errorf("the bundle was imported, but keeping it for the workers failed: %w", err)
 	}
 	for _, r := range reports {
 		s := r.Source
@@ -207,3 +248,98 @@ func (d *serverData) Status(ctx context.Context) (server.DataStatus, error) {
 }
 
 var _ server.DataManager = (*serverData)(nil)
+
+// catchUp applies the bundles uploaded to the server that this process's
+// database lacks (a worker on another machine, with its own --db). A
+// bundle it cannot apply makes its data older than the server's: Err is
+// set and scans refuse to run until it can.
+func (d *serverData) catchUp(ctx context.Context) error {
+	d.data.Err = nil
+	if d.store == nil {
+		return nil
+	}
+	kept, err := d.store.DataBundles(ctx)
+	if err != nil || len(kept) == 0 {
+		return err
+	}
+	applied := map[string]bool{}
+	defer func() { d.applied = applied }()
+	if d.db != nil {
+		bs, err := d.db.Bundles(ctx)
+		if err != nil {
+			return err
+		}
+		for _, b := range bs {
+			applied[b.ID] = true
+		}
+	}
+	for _, k := range kept {
+		if applied[k.ID] {
+			continue
+		}
+		if err := d.applyKept(ctx, k); err == nil {
+			applied[k.ID] = true
+		} else {
+			d.data.Err = fmt.Errorf("this process's vulnerability data is older than the server's: bundle %s (created %s) could not be applied to %s: %w",
+				shortID(k.ID), k.Created.Format(time.RFC3339), d.path, err)
+			d.log.Error("data bundle not applied; scans refuse to run until it is", "bundle", shortID(k.ID), "db", d.path, "error", err.Error())
+			return nil
+		}
+		d.log.Info("applied a data bundle uploaded to the server", "bundle", shortID(k.ID), "db", d.path)
+	}
+	return nil
+}
+
+func (d *serverData) applyKept(ctx context.Context, k store.DataBundle) error {
+	if d.keys == nil {
+		return errors.New("no trusted keys are configured here (trusted_keys, AIRLOCK_TRUSTED_KEYS)")
+	}
+	raw, err := d.store.DataBundleFile(ctx, k.ID)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(d.path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(d.path), ".kept-*.bundle")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(raw)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	b, err := bundle.Open(f.Name(), d.keys)
+	if err != nil {
+		return errors.New(trimPath(err, f.Name()))
+	}
+	defer b.Close()
+	db, err := vulndb.Open(ctx, d.path, vulndb.Options{Create: true})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = bundle.Apply(ctx, db, b, bundle.ApplyOptions{})
+	var de *vulndb.DowngradeError
+	if errors.Is(err, vulndb.ErrBundleApplied) || errors.As(err, &de) {
+		// Applied, or superseded here by a newer bundle of its signer.
+		return nil
+	}
+	return err
+}
+
+// keep stores an applied bundle for the worker processes.
+func (d *serverData) keep(ctx context.Context, b *bundle.Bundle, raw []byte) error {
+	if d.store == nil {
+		return nil
+	}
+	k := store.DataBundle{ID: b.ID, Signer: b.Signer, Source: b.Manifest.Source, Created: b.Manifest.Created, ImportedAt: time.Now()}
+	if b.Manifest.Base != nil {
+		k.Base = b.Manifest.Base.ID
+	}
+	return d.store.PutDataBundle(ctx, k, raw)
+}

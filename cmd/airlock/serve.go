@@ -241,7 +241,7 @@ func openPlatform(ctx context.Context, c serverConfig, log *slog.Logger) (*platf
 			return nil, err
 		}
 	}
-	if p.data, err = newServerData(ctx, c.VulnDB, keys, rules, log); err != nil {
+	if p.data, err = newServerData(ctx, p.store, c.VulnDB, keys, rules, log); err != nil {
 		p.Close()
 		return nil, err
 	}

@@ -293,4 +293,8 @@ type Data struct {
 	// RuleDefaults are a bundle's rules that Rules was built from, which
 	// a repository's .gitleaks.toml extends; nil for the embedded rules.
 	RuleDefaults *secret.Config
+	// Err says why this process's data is older than the server's (a
+	// bundle uploaded to the server that it could not apply): scans
+	// refuse to run on it, and are retried.
+	Err error
 }

@@ -374,6 +374,9 @@ func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn integratio
 	data := Data{VulnDB: r.c.VulnDB, Sources: r.c.Sources, Rules: r.c.Rules}
 	if r.c.Data != nil {
 		data = r.c.Data()
+		if data.Err != nil {
+			return nil, "", data.Err
+		}
 	}
 	asm := scan.Assembly{Analyzers: analyzers.Config{Secret: secretscan.Config{Detector: data.Rules, Defaults: data.RuleDefaults}, License: license.Config{Policy: r.c.Licenses}}}
 	asm.Env.Registries = r.c.Registries

@@ -183,6 +183,20 @@ WHERE mr_iid IS NOT NULL AND sha <> '' AND status NOT IN ('superseded', 'failed'
 AND id NOT IN (SELECT MAX(id) FROM scan WHERE mr_iid IS NOT NULL AND sha <> '' AND status NOT IN ('superseded', 'failed') GROUP BY project_id, mr_iid, sha);
 CREATE UNIQUE INDEX IF NOT EXISTS scan_one_per_head ON scan (project_id, mr_iid, sha) WHERE ` + liveHeadScan + `;
 `,
+	// 6: signed data bundles uploaded to the server, kept for the worker
+	// processes, which apply those they lack before they scan.
+	`
+CREATE TABLE data_bundle (
+	id TEXT PRIMARY KEY,
+	signer TEXT NOT NULL,
+	source TEXT NOT NULL,
+	created BIGINT NOT NULL,
+	base TEXT NOT NULL,
+	size BIGINT NOT NULL,
+	data BYTEA NOT NULL,
+	imported_at BIGINT NOT NULL
+);
+`,
 }
 
 // liveHeadScan is the predicate of the index scan_one_per_head, repeated

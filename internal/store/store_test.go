@@ -339,3 +339,35 @@ func TestBadDatabaseURL(t *testing.T) {
 		t.Fatal("mysql URL accepted")
 	}
 }
+
+func TestDataBundles(t *testing.T) {
+	for _, d := range storetest.Engines() {
+		t.Run(string(d), func(t *testing.T) {
+			s := storetest.Open(t, d)
+			ctx := context.Background()
+			day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+			data := []byte("PK\x03\x04 bundle bytes \x00\xff")
+			if err := s.PutDataBundle(ctx, store.DataBundle{ID: "b2", Signer: "k", Source: "s", Created: day.Add(time.Hour), Base: "b1"}, []byte("delta")); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.PutDataBundle(ctx, store.DataBundle{ID: "b1", Signer: "k", Source: "s", Created: day}, data); err != nil {
+				t.Fatal(err)
+			}
+			// Kept before: left as it is.
+			if err := s.PutDataBundle(ctx, store.DataBundle{ID: "b1", Signer: "k", Source: "s", Created: day}, []byte("other")); err != nil {
+				t.Fatal(err)
+			}
+			bs, err := s.DataBundles(ctx)
+			if err != nil || len(bs) != 2 || bs[0].ID != "b1" || bs[1].Base != "b1" || bs[0].Size != int64(len(data)) || !bs[0].Created.Equal(day) {
+				t.Fatalf("bundles %+v (%v): want b1 then b2", bs, err)
+			}
+			got, err := s.DataBundleFile(ctx, "b1")
+			if err != nil || string(got) != string(data) {
+				t.Fatalf("file %q (%v)", got, err)
+			}
+			if _, err := s.DataBundleFile(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("missing bundle: %v", err)
+			}
+		})
+	}
+}
