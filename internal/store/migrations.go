@@ -186,7 +186,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS scan_one_per_head ON scan (project_id, mr_iid,
 	// 6: signed data bundles uploaded to the server, kept for the worker
 	// processes, which apply those they lack before they scan.
 	`
-CREATE TABLE data_bundle (
+CREATE TABLE IF NOT EXISTS data_bundle (
 	id TEXT PRIMARY KEY,
 	signer TEXT NOT NULL,
 	source TEXT NOT NULL,
