@@ -23,6 +23,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/scan"
 	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/store"
+	"github.com/airlock-sec/airlock/internal/tunnel"
 	"github.com/airlock-sec/airlock/internal/vuln"
 )
 
@@ -133,6 +134,12 @@ type Config struct {
 	FailOn finding.Threshold
 	// PollInterval is how often idle workers look for jobs (default 200ms).
 	PollInterval time.Duration
+	// Agents routes the calls of integrations marked "route via agent"
+	// through their pool's connected agents, and Relay their clones;
+	// without them such integrations fail with "no agent is connected".
+	// Only the process that the agents connect to (serve) has them.
+	Agents *tunnel.Hub
+	Relay  *tunnel.Relay
 	// Now returns the time; time.Now when nil.
 	Now func() time.Time
 }
@@ -220,7 +227,11 @@ func (r *Runner) gitlab(in store.Integration) (*gitlab.Client, integration.Conne
 	if err != nil {
 		return nil, conn, err
 	}
-	gl, err := integration.NewClient(conn, r.log)
+	var agents integration.Agents
+	if r.c.Agents != nil {
+		agents = r.c.Agents
+	}
+	gl, err := integration.NewClient(conn, r.log, agents)
 	return gl, conn, err
 }
 

@@ -29,6 +29,7 @@ type integrationRequest struct {
 	ProxyURL         *string          `json:"proxy_url"`
 	NoProxy          *string          `json:"no_proxy"`
 	ViaAgent         *bool            `json:"via_agent"`
+	AgentPool        *string          `json:"agent_pool"`
 	Selection        *store.Selection `json:"selection"`
 	GitLabProjectIDs []int64          `json:"gitlab_project_ids"`
 }
@@ -91,12 +92,18 @@ func applyConnection(req integrationRequest, in *store.Integration, conn *integr
 	if req.ViaAgent != nil {
 		in.ViaAgent = *req.ViaAgent
 	}
+	if req.AgentPool != nil {
+		in.AgentPool = strings.TrimSpace(*req.AgentPool)
+	}
+	if in.ViaAgent && !poolName.MatchString(in.AgentPool) {
+		return apiError{Code: "invalid_field", Field: "agent_pool", Message: fmt.Sprintf("agent_pool %q: an integration routed via agent names the pool of its agents' keys (POST /api/v1/agent-keys)", in.AgentPool)}
+	}
 	if in.ProxyURL != "" {
 		if _, err := netx.NewClient(netx.Config{ProxyURL: in.ProxyURL}); err != nil {
 			return apiError{Code: "invalid_field", Field: "proxy_url", Message: err.Error()}
 		}
 	}
-	*conn = integration.Connection{URL: in.URL, Token: conn.Token, TokenKind: in.TokenKind, CAPEM: in.CAPEM, ProxyURL: in.ProxyURL, NoProxy: in.NoProxy, ViaAgent: in.ViaAgent}
+	*conn = integration.Connection{URL: in.URL, Token: conn.Token, TokenKind: in.TokenKind, CAPEM: in.CAPEM, ProxyURL: in.ProxyURL, NoProxy: in.NoProxy, ViaAgent: in.ViaAgent, AgentPool: in.AgentPool}
 	if req.Token != nil {
 		conn.Token = strings.TrimSpace(*req.Token)
 	}
@@ -115,7 +122,11 @@ func fieldError(field string, err error) apiError {
 func (s *Server) check(ctx context.Context, conn integration.Connection) (integration.CheckResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.c.CheckTimeout)
 	defer cancel()
-	gl, err := integration.NewClient(conn, s.log)
+	var agents integration.Agents
+	if s.c.Agents != nil {
+		agents = s.c.Agents
+	}
+	gl, err := integration.NewClient(conn, s.log, agents)
 	if err != nil {
 		r := integration.NewCheckResult(gitlab.Check{}, err)
 		return r, err
@@ -162,7 +173,10 @@ func (s *Server) requireConnection(req integrationRequest, in *store.Integration
 	if req.URL == nil || strings.TrimSpace(*req.URL) == "" {
 		return apiError{Code: "invalid_field", Field: "url", Message: "url is required: the GitLab instance's root URL, such as https://gitlab.example.com"}
 	}
-	if req.Token == nil || strings.TrimSpace(*req.Token) == "" {
+	// An integration routed via agent may leave the token to its agents
+	// (airlock agent --gitlab-token): the server then never holds it.
+	viaAgent := req.ViaAgent != nil && *req.ViaAgent
+	if !viaAgent && (req.Token == nil || strings.TrimSpace(*req.Token) == "") {
 		return apiError{Code: "invalid_field", Field: "token", Message: "token is required: a personal, group, project or service-account token with the api, read_repository and write_repository scopes"}
 	}
 	return applyConnection(req, in, conn)

@@ -24,6 +24,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/keyring"
 	"github.com/airlock-sec/airlock/internal/store"
+	"github.com/airlock-sec/airlock/internal/tunnel"
 )
 
 // Config wires the server.
@@ -45,6 +46,9 @@ type Config struct {
 	Now func() time.Time
 	// CheckTimeout bounds Test Connection (default 30s).
 	CheckTimeout time.Duration
+	// Agents is where on-prem agents connect (its Authenticate from
+	// Authenticator); nil refuses them.
+	Agents *tunnel.Hub
 }
 
 // Server serves the API and the webhooks.
@@ -99,6 +103,7 @@ func (s *Server) register() {
 	s.public("GET /readyz", s.readyz)
 	s.public("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP)
 	s.public("POST /webhooks/gitlab/{integration}", s.webhook)
+	s.public("GET "+tunnel.ConnectPath, s.agentConnect)
 
 	s.api("GET /api/v1/openapi.json", store.RoleViewer, s.openapi)
 	s.api("GET /api/v1/version", store.RoleViewer, s.version)
@@ -127,6 +132,10 @@ func (s *Server) register() {
 	s.api("POST /api/v1/findings/{id}/dismiss", store.RoleAdmin, s.dismissFinding)
 	s.api("POST /api/v1/findings/{id}/reopen", store.RoleAdmin, s.reopenFinding)
 	s.api("GET /api/v1/audit", store.RoleAdmin, s.auditLog)
+	s.api("GET /api/v1/agent-keys", store.RoleAdmin, s.listAgentKeys)
+	s.api("POST /api/v1/agent-keys", store.RoleAdmin, s.createAgentKey)
+	s.api("DELETE /api/v1/agent-keys/{id}", store.RoleAdmin, s.deleteAgentKey)
+	s.api("GET /api/v1/integrations/{id}/agents", store.RoleViewer, s.listIntegrationAgents)
 }
 
 func (s *Server) public(pattern string, h http.HandlerFunc) {

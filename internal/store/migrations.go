@@ -142,4 +142,17 @@ CREATE TABLE audit (
 	detail TEXT NOT NULL DEFAULT ''
 );
 `,
+	// 2: the on-prem agent: agent keys by pool, and the pool an
+	// integration routes through.
+	`
+CREATE TABLE agent_key (
+	id {{id}},
+	pool TEXT NOT NULL,
+	hash TEXT NOT NULL UNIQUE,
+	prefix TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	last_used_at BIGINT
+);
+ALTER TABLE integration ADD COLUMN agent_pool TEXT NOT NULL DEFAULT '';
+`,
 }

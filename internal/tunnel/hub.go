@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -278,6 +279,27 @@ func (e *NoAgentError) Error() string {
 	return fmt.Sprintf("no agent connected for pool %s since %s: start 'airlock agent' with a key of that pool in the network that reaches GitLab", e.Pool, e.Since.UTC().Format(time.RFC3339))
 }
 
+// RefusedError is an answer the agent gave itself instead of relaying
+// the call: refused by its allowlist, or GitLab unreachable from it.
+type RefusedError struct {
+	Code, Message, Hint string
+}
+
+func (e *RefusedError) Error() string { return "agent: " + e.Message }
+
+func refusedError(code string, resp *http.Response) error {
+	defer resp.Body.Close()
+	e := &RefusedError{Code: code}
+	var body struct{ Message, Hint string }
+	if json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&body) == nil {
+		e.Message, e.Hint = body.Message, body.Hint
+	}
+	if e.Message == "" {
+		e.Message = "the agent answered " + resp.Status + " (" + code + ")"
+	}
+	return e
+}
+
 // pick returns an agent of the pool other than those tried, waiting up
 // to the hub's Wait for one to connect.
 func (h *Hub) pick(ctx context.Context, poolName string, tried map[*agentConn]bool) (*agentConn, error) {
@@ -351,6 +373,9 @@ func (t poolTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err := a.cc.RoundTrip(req)
 		if err == nil {
 			a.served.Add(1)
+			if code := resp.Header.Get(RefusedHeader); code != "" {
+				return nil, refusedError(code, resp)
+			}
 			return resp, nil
 		}
 		// Another agent may take a call that never reached this one

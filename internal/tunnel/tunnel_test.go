@@ -288,14 +288,10 @@ func TestAllowlistRefuses(t *testing.T) {
 		req.URL.RawPath = c.path // keep the dots as sent
 		req.Header.Set("PRIVATE-TOKEN", testToken)
 		req.Header.Set(RequestIDHeader, "req-"+c.method)
-		resp, err := hc.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusForbidden || resp.Header.Get(RefusedHeader) != "refused_by_allowlist" || !strings.Contains(string(body), "allowlist does not allow") {
-			t.Errorf("%s %s: %s %s", c.method, c.path, resp.Status, body)
+		_, err := hc.Do(req)
+		var re *RefusedError
+		if !errors.As(err, &re) || re.Code != "refused_by_allowlist" || !strings.Contains(re.Message, "allowlist does not allow "+c.method) || re.Hint == "" {
+			t.Errorf("%s %s: %v", c.method, c.path, err)
 		}
 	}
 	if n := len(f.gl.Requests()) - before; n != 0 {
