@@ -25,8 +25,8 @@ import (
 	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/server"
 	"github.com/airlock-sec/airlock/internal/store"
-	"github.com/airlock-sec/airlock/internal/tunnel"
 	"github.com/airlock-sec/airlock/internal/store/storetest"
+	"github.com/airlock-sec/airlock/internal/tunnel"
 	"github.com/airlock-sec/airlock/internal/vuln"
 )
 
