@@ -68,6 +68,7 @@ Usage:
   airlock serve [flags]              run the platform: REST API, GitLab webhooks, scheduler and workers
   airlock worker [flags]             run extra workers against the server's PostgreSQL
   airlock migrate [flags]            apply the platform database's migrations and exit
+  airlock agent [flags]              run the on-prem agent: relay the server's GitLab calls from inside the network
   airlock version                    print the version
 
 Run 'airlock COMMAND -h' for a command's flags.
@@ -145,6 +146,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdWorker(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return cmdMigrate(ctx, args[1:], stdout, stderr)
+	case "agent":
+		return cmdAgent(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "airlock", toolVersion())
 		return nil

@@ -26,6 +26,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/server"
 	"github.com/airlock-sec/airlock/internal/store"
+	"github.com/airlock-sec/airlock/internal/tunnel"
 )
 
 // serverConfig is the configuration of serve and worker: defaults, then
@@ -284,6 +285,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if created != "" {
 		fmt.Fprintf(stderr, "\nairlock: created the first admin API token. It is shown only this once; store it now:\n\n    %s\n\n", created)
 	}
+	// On-prem agents connect to this process; the scans of integrations
+	// routed via agent run here (River's workers in this process) and
+	// clone through the loopback relay.
+	hub, err := tunnel.NewHub(tunnel.HubConfig{Authenticate: server.AgentAuthenticator(p.store, time.Now), Version: toolVersion(), Logger: log})
+	if err != nil {
+		return err
+	}
+	defer hub.Close()
+	relay, err := hub.StartRelay()
+	if err != nil {
+		return err
+	}
+	defer relay.Close()
+	p.jobs.Agents, p.jobs.Relay = hub, relay
 	client, err := job.NewClient(p.jobs, true)
 	if err != nil {
 		return err
@@ -296,7 +311,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return nil
 		}
 	}
-	srv, err := server.New(server.Config{Store: p.store, Keyring: p.keyring, Jobs: client, Logger: log, PublicURL: c.PublicURL, Version: toolVersion(), Ready: ready, Data: p.data})
+	srv, err := server.New(server.Config{Store: p.store, Keyring: p.keyring, Jobs: client, Logger: log, PublicURL: c.PublicURL, Version: toolVersion(), Ready: ready, Data: p.data, Agents: hub})
 	if err != nil {
 		return err
 	}

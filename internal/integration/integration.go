@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strconv"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/keyring"
 	"github.com/airlock-sec/airlock/internal/netx"
 	"github.com/airlock-sec/airlock/internal/store"
+	"github.com/airlock-sec/airlock/internal/tunnel"
 )
 
 // Seal field names, bound into each ciphertext with the row's ID.
@@ -39,17 +41,38 @@ type Connection struct {
 	ProxyURL  string
 	NoProxy   string
 	ViaAgent  bool
+	// AgentPool is the pool of agents a ViaAgent connection goes through.
+	AgentPool string
 }
+
+// Agents routes calls through connected on-prem agents (a *tunnel.Hub).
+type Agents interface {
+	// Transport carries requests to gitlabURL through the pool's agents.
+	Transport(pool, gitlabURL string) http.RoundTripper
+}
+
+// AgentHeldToken stands in for the token of an integration whose agents
+// hold it: they replace it with their own on every call.
+const AgentHeldToken = "held-by-the-agent"
 
 // ErrNoAgent is returned for integrations routed through an on-prem agent
 // while none is connected.
 var ErrNoAgent = errors.New("this integration is routed through an on-prem agent, and no agent is connected: start 'airlock agent' in the network that reaches GitLab")
 
 // NewClient builds a GitLab client for a connection: an HTTP client from
-// netx allowed to reach only the GitLab host (and the proxy).
-func NewClient(c Connection, logger *slog.Logger) (*gitlab.Client, error) {
+// netx allowed to reach only the GitLab host (and the proxy), or, for a
+// connection routed via agent, the transport of its pool's agents.
+func NewClient(c Connection, logger *slog.Logger, agents Agents) (*gitlab.Client, error) {
 	if c.ViaAgent {
-		return nil, &gitlab.Error{Code: gitlab.CodeUnreachable, Message: ErrNoAgent.Error(), Err: ErrNoAgent}
+		if agents == nil {
+			return nil, &gitlab.Error{Code: CodeAgentNotConnected, Message: ErrNoAgent.Error(), Err: ErrNoAgent}
+		}
+		tok := c.Token
+		if tok == "" {
+			tok = AgentHeldToken
+		}
+		return gitlab.New(gitlab.Config{BaseURL: c.URL, Token: tok, TokenKind: gitlab.TokenKind(c.TokenKind),
+			HTTPClient: &http.Client{Transport: agents.Transport(c.AgentPool, c.URL)}, UserAgent: "airlock", Logger: logger})
 	}
 	u, err := url.Parse(c.URL)
 	if err != nil {
@@ -64,11 +87,15 @@ func NewClient(c Connection, logger *slog.Logger) (*gitlab.Client, error) {
 
 // Open opens an integration's sealed token into a Connection.
 func Open(k *keyring.Keyring, in store.Integration) (Connection, error) {
+	if len(in.TokenSealed) == 0 && in.ViaAgent {
+		// The agents hold the token.
+		return Connection{URL: in.URL, TokenKind: in.TokenKind, ViaAgent: true, AgentPool: in.AgentPool}, nil
+	}
 	tok, err := k.Open(in.TokenSealed, AAD(in.ID, FieldToken))
 	if err != nil {
 		return Connection{}, fmt.Errorf("integration %d: token: %w", in.ID, err)
 	}
-	return Connection{URL: in.URL, Token: string(tok), TokenKind: in.TokenKind, CAPEM: in.CAPEM, ProxyURL: in.ProxyURL, NoProxy: in.NoProxy, ViaAgent: in.ViaAgent}, nil
+	return Connection{URL: in.URL, Token: string(tok), TokenKind: in.TokenKind, CAPEM: in.CAPEM, ProxyURL: in.ProxyURL, NoProxy: in.NoProxy, ViaAgent: in.ViaAgent, AgentPool: in.AgentPool}, nil
 }
 
 // CheckResult is the stored outcome of Test Connection, as the API shows
@@ -110,8 +137,18 @@ func NewCheckResult(c gitlab.Check, err error) CheckResult {
 	return r
 }
 
+// CodeAgentNotConnected is the error code of a call routed via agent
+// that found no agent of its pool.
+const CodeAgentNotConnected = "agent_not_connected"
+
 // ErrorMessage gives an error its code, message and hint.
 func ErrorMessage(err error) *CheckMessage {
+	if na, ok := errors.AsType[*tunnel.NoAgentError](err); ok {
+		return &CheckMessage{Code: CodeAgentNotConnected, Message: na.Error(), Hint: "check that the agent runs and is connected (GET /api/v1/integrations/{id}/agents), and its log"}
+	}
+	if ref, ok := errors.AsType[*tunnel.RefusedError](err); ok {
+		return &CheckMessage{Code: ref.Code, Message: ref.Message, Hint: ref.Hint}
+	}
 	var ge *gitlab.Error
 	if errors.As(err, &ge) {
 		return &CheckMessage{Code: string(ge.Code), Message: ge.Message, Hint: ge.Hint}

@@ -26,6 +26,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/scan"
 	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/store"
+	"github.com/airlock-sec/airlock/internal/tunnel"
 	"github.com/airlock-sec/airlock/internal/vuln"
 )
 
@@ -153,6 +154,12 @@ type Config struct {
 	// Heartbeat is how often a running scan and a held lease are renewed
 	// (default 5s); after six missed beats they count as abandoned.
 	Heartbeat time.Duration
+	// Agents routes the calls of integrations marked "route via agent"
+	// through their pool's connected agents, and Relay their clones;
+	// without them such integrations fail with "no agent is connected".
+	// Only the process that the agents connect to (serve) has them.
+	Agents *tunnel.Hub
+	Relay  *tunnel.Relay
 	// Now returns the time; time.Now when nil.
 	Now func() time.Time
 }
@@ -270,7 +277,7 @@ func (r *Runner) gitlab(in store.Integration) (*gitlab.Client, integration.Conne
 	if err != nil {
 		return nil, conn, err
 	}
-	gl, err := integration.NewClient(conn, r.log)
+	gl, err := integration.NewClient(conn, r.log, r.agents())
 	return gl, conn, err
 }
 
@@ -297,4 +304,13 @@ type Data struct {
 	// bundle uploaded to the server that it could not apply): scans
 	// refuse to run on it, and are retried.
 	Err error
+}
+
+// agents is the process's agent hub as integration.Agents: nil (not a nil
+// *tunnel.Hub) when it has none.
+func (r *Runner) agents() integration.Agents {
+	if r.c.Agents == nil {
+		return nil
+	}
+	return r.c.Agents
 }

@@ -50,7 +50,7 @@ func (r *Runner) Purge(ctx context.Context, integrationID int64, last bool) erro
 	if err != nil {
 		return err
 	}
-	res, err := RemoveHooks(ctx, HookDeps{Store: r.c.Store, Keyring: r.c.Keyring, HookBase: r.c.HookURL, Logger: r.log}, in)
+	res, err := RemoveHooks(ctx, HookDeps{Store: r.c.Store, Keyring: r.c.Keyring, HookBase: r.c.HookURL, Logger: r.log, Agents: r.agents()}, in)
 	if err == nil && len(res.Left) > 0 {
 		err = fmt.Errorf("%d webhooks not removed, the first on %s: %s", len(res.Left), res.Left[0].Path, res.Left[0].Error)
 	}
@@ -90,6 +90,9 @@ type HookDeps struct {
 	// when airlock has no public URL (only hooks it tracks are removed).
 	HookBase string
 	Logger   *slog.Logger
+	// Agents route an integration marked "route via agent"; nil when this
+	// process has none.
+	Agents integration.Agents
 }
 
 // HookRemoval is what removing an integration's webhooks achieved.
@@ -110,7 +113,7 @@ func RemoveHooks(ctx context.Context, d HookDeps, in store.Integration) (HookRem
 	if err != nil {
 		return res, err
 	}
-	gl, err := integration.NewClient(conn, d.Logger)
+	gl, err := integration.NewClient(conn, d.Logger, d.Agents)
 	if err != nil {
 		return res, err
 	}

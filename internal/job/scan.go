@@ -355,7 +355,25 @@ func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn integratio
 		NoProxy: conn.NoProxy,
 		Timeout: r.c.ScanTimeout,
 	}
-	if conn.CAPEM != "" {
+	if conn.ViaAgent {
+		// Through the agents: git talks to the server's loopback relay;
+		// the agent's own proxy and CA settings apply on its side.
+		if r.c.Relay == nil {
+			return nil, "", integration.ErrNoAgent
+		}
+		base, err := url.Parse(r.c.Relay.URL)
+		if err != nil {
+			return nil, "", err
+		}
+		var auth []string
+		if conn.Token != "" {
+			auth = gitlab.GitAuthEnv(base, conn.Token, gitlab.TokenKind(conn.TokenKind))
+		}
+		if opt.Env, err = r.c.Relay.GitEnv(auth); err != nil {
+			return nil, "", err
+		}
+		opt.URL, opt.Proxy, opt.NoProxy = r.c.Relay.CloneURL(conn.AgentPool, p.Path), "", ""
+	} else if conn.CAPEM != "" {
 		f, err := writeCA(r.dir, conn.CAPEM)
 		if err != nil {
 			return nil, "", err

@@ -32,6 +32,7 @@ type integrationRequest struct {
 	ProxyURL         *string          `json:"proxy_url"`
 	NoProxy          *string          `json:"no_proxy"`
 	ViaAgent         *bool            `json:"via_agent"`
+	AgentPool        *string          `json:"agent_pool"`
 	Selection        *store.Selection `json:"selection"`
 	GitLabProjectIDs []int64          `json:"gitlab_project_ids"`
 	// ConfirmEmpty allows a list selection with no project.
@@ -105,12 +106,18 @@ func applyConnection(req integrationRequest, in *store.Integration, conn *integr
 	if req.ViaAgent != nil {
 		in.ViaAgent = *req.ViaAgent
 	}
+	if req.AgentPool != nil {
+		in.AgentPool = strings.TrimSpace(*req.AgentPool)
+	}
+	if in.ViaAgent && !poolName.MatchString(in.AgentPool) {
+		return apiError{Code: "invalid_field", Field: "agent_pool", Message: fmt.Sprintf("agent_pool %q: an integration routed via agent names the pool of its agents' keys (POST /api/v1/agent-keys)", in.AgentPool)}
+	}
 	if in.ProxyURL != "" {
 		if _, err := netx.NewClient(netx.Config{ProxyURL: in.ProxyURL}); err != nil {
 			return apiError{Code: "invalid_field", Field: "proxy_url", Message: err.Error()}
 		}
 	}
-	*conn = integration.Connection{URL: in.URL, Token: conn.Token, TokenKind: in.TokenKind, CAPEM: in.CAPEM, ProxyURL: in.ProxyURL, NoProxy: in.NoProxy, ViaAgent: in.ViaAgent}
+	*conn = integration.Connection{URL: in.URL, Token: conn.Token, TokenKind: in.TokenKind, CAPEM: in.CAPEM, ProxyURL: in.ProxyURL, NoProxy: in.NoProxy, ViaAgent: in.ViaAgent, AgentPool: in.AgentPool}
 	if req.Token != nil {
 		conn.Token = strings.TrimSpace(*req.Token)
 	}
@@ -129,7 +136,7 @@ func fieldError(field string, err error) apiError {
 func (s *Server) check(ctx context.Context, conn integration.Connection) (integration.CheckResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.c.CheckTimeout)
 	defer cancel()
-	gl, err := integration.NewClient(conn, s.log)
+	gl, err := integration.NewClient(conn, s.log, s.agents())
 	if err != nil {
 		r := integration.NewCheckResult(gitlab.Check{}, err)
 		return r, err
@@ -176,7 +183,10 @@ func (s *Server) requireConnection(req integrationRequest, in *store.Integration
 	if req.URL == nil || strings.TrimSpace(*req.URL) == "" {
 		return apiError{Code: "invalid_field", Field: "url", Message: "url is required: the GitLab instance's root URL, such as https://gitlab.example.com"}
 	}
-	if req.Token == nil || strings.TrimSpace(*req.Token) == "" {
+	// An integration routed via agent may leave the token to its agents
+	// (airlock agent --gitlab-token): the server then never holds it.
+	viaAgent := req.ViaAgent != nil && *req.ViaAgent
+	if !viaAgent && (req.Token == nil || strings.TrimSpace(*req.Token) == "") {
 		return apiError{Code: "invalid_field", Field: "token", Message: "token is required: a personal, group, project or service-account token with the api, read_repository and write_repository scopes"}
 	}
 	return applyConnection(req, in, conn)
@@ -321,7 +331,7 @@ func (s *Server) checkSelectedIDs(ctx context.Context, in store.Integration, con
 	if len(ask) > maxLookups {
 		return apiError{Code: "unknown_projects", Field: "gitlab_project_ids", Message: fmt.Sprintf("%d of the projects are not known yet (more than %d to look up in GitLab)", len(ask), maxLookups), Hint: "run discovery first (POST /api/v1/integrations/{id}/discover), then select"}
 	}
-	gl, err := integration.NewClient(conn, s.log)
+	gl, err := integration.NewClient(conn, s.log, s.agents())
 	if err != nil {
 		return err
 	}
@@ -662,7 +672,7 @@ func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request, p pri
 	// finishes when the bound is reached), then the rows.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.c.HookRemovalTimeout)
 	defer cancel()
-	res, err := job.RemoveHooks(rctx, job.HookDeps{Store: s.c.Store, Keyring: s.c.Keyring, HookBase: HookBase(s.c.PublicURL), Logger: s.log}, in)
+	res, err := job.RemoveHooks(rctx, job.HookDeps{Store: s.c.Store, Keyring: s.c.Keyring, HookBase: HookBase(s.c.PublicURL), Logger: s.log, Agents: s.agents()}, in)
 	answer := deleteAnswer{HookRemoval: res, Status: "deletion queued: webhooks removed from GitLab; the integration's projects, scans and findings follow"}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -703,4 +713,13 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, _ principal)
 		return
 	}
 	writeJSON(w, http.StatusOK, page[store.WebhookEvent]{Items: evs})
+}
+
+// agents is the server's agent hub as integration.Agents: nil (not a nil
+// *tunnel.Hub) when it has none.
+func (s *Server) agents() integration.Agents {
+	if s.c.Agents == nil {
+		return nil
+	}
+	return s.c.Agents
 }

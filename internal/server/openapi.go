@@ -11,6 +11,7 @@ import (
 
 	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/store"
+	"github.com/airlock-sec/airlock/internal/tunnel"
 )
 
 // doc describes an endpoint for the OpenAPI document. Request and
@@ -44,6 +45,11 @@ var docs = map[string]doc{
 	"GET /api/v1/tokens":                      {Summary: "List API tokens.", Response: page[store.APIToken]{}},
 	"POST /api/v1/tokens":                     {Summary: "Create an API token; the token is in the response only.", Request: createTokenRequest{}, Response: map[string]any{}, Status: http.StatusCreated},
 	"DELETE /api/v1/tokens/{id}":              {Summary: "Delete an API token (not the last admin token).", Status: http.StatusNoContent},
+	"GET /api/v1/agent/connect":               {Summary: "On-prem agents connect here: a WebSocket upgrade authenticated by 'Authorization: Bearer <agent key>', carrying HTTP/2 (docs/agent.md).", Status: http.StatusSwitchingProtocols},
+	"GET /api/v1/agent-keys":                  {Summary: "List agent keys (never the keys themselves).", Response: []store.AgentKey{}},
+	"POST /api/v1/agent-keys":                 {Summary: "Create an agent key for a pool; the key is in the response only.", Request: agentKeyRequest{}, Response: map[string]any{}, Status: http.StatusCreated},
+	"DELETE /api/v1/agent-keys/{id}":          {Summary: "Revoke an agent key: agents using it can no longer connect.", Status: http.StatusNoContent},
+	"GET /api/v1/integrations/{id}/agents":    {Summary: "The agents connected for an integration's pool: version, remote address, connected since, last ping, requests served.", Response: []tunnel.AgentInfo{}},
 	"GET /api/v1/integrations":                {Summary: "List GitLab integrations.", Response: page[integrationView]{}},
 	"POST /api/v1/integrations":               {Summary: "Connect a GitLab instance: Test Connection runs first; discovery is queued.", Request: integrationRequest{}, Response: integrationView{}, Status: http.StatusCreated},
 	"POST /api/v1/connection-tests":           {Summary: "Test Connection without saving anything.", Request: integrationRequest{}, Response: integration.CheckResult{}},

@@ -157,7 +157,7 @@ func (s *Server) scannable(ctx context.Context, p store.Project, branch string) 
 	if err != nil {
 		return "", "", err
 	}
-	gl, err := integration.NewClient(conn, s.log)
+	gl, err := integration.NewClient(conn, s.log, s.agents())
 	if err != nil {
 		return "", "", err
 	}

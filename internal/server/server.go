@@ -24,6 +24,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/keyring"
 	"github.com/airlock-sec/airlock/internal/store"
+	"github.com/airlock-sec/airlock/internal/tunnel"
 )
 
 // Config wires the server.
@@ -47,6 +48,9 @@ type Config struct {
 	CheckTimeout time.Duration
 	// Data imports uploaded bundles; nil refuses uploads.
 	Data DataManager
+	// Agents is where on-prem agents connect (its Authenticate from
+	// Authenticator); nil refuses them.
+	Agents *tunnel.Hub
 	// HookRemovalTimeout bounds the removal of webhooks when an
 	// integration is deleted (default 20s); the purge job finishes it.
 	HookRemovalTimeout time.Duration
@@ -108,6 +112,7 @@ func (s *Server) register() {
 	s.public("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP)
 	s.public("POST /webhooks/gitlab/{integration}", s.webhook)
 	s.public("GET /scans/{id}", s.scanPage)
+	s.public("GET "+tunnel.ConnectPath, s.agentConnect)
 
 	s.api("GET /api/v1/openapi.json", store.RoleViewer, s.openapi)
 	s.api("GET /api/v1/version", store.RoleViewer, s.version)
@@ -138,6 +143,10 @@ func (s *Server) register() {
 	s.api("GET /api/v1/audit", store.RoleAdmin, s.auditLog)
 	s.api("GET /api/v1/data", store.RoleViewer, s.dataStatus)
 	s.api("POST /api/v1/data/bundles", store.RoleAdmin, s.uploadBundle)
+	s.api("GET /api/v1/agent-keys", store.RoleAdmin, s.listAgentKeys)
+	s.api("POST /api/v1/agent-keys", store.RoleAdmin, s.createAgentKey)
+	s.api("DELETE /api/v1/agent-keys/{id}", store.RoleAdmin, s.deleteAgentKey)
+	s.api("GET /api/v1/integrations/{id}/agents", store.RoleViewer, s.listIntegrationAgents)
 }
 
 func (s *Server) public(pattern string, h http.HandlerFunc) {

@@ -26,6 +26,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/server"
 	"github.com/airlock-sec/airlock/internal/store"
 	"github.com/airlock-sec/airlock/internal/store/storetest"
+	"github.com/airlock-sec/airlock/internal/tunnel"
 	"github.com/airlock-sec/airlock/internal/vuln"
 )
 
@@ -59,6 +60,7 @@ type harness struct {
 	jobs    *river.Client[*sql.Tx]
 	logs    *syncBuffer
 	srv     *server.Server
+	hub     *tunnel.Hub
 }
 
 type options struct {
@@ -68,6 +70,8 @@ type options struct {
 	poll time.Duration
 	// vulns is the vulnerability data scans use; nil scans for secrets.
 	vulns vuln.Source
+	// agents accepts on-prem agents (a hub and its relay).
+	agents bool
 }
 
 func newHarness(t testing.TB, d store.Dialect, o options) *harness {
@@ -98,6 +102,21 @@ func newHarness(t testing.TB, d store.Dialect, o options) *harness {
 		t.Fatal(err)
 	}
 	jc := job.Config{Store: h.store, Keyring: kr, Logger: log, WorkDir: t.TempDir(), HookURL: ts.URL + "/webhooks/gitlab", PublicURL: ts.URL, Rules: rules, VulnDB: o.vulns, PollInterval: o.poll, FailOn: finding.Threshold(finding.High.Rank())}
+	if o.agents {
+		hub, err := tunnel.NewHub(tunnel.HubConfig{Authenticate: server.AgentAuthenticator(h.store, time.Now), Logger: log, Wait: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		relay, err := hub.StartRelay()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			relay.Close()
+			hub.Close()
+		})
+		h.hub, jc.Agents, jc.Relay = hub, hub, relay
+	}
 	client, err := job.NewClient(jc, o.work)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +135,7 @@ func newHarness(t testing.TB, d store.Dialect, o options) *harness {
 	if _, err := server.Bootstrap(ctx, h.store, adminToken, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	h.srv, err = server.New(server.Config{Store: h.store, Keyring: kr, Jobs: client, Logger: log, PublicURL: ts.URL, Version: "test"})
+	h.srv, err = server.New(server.Config{Store: h.store, Keyring: kr, Jobs: client, Logger: log, PublicURL: ts.URL, Version: "test", Agents: h.hub})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -193,9 +193,22 @@ CREATE TABLE IF NOT EXISTS data_bundle (
 	created BIGINT NOT NULL,
 	base TEXT NOT NULL,
 	size BIGINT NOT NULL,
-	data BYTEA NOT NULL,
+	data {{blob}} NOT NULL,
 	imported_at BIGINT NOT NULL
 );
+`,
+	// 7: the on-prem agent: agent keys by pool, and the pool an
+	// integration routes through.
+	`
+CREATE TABLE IF NOT EXISTS agent_key (
+	id {{id}},
+	pool TEXT NOT NULL,
+	hash TEXT NOT NULL UNIQUE,
+	prefix TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	last_used_at BIGINT
+);
+ALTER TABLE integration ADD COLUMN agent_pool TEXT NOT NULL DEFAULT '';
 `,
 }
 

@@ -1,0 +1,108 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
+	"github.com/airlock-sec/airlock/internal/netx"
+	"github.com/airlock-sec/airlock/internal/store"
+	"github.com/airlock-sec/airlock/internal/store/storetest"
+	"github.com/airlock-sec/airlock/internal/tunnel"
+)
+
+// TestAgentEndToEnd: an agent key is created, an agent holding the
+// GitLab token connects with it, and an integration routed via that pool
+// is tested, discovered and scanned (clone included) entirely through
+// the agent; the server never holds the token. With the agent gone,
+// calls fail with agent_not_connected; a revoked key is refused.
+func TestAgentEndToEnd(t *testing.T) {
+	h := newHarness(t, storetest.Engines()[0], options{work: true, agents: true})
+	gl := h.gl
+	_, tok, p := gitlabSetup(gl, gitlabtest.Maintainer)
+	gl.InitRepo(p, map[string]string{"README.md": "# payments\n", "deploy/env.sh": "export AWS_ACCESS_KEY_ID=AKIAXIJN2JZPW6W5AJX7\n"})
+
+	var key struct {
+		ID   int64  `json:"id"`
+		Pool string `json:"pool"`
+		Key  string `json:"key"`
+	}
+	h.admin("POST", "/api/v1/agent-keys", map[string]string{"pool": "dc1"}, http.StatusCreated, &key)
+	if key.Pool != "dc1" || !strings.HasPrefix(key.Key, "alka_") {
+		t.Fatalf("key %+v", key)
+	}
+	if b := h.admin("GET", "/api/v1/agent-keys", nil, 200, nil); strings.Contains(string(b), key.Key) {
+		t.Fatal("the key list shows the key")
+	}
+
+	startAgent := func(k string) (context.CancelFunc, chan error) {
+		serverClient, _ := netx.NewClient(netx.Config{Allow: []string{strings.TrimPrefix(h.url, "http://")}})
+		gitlabClient, _ := netx.NewClient(netx.Config{Allow: []string{strings.TrimPrefix(gl.URL, "http://")}})
+		a, err := tunnel.NewAgent(tunnel.AgentConfig{Server: h.url, Key: k, GitLabURL: gl.URL, GitLabToken: tok.Value,
+			ServerClient: serverClient, GitLabClient: gitlabClient, Version: "test", MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- a.Run(ctx) }()
+		return cancel, done
+	}
+	stop, done := startAgent(key.Key)
+	eventually(t, 10*time.Second, "the agent", func() bool { return len(h.hub.Agents("dc1")) == 1 })
+
+	var in integrationView
+	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "via_agent": true, "agent_pool": "dc1", "name": "corp"}, http.StatusCreated, &in)
+	if !in.Check.OK || in.Check.CheckedVia != "agent" || in.Check.Username != "airlock-bot" {
+		t.Fatalf("check %+v", in.Check)
+	}
+	var pr store.Project
+	eventually(t, 20*time.Second, "discovery", func() bool {
+		var ps list[store.Project]
+		h.admin("GET", fmt.Sprintf("/api/v1/projects?integration_id=%d", in.ID), nil, 200, &ps)
+		if len(ps.Items) == 1 {
+			pr = ps.Items[0]
+			return true
+		}
+		return false
+	})
+	sc := waitScan(t, h, pr.ID, "main", store.TriggerOnboard)
+	if sc.Status != store.ScanSucceeded || sc.FindingsTotal != 1 {
+		t.Fatalf("scan through the agent: %+v", sc)
+	}
+	var agents []tunnel.AgentInfo
+	h.admin("GET", fmt.Sprintf("/api/v1/integrations/%d/agents", in.ID), nil, 200, &agents)
+	if len(agents) != 1 || agents[0].Requests == 0 || agents[0].Version != "test" {
+		t.Fatalf("agents %+v", agents)
+	}
+	for _, path := range []string{"/api/v1/integrations", fmt.Sprintf("/api/v1/integrations/%d", in.ID), "/api/v1/audit"} {
+		if b := h.admin("GET", path, nil, 200, nil); strings.Contains(string(b), tok.Value) || strings.Contains(string(b), key.Key) {
+			t.Errorf("%s shows a secret", path)
+		}
+	}
+
+	// The agent gone, Test Connection says so.
+	stop()
+	<-done
+	eventually(t, 10*time.Second, "the agent to leave", func() bool { return len(h.hub.Agents("dc1")) == 0 })
+	b := h.admin("POST", fmt.Sprintf("/api/v1/integrations/%d/test", in.ID), nil, 200, nil)
+	if !strings.Contains(string(b), "agent_not_connected") || !strings.Contains(string(b), "no agent connected for pool dc1") {
+		t.Errorf("test without the agent: %s", b)
+	}
+
+	// A revoked key is refused.
+	h.admin("DELETE", fmt.Sprintf("/api/v1/agent-keys/%d", key.ID), nil, http.StatusNoContent, nil)
+	_, done = startAgent(key.Key)
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "401") {
+			t.Errorf("revoked key: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("an agent with a revoked key is still running")
+	}
+}
