@@ -183,7 +183,19 @@ WHERE mr_iid IS NOT NULL AND sha <> '' AND status NOT IN ('superseded', 'failed'
 AND id NOT IN (SELECT MAX(id) FROM scan WHERE mr_iid IS NOT NULL AND sha <> '' AND status NOT IN ('superseded', 'failed') GROUP BY project_id, mr_iid, sha);
 CREATE UNIQUE INDEX IF NOT EXISTS scan_one_per_head ON scan (project_id, mr_iid, sha) WHERE ` + liveHeadScan + `;
 `,
+	// 6: one live scan per pushed commit: a push delivered twice under
+	// two keys is scanned once.
+	`
+UPDATE scan SET status = 'superseded', error = 'superseded: a duplicate scan of the same commit'
+WHERE mr_iid IS NULL AND trigger = 'push' AND sha <> '' AND status NOT IN ('superseded', 'failed')
+AND id NOT IN (SELECT MAX(id) FROM scan WHERE mr_iid IS NULL AND trigger = 'push' AND sha <> '' AND status NOT IN ('superseded', 'failed') GROUP BY project_id, branch, sha);
+CREATE UNIQUE INDEX IF NOT EXISTS scan_one_per_push ON scan (project_id, branch, sha) WHERE ` + livePushScan + `;
+`,
 }
+
+// livePushScan is the predicate of the index scan_one_per_push: one live
+// scan of each pushed commit of a branch.
+const livePushScan = `mr_iid IS NULL AND trigger = 'push' AND sha <> '' AND status <> 'superseded' AND status <> 'failed'`
 
 // liveHeadScan is the predicate of the index scan_one_per_head, repeated
 // in the conflict target that uses it.
