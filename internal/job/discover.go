@@ -338,8 +338,8 @@ type Inserter interface {
 	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 }
 
-// QueueScan creates the scan row s and its job in t. A merge request
-// scan of a commit that already has a live scan is not created:
+// QueueScan creates the scan row s and its job in t. A merge request or
+// push scan of a commit that already has a live scan is not created:
 // store.ErrConflict, and the transaction stays usable.
 func QueueScan(ctx context.Context, c Inserter, t *store.Tx, s *store.Scan, now time.Time) error {
 	created, err := t.CreateScanOnce(ctx, s, now)
@@ -347,7 +347,7 @@ func QueueScan(ctx context.Context, c Inserter, t *store.Tx, s *store.Scan, now 
 		return err
 	}
 	if !created {
-		return fmt.Errorf("a scan of commit %s of merge request !%d exists: %w", s.SHA, *s.MRIID, store.ErrConflict)
+		return fmt.Errorf("a scan of commit %s of %s exists: %w", s.SHA, s.Branch, store.ErrConflict)
 	}
 	_, err = c.InsertTx(ctx, t.SQL(), ScanArgs{ScanID: s.ID}, nil)
 	return err

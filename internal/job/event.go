@@ -223,15 +223,24 @@ func (r *Runner) onScan(ctx context.Context, t *store.Tx, e store.WebhookEvent, 
 		if req.Branch != def {
 			return "ignored: push to " + req.Branch + ", not the default branch " + def + " (merge requests are scanned from their own events)", nil
 		}
+		// The same push again (resent under a new key, or late after its
+		// scan was superseded): handled already.
+		prev, err := t.PushScan(ctx, p.ID, req.Branch, req.SHA)
+		if err == nil && prev.Status != store.ScanFailed {
+			return fmt.Sprintf("ignored: commit %s of %s is already scanned (scan %d, %s)", short(req.SHA), req.Branch, prev.ID, prev.Status), nil
+		}
+		if err != nil && !gone(err) {
+			return "", err
+		}
 	} else {
 		iid := req.MRIID
 		s.MRIID, s.TargetBranch = &iid, req.TargetBranch
 		if req.SHA != "" {
-			// The same head again (a reopen, a retried delivery under a
-			// new key): its scan exists.
+			// The same head again (a reopen, a delivery resent under a
+			// new key, a late one whose commit was superseded): handled.
 			prev, err := t.MergeRequestScan(ctx, p.ID, iid, req.SHA)
-			if err == nil && prev.Status != store.ScanSuperseded && prev.Status != store.ScanFailed {
-				return fmt.Sprintf("ignored: commit %s of merge request !%d is already scanned (scan %d)", short(req.SHA), iid, prev.ID), nil
+			if err == nil && prev.Status != store.ScanFailed {
+				return fmt.Sprintf("ignored: commit %s of merge request !%d is already scanned (scan %d, %s)", short(req.SHA), iid, prev.ID, prev.Status), nil
 			}
 			if err != nil && !gone(err) {
 				return "", err
@@ -239,7 +248,10 @@ func (r *Runner) onScan(ctx context.Context, t *store.Tx, e store.WebhookEvent, 
 		}
 	}
 	if err := QueueScan(ctx, r.client, t, &s, r.now()); errors.Is(err, store.ErrConflict) {
-		return fmt.Sprintf("ignored: commit %s of merge request !%d is already scanned", short(s.SHA), *s.MRIID), nil
+		if s.MRIID != nil {
+			return fmt.Sprintf("ignored: commit %s of merge request !%d is already scanned", short(s.SHA), *s.MRIID), nil
+		}
+		return fmt.Sprintf("ignored: commit %s of %s is already scanned", short(s.SHA), s.Branch), nil
 	} else if err != nil {
 		return "", err
 	}

@@ -81,8 +81,8 @@ func (r *Runner) RunScan(ctx context.Context, scanID int64, last bool) error {
 	if err != nil {
 		return err
 	}
-	if sc.MRIID != nil {
-		release, err := r.lease(ctx, mergeRequestLease(p.ID, *sc.MRIID), fmt.Sprintf("scan:%d", sc.ID))
+	if lease := scanLease(p.ID, sc); lease != "" {
+		release, err := r.lease(ctx, lease, fmt.Sprintf("scan:%d", sc.ID))
 		if err != nil {
 			return err
 		}
@@ -126,6 +126,15 @@ func (r *Runner) RunScan(ctx context.Context, scanID int64, last bool) error {
 			}
 		}
 	}
+	if err == nil && sc.Trigger == store.TriggerPush && sc.SHA != "" {
+		var head string
+		if head, err = gl.BranchHead(ctx, p.GitLabID, sc.Branch); err == nil && head != sc.SHA {
+			return r.supersedePush(context.WithoutCancel(ctx), p, sc, head)
+		}
+		if gitlab.CodeOf(err) == gitlab.CodeNotFound {
+			err = nil // the branch is gone: scan the commit
+		}
+	}
 	if err == nil && sc.MRIID != nil && sc.SHA != "" {
 		err := gl.SetCommitStatus(ctx, p.GitLabID, sc.SHA, gitlab.Status{State: gitlab.StatusRunning, Ref: sc.Branch, Description: "airlock is scanning this commit", TargetURL: r.scanURL(sc.ID)})
 		if err != nil {
@@ -155,6 +164,9 @@ func (r *Runner) RunScan(ctx context.Context, scanID int64, last bool) error {
 		err = r.scanBranch(ctx, gl, conn, p, &sc)
 	}
 	if sup, ok := errors.AsType[errSuperseded](err); ok {
+		if sc.MRIID == nil {
+			return r.supersedePush(context.WithoutCancel(ctx), p, sc, sup.head.SHA)
+		}
 		return r.supersede(context.WithoutCancel(ctx), gl, p, sc, sup.head)
 	}
 	if err == nil {
@@ -200,6 +212,41 @@ func (r *Runner) supersede(ctx context.Context, gl *gitlab.Client, p store.Proje
 		}
 	}
 	return nil
+}
+
+// scanLease is the lease a scan runs under: the scans and notes of one
+// merge request, and the push scans of one branch, one at a time.
+func scanLease(projectID int64, sc store.Scan) string {
+	switch {
+	case sc.MRIID != nil:
+		return mergeRequestLease(projectID, *sc.MRIID)
+	case sc.Trigger == store.TriggerPush:
+		return fmt.Sprintf("branch:%d:%s", projectID, sc.Branch)
+	}
+	return ""
+}
+
+// supersedePush records that a pushed commit is no longer its branch's
+// head (pushes delivered out of order): its findings would describe an
+// older state of the branch, so none are recorded, and the head is
+// scanned unless a scan of it exists.
+func (r *Runner) supersedePush(ctx context.Context, p store.Project, sc store.Scan, head string) error {
+	sc.Status, sc.Error = store.ScanSuperseded, fmt.Sprintf("superseded: %s is now at %s", sc.Branch, short(head))
+	sc.Introduced, sc.FindingsTotal, sc.FindingsNew, sc.FindingsFixed = nil, 0, 0, 0
+	err := r.c.Store.InTx(ctx, func(t *store.Tx) error {
+		if err := t.FinishScan(ctx, &sc, r.now()); err != nil {
+			return err
+		}
+		err := QueueScan(ctx, r.client, t, &store.Scan{ProjectID: p.ID, Trigger: store.TriggerPush, Branch: sc.Branch, SHA: head}, r.now())
+		if errors.Is(err, store.ErrConflict) {
+			return nil
+		}
+		return err
+	})
+	if err == nil {
+		r.log.InfoContext(ctx, "push scan superseded", "scan_id", sc.ID, "project", p.Path, "branch", sc.Branch, "sha", sc.SHA, "head", head)
+	}
+	return err
 }
 
 // ensureHeadScan queues a scan of the merge request's head unless one
@@ -250,7 +297,8 @@ func (r *Runner) scanBranch(ctx context.Context, gl *gitlab.Client, conn integra
 	if err != nil {
 		return err
 	}
-	if sc.MRIID != nil {
+	switch {
+	case sc.MRIID != nil:
 		// A push during the scan: its results describe an old commit.
 		head, err := gl.MergeRequest(ctx, p.GitLabID, *sc.MRIID)
 		if err != nil {
@@ -258,6 +306,14 @@ func (r *Runner) scanBranch(ctx context.Context, gl *gitlab.Client, conn integra
 		}
 		if head.SHA != sha {
 			return errSuperseded{head}
+		}
+	case sc.Trigger == store.TriggerPush:
+		head, err := gl.BranchHead(ctx, p.GitLabID, sc.Branch)
+		if err == nil && head != sha {
+			return errSuperseded{gitlab.MergeRequest{SHA: head}}
+		}
+		if err != nil && gitlab.CodeOf(err) != gitlab.CodeNotFound {
+			return err
 		}
 	}
 	notices, _ := json.Marshal(res.Notices)

@@ -198,7 +198,8 @@ CREATE TABLE IF NOT EXISTS data_bundle (
 );
 `,
 	// 7: the on-prem agent: agent keys by pool, and the pool an
-	// integration routes through.
+	// integration routes through (the column is added by addAgentPool,
+	// which a replay of the migration finds already there).
 	`
 CREATE TABLE IF NOT EXISTS agent_key (
 	id {{id}},
@@ -208,9 +209,20 @@ CREATE TABLE IF NOT EXISTS agent_key (
 	created_at BIGINT NOT NULL,
 	last_used_at BIGINT
 );
-ALTER TABLE integration ADD COLUMN agent_pool TEXT NOT NULL DEFAULT '';
+`,
+	// 8: one live scan per pushed commit: a push delivered twice under
+	// two keys is scanned once.
+	`
+UPDATE scan SET status = 'superseded', error = 'superseded: a duplicate scan of the same commit'
+WHERE mr_iid IS NULL AND trigger = 'push' AND sha <> '' AND status NOT IN ('superseded', 'failed')
+AND id NOT IN (SELECT MAX(id) FROM scan WHERE mr_iid IS NULL AND trigger = 'push' AND sha <> '' AND status NOT IN ('superseded', 'failed') GROUP BY project_id, branch, sha);
+CREATE UNIQUE INDEX IF NOT EXISTS scan_one_per_push ON scan (project_id, branch, sha) WHERE ` + livePushScan + `;
 `,
 }
+
+// livePushScan is the predicate of the index scan_one_per_push: one live
+// scan of each pushed commit of a branch.
+const livePushScan = `mr_iid IS NULL AND trigger = 'push' AND sha <> '' AND status <> 'superseded' AND status <> 'failed'`
 
 // liveHeadScan is the predicate of the index scan_one_per_head, repeated
 // in the conflict target that uses it.
@@ -224,6 +236,7 @@ var goMigrations = map[int]struct {
 	fkOff bool
 }{
 	4: {run: sqliteAutoincrement, fkOff: true},
+	7: {run: addAgentPool},
 }
 
 // idTables are the tables with an {{id}} key.
@@ -273,4 +286,21 @@ func sqliteAutoincrement(ctx context.Context, t *Tx) error {
 		}
 	}
 	return nil
+}
+
+// addAgentPool adds integration.agent_pool unless it is there.
+func addAgentPool(ctx context.Context, t *Tx) error {
+	var n int
+	q := `SELECT COUNT(*) FROM pragma_table_info('integration') WHERE name = 'agent_pool'`
+	if t.dialect == Postgres {
+		q = `SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'integration' AND column_name = 'agent_pool'`
+	}
+	if err := t.row(ctx, q).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	_, err := t.exec(ctx, `ALTER TABLE integration ADD COLUMN agent_pool TEXT NOT NULL DEFAULT ''`)
+	return err
 }

@@ -102,17 +102,27 @@ func (q Queries) CreateScan(ctx context.Context, s *Scan, now time.Time) error {
 	return err
 }
 
-// CreateScanOnce queues a merge request scan of s.SHA unless one that is
-// queued, running or succeeded exists; it reports whether it created one.
+// CreateScanOnce queues a merge request or push scan of s.SHA unless one
+// of that commit (of the merge request, or pushed to the branch) is
+// queued, running or succeeded; it reports whether it created one.
 // Unlike a failed INSERT, a duplicate leaves the transaction usable.
 func (q Queries) CreateScanOnce(ctx context.Context, s *Scan, now time.Time) (bool, error) {
-	if s.MRIID == nil || s.SHA == "" {
+	var target string
+	var mr any
+	switch {
+	case s.SHA == "":
+		return true, q.CreateScan(ctx, s, now)
+	case s.MRIID != nil:
+		target, mr = `(project_id, mr_iid, sha) WHERE `+liveHeadScan, *s.MRIID
+	case s.Trigger == TriggerPush:
+		target = `(project_id, branch, sha) WHERE ` + livePushScan
+	default:
 		return true, q.CreateScan(ctx, s, now)
 	}
 	s.Status, s.CreatedAt = ScanQueued, fromMillis(millis(now))
 	err := q.row(ctx, `INSERT INTO scan (project_id, trigger, branch, sha, mr_iid, target_branch, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (project_id, mr_iid, sha) WHERE `+liveHeadScan+` DO NOTHING RETURNING id`,
-		s.ProjectID, s.Trigger, s.Branch, s.SHA, *s.MRIID, s.TargetBranch, ScanQueued, millis(now)).Scan(&s.ID)
+ON CONFLICT `+target+` DO NOTHING RETURNING id`,
+		s.ProjectID, s.Trigger, s.Branch, s.SHA, mr, s.TargetBranch, ScanQueued, millis(now)).Scan(&s.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -189,6 +199,12 @@ func (q Queries) OrphanedScans(ctx context.Context, deadWorkers []string, staleB
 // MergeRequestScan is the newest scan of merge request iid at commit sha.
 func (q Queries) MergeRequestScan(ctx context.Context, projectID, iid int64, sha string) (Scan, error) {
 	s, err := scanScan(q.row(ctx, `SELECT `+scanColumns+` FROM scan WHERE project_id = ? AND mr_iid = ? AND sha = ? ORDER BY id DESC LIMIT 1`, projectID, iid, sha))
+	return s, notFound(err, "scan of commit", sha)
+}
+
+// PushScan is the newest push scan of commit sha on branch.
+func (q Queries) PushScan(ctx context.Context, projectID int64, branch, sha string) (Scan, error) {
+	s, err := scanScan(q.row(ctx, `SELECT `+scanColumns+` FROM scan WHERE project_id = ? AND branch = ? AND sha = ? AND mr_iid IS NULL AND trigger = ? ORDER BY id DESC LIMIT 1`, projectID, branch, sha, TriggerPush))
 	return s, notFound(err, "scan of commit", sha)
 }
 

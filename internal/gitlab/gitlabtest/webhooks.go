@@ -262,6 +262,34 @@ func (s *Server) HoldDeliveries() (release func(reverse bool)) {
 	}
 }
 
+// HeldDelivery is a delivery kept by HoldDeliveries, for a test that
+// delivers it itself (repeated, reordered).
+type HeldDelivery struct {
+	URL       string
+	Token     string // X-Gitlab-Token
+	Event     string // X-Gitlab-Event
+	EventUUID string
+	Payload   []byte
+}
+
+// TakeHeld returns the deliveries held since HoldDeliveries, in the order
+// GitLab would have made them, and forgets them: they are never sent.
+// Holding goes on.
+func (s *Server) TakeHeld() []HeldDelivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []HeldDelivery
+	for _, batches := range s.held {
+		for _, b := range batches {
+			for _, j := range b {
+				out = append(out, HeldDelivery{URL: j.target.url, Token: j.target.token, Event: j.event, EventUUID: j.eventUUID, Payload: j.payload})
+			}
+		}
+	}
+	s.held = nil
+	return out
+}
+
 // Deliveries returns the finished webhook deliveries, in the order they
 // finished.
 func (s *Server) Deliveries() []Delivery {
