@@ -1,7 +1,7 @@
 // Package report writes a scan.Result in the formats airlock offers: a table
 // for people, canonical JSON, SARIF 2.1.0 for code-scanning tools, GitLab
-// dependency scanning and secret detection reports, and a CycloneDX 1.6 SBOM
-// with vulnerabilities.
+// dependency scanning, secret detection and SAST (misconfiguration) reports,
+// and a CycloneDX 1.6 SBOM with vulnerabilities.
 //
 // Every format reads the same result and writes deterministic output: the
 // same result always gives the same bytes, so reports can be diffed and
@@ -49,12 +49,14 @@ const (
 	GitLab Format = "gitlab"
 	// GitLabSecrets is GitLab's secret detection report.
 	GitLabSecrets Format = "gitlab-secrets"
-	CycloneDX     Format = "cyclonedx"
+	// GitLabSAST is GitLab's SAST report, with the misconfigurations.
+	GitLabSAST Format = "gitlab-sast"
+	CycloneDX  Format = "cyclonedx"
 )
 
 // Formats lists every format Write accepts.
 func Formats() []Format {
-	return []Format{Table, JSON, SARIF, GitLab, GitLabSecrets, CycloneDX}
+	return []Format{Table, JSON, SARIF, GitLab, GitLabSecrets, GitLabSAST, CycloneDX}
 }
 
 // Write writes r to w in format f.
@@ -74,6 +76,8 @@ func Write(w io.Writer, f Format, r *scan.Result, o Options) error {
 		err = writeGitLab(w, r, o)
 	case GitLabSecrets:
 		err = writeGitLabSecrets(w, r, o)
+	case GitLabSAST:
+		err = writeGitLabSAST(w, r, o)
 	case CycloneDX:
 		err = writeCycloneDX(w, r, o)
 	default:
