@@ -89,7 +89,9 @@ func TestIaCPoliciesFlags(t *testing.T) {
 #   severity: critical
 package airlock.dockerfile.acme1
 
-deny contains {"msg": "root named", "path": ["stages", i, "commands", j]} if {
+import data.lib.dockerfile
+
+deny contains {"msg": "root named", "path": dockerfile.path({"stage": i, "index": j})} if {
 	some i, j
 	input.stages[i].commands[j].cmd == "user"
 }

@@ -101,16 +101,17 @@ func (a *Analyzer) parserFor(p string, head []byte) iac.Parser {
 
 // Analyze implements analyzer.Analyzer.
 func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.Output, error) {
-	var sets []*iac.Set
-	if !a.c.PoliciesOnly {
-		s, err := policies.Builtin()
-		if err != nil {
-			return nil, fmt.Errorf("iac: embedded policies: %w", err)
-		}
-		sets = append(sets, s)
-	}
-	if a.c.Policies != nil {
-		sets = append(sets, a.c.Policies)
+	// The embedded policies compile while the files are read and parsed.
+	builtin := make(chan error, 1)
+	var embedded *iac.Set
+	if a.c.PoliciesOnly || len(in.Files) == 0 {
+		builtin <- nil
+	} else {
+		go func() {
+			var err error
+			embedded, err = policies.Builtin()
+			builtin <- err
+		}()
 	}
 	out := &analyzer.Output{}
 	files := newFiles(in.Tree, a.c.MaxFileSize)
@@ -140,8 +141,18 @@ func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.O
 			out.Notices = append(out.Notices, analyzer.Notice{Level: analyzer.NoticeLevel(p.Level), Path: p.Path, Line: p.Line, Message: p.Message})
 		}
 	}
+	if err := <-builtin; err != nil {
+		return nil, fmt.Errorf("iac: embedded policies: %w", err)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	var sets []*iac.Set
+	if embedded != nil {
+		sets = append(sets, embedded)
+	}
+	if a.c.Policies != nil {
+		sets = append(sets, a.c.Policies)
 	}
 	results, err := evaluate(ctx, sets, docs, in.Progress)
 	if err != nil {
