@@ -13,7 +13,7 @@ import (
 	"io/fs"
 	"runtime"
 	"sort"
-		"sync"
+	"sync"
 
 	"github.com/airlock-sec/airlock/internal/analyzer"
 	"github.com/airlock-sec/airlock/internal/finding"
@@ -373,4 +373,3 @@ func (f *files) inlineIgnore(p string, line int, id string) (*finding.Ignore, st
 	}
 	return ig, msg
 }
-
