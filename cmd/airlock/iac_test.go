@@ -89,7 +89,9 @@ func TestIaCPoliciesFlags(t *testing.T) {
 #   severity: critical
 package airlock.dockerfile.acme1
 
-deny contains {"msg": "root named", "path": ["stages", i, "commands", j]} if {
+import data.lib.dockerfile
+
+deny contains {"msg": "root named", "path": dockerfile.path({"stage": i, "index": j})} if {
 	some i, j
 	input.stages[i].commands[j].cmd == "user"
 }
@@ -111,5 +113,79 @@ deny contains {"msg": "root named", "path": ["stages", i, "commands", j]} if {
 	r = airlock(t, db, "scan", "--iac-policies-only", dir)
 	if r.code != 2 || !strings.Contains(r.stderr, "--iac-policies-only needs --iac-policies") {
 		t.Errorf("misuse: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestIaCTerraformProject: a Terraform root with tfvars, auto.tfvars and
+// a local module, through the binary: a finding inside the module points
+// at the module's file and line with the module's address, and the
+// remote module is named in a notice.
+func TestIaCTerraformProject(t *testing.T) {
+	dir := filepath.Join("..", "..", "internal", "iac", "terraform", "testdata", "project")
+	r := airlock(t, filepath.Join(t.TempDir(), "none.db"), "scan", "--scanners", "iac", "--format", "json", dir)
+	var rep struct {
+		Findings []struct {
+			ID       string
+			Location struct {
+				Path      string
+				StartLine int `json:"start_line"`
+			}
+			IaC struct{ Resource, Attribute, Actual string }
+		}
+		Notices []struct{ Level, Path, Message string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("exit %d: %v\n%s", r.code, err, r.stderr)
+	}
+	got := map[string]bool{}
+	for _, f := range rep.Findings {
+		got[f.ID+" "+f.Location.Path+":"+itoa(f.Location.StartLine)+" "+f.IaC.Resource+" "+f.IaC.Attribute+"="+f.IaC.Actual] = true
+	}
+	for _, want := range []string{
+		"AWS001 main.tf:15 aws_s3_bucket.data acl=public-read",
+		"AWS004 main.tf:21 aws_s3_bucket_versioning.data versioning_configuration.status=Suspended",
+		"AWS010 modules/net/main.tf:18 module.net.aws_security_group.ssh ingress.cidr_blocks=0.0.0.0/0",
+		"AWS003 main.tf:13 aws_s3_bucket.data aws_s3_bucket_public_access_block=",
+	} {
+		if !got[want] {
+			t.Errorf("no finding %q in %v", want, got)
+		}
+	}
+	remote := false
+	for _, n := range rep.Notices {
+		remote = remote || n.Level == "info" && strings.Contains(n.Message, "terraform-aws-modules/vpc/aws")
+	}
+	if !remote || r.code != 3 {
+		t.Errorf("exit %d, remote module notice %v: %+v", r.code, remote, rep.Notices)
+	}
+}
+
+// TestIaCSuppression: .airlock.yaml ignores by id and path glob with a
+// reason; a secret takes the inline airlock:ignore marker too.
+func TestIaCSuppression(t *testing.T) {
+	dir := iacProject(t, map[string]string{
+		"svc/Dockerfile":   badDockerfile,
+		"other/Dockerfile": badDockerfile,
+		".airlock.yaml":    "version: 1\nignore:\n  - id: DF012\n    path: \"svc/**\"\n    reason: the installer is verified by the base image\n",
+		"settings.py":      "# airlock:ignore aws-access-key-id rotated, kept as a fixture\nAWS_ACCESS_KEY_ID = '" + fakeAWSKeyID + "'\n",
+	})
+	rep, _ := scanJSON(t, "--scanners", "iac,secret", dir)
+	ignored := map[string]string{}
+	for _, f := range rep.Findings {
+		if f.Ignored != nil {
+			ignored[f.ID+" "+f.Location.Path] = f.Ignored.Reason
+		}
+	}
+	want := map[string]string{
+		"DF012 svc/Dockerfile":          "the installer is verified by the base image",
+		"aws-access-key-id settings.py": "rotated, kept as a fixture",
+	}
+	for k, v := range want {
+		if ignored[k] != v {
+			t.Errorf("%s: ignored %q, want %q (all: %v)", k, ignored[k], v, ignored)
+		}
+	}
+	if _, ok := ignored["DF012 other/Dockerfile"]; ok {
+		t.Error("the path glob ignored other/Dockerfile")
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/analyzer/secretscan"
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/iac"
+	"github.com/airlock-sec/airlock/internal/iac/policies"
 	"github.com/airlock-sec/airlock/internal/inventory/gomod"
 	"github.com/airlock-sec/airlock/internal/inventory/list"
 	"github.com/airlock-sec/airlock/internal/report"
@@ -160,6 +161,12 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			if err != nil {
 				return err
 			}
+			// The user's policies may import the embedded helpers.
+			libs, err := policies.Libraries()
+			if err != nil {
+				return err
+			}
+			srcs = append(srcs, libs...)
 			if asm.Analyzers.IaC.Policies, err = iac.Compile(ctx, srcs, true); err != nil {
 				return err
 			}

@@ -112,8 +112,11 @@ type Ignore struct {
 	Reason string `json:"reason"`
 	// Expires is the date after which the ignore no longer applies, if any.
 	Expires *time.Time `json:"expires,omitempty"`
-	// Source names the configuration file.
+	// Source names the configuration file (path:line for an inline
+	// suppression).
 	Source string `json:"source,omitempty"`
+	// Line is the line of an inline suppression; not written.
+	Line int `json:"-"`
 }
 
 // Finding is one result.

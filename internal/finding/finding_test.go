@@ -28,3 +28,26 @@ func TestFingerprint(t *testing.T) {
 		t.Error("fingerprint parts are ambiguous")
 	}
 }
+
+func TestParseInlineIgnore(t *testing.T) {
+	for _, c := range []struct {
+		text, id, reason, msg string
+	}{
+		{"# airlock:ignore DF002 runs as root on purpose", "DF002", "runs as root on purpose", ""},
+		{"  acl = \"public-read\" # airlock:ignore AWS001,AWS003 public website", "aws003", "public website", ""},
+		{"<!-- airlock:ignore X1 because -->", "X1", "because", ""},
+		{"# airlock:ignore DF002", "DF002", "", "airlock:ignore DF002 has no reason, so it is not applied: say why (airlock:ignore DF002 <reason>)"},
+		{"# airlock:ignore DF0021 other rule", "DF002", "", ""},
+		{"# airlock:ignore", "DF002", "", ""},
+		{"no marker", "DF002", "", ""},
+	} {
+		ig, msg := ParseInlineIgnore(c.text, c.id)
+		reason := ""
+		if ig != nil {
+			reason = ig.Reason
+		}
+		if reason != c.reason || msg != c.msg {
+			t.Errorf("ParseInlineIgnore(%q, %s) = %q, %q; want %q, %q", c.text, c.id, reason, msg, c.reason, c.msg)
+		}
+	}
+}

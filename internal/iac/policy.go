@@ -8,9 +8,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -65,24 +67,32 @@ type Set struct {
 // policies import (any other package). Errors name the file and line.
 func Compile(ctx context.Context, srcs []Source, custom bool) (*Set, error) {
 	s := &Set{byPackage: map[string]*Policy{}, queries: map[string]rego.PreparedEvalQuery{}}
-	modules := map[string]*ast.Module{}
+	// Parsing and compiling are most of a scan's start-up: the files are
+	// parsed on every core, and each input's policies compiled on its own
+	// beside the others (libraries are compiled with each).
+	parsed := make([]*ast.Module, len(srcs))
+	errs := make([]error, len(srcs))
+	parallel(len(srcs), func(i int) {
+		parsed[i], errs[i] = ast.ParseModuleWithOpts(srcs[i].Name, srcs[i].Text, ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("iac policy: %w", err)
+	}
+	libs := map[string]*ast.Module{}
+	byInput := map[string]map[string]*ast.Module{}
 	ids := map[string]string{}
-	inputs := map[string]bool{}
-	for _, src := range srcs {
-		m, err := ast.ParseModuleWithOpts(src.Name, src.Text, ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
-		if err != nil {
-			return nil, fmt.Errorf("iac policy: %w", err)
-		}
-		if _, dup := modules[src.Name]; dup {
+	for i, src := range srcs {
+		m := parsed[i]
+		if _, dup := libs[src.Name]; dup {
 			return nil, fmt.Errorf("iac policy: %s: two files of that name", src.Name)
 		}
-		modules[src.Name] = m
 		p, err := describe(src.Name, m)
 		if err != nil {
 			return nil, err
 		}
 		if p == nil {
-			continue // a library
+			libs[src.Name] = m // a library
+			continue
 		}
 		p.Custom = custom
 		if other, dup := ids[p.ID]; dup {
@@ -94,26 +104,79 @@ func Compile(ctx context.Context, srcs []Source, custom bool) (*Set, error) {
 		ids[p.ID] = src.Name
 		s.byPackage[p.Package] = p
 		s.Policies = append(s.Policies, p)
-		inputs[p.Input] = true
+		if byInput[p.Input] == nil {
+			byInput[p.Input] = map[string]*ast.Module{}
+		}
+		byInput[p.Input][src.Name] = m
 	}
 	sort.Slice(s.Policies, func(i, j int) bool { return s.Policies[i].ID < s.Policies[j].ID })
-	c := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
-	c.Compile(modules)
-	if c.Failed() {
-		return nil, fmt.Errorf("iac policy: %w", c.Errors)
+	if len(byInput) == 0 && len(libs) > 0 {
+		// Only libraries: still check that they compile.
+		byInput[""] = map[string]*ast.Module{}
 	}
-	for in := range inputs {
-		q, err := rego.New(
+	var inputs []string
+	for in := range byInput {
+		inputs = append(inputs, in)
+	}
+	sort.Strings(inputs)
+	queries := make([]rego.PreparedEvalQuery, len(inputs))
+	errs = make([]error, len(inputs))
+	parallel(len(inputs), func(i int) {
+		in := inputs[i]
+		mods := map[string]*ast.Module{}
+		for k, m := range libs {
+			mods[k] = m.Copy()
+		}
+		for k, m := range byInput[in] {
+			mods[k] = m
+		}
+		c := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+		c.Compile(mods)
+		if c.Failed() {
+			errs[i] = fmt.Errorf("iac policy: %w", c.Errors)
+			return
+		}
+		if in == "" {
+			return
+		}
+		queries[i], errs[i] = rego.New(
 			rego.Query(fmt.Sprintf("data.%s.%s[name].deny[result]", PackagePrefix, in)),
 			rego.Compiler(c),
 			rego.SetRegoVersion(ast.RegoV1),
 		).PrepareForEval(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("iac policy: prepare the %s query: %w", in, err)
+		if errs[i] != nil {
+			errs[i] = fmt.Errorf("iac policy: prepare the %s query: %w", in, errs[i])
 		}
-		s.queries[in] = q
+	})
+	for i, in := range inputs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if in != "" {
+			s.queries[in] = queries[i]
+		}
 	}
 	return s, nil
+}
+
+// parallel runs f(0..n-1) on every core.
+func parallel(n int, f func(int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < min(n, runtime.GOMAXPROCS(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // describe reads a policy's metadata; nil for a module that is not a

@@ -21,7 +21,7 @@ func NewHandler(w io.Writer, f Format, o Options) (scan.Handler, error) {
 	switch f {
 	case JSONL:
 		return newJSONLHandler(w, o), nil
-	case Table, JSON, SARIF, GitLab, GitLabSecrets, CycloneDX, Licenses:
+	case Table, JSON, SARIF, GitLab, GitLabSecrets, GitLabSAST, CycloneDX, Licenses:
 		return &documentHandler{w: w, f: f, o: o}, nil
 	}
 	return nil, unknownFormat(f)

@@ -1,9 +1,9 @@
 // Package report writes a scan.Result in the formats airlock offers: a table
 // for people, canonical JSON, SARIF 2.1.0 for code-scanning tools, GitLab
-// dependency scanning and secret detection reports, a CycloneDX 1.6 SBOM
-// with vulnerabilities, and JSON lines. NewHandler writes them from the
-// scan's stream of events (scan.Handler): JSON lines as the scan goes, the
-// whole documents when it is done.
+// dependency scanning, secret detection and SAST (misconfiguration) reports,
+// a CycloneDX 1.6 SBOM with vulnerabilities, a license list, and JSON lines.
+// NewHandler writes them from the scan's stream of events (scan.Handler):
+// JSON lines as the scan goes, the whole documents when it is done.
 //
 // Every format reads the same result and writes deterministic output: the
 // same result always gives the same bytes, so reports can be diffed and
@@ -51,7 +51,9 @@ const (
 	GitLab Format = "gitlab"
 	// GitLabSecrets is GitLab's secret detection report.
 	GitLabSecrets Format = "gitlab-secrets"
-	CycloneDX     Format = "cyclonedx"
+	// GitLabSAST is GitLab's SAST report, with the misconfigurations.
+	GitLabSAST Format = "gitlab-sast"
+	CycloneDX  Format = "cyclonedx"
 	// JSONL is the scan as a stream of JSON objects, one per line
 	// (NewHandler writes it as the scan goes).
 	JSONL Format = "jsonl"
@@ -61,7 +63,7 @@ const (
 
 // Formats lists every format Write accepts.
 func Formats() []Format {
-	return []Format{Table, JSON, SARIF, GitLab, GitLabSecrets, CycloneDX, JSONL, Licenses}
+	return []Format{Table, JSON, SARIF, GitLab, GitLabSecrets, GitLabSAST, CycloneDX, JSONL, Licenses}
 }
 
 // Write writes r to w in format f.
@@ -81,6 +83,8 @@ func Write(w io.Writer, f Format, r *scan.Result, o Options) error {
 		err = writeGitLab(w, r, o)
 	case GitLabSecrets:
 		err = writeGitLabSecrets(w, r, o)
+	case GitLabSAST:
+		err = writeGitLabSAST(w, r, o)
 	case CycloneDX:
 		err = writeCycloneDX(w, r, o)
 	case JSONL:

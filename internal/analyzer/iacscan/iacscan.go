@@ -3,18 +3,16 @@
 // evaluates the embedded policies (and the user's own, --iac-policies) on
 // every document, and reports each result as a finding at the file and
 // lines the user must edit, unless an inline "airlock:ignore" marker on
-// or above that line suppresses it.
+// or above that line suppresses it (finding.IgnoreMarker).
 package iacscan
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/airlock-sec/airlock/internal/analyzer"
@@ -103,16 +101,17 @@ func (a *Analyzer) parserFor(p string, head []byte) iac.Parser {
 
 // Analyze implements analyzer.Analyzer.
 func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.Output, error) {
-	var sets []*iac.Set
-	if !a.c.PoliciesOnly {
-		s, err := policies.Builtin()
-		if err != nil {
-			return nil, fmt.Errorf("iac: embedded policies: %w", err)
-		}
-		sets = append(sets, s)
-	}
-	if a.c.Policies != nil {
-		sets = append(sets, a.c.Policies)
+	// The embedded policies compile while the files are read and parsed.
+	builtin := make(chan error, 1)
+	var embedded *iac.Set
+	if a.c.PoliciesOnly || len(in.Files) == 0 {
+		builtin <- nil
+	} else {
+		go func() {
+			var err error
+			embedded, err = policies.Builtin()
+			builtin <- err
+		}()
 	}
 	out := &analyzer.Output{}
 	files := newFiles(in.Tree, a.c.MaxFileSize)
@@ -142,8 +141,18 @@ func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.O
 			out.Notices = append(out.Notices, analyzer.Notice{Level: analyzer.NoticeLevel(p.Level), Path: p.Path, Line: p.Line, Message: p.Message})
 		}
 	}
+	if err := <-builtin; err != nil {
+		return nil, fmt.Errorf("iac: embedded policies: %w", err)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	var sets []*iac.Set
+	if embedded != nil {
+		sets = append(sets, embedded)
+	}
+	if a.c.Policies != nil {
+		sets = append(sets, a.c.Policies)
 	}
 	results, err := evaluate(ctx, sets, docs, in.Progress)
 	if err != nil {
@@ -352,70 +361,15 @@ func (f *files) readDir(p string) ([]string, error) {
 	return out, nil
 }
 
-// Marker is the inline suppression: "airlock:ignore <ID>[,<ID>...] <reason>"
-// in a comment on the finding's line or on the line above it.
-const Marker = "airlock:ignore"
-
 // inlineIgnore looks for the marker naming id on line or the line above
 // it; a marker for id without a reason is not applied, and says so.
 func (f *files) inlineIgnore(p string, line int, id string) (*finding.Ignore, string) {
 	f.mu.Lock()
 	b := f.content[p]
 	f.mu.Unlock()
-	if b == nil || line <= 0 {
-		return nil, ""
+	ig, msg := finding.InlineIgnore(b, line, id)
+	if ig != nil {
+		ig.Source = fmt.Sprintf("%s:%d", p, ig.Line)
 	}
-	for _, l := range []int{line, line - 1} {
-		text := nthLine(b, l)
-		ig, bad := ParseMarker(text, id)
-		if ig != nil || bad != "" {
-			if ig != nil {
-				ig.Source = fmt.Sprintf("%s:%d", p, l)
-			}
-			return ig, bad
-		}
-	}
-	return nil, ""
-}
-
-// ParseMarker reads an inline suppression of id in one line of text.
-func ParseMarker(text, id string) (*finding.Ignore, string) {
-	at := strings.Index(text, Marker)
-	if at < 0 {
-		return nil, ""
-	}
-	fields := strings.Fields(text[at+len(Marker):])
-	if len(fields) == 0 {
-		return nil, ""
-	}
-	match := false
-	for _, x := range strings.Split(fields[0], ",") {
-		if strings.EqualFold(strings.TrimSpace(x), id) {
-			match = true
-		}
-	}
-	if !match {
-		return nil, ""
-	}
-	reason := strings.TrimSpace(strings.Join(fields[1:], " "))
-	reason = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(reason, "-->"), "*/"))
-	if reason == "" {
-		return nil, fmt.Sprintf("%s %s has no reason, so it is not applied: say why (%s %s <reason>)", Marker, id, Marker, id)
-	}
-	return &finding.Ignore{Reason: reason}, ""
-}
-
-// nthLine returns the 1-based line n of b.
-func nthLine(b []byte, n int) string {
-	for i := 1; i < n; i++ {
-		j := bytes.IndexByte(b, '\n')
-		if j < 0 {
-			return ""
-		}
-		b = b[j+1:]
-	}
-	if j := bytes.IndexByte(b, '\n'); j >= 0 {
-		b = b[:j]
-	}
-	return string(b)
+	return ig, msg
 }

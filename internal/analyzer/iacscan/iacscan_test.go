@@ -13,6 +13,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/analyzer/iacscan"
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/iac"
+	"github.com/airlock-sec/airlock/internal/iac/policies"
 	"github.com/airlock-sec/airlock/internal/scan"
 )
 
@@ -186,3 +187,5 @@ func TestLargeFile(t *testing.T) {
 		t.Errorf("findings %v, notices %+v", summarize(res.Findings), res.Notices)
 	}
 }
+
+func policiesBuiltin() (*iac.Set, error) { return policies.Builtin() }

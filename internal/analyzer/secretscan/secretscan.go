@@ -5,6 +5,7 @@
 package secretscan
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -125,6 +126,7 @@ func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.O
 			fs[i].Ignored = &finding.Ignore{Reason: "listed in " + analyzer.GitleaksIgnoreFile, Source: analyzer.GitleaksIgnoreFile}
 		}
 	}
+	notices = append(notices, inlineIgnores(in.Tree, fs, a.c.MaxFileSize)...)
 	return &analyzer.Output{Findings: fs, Notices: notices}, nil
 }
 
@@ -438,4 +440,37 @@ func ignoredByFile(entries map[string]bool, f *finding.Finding) bool {
 		return true
 	}
 	return f.Location.Commit != "" && entries[f.Location.Commit+":"+tail]
+}
+
+// inlineIgnores applies "airlock:ignore <rule> <reason>" markers (the
+// marker IaC findings take, finding.IgnoreMarker) on or above a secret's
+// line in the working tree. Unlike gitleaks:allow, which hides a line
+// from the rules, the finding stays in the report, ignored, with its
+// reason. A marker without a reason is a warning and not applied.
+func inlineIgnores(tree *source.Tree, fs []finding.Finding, maxSize int64) []analyzer.Notice {
+	var notices []analyzer.Notice
+	content := map[string][]byte{}
+	for i := range fs {
+		f := &fs[i]
+		if f.Ignored != nil || f.History != nil || f.Location.Commit != "" || f.Location.StartLine <= 0 || tree == nil {
+			continue
+		}
+		b, ok := content[f.Location.Path]
+		if !ok {
+			b, _ = tree.ReadFile(f.Location.Path, maxSize)
+			if !bytes.Contains(b, []byte(finding.IgnoreMarker)) {
+				b = nil
+			}
+			content[f.Location.Path] = b
+		}
+		ig, msg := finding.InlineIgnore(b, f.Location.StartLine, f.ID)
+		switch {
+		case ig != nil:
+			ig.Source = fmt.Sprintf("%s:%d", f.Location.Path, ig.Line)
+			f.Ignored = ig
+		case msg != "":
+			notices = append(notices, analyzer.Notice{Level: analyzer.NoticeWarning, Path: f.Location.Path, Line: f.Location.StartLine, Message: msg})
+		}
+	}
+	return notices
 }

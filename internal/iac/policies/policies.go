@@ -8,6 +8,7 @@ import (
 	"context"
 	"embed"
 	"io/fs"
+	"strings"
 	"sync"
 
 	"github.com/airlock-sec/airlock/internal/iac"
@@ -30,6 +31,19 @@ func Sources() ([]iac.Source, error) {
 		out = append(out, iac.Source{Name: "policies/" + p, Text: string(b)})
 		return nil
 	})
+	return out, err
+}
+
+// Libraries returns the embedded helper modules (package lib.*), which
+// the user's own policies may import: compile them with the user's.
+func Libraries() ([]iac.Source, error) {
+	srcs, err := Sources()
+	var out []iac.Source
+	for _, s := range srcs {
+		if strings.HasPrefix(s.Name, "policies/lib/") {
+			out = append(out, s)
+		}
+	}
 	return out, err
 }
 
