@@ -250,7 +250,7 @@ func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn integratio
 	// the repository's own .airlock.yaml, .gitleaks.toml and
 	// .gitleaksignore read by the engine.
 	asm := scan.Assembly{Analyzers: analyzers.Config{Secret: secretscan.Config{Detector: r.c.Rules}, License: license.Config{Policy: r.c.Licenses}}}
-	asm.Env.Registries = r.c.Registries
+	asm.Env.Registries = r.c.Registries.Session()
 	if r.c.VulnDB != nil {
 		asm.Env.VulnDB, asm.Env.Sources = r.c.VulnDB, r.c.Sources
 	} else {

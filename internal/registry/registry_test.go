@@ -450,3 +450,27 @@ func TestBreaker(t *testing.T) {
 		t.Errorf("after the pause: %v", err)
 	}
 }
+
+// TestSessions: within one session the analyzers share an answer; each
+// scan's session starts without them (a server keeps none), and reads
+// the disk cache instead.
+func TestSessions(t *testing.T) {
+	m := newMirror(t, map[string]string{"/api/v1/versions/rails.json": testdata(t, "rubygems-versions.json")})
+	_, s := client(t, "rubygems", m.URL, Config{})
+	ref := Ref{Ecosystem: "RubyGems", Name: "rails"}
+	a := s.Session()
+	for range 3 {
+		if r := a.Package(context.Background(), ref); r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	if st := s.Stats(); st.Requests != 1 || st.CacheHits != 0 {
+		t.Fatalf("one session: %+v, want one request and no cache reads", st)
+	}
+	if r := s.Session().Package(context.Background(), ref); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if st := s.Stats(); st.Requests != 1 || st.CacheHits != 1 {
+		t.Errorf("a second session: %+v, want its answer from the disk cache", st)
+	}
+}
