@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/airlock-sec/airlock/internal/registry"
 )
 
 // airlockEnv runs the binary with extra environment (no AIRLOCK_DB unless
@@ -21,6 +23,13 @@ func airlockEnv(t *testing.T, bin string, env []string, cred *syscall.Credential
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "AIRLOCK_DB=", "NO_COLOR=1", "AIRLOCK_DB_MAX_AGE=")
+	// No package mirror from the machine's own settings: the risk and
+	// license analyzers fetch only where a test says.
+	cmd.Env = append(cmd.Env, "GOPROXY=", "GOENV=off", "npm_config_registry=", "NPM_CONFIG_REGISTRY=", "PIP_INDEX_URL=",
+		"NPM_CONFIG_USERCONFIG="+filepath.Join(os.TempDir(), "airlock-test-no-npmrc"), "AIRLOCK_USER_CONFIG="+filepath.Join(os.TempDir(), "airlock-test-no-config.yaml"))
+	for _, k := range registry.Keys() {
+		cmd.Env = append(cmd.Env, registry.EnvVar(k)+"=")
+	}
 	cmd.Env = append(cmd.Env, env...)
 	if cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}

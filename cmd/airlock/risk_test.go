@@ -97,6 +97,12 @@ func TestRiskFromMirror(t *testing.T) {
 	if *requests != 1 {
 		t.Errorf("%d requests to the mirror, want 1 (the second run from the cache)", *requests)
 	}
+	// So does the user's configuration file.
+	writeFiles(t, filepath.Join(env[0][len("HOME="):], ".config", "airlock"), map[string]string{"config.yaml": "registries:\n  mirrors:\n    npm: {url: \"" + srv.URL + "\"}\n"})
+	r = airlockEnv(t, binary, env, nil, "scan", "--scanners", "risk", "--format", "json", dir)
+	if !strings.Contains(r.stdout, "risk/deprecated") {
+		t.Errorf("~/.config/airlock/config.yaml: no deprecated finding\n%s%s", r.stdout, r.stderr)
+	}
 	// The environment names the mirror as well.
 	r = airlockEnv(t, binary, append(env, "AIRLOCK_REGISTRY_NPM="+srv.URL), nil, "scan", "--scanners", "risk", "--format", "json", dir)
 	if !strings.Contains(r.stdout, "risk/deprecated") {

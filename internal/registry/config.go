@@ -267,8 +267,8 @@ func Native(getenv Getenv, home, userConfigDir string) map[string]Mirror {
 	if u, from := goproxy(getenv, userConfigDir); u != "" {
 		out["go"] = Mirror{URL: u, From: from}
 	}
-	if u, from := npmRegistry(getenv, home); u != "" {
-		out["npm"] = Mirror{URL: u, From: from}
+	if m := npmRegistry(getenv, home); m.URL != "" {
+		out["npm"] = m
 	}
 	if v := strings.TrimSpace(getenv("PIP_INDEX_URL")); v != "" && checkURL(v) == nil {
 		out["pypi"] = Mirror{URL: v, From: "PIP_INDEX_URL"}
@@ -320,41 +320,79 @@ func firstProxy(v string) string {
 	return ""
 }
 
-// npmRegistry returns an explicitly configured npm registry.
-func npmRegistry(getenv Getenv, home string) (string, string) {
-	for _, k := range []string{"npm_config_registry", "NPM_CONFIG_REGISTRY"} {
-		if v := strings.TrimSpace(getenv(k)); v != "" && checkURL(v) == nil {
-			return v, k
-		}
-	}
+// npmRegistry returns an explicitly configured npm registry, with the
+// auth token the user's .npmrc gives for it ("//host/path/:_authToken",
+// ${VAR} expanded from the environment).
+func npmRegistry(getenv Getenv, home string) Mirror {
 	file := getenv("NPM_CONFIG_USERCONFIG")
 	if file == "" {
 		file = getenv("npm_config_userconfig")
 	}
-	if file == "" {
-		if home == "" {
-			return "", ""
-		}
+	if file == "" && home != "" {
 		file = filepath.Join(home, ".npmrc")
 	}
-	b, err := readSmall(file)
-	if err != nil {
-		return "", ""
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, ";") {
-			continue
-		}
-		if k, v, ok := strings.Cut(line, "="); ok && strings.TrimSpace(k) == "registry" {
-			v = strings.Trim(strings.TrimSpace(v), `"'`)
-			if checkURL(v) == nil {
-				return v, file
+	rc := map[string]string{}
+	if file != "" {
+		if b, err := readSmall(file); err == nil {
+			sc := bufio.NewScanner(bytes.NewReader(b))
+			for sc.Scan() {
+				line := strings.TrimSpace(sc.Text())
+				if strings.HasPrefix(line, "#") || strings.HasPrefix(line, ";") {
+					continue
+				}
+				if k, v, ok := strings.Cut(line, "="); ok {
+					rc[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"'`)
+				}
 			}
 		}
 	}
-	return "", ""
+	var m Mirror
+	for _, k := range []string{"npm_config_registry", "NPM_CONFIG_REGISTRY"} {
+		if v := strings.TrimSpace(getenv(k)); v != "" && checkURL(v) == nil {
+			m = Mirror{URL: v, From: k}
+			break
+		}
+	}
+	if m.URL == "" {
+		if v := rc["registry"]; v != "" && checkURL(v) == nil {
+			m = Mirror{URL: v, From: file}
+		}
+	}
+	if m.URL == "" {
+		return m
+	}
+	// The longest "//host/path/:_authToken" that prefixes the registry.
+	u, _ := url.Parse(m.URL)
+	target := "//" + u.Host + strings.TrimSuffix(u.Path, "/") + "/"
+	best := ""
+	for k, v := range rc {
+		prefix, ok := strings.CutSuffix(k, ":_authToken")
+		if !ok || !strings.HasPrefix(prefix, "//") {
+			continue
+		}
+		if !strings.HasSuffix(prefix, "/") {
+			prefix += "/"
+		}
+		if strings.HasPrefix(target, prefix) && len(prefix) > len(best) {
+			best, m.Token = prefix, expandEnv(v, getenv)
+		}
+	}
+	return m
+}
+
+// expandEnv replaces ${VAR} as npm does in .npmrc values.
+func expandEnv(s string, getenv Getenv) string {
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			return s
+		}
+		j := strings.Index(s[i:], "}")
+		if j < 0 {
+			return s
+		}
+		s = s[:i] + getenv(s[i+2:i+j]) + s[i+j+1:]
+	}
 }
 
 func readSmall(file string) ([]byte, error) {

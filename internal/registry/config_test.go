@@ -21,10 +21,10 @@ func TestNative(t *testing.T) {
 	os.MkdirAll(filepath.Join(cfgDir, "go"), 0o755)
 	os.WriteFile(filepath.Join(cfgDir, "go", "env"), []byte("GOFLAGS=-mod=mod\nGOPROXY=https://athens.corp/,direct\n"), 0o644)
 	os.WriteFile(filepath.Join(home, ".npmrc"), []byte("; comment\n//verdaccio.corp/:_authToken=${NPM_TOKEN}\nregistry = https://verdaccio.corp/\n"), 0o644)
-	got := Native(env(map[string]string{"PIP_INDEX_URL": "https://devpi.corp/root/pypi/+simple/"}), home, cfgDir)
+	got := Native(env(map[string]string{"PIP_INDEX_URL": "https://devpi.corp/root/pypi/+simple/", "NPM_TOKEN": "s3cret"}), home, cfgDir)
 	want := map[string]Mirror{
 		"go":   {URL: "https://athens.corp/", From: filepath.Join(cfgDir, "go", "env") + " (GOPROXY)"},
-		"npm":  {URL: "https://verdaccio.corp/", From: filepath.Join(home, ".npmrc")},
+		"npm":  {URL: "https://verdaccio.corp/", From: filepath.Join(home, ".npmrc"), Token: "s3cret"},
 		"pypi": {URL: "https://devpi.corp/root/pypi/+simple/", From: "PIP_INDEX_URL"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +24,10 @@ import (
 // ErrNotFound is matched by the error of a request for something the
 // mirror does not have (404, 410).
 var ErrNotFound = errors.New("not found on the mirror")
+
+// errTooLarge marks a response over the size bound: an answer, not a
+// mirror that is down.
+var errTooLarge = errors.New("too large")
 
 // ErrNoMirror is matched by the error of Set.Client for an ecosystem
 // without a configured mirror.
@@ -57,6 +62,45 @@ type fetcher struct {
 	client *http.Client
 	mirror Mirror
 	set    *Set
+
+	// The breaker: after breakerFailures requests in a row that got no
+	// answer, the mirror is taken for down for breakerPause, and requests
+	// fail at once (or use the cache) instead of each waiting for the idle
+	// timeout: a slow mirror must not make a scan of 1,000 packages wait
+	// an hour.
+	mu        sync.Mutex
+	failures  int
+	downUntil time.Time
+	downErr   error
+}
+
+const (
+	breakerFailures = 3
+	breakerPause    = time.Minute
+)
+
+// down returns the error to fail with while the mirror is taken for down.
+func (f *fetcher) down() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.set.now().Before(f.downUntil) {
+		return fmt.Errorf("the %s mirror is taken for down after %d requests without an answer (the last: %w)", f.key, breakerFailures, f.downErr)
+	}
+	return nil
+}
+
+// record notes whether a request got an answer.
+func (f *fetcher) record(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err == nil {
+		f.failures = 0
+		return
+	}
+	f.failures++
+	if f.failures >= breakerFailures {
+		f.downUntil, f.downErr = f.set.now().Add(breakerPause), err
+	}
 }
 
 // cacheMeta is the first line of a cache file.
@@ -112,6 +156,16 @@ func (f *fetcher) getCached(ctx context.Context, u, accept, variant string, trim
 		return &Response{Body: body, URL: u, Fetched: meta.Fetched}, nil
 	}
 	raw, status, hdr, err := f.fetch(ctx, u, accept, meta, cached)
+	if ctx.Err() == nil {
+		switch {
+		case err != nil && !errors.Is(err, errTooLarge):
+			f.record(err)
+		case err == nil && status >= 500:
+			f.record(fmt.Errorf("%s: %d %s", u, status, http.StatusText(status)))
+		default:
+			f.record(nil)
+		}
+	}
 	if err != nil {
 		if cached && !meta.Missing && ctx.Err() == nil {
 			return &Response{Body: body, URL: u, Fetched: meta.Fetched, Stale: true, Err: err}, nil
@@ -144,6 +198,9 @@ func (f *fetcher) getCached(ctx context.Context, u, accept, variant string, trim
 // fetch sends one request, within the Set's bound on requests in flight,
 // and reads the body within the bounds of size and idle time.
 func (f *fetcher) fetch(ctx context.Context, u, accept string, meta cacheMeta, cached bool) ([]byte, int, http.Header, error) {
+	if err := f.down(); err != nil {
+		return nil, 0, nil, fmt.Errorf("%s: %w", u, err)
+	}
 	select {
 	case f.set.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -194,7 +251,7 @@ func (f *fetcher) fetch(ctx context.Context, u, accept string, meta cacheMeta, c
 	}
 	limit := f.set.cfg.MaxResponse
 	if resp.ContentLength > limit {
-		return nil, 0, nil, fmt.Errorf("%s: the response is %d bytes, more than the %d allowed (registries.max_response)", u, resp.ContentLength, limit)
+		return nil, 0, nil, fmt.Errorf("%s: the response is %d bytes, more than the %d allowed (registries.max_response): %w", u, resp.ContentLength, limit, errTooLarge)
 	}
 	var buf bytes.Buffer
 	chunk := make([]byte, 64<<10)
@@ -203,7 +260,7 @@ func (f *fetcher) fetch(ctx context.Context, u, accept string, meta cacheMeta, c
 		n, err := resp.Body.Read(chunk)
 		buf.Write(chunk[:n])
 		if int64(buf.Len()) > limit {
-			return nil, 0, nil, fmt.Errorf("%s: the response is more than the %d bytes allowed (registries.max_response)", u, limit)
+			return nil, 0, nil, fmt.Errorf("%s: the response is more than the %d bytes allowed (registries.max_response): %w", u, limit, errTooLarge)
 		}
 		if err == io.EOF {
 			break

@@ -25,8 +25,8 @@ type memo struct {
 
 // Packages asks the mirrors about every ref, on up to workers goroutines
 // (the Set still bounds requests in flight), reporting progress. Answers
-// are shared between callers for as long as the cache keeps them fresh,
-// so two analyzers of one scan ask once.
+// are shared between the callers of one Set (or Session) for as long as
+// the cache keeps them fresh, so two analyzers of one scan ask once.
 func (s *Set) Packages(ctx context.Context, refs []Ref, workers int, progress func(done, total int)) map[Ref]Result {
 	out := make(map[Ref]Result, len(refs))
 	var mu sync.Mutex
@@ -62,31 +62,29 @@ func (s *Set) Package(ctx context.Context, ref Ref) Result {
 	if err != nil {
 		return Result{Err: err}
 	}
-	s.mu.Lock()
-	if s.memo == nil {
-		s.memo = map[Ref]*memo{}
-	}
-	m, ok := s.memo[ref]
+	t := s.memo
+	t.mu.Lock()
+	m, ok := t.m[ref]
 	if ok && m.at.IsZero() {
 		// In flight: wait below.
 	} else if ok && s.now().Sub(m.at) < s.cfg.CacheTTL && m.res.Err == nil {
-		s.mu.Unlock()
+		t.mu.Unlock()
 		return m.res
 	} else {
 		ok = false
 	}
 	if !ok {
 		m = &memo{done: make(chan struct{})}
-		s.memo[ref] = m
-		s.mu.Unlock()
+		t.m[ref] = m
+		t.mu.Unlock()
 		p, err := c.Package(ctx, ref.Name)
-		s.mu.Lock()
+		t.mu.Lock()
 		m.res, m.at = Result{Package: p, Err: err}, s.now()
-		s.mu.Unlock()
+		t.mu.Unlock()
 		close(m.done)
 		return m.res
 	}
-	s.mu.Unlock()
+	t.mu.Unlock()
 	select {
 	case <-m.done:
 		return m.res

@@ -115,11 +115,28 @@ type Set struct {
 	cfg     Config
 	sem     chan struct{}
 	clients map[string]Client
-	stats   counters
+	stats   *counters
 	now     func() time.Time
+	// memo shares answers between the analyzers of a scan; Session gives
+	// each scan its own, so a long-lived server keeps none.
+	memo *memoTable
+}
 
-	mu   sync.Mutex
-	memo map[Ref]*memo
+type memoTable struct {
+	mu sync.Mutex
+	m  map[Ref]*memo
+}
+
+// Session returns a view of the Set for one scan: the same clients,
+// cache, bounds and counters, with its own table of answers shared by
+// the scan's analyzers (dropped with the view). Nil for a nil Set.
+func (s *Set) Session() *Set {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	c.memo = &memoTable{m: map[Ref]*memo{}}
+	return &c
 }
 
 // New builds the clients of cfg's mirrors. A mirror's CA file is read
@@ -142,7 +159,8 @@ func New(cfg Config) (*Set, error) {
 			cfg.CacheDir = filepath.Join(dir, "airlock", "registry")
 		}
 	}
-	s := &Set{cfg: cfg, sem: make(chan struct{}, cfg.MaxInFlight), clients: map[string]Client{}, now: time.Now}
+	s := &Set{cfg: cfg, sem: make(chan struct{}, cfg.MaxInFlight), clients: map[string]Client{}, now: time.Now,
+		stats: &counters{}, memo: &memoTable{m: map[Ref]*memo{}}}
 	for key, m := range cfg.Mirrors {
 		if _, ok := keys[key]; !ok {
 			return nil, fmt.Errorf("registry: unknown ecosystem %q", key)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -431,5 +432,71 @@ func TestNPMStandIn(t *testing.T) {
 	}
 	if _, err := c.Package(context.Background(), "@scope/pkg"); err != nil {
 		t.Errorf("scoped name: %v", err)
+	}
+}
+
+// TestBreaker: a mirror that stops answering costs three idle timeouts,
+// not one per package; it is asked again after a pause.
+func TestBreaker(t *testing.T) {
+	var hits atomic.Int32
+	answer := atomic.Bool{}
+	stall := make(chan struct{})
+	defer close(stall)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if answer.Load() {
+			w.Write([]byte(`[{"number":"1.0.0","created_at":"2020-01-01T00:00:00Z"}]`))
+			return
+		}
+		select {
+		case <-stall:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	c, s := client(t, "rubygems", srv.URL, Config{IdleTimeout: 100 * time.Millisecond})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	var last error
+	for i := range 10 {
+		_, last = c.Package(context.Background(), fmt.Sprintf("gem%d", i))
+		if last == nil {
+			t.Fatal("a stalled mirror answered")
+		}
+	}
+	if n := hits.Load(); n != breakerFailures {
+		t.Errorf("%d requests reached the stalled mirror, want %d", n, breakerFailures)
+	}
+	if !strings.Contains(last.Error(), "taken for down after 3 requests without an answer") {
+		t.Errorf("last error: %v", last)
+	}
+	answer.Store(true)
+	now = now.Add(breakerPause + time.Second)
+	if _, err := c.Package(context.Background(), "gem0"); err != nil {
+		t.Errorf("after the pause: %v", err)
+	}
+}
+
+// TestSessions: within one session the analyzers share an answer; each
+// scan's session starts without them (a server keeps none), and reads
+// the disk cache instead.
+func TestSessions(t *testing.T) {
+	m := newMirror(t, map[string]string{"/api/v1/versions/rails.json": testdata(t, "rubygems-versions.json")})
+	_, s := client(t, "rubygems", m.URL, Config{})
+	ref := Ref{Ecosystem: "RubyGems", Name: "rails"}
+	a := s.Session()
+	for range 3 {
+		if r := a.Package(context.Background(), ref); r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	if st := s.Stats(); st.Requests != 1 || st.CacheHits != 0 {
+		t.Fatalf("one session: %+v, want one request and no cache reads", st)
+	}
+	if r := s.Session().Package(context.Background(), ref); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if st := s.Stats(); st.Requests != 1 || st.CacheHits != 1 {
+		t.Errorf("a second session: %+v, want its answer from the disk cache", st)
 	}
 }

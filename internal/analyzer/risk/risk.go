@@ -407,7 +407,8 @@ func (r *run) judge(ctx context.Context, set *registry.Set, p inventory.Package,
 		// Go puts a new major in a new module path: its latest is
 		// always of the same major.
 		if lm, ok := major(latest.Version); ok {
-			if cm, ok := major(p.Version); ok && lm-cm >= r.s.MajorsBehind {
+			// Calendar versions (2024.1) count years, not majors.
+			if cm, ok := major(p.Version); ok && lm < 1000 && lm-cm >= r.s.MajorsBehind {
 				r.add("majors-behind", p, fmt.Sprintf("%s %s is %d majors behind the latest, %s", p.Name, p.Version, lm-cm, latest.Version),
 					fmt.Sprintf("%s: latest %s", src, latest.Version))
 			}

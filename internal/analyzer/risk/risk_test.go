@@ -37,6 +37,8 @@ var docs = map[string]string{
 	  "time":{"1.0.0":"2025-01-01T00:00:00Z","2.0.0":"2025-06-01T00:00:00Z","3.0.0":"2026-11-01T00:00:00Z","4.0.0-beta.1":"2026-11-20T00:00:00Z"}}`,
 	"/npm/fresh": `{"name":"fresh","dist-tags":{"latest":"2.1.0"},"versions":{"2.0.0":{},"2.1.0":{},"2.2.0-rc.1":{}},
 	  "time":{"2.0.0":"2026-01-01T00:00:00Z","2.1.0":"2026-08-23T00:00:00Z","2.2.0-rc.1":"2026-11-01T00:00:00Z"}}`,
+	"/npm/calver": `{"name":"calver","dist-tags":{"latest":"2026.1.0"},"versions":{"2019.1.0":{},"2026.1.0":{}},
+	  "time":{"2019.1.0":"2019-01-01T00:00:00Z","2026.1.0":"2026-11-20T00:00:00Z"}}`,
 	"/npm/recent": `{"name":"recent","dist-tags":{"latest":"1.1.0"},"versions":{"1.0.0":{},"1.1.0":{}},
 	  "time":{"1.0.0":"2026-01-01T00:00:00Z","1.1.0":"2026-11-01T00:00:00Z"}}`,
 	// PyPI: requests 2.32.0 yanked.
@@ -123,6 +125,7 @@ func TestMirrorSignals(t *testing.T) {
 		pkg("npm", "big", "1.0.0", 3),
 		pkg("npm", "fresh", "2.0.0", 4),
 		pkg("npm", "recent", "1.0.0", 5),
+		pkg("npm", "calver", "2019.1.0", 9),
 		pkg("PyPI", "requests", "2.32.0", 6),
 		pkg("crates.io", "time", "0.2.22", 7),
 		pkg("Go", "example.com/old", "v1.0.1", 8),
