@@ -193,7 +193,7 @@ func (s *Server) createCommit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	author := user
-	if err := s.fastImport(p, ref, parent, author, body.CommitMessage, files, remove); err != nil {
+	if err := s.fastImport(p, ref, parent, author, body.CommitMessage, files, remove, before[ref] != "" && body.Force); err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "500 Internal Server Error"})
 		return
 	}

@@ -64,6 +64,11 @@ func TestCommitsAPI(t *testing.T) {
 	if r.status != http.StatusCreated || decode[commitJSON](t, r).ParentIDs[0] != head {
 		t.Errorf("commit on the branch: %d %s", r.status, r.body)
 	}
+	// force rewrites the branch from the start.
+	r = f.send(t, http.MethodPost, commits, tokDev, `{"branch":"airlock/fix/go-x","start_branch":"main","force":true,"commit_message":"anew","actions":[{"action":"create","file_path":"go.sum","content":"y"}]}`)
+	if r.status != http.StatusCreated || decode[commitJSON](t, r).ParentIDs[0] != main {
+		t.Errorf("forced commit: %d %s", r.status, r.body)
+	}
 	if r := f.send(t, http.MethodPost, commits, tokMaintainer, `{"branch":"main","commit_message":"m","actions":[{"action":"update","file_path":"go.mod","content":"module x\n"}]}`); r.status != http.StatusCreated {
 		t.Errorf("maintainer commits to main: %d %s", r.status, r.body)
 	}

@@ -334,7 +334,7 @@ func (s *Server) commit(p *Project, branch string, files map[string]string, remo
 	for name := range files {
 		check(name)
 	}
-	if err := s.fastImport(p, ref, parent, author, message, files, remove); err != nil {
+	if err := s.fastImport(p, ref, parent, author, message, files, remove, false); err != nil {
 		s.t.Fatalf("gitlabtest: Commit %s: %v", p.Path, err)
 	}
 	after := s.refSnapshot(p)
@@ -352,8 +352,9 @@ func (s *Server) markFilled(p *Project) {
 
 // fastImport writes one commit on ref with parent (none when ""), by
 // author, setting files (path → content) and removing remove; other files
-// of the parent are kept. The caller holds s.pushMu and checks names.
-func (s *Server) fastImport(p *Project, ref, parent string, author User, message string, files map[string]string, remove []string) error {
+// of the parent are kept; force lets ref move to a commit that does not
+// descend from it. The caller holds s.pushMu and checks names.
+func (s *Server) fastImport(p *Project, ref, parent string, author User, message string, files map[string]string, remove []string, force bool) error {
 	dir := "--git-dir=" + s.repoPath(p)
 	var stream bytes.Buffer
 	when := fmt.Sprintf("%d +0000", s.now().Unix())
@@ -380,6 +381,11 @@ func (s *Server) fastImport(p *Project, ref, parent string, author User, message
 		data(files[name])
 	}
 	stream.WriteString("done\n")
-	_, err := s.git(stream.Bytes(), dir, "fast-import", "--quiet", "--done")
+	args := []string{dir, "fast-import", "--quiet", "--done"}
+	if force {
+		// A branch rewritten from another start (the commits API's force).
+		args = append(args, "--force")
+	}
+	_, err := s.git(stream.Bytes(), args...)
 	return err
 }
