@@ -165,3 +165,41 @@ func (c *Client) CloseFixMR(ctx context.Context, projectID, iid int64, why strin
 	}
 	return nil
 }
+
+// OpenFix is an open merge request airlock made for a plan.
+type OpenFix struct {
+	IID    int64
+	Branch string
+	Title  string
+	WebURL string
+}
+
+// FixMRs lists the project's open merge requests that airlock made for
+// plans: source branch under prefix, written by the token's user, with
+// marker in the description.
+func (c *Client) FixMRs(ctx context.Context, projectID int64, prefix, marker string) ([]OpenFix, error) {
+	op := fmt.Sprintf("list airlock's merge requests in project %d", projectID)
+	me, err := c.self(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opt := &gl.ListProjectMergeRequestsOptions{State: gl.Ptr("opened"), ListOptions: gl.ListOptions{PerPage: 100}}
+	opts := []gl.RequestOptionFunc{gl.WithContext(ctx)}
+	var out []OpenFix
+	for {
+		mrs, resp, err := c.api.MergeRequests.ListProjectMergeRequests(projectID, opt, opts...)
+		if err != nil {
+			return nil, classify(op, err)
+		}
+		for _, mr := range mrs {
+			if mr.State == "opened" && strings.HasPrefix(mr.SourceBranch, prefix) && mr.Author != nil && mr.Author.ID == me && strings.Contains(mr.Description, marker) {
+				out = append(out, OpenFix{IID: mr.IID, Branch: mr.SourceBranch, Title: mr.Title, WebURL: mr.WebURL})
+			}
+		}
+		next, ok := gl.WithNext(resp)
+		if !ok || len(mrs) == 0 {
+			return out, nil
+		}
+		opts = []gl.RequestOptionFunc{gl.WithContext(ctx), next}
+	}
+}

@@ -43,6 +43,10 @@ func TestUpsertFixMR(t *testing.T) {
 		t.Fatalf("merge requests: %+v", mrs)
 	}
 	head, _ := f.client.BranchHead(ctx, pid, m.Branch)
+	fixes, err := f.client.FixMRs(ctx, pid, "airlock/fix/", "<!-- airlock:fix -->")
+	if err != nil || len(fixes) != 1 || fixes[0].Branch != m.Branch || fixes[0].IID != res.IID {
+		t.Fatalf("FixMRs: %+v %v (the merge request from fix is not airlock's)", fixes, err)
+	}
 
 	res, err = f.client.UpsertFixMR(ctx, pid, m)
 	if err != nil || res.Pushed || res.Created || res.Updated {
