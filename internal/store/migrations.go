@@ -160,5 +160,35 @@ CREATE INDEX scan_by_mr ON scan (project_id, mr_iid, sha);
 	`
 ALTER TABLE integration ADD COLUMN hooks_status TEXT NOT NULL DEFAULT '';
 ALTER TABLE integration ADD COLUMN hook_failures TEXT NOT NULL DEFAULT '[]';
+`, // 4: remediation plans (fix.Plan), one per project and plan key, with
+	// their approval and merge request.
+	`
+CREATE TABLE fix_plan (
+	id {{id}},
+	project_id BIGINT NOT NULL REFERENCES project(id) ON DELETE CASCADE,
+	plan_key TEXT NOT NULL,
+	branch TEXT NOT NULL,
+	title TEXT NOT NULL,
+	severity TEXT NOT NULL,
+	bump TEXT NOT NULL,
+	state TEXT NOT NULL,
+	digest TEXT NOT NULL,
+	data TEXT NOT NULL,
+	edits TEXT NOT NULL,
+	mr_iid BIGINT,
+	mr_url TEXT NOT NULL DEFAULT '',
+	reason TEXT NOT NULL DEFAULT '',
+	decided_by TEXT NOT NULL DEFAULT '',
+	decided_at BIGINT,
+	created_at BIGINT NOT NULL,
+	updated_at BIGINT NOT NULL,
+	opened_at BIGINT,
+	merged_at BIGINT,
+	verified_at BIGINT,
+	closed_at BIGINT,
+	UNIQUE (project_id, plan_key)
+);
+CREATE INDEX fix_plan_by_state ON fix_plan (state, project_id);
+CREATE INDEX fix_plan_by_branch ON fix_plan (project_id, branch);
 `,
 }
