@@ -132,6 +132,10 @@ func (s *Server) register() {
 	s.api("GET /api/v1/findings/{id}", store.RoleViewer, s.getFinding)
 	s.api("POST /api/v1/findings/{id}/dismiss", store.RoleAdmin, s.dismissFinding)
 	s.api("POST /api/v1/findings/{id}/reopen", store.RoleAdmin, s.reopenFinding)
+	s.api("GET /api/v1/fix-plans", store.RoleViewer, s.listFixPlans)
+	s.api("GET /api/v1/fix-plans/{id}", store.RoleViewer, s.getFixPlan)
+	s.api("POST /api/v1/fix-plans/{id}/approve", store.RoleAdmin, s.approveFixPlan)
+	s.api("POST /api/v1/fix-plans/{id}/reject", store.RoleAdmin, s.rejectFixPlan)
 	s.api("GET /api/v1/audit", store.RoleAdmin, s.auditLog)
 }
 
