@@ -136,6 +136,8 @@ type Config struct {
 	// Heartbeat is how often a running scan and a held lease are renewed
 	// (default 5s); after six missed beats they count as abandoned.
 	Heartbeat time.Duration
+	// Fix turns on remediation plans and merge requests; nil: off.
+	Fix *FixConfig
 	// Now returns the time; time.Now when nil.
 	Now func() time.Time
 }
@@ -187,6 +189,7 @@ func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
 		river.AddWorker(workers, &notifyWorker{r: r})
 		river.AddWorker(workers, &purgeWorker{r: r})
 		river.AddWorker(workers, &scheduleWorker{r: r})
+		river.AddWorker(workers, &fixMRWorker{r: r})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{
 			QueueDefault: {MaxWorkers: 8},

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/store"
 )
 
@@ -72,7 +73,8 @@ func (s *Server) rejectFixPlan(w http.ResponseWriter, r *http.Request, p princip
 }
 
 // decideFixPlan records an approval or rejection, with who, when and why,
-// in the plan and the audit log, in one transaction.
+// in the plan and the audit log, in one transaction; an approval queues
+// the job that opens the plan's merge request in it too.
 func (s *Server) decideFixPlan(w http.ResponseWriter, r *http.Request, p principal, approve bool) {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -93,6 +95,11 @@ func (s *Server) decideFixPlan(w http.ResponseWriter, r *http.Request, p princip
 	err = s.c.Store.InTx(ctx, func(t *store.Tx) error {
 		var err error
 		out, err = t.DecideFixPlan(ctx, id, approve, p.actor(), strings.TrimSpace(req.Reason), s.c.Now())
+		if err != nil || !approve {
+			return err
+		}
+		// The merge request is opened by a job queued with the approval.
+		_, err = s.c.Jobs.InsertTx(ctx, t.SQL(), job.FixMRArgs{ProjectID: out.ProjectID}, nil)
 		return err
 	})
 	if errors.Is(err, store.ErrPlanState) {

@@ -68,6 +68,8 @@ type options struct {
 	poll time.Duration
 	// vulns is the vulnerability data scans use; nil scans for secrets.
 	vulns vuln.Source
+	// fix turns remediation on.
+	fix *job.FixConfig
 }
 
 func newHarness(t testing.TB, d store.Dialect, o options) *harness {
@@ -97,7 +99,7 @@ func newHarness(t testing.TB, d store.Dialect, o options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jc := job.Config{Store: h.store, Keyring: kr, Logger: log, WorkDir: t.TempDir(), HookURL: ts.URL + "/webhooks/gitlab", PublicURL: ts.URL, Rules: rules, VulnDB: o.vulns, PollInterval: o.poll, FailOn: finding.Threshold(finding.High.Rank())}
+	jc := job.Config{Store: h.store, Keyring: kr, Logger: log, WorkDir: t.TempDir(), HookURL: ts.URL + "/webhooks/gitlab", PublicURL: ts.URL, Rules: rules, VulnDB: o.vulns, PollInterval: o.poll, FailOn: finding.Threshold(finding.High.Rank()), Fix: o.fix}
 	client, err := job.NewClient(jc, o.work)
 	if err != nil {
 		t.Fatal(err)
