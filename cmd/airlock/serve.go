@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -18,11 +19,13 @@ import (
 
 	"github.com/airlock-sec/airlock/internal/bundle"
 	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/fix"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/keyring"
 	"github.com/airlock-sec/airlock/internal/license"
 	"github.com/airlock-sec/airlock/internal/netx"
 	"github.com/airlock-sec/airlock/internal/policy"
+	"github.com/airlock-sec/airlock/internal/registry"
 	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/server"
 	"github.com/airlock-sec/airlock/internal/store"
@@ -55,6 +58,81 @@ type serverConfig struct {
 	// used instead of a repository's own.
 	Licenses   yaml.Node `yaml:"licenses"`
 	configFile string
+	// Remediation turns on fix plans and merge requests.
+	Remediation remediationConfig `yaml:"remediation"`
+}
+
+// remediationConfig is the remediation: section of the configuration file.
+type remediationConfig struct {
+	Enabled bool `yaml:"enabled"`
+	// Strategy: minimal, patch-latest, latest-in-major; Group: package or
+	// project.
+	Strategy string `yaml:"strategy"`
+	Group    string `yaml:"group"`
+	// AutoApprove approves plans whose every change is at least
+	// MinSeverity and at most a MaxBump step (patch, minor).
+	AutoApprove struct {
+		MinSeverity string `yaml:"min_severity"`
+		MaxBump     string `yaml:"max_bump"`
+	} `yaml:"auto_approve"`
+	Labels             []string      `yaml:"labels"`
+	MaxOpenPerProject  int           `yaml:"max_open_per_project"`
+	MaxOpenPerInstance int           `yaml:"max_open_per_instance"`
+	ToolTimeout        time.Duration `yaml:"tool_timeout"`
+	GoSumDB            string        `yaml:"go_sumdb"`
+}
+
+// fixConfig builds the jobs' remediation settings; nil when it is off.
+func (c serverConfig) fixConfig(file string) (*job.FixConfig, error) {
+	rc := c.Remediation
+	if !rc.Enabled {
+		return nil, nil
+	}
+	regs, err := registry.ParseYAML(file, &c.Registries)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := registry.Resolve(nil, os.Getenv, regs, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.Mirrors) == 0 {
+		return nil, fmt.Errorf("remediation is enabled but no mirror is configured: add registries.mirrors.<ecosystem>.url or AIRLOCK_REGISTRY_<ECOSYSTEM>")
+	}
+	if cfg.CacheDir == "" {
+		cfg.CacheDir = filepath.Join(c.DataDir, "registry-cache")
+	}
+	set, err := registry.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	strat, err := fix.ParseStrategy(rc.Strategy)
+	if err != nil {
+		return nil, fmt.Errorf("remediation.strategy: %w", err)
+	}
+	g := fix.Grouping(rc.Group)
+	if g == "" {
+		g = fix.PerPackage
+	}
+	if g != fix.PerPackage && g != fix.PerProject {
+		return nil, fmt.Errorf("remediation.group %q: use package or project", rc.Group)
+	}
+	fc := &job.FixConfig{Registry: set, Strategy: strat, Grouping: g, Labels: rc.Labels,
+		ProjectLimit: rc.MaxOpenPerProject, InstanceLimit: rc.MaxOpenPerInstance, ToolTimeout: rc.ToolTimeout, GoSumDB: rc.GoSumDB}
+	if s := rc.AutoApprove.MinSeverity; s != "" {
+		sev, ok := finding.ParseSeverity(s)
+		if !ok {
+			return nil, fmt.Errorf("remediation.auto_approve.min_severity %q: use critical, high, medium or low", s)
+		}
+		fc.AutoApprove.MinSeverity = sev
+	}
+	switch rc.AutoApprove.MaxBump {
+	case "", "patch", "minor":
+		fc.AutoApprove.MaxBump = rc.AutoApprove.MaxBump
+	default:
+		return nil, fmt.Errorf("remediation.auto_approve.max_bump %q: use patch or minor (major upgrades are never automatic)", rc.AutoApprove.MaxBump)
+	}
+	return fc, nil
 }
 
 func defaultServerConfig() serverConfig {
@@ -243,6 +321,10 @@ func openPlatform(ctx context.Context, c serverConfig, log *slog.Logger) (*platf
 		}
 	}
 	if p.data, err = newServerData(ctx, p.store, c.VulnDB, keys, rules, log); err != nil {
+		p.Close()
+		return nil, err
+	}
+	if p.jobs.Fix, err = c.fixConfig(cmp.Or(c.configFile, "the configuration file")); err != nil {
 		p.Close()
 		return nil, err
 	}

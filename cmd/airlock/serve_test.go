@@ -176,6 +176,10 @@ func TestServeConfigErrors(t *testing.T) {
 	os.WriteFile(badRegistry, []byte("addr: 127.0.0.1:0\nregistries:\n  mirrors:\n    cobol: {url: \"https://x.corp\"}\n"), 0o644)
 	badLicenses := filepath.Join(dir, "licenses.yaml")
 	os.WriteFile(badLicenses, []byte("addr: 127.0.0.1:0\nlicenses:\n  deny: [Nope-9]\n"), 0o644)
+	noMirror := filepath.Join(dir, "nomirror.yaml")
+	os.WriteFile(noMirror, []byte("remediation:\n  enabled: true\n"), 0o644)
+	majorBump := filepath.Join(dir, "major.yaml")
+	os.WriteFile(majorBump, []byte("registries:\n  mirrors:\n    go:\n      url: https://athens.example.com\nremediation:\n  enabled: true\n  auto_approve:\n    min_severity: high\n    max_bump: major\n"), 0o644)
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -189,6 +193,8 @@ func TestServeConfigErrors(t *testing.T) {
 		{"worker without PostgreSQL", []string{"worker", "--data-dir", dir}, nil, 2, "PostgreSQL"},
 		{"integer and duration from the environment", []string{"worker", "--data-dir", dir}, []string{"AIRLOCK_SCAN_WORKERS=4", "AIRLOCK_SCAN_TIMEOUT=20m"}, 2, "PostgreSQL"},
 		{"serve argument", []string{"serve", "extra"}, nil, 2, "no arguments"},
+		{"remediation without a mirror", []string{"serve", "--config", noMirror, "--data-dir", dir}, nil, 1, "no mirror is configured"},
+		{"remediation with a major auto-approval", []string{"serve", "--config", majorBump, "--data-dir", dir}, nil, 1, "major upgrades are never automatic"},
 		{"bad database URL", []string{"serve", "--data-dir", dir, "--database-url", "mysql://x/y"}, nil, 1, "postgres://"},
 		{"unknown registry ecosystem", []string{"serve", "--config", badRegistry, "--data-dir", dir}, nil, 1, badRegistry + `: registries.mirrors: unknown ecosystem "cobol"`},
 		{"bad license policy", []string{"serve", "--config", badLicenses, "--data-dir", dir}, nil, 1, badLicenses + `:3: licenses.deny: "Nope-9" is not one SPDX license id`},

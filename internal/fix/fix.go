@@ -131,9 +131,10 @@ type Change struct {
 	Severity finding.Severity `json:"severity"`
 }
 
-// Key identifies a change's package and manifest.
+// Key identifies a change's package and manifest:
+// "ecosystem:name@manifest" ("npm:lodash@web/package-lock.json").
 func (c *Change) Key() string {
-	return c.Ecosystem + "\x00" + c.Manifest + "\x00" + c.Name
+	return c.Ecosystem + ":" + c.Name + "@" + c.Manifest
 }
 
 // Bump says whether the change stays within a patch release line

@@ -160,6 +160,8 @@ type Config struct {
 	// Only the process that the agents connect to (serve) has them.
 	Agents *tunnel.Hub
 	Relay  *tunnel.Relay
+	// Fix turns on remediation plans and merge requests; nil: off.
+	Fix *FixConfig
 	// Now returns the time; time.Now when nil.
 	Now func() time.Time
 }
@@ -222,6 +224,7 @@ func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
 		river.AddWorker(workers, &purgeWorker{r: r})
 		river.AddWorker(workers, &scheduleWorker{r: r})
 		river.AddWorker(workers, &reclaimWorker{r: r})
+		river.AddWorker(workers, &fixMRWorker{r: r})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{
 			QueueDefault: {MaxWorkers: 8},

@@ -18,6 +18,7 @@ import (
 	analyzers "github.com/airlock-sec/airlock/internal/analyzer/list"
 	"github.com/airlock-sec/airlock/internal/analyzer/secretscan"
 	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/fix"
 	"github.com/airlock-sec/airlock/internal/gitlab"
 	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/netx"
@@ -293,7 +294,7 @@ func (r *Runner) failScan(ctx context.Context, sc store.Scan, cause error) error
 
 // scanBranch clones, scans and records one scan.
 func (r *Runner) scanBranch(ctx context.Context, gl *gitlab.Client, conn integration.Connection, p store.Project, sc *store.Scan) error {
-	res, sha, err := r.execute(ctx, gl, conn, p, sc)
+	res, sha, plans, err := r.execute(ctx, gl, conn, p, sc)
 	if err != nil {
 		return err
 	}
@@ -340,6 +341,11 @@ func (r *Runner) scanBranch(ctx context.Context, gl *gitlab.Client, conn integra
 		}
 		if err := t.FinishScan(ctx, sc, r.now()); err != nil {
 			return err
+		}
+		if plans != nil {
+			if err := r.recordPlans(ctx, t, p.ID, plans); err != nil {
+				return err
+			}
 		}
 		if sc.MRIID != nil {
 			return r.insertTx(ctx, t, NotifyArgs{ScanID: sc.ID})
@@ -394,11 +400,13 @@ func introduced(fs []finding.Finding, base map[string]bool, dismissed map[string
 }
 
 // execute clones the branch into a fresh workspace and scans it.
-func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn integration.Connection, p store.Project, sc *store.Scan) (*scan.Result, string, error) {
+// On a default-branch scan with remediation on, it also works out the
+// fix plans in the workspace (a non-nil slice, maybe empty).
+func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn integration.Connection, p store.Project, sc *store.Scan) (*scan.Result, string, []fix.Plan, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.c.ScanTimeout)
 	defer cancel()
 	if err := os.MkdirAll(r.dir, 0o700); err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	opt := source.CloneOptions{
 		URL:     cloneURL(conn.URL, p.Path),
@@ -415,31 +423,31 @@ func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn integratio
 		// Through the agents: git talks to the server's loopback relay;
 		// the agent's own proxy and CA settings apply on its side.
 		if r.c.Relay == nil {
-			return nil, "", integration.ErrNoAgent
+			return nil, "", nil, integration.ErrNoAgent
 		}
 		base, err := url.Parse(r.c.Relay.URL)
 		if err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
 		var auth []string
 		if conn.Token != "" {
 			auth = gitlab.GitAuthEnv(base, conn.Token, gitlab.TokenKind(conn.TokenKind))
 		}
 		if opt.Env, err = r.c.Relay.GitEnv(auth); err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
 		opt.URL, opt.Proxy, opt.NoProxy = r.c.Relay.CloneURL(conn.AgentPool, p.Path), "", ""
 	} else if conn.CAPEM != "" {
 		f, err := writeCA(r.dir, conn.CAPEM)
 		if err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
 		defer os.Remove(f)
 		opt.CAFile = f
 	}
 	ws, err := source.Clone(ctx, opt)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	defer ws.Close()
 	// The same assembly as airlock scan's: every analyzer that can run,
@@ -449,7 +457,7 @@ func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn integratio
 	if r.c.Data != nil {
 		data = r.c.Data()
 		if data.Err != nil {
-			return nil, "", data.Err
+			return nil, "", nil, data.Err
 		}
 	}
 	asm := scan.Assembly{Analyzers: analyzers.Config{Secret: secretscan.Config{Detector: data.Rules, Defaults: data.RuleDefaults}, License: license.Config{Policy: r.c.Licenses}}}
@@ -461,14 +469,25 @@ func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn integratio
 	}
 	o, err := scan.Assemble(asm)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	o.Now = r.c.Now
 	var c scan.Collector
 	if err := scan.Stream(ctx, ws.Dir, o, &c); err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
-	return c.Result(), ws.SHA, nil
+	res := c.Result()
+	var plans []fix.Plan
+	if r.c.Fix != nil && data.VulnDB != nil && sc.MRIID == nil && sc.Branch == p.DefaultBranch && res.Incomplete() == 0 {
+		plans, err = r.plan(ctx, ws.Dir, data.VulnDB, res.Findings)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		if plans == nil {
+			plans = []fix.Plan{}
+		}
+	}
+	return res, ws.SHA, plans, nil
 }
 
 // cloneURL is the project's HTTPS clone URL on the integration's own

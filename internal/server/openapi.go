@@ -72,6 +72,10 @@ var docs = map[string]doc{
 	"POST /api/v1/findings/{id}/reopen":       {Summary: "Reopen a dismissed finding.", Response: store.Finding{}},
 	"GET /api/v1/data":                        {Summary: "The vulnerability data: sources and the signed bundles imported.", Response: DataStatus{}},
 	"POST /api/v1/data/bundles":               {Summary: "Import a signed data bundle (the file as the body, application/octet-stream): verified against the server's trusted keys, applied whole or not at all; 422 untrusted or damaged, 409 a downgrade or a missing base.", Response: DataImport{}},
+	"GET /api/v1/fix-plans":                   {Summary: "List remediation plans of a project or the instance, with counts by state and the mean time to fix.", Response: fixPlanList{}, Query: []param{{"project_id", "integer", "0 or absent: every project"}, {"state", "string", "proposed, approved, rejected, open, merged, verified or closed"}}},
+	"GET /api/v1/fix-plans/{id}":              {Summary: "Read a remediation plan: its changes, diff, instructions and tool output.", Response: store.FixPlan{}},
+	"POST /api/v1/fix-plans/{id}/approve":     {Summary: "Approve a proposed (or rejected) plan, with a reason; audited.", Request: decisionRequest{}, Response: store.FixPlan{}},
+	"POST /api/v1/fix-plans/{id}/reject":      {Summary: "Reject a proposed (or approved) plan, with a reason; audited.", Request: decisionRequest{}, Response: store.FixPlan{}},
 	"GET /api/v1/audit":                       {Summary: "The audit log, newest first.", Response: page[store.AuditEntry]{}, Query: []param{{"limit", "integer", ""}, {"before", "integer", ""}}},
 }
 

@@ -218,6 +218,37 @@ WHERE mr_iid IS NULL AND trigger = 'push' AND sha <> '' AND status NOT IN ('supe
 AND id NOT IN (SELECT MAX(id) FROM scan WHERE mr_iid IS NULL AND trigger = 'push' AND sha <> '' AND status NOT IN ('superseded', 'failed') GROUP BY project_id, branch, sha);
 CREATE UNIQUE INDEX IF NOT EXISTS scan_one_per_push ON scan (project_id, branch, sha) WHERE ` + livePushScan + `;
 `,
+	// 9: remediation plans (fix.Plan), one per project and plan key, with
+	// their approval and merge request.
+	`
+CREATE TABLE IF NOT EXISTS fix_plan (
+	id {{id}},
+	project_id BIGINT NOT NULL REFERENCES project(id) ON DELETE CASCADE,
+	plan_key TEXT NOT NULL,
+	branch TEXT NOT NULL,
+	title TEXT NOT NULL,
+	severity TEXT NOT NULL,
+	bump TEXT NOT NULL,
+	state TEXT NOT NULL,
+	digest TEXT NOT NULL,
+	data TEXT NOT NULL,
+	edits TEXT NOT NULL,
+	mr_iid BIGINT,
+	mr_url TEXT NOT NULL DEFAULT '',
+	reason TEXT NOT NULL DEFAULT '',
+	decided_by TEXT NOT NULL DEFAULT '',
+	decided_at BIGINT,
+	created_at BIGINT NOT NULL,
+	updated_at BIGINT NOT NULL,
+	opened_at BIGINT,
+	merged_at BIGINT,
+	verified_at BIGINT,
+	closed_at BIGINT,
+	UNIQUE (project_id, plan_key)
+);
+CREATE INDEX IF NOT EXISTS fix_plan_by_state ON fix_plan (state, project_id);
+CREATE INDEX IF NOT EXISTS fix_plan_by_branch ON fix_plan (project_id, branch);
+`,
 }
 
 // livePushScan is the predicate of the index scan_one_per_push: one live

@@ -17,6 +17,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /api/v4/projects", s.listProjects)
 	m.HandleFunc("GET /api/v4/projects/{id}", s.getProject)
 	m.HandleFunc("GET /api/v4/projects/{id}/repository/branches/{branch}", s.getBranch)
+	m.HandleFunc("POST /api/v4/projects/{id}/repository/commits", s.createCommit)
 	m.HandleFunc("GET /api/v4/projects/{id}/hooks", s.listHooks)
 	m.HandleFunc("POST /api/v4/projects/{id}/hooks", s.createHook)
 	m.HandleFunc("GET /api/v4/projects/{id}/hooks/{hook_id}", s.getHook)

@@ -313,7 +313,6 @@ func (s *Server) commit(p *Project, branch string, files map[string]string, remo
 	if err != nil {
 		s.t.Fatalf("gitlabtest: Commit %s: %v", p.Path, err)
 	}
-	dir := "--git-dir=" + s.repoPath(p)
 	ref := "refs/heads/" + branch
 	if _, err := s.git(nil, "check-ref-format", ref); err != nil {
 		s.t.Fatalf("gitlabtest: Commit: invalid branch name %q", branch)
@@ -324,18 +323,6 @@ func (s *Server) commit(p *Project, branch string, files map[string]string, remo
 		parent = before["refs/heads/"+p.DefaultBranch]
 	}
 
-	var stream bytes.Buffer
-	when := fmt.Sprintf("%d +0000", s.now().Unix())
-	ident := fmt.Sprintf("%s <%s> %s", author.Name, author.Email, when)
-	data := func(b string) { fmt.Fprintf(&stream, "data %d\n%s\n", len(b), b) }
-	fmt.Fprintf(&stream, "commit %s\nauthor %s\ncommitter %s\n", ref, ident, ident)
-	if !strings.HasSuffix(message, "\n") {
-		message += "\n"
-	}
-	data(message)
-	if parent != "" {
-		fmt.Fprintf(&stream, "from %s\n", parent)
-	}
 	check := func(name string) {
 		if name == "" || strings.ContainsAny(name, "\n\x00") || strings.HasPrefix(name, `"`) || strings.HasPrefix(name, "/") {
 			s.t.Fatalf("gitlabtest: Commit: unsupported file name %q", name)
@@ -343,20 +330,11 @@ func (s *Server) commit(p *Project, branch string, files map[string]string, remo
 	}
 	for _, name := range remove {
 		check(name)
-		fmt.Fprintf(&stream, "D %s\n", name)
 	}
-	names := make([]string, 0, len(files))
 	for name := range files {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
 		check(name)
-		fmt.Fprintf(&stream, "M 100644 inline %s\n", name)
-		data(files[name])
 	}
-	stream.WriteString("done\n")
-	if _, err := s.git(stream.Bytes(), dir, "fast-import", "--quiet", "--done"); err != nil {
+	if err := s.fastImport(p, ref, parent, author, message, files, remove, false); err != nil {
 		s.t.Fatalf("gitlabtest: Commit %s: %v", p.Path, err)
 	}
 	after := s.refSnapshot(p)
@@ -370,4 +348,44 @@ func (s *Server) markFilled(p *Project) {
 	s.mu.Lock()
 	s.filled[p.ID] = true
 	s.mu.Unlock()
+}
+
+// fastImport writes one commit on ref with parent (none when ""), by
+// author, setting files (path → content) and removing remove; other files
+// of the parent are kept; force lets ref move to a commit that does not
+// descend from it. The caller holds s.pushMu and checks names.
+func (s *Server) fastImport(p *Project, ref, parent string, author User, message string, files map[string]string, remove []string, force bool) error {
+	dir := "--git-dir=" + s.repoPath(p)
+	var stream bytes.Buffer
+	when := fmt.Sprintf("%d +0000", s.now().Unix())
+	ident := fmt.Sprintf("%s <%s> %s", author.Name, author.Email, when)
+	data := func(b string) { fmt.Fprintf(&stream, "data %d\n%s\n", len(b), b) }
+	fmt.Fprintf(&stream, "commit %s\nauthor %s\ncommitter %s\n", ref, ident, ident)
+	if !strings.HasSuffix(message, "\n") {
+		message += "\n"
+	}
+	data(message)
+	if parent != "" {
+		fmt.Fprintf(&stream, "from %s\n", parent)
+	}
+	for _, name := range remove {
+		fmt.Fprintf(&stream, "D %s\n", name)
+	}
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		fmt.Fprintf(&stream, "M 100644 inline %s\n", name)
+		data(files[name])
+	}
+	stream.WriteString("done\n")
+	args := []string{dir, "fast-import", "--quiet", "--done"}
+	if force {
+		// A branch rewritten from another start (the commits API's force).
+		args = append(args, "--force")
+	}
+	_, err := s.git(stream.Bytes(), args...)
+	return err
 }

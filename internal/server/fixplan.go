@@ -1,0 +1,114 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/airlock-sec/airlock/internal/job"
+	"github.com/airlock-sec/airlock/internal/store"
+)
+
+// fixPlanList is the answer of GET /api/v1/fix-plans: the plans and their
+// counts by state, with the mean time from proposal to merge.
+type fixPlanList struct {
+	Items  []store.FixPlan     `json:"items"`
+	Counts store.FixPlanCounts `json:"counts"`
+}
+
+// decisionRequest approves or rejects a plan.
+type decisionRequest struct {
+	// Reason says why (required).
+	Reason string `json:"reason"`
+}
+
+// listFixPlans lists remediation plans of one project (project_id) or of
+// the whole instance, optionally in one state, with the counts.
+func (s *Server) listFixPlans(w http.ResponseWriter, r *http.Request, _ principal) {
+	pid, err := queryInt(r, "project_id", 0, 0)
+	state := r.URL.Query().Get("state")
+	if err == nil && state != "" && !slices.Contains(store.PlanStates, state) {
+		err = apiError{Code: "invalid_query", Field: "state", Message: fmt.Sprintf("state %q is not one of %s", state, strings.Join(store.PlanStates, ", "))}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	plans, err := s.c.Store.FixPlans(ctx, pid, state)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	counts, err := s.c.Store.CountFixPlans(ctx, pid)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, fixPlanList{Items: plans, Counts: counts})
+}
+
+func (s *Server) getFixPlan(w http.ResponseWriter, r *http.Request, _ principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.c.Store.FixPlan(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) approveFixPlan(w http.ResponseWriter, r *http.Request, p principal) {
+	s.decideFixPlan(w, r, p, true)
+}
+
+func (s *Server) rejectFixPlan(w http.ResponseWriter, r *http.Request, p principal) {
+	s.decideFixPlan(w, r, p, false)
+}
+
+// decideFixPlan records an approval or rejection, with who, when and why,
+// in the plan and the audit log, in one transaction; an approval queues
+// the job that opens the plan's merge request in it too.
+func (s *Server) decideFixPlan(w http.ResponseWriter, r *http.Request, p principal, approve bool) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req decisionRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.Reason) == "" {
+		s.fail(w, r, apiError{Code: "invalid_field", Field: "reason", Message: "reason is required: say why the plan is approved or rejected"})
+		return
+	}
+	ctx := r.Context()
+	var out store.FixPlan
+	err = s.c.Store.InTx(ctx, func(t *store.Tx) error {
+		var err error
+		out, err = t.DecideFixPlan(ctx, id, approve, p.actor(), strings.TrimSpace(req.Reason), s.c.Now())
+		if err != nil || !approve {
+			return err
+		}
+		// The merge request is opened by a job queued with the approval.
+		_, err = s.c.Jobs.InsertTx(ctx, t.SQL(), job.FixMRArgs{ProjectID: out.ProjectID}, nil)
+		return err
+	})
+	if errors.Is(err, store.ErrPlanState) {
+		s.fail(w, r, apiError{Code: "invalid_state", Message: strings.TrimPrefix(err.Error(), "store: ")})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
