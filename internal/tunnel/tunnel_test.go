@@ -488,3 +488,24 @@ func TestProxyAndCA(t *testing.T) {
 		}
 	})
 }
+
+// TestOutdatedAgentListed: an agent a minor version behind is accepted
+// and listed as outdated; two behind is refused with how to upgrade.
+func TestOutdatedAgentListed(t *testing.T) {
+	f := newFixture(t)
+	f.startAgent(f.server.URL, func(c *AgentConfig) { c.Version = "1.3.0" })
+	waitAgents(t, f.hub, 1)
+	if a := f.hub.Agents("dc1"); !a[0].Outdated {
+		t.Errorf("agents %+v", a)
+	}
+	ra := f.startAgent(f.server.URL, func(c *AgentConfig) { c.Version = "1.1.0" })
+	select {
+	case err := <-ra.done:
+		ra.done <- err
+		if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "helm upgrade") {
+			t.Errorf("error %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("an agent two minor versions behind is still running")
+	}
+}
