@@ -86,6 +86,7 @@ func loadAgentConfig(args []string) (agentConfig, error) {
 }
 
 const agentUsage = `Usage: airlock agent --server URL --key KEY --gitlab-url URL [flags]
+       airlock agent doctor [the same flags]
 
 Runs the on-prem agent: it dials out to the airlock server over a WebSocket
 and relays the server's GitLab calls (REST API and git fetches) to the
@@ -96,10 +97,19 @@ corporate proxy) and the GitLab leg (usually direct). A leg without
 --*-proxy takes HTTPS_PROXY, HTTP_PROXY and NO_PROXY from the environment;
 "none" goes direct. A CA is a PEM file or the base64 of PEM text.
 
+"airlock agent doctor" checks each step the agent needs (the server's
+name, the proxy and TLS to it, the WebSocket upgrade with the key,
+GitLab's reachability, the agent's GitLab token) and says how to fix
+the first that fails; exit 1 when one fails.
+
 Flags:
 `
 
 func cmdAgent(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	doctor := len(args) > 0 && args[0] == "doctor"
+	if doctor {
+		args = args[1:]
+	}
 	c, err := loadAgentConfig(args)
 	if err != nil {
 		return err
@@ -181,6 +191,9 @@ func cmdAgent(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	if doctor {
+		return agentDoctor(ctx, a, stdout)
+	}
 	log.Info("agent starting", "server", c.Server, "gitlab_url", c.GitLabURL, "version", toolVersion(), "allowlist_rules", len(allow), "agent_holds_token", c.GitLabToken != "")
 	return a.Run(ctx)
 }
@@ -220,4 +233,24 @@ func legClient(leg, rawURL, proxy, noProxy, ca string) (*http.Client, error) {
 		return nil, fmt.Errorf("%s leg: %w", leg, err)
 	}
 	return c, nil
+}
+
+// agentDoctor prints the agent's checks; an error when one failed.
+func agentDoctor(ctx context.Context, a *tunnel.Agent, stdout io.Writer) error {
+	failed := 0
+	for _, c := range a.Doctor(ctx) {
+		mark := "ok  "
+		if !c.OK {
+			mark = "FAIL"
+			failed++
+		}
+		fmt.Fprintf(stdout, "%s %s: %s\n", mark, c.Name, c.Detail)
+		if c.Fix != "" {
+			fmt.Fprintf(stdout, "     fix: %s\n", c.Fix)
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("agent doctor: %d %s failed", failed, plural(failed, "check", "checks"))
+	}
+	return nil
 }
