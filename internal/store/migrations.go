@@ -155,4 +155,8 @@ CREATE TABLE agent_key (
 );
 ALTER TABLE integration ADD COLUMN agent_pool TEXT NOT NULL DEFAULT '';
 `,
+	// 3: the agents' webhook relay address of an integration.
+	`
+ALTER TABLE integration ADD COLUMN agent_hook_url TEXT NOT NULL DEFAULT '';
+`,
 }
