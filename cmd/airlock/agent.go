@@ -6,10 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -27,6 +29,7 @@ type agentConfig struct {
 	GitLabToken   string `yaml:"gitlab_token"`
 	Allowlist     string `yaml:"allowlist"`
 	AuditLog      string `yaml:"audit_log"`
+	Listen        string `yaml:"listen"`
 	ServerProxy   string `yaml:"server_proxy"`
 	ServerNoProxy string `yaml:"server_no_proxy"`
 	ServerCA      string `yaml:"server_ca"`
@@ -39,7 +42,7 @@ type agentConfig struct {
 
 var agentEnvNames = map[string]string{
 	"server": "AIRLOCK_SERVER", "key": "AIRLOCK_AGENT_KEY", "gitlab_url": "AIRLOCK_GITLAB_URL",
-	"gitlab_token": "AIRLOCK_GITLAB_TOKEN", "allowlist": "AIRLOCK_AGENT_ALLOWLIST", "audit_log": "AIRLOCK_AGENT_AUDIT_LOG",
+	"gitlab_token": "AIRLOCK_GITLAB_TOKEN", "allowlist": "AIRLOCK_AGENT_ALLOWLIST", "audit_log": "AIRLOCK_AGENT_AUDIT_LOG", "listen": "AIRLOCK_AGENT_LISTEN",
 	"server_proxy": "AIRLOCK_SERVER_PROXY", "server_no_proxy": "AIRLOCK_SERVER_NO_PROXY", "server_ca": "AIRLOCK_SERVER_CA",
 	"gitlab_proxy": "AIRLOCK_GITLAB_PROXY", "gitlab_no_proxy": "AIRLOCK_GITLAB_NO_PROXY", "gitlab_ca": "AIRLOCK_GITLAB_CA",
 	"log_level": "AIRLOCK_LOG_LEVEL", "log_format": "AIRLOCK_LOG_FORMAT",
@@ -73,7 +76,7 @@ func loadAgentConfig(args []string) (agentConfig, error) {
 	}
 	fields := map[string]*string{
 		"server": &c.Server, "key": &c.Key, "gitlab_url": &c.GitLabURL, "gitlab_token": &c.GitLabToken,
-		"allowlist": &c.Allowlist, "audit_log": &c.AuditLog, "server_proxy": &c.ServerProxy, "server_no_proxy": &c.ServerNoProxy,
+		"allowlist": &c.Allowlist, "audit_log": &c.AuditLog, "listen": &c.Listen, "server_proxy": &c.ServerProxy, "server_no_proxy": &c.ServerNoProxy,
 		"server_ca": &c.ServerCA, "gitlab_proxy": &c.GitLabProxy, "gitlab_no_proxy": &c.GitLabNoProxy, "gitlab_ca": &c.GitLabCA,
 		"log_level": &c.LogLevel, "log_format": &c.LogFormat,
 	}
@@ -86,6 +89,7 @@ func loadAgentConfig(args []string) (agentConfig, error) {
 }
 
 const agentUsage = `Usage: airlock agent --server URL --key KEY --gitlab-url URL [flags]
+       airlock agent doctor [the same flags]
 
 Runs the on-prem agent: it dials out to the airlock server over a WebSocket
 and relays the server's GitLab calls (REST API and git fetches) to the
@@ -96,10 +100,19 @@ corporate proxy) and the GitLab leg (usually direct). A leg without
 --*-proxy takes HTTPS_PROXY, HTTP_PROXY and NO_PROXY from the environment;
 "none" goes direct. A CA is a PEM file or the base64 of PEM text.
 
+"airlock agent doctor" checks each step the agent needs (the server's
+name, the proxy and TLS to it, the WebSocket upgrade with the key,
+GitLab's reachability, the agent's GitLab token) and says how to fix
+the first that fails; exit 1 when one fails.
+
 Flags:
 `
 
 func cmdAgent(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	doctor := len(args) > 0 && args[0] == "doctor"
+	if doctor {
+		args = args[1:]
+	}
 	c, err := loadAgentConfig(args)
 	if err != nil {
 		return err
@@ -111,6 +124,7 @@ func cmdAgent(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&c.GitLabURL, "gitlab-url", c.GitLabURL, "the GitLab this agent relays to, and only to (env AIRLOCK_GITLAB_URL)")
 	fs.StringVar(&c.GitLabToken, "gitlab-token", c.GitLabToken, "a GitLab token the agent adds itself, so the server never holds one (env AIRLOCK_GITLAB_TOKEN)")
 	fs.StringVar(&c.Allowlist, "allowlist", c.Allowlist, "file of the calls to relay, METHOD /pattern per line (default: the built-in minimum; see --print-allowlist) (env AIRLOCK_AGENT_ALLOWLIST)")
+	fs.StringVar(&c.Listen, "listen", c.Listen, "address on which GitLab delivers webhooks to the agent, which passes them on to the server (:8081); the integration's agent_webhook_url points here (env AIRLOCK_AGENT_LISTEN)")
 	printAllow := fs.Bool("print-allowlist", false, "print the built-in allowlist and exit")
 	fs.StringVar(&c.AuditLog, "audit-log", c.AuditLog, "also append the audit log (JSON lines) to this file (env AIRLOCK_AGENT_AUDIT_LOG)")
 	fs.StringVar(&c.ServerProxy, "server-proxy", c.ServerProxy, `proxy to the server, or "none" (default: the environment) (env AIRLOCK_SERVER_PROXY)`)
@@ -181,6 +195,19 @@ func cmdAgent(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	if doctor {
+		return agentDoctor(ctx, a, stdout)
+	}
+	if c.Listen != "" {
+		ln, err := net.Listen("tcp", c.Listen)
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		hs := &http.Server{Handler: a.WebhookRelay(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
+		go hs.Serve(ln)
+		defer hs.Close()
+		log.Info("relaying GitLab webhooks to the server", "listen", ln.Addr().String())
+	}
 	log.Info("agent starting", "server", c.Server, "gitlab_url", c.GitLabURL, "version", toolVersion(), "allowlist_rules", len(allow), "agent_holds_token", c.GitLabToken != "")
 	return a.Run(ctx)
 }
@@ -220,4 +247,24 @@ func legClient(leg, rawURL, proxy, noProxy, ca string) (*http.Client, error) {
 		return nil, fmt.Errorf("%s leg: %w", leg, err)
 	}
 	return c, nil
+}
+
+// agentDoctor prints the agent's checks; an error when one failed.
+func agentDoctor(ctx context.Context, a *tunnel.Agent, stdout io.Writer) error {
+	failed := 0
+	for _, c := range a.Doctor(ctx) {
+		mark := "ok  "
+		if !c.OK {
+			mark = "FAIL"
+			failed++
+		}
+		fmt.Fprintf(stdout, "%s %s: %s\n", mark, c.Name, c.Detail)
+		if c.Fix != "" {
+			fmt.Fprintf(stdout, "     fix: %s\n", c.Fix)
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("agent doctor: %d %s failed", failed, plural(failed, "check", "checks"))
+	}
+	return nil
 }

@@ -118,3 +118,32 @@ func TestAgentConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestAgentDoctor: every step passes against a working server and
+// GitLab; a wrong key fails the upgrade step with its fix.
+func TestAgentDoctor(t *testing.T) {
+	gl := gitlabtest.New(t)
+	u := gl.AddUser(gitlabtest.User{Username: "airlock-bot"})
+	gl.AddToken(gitlabtest.Token{UserID: u.ID, Value: "glpat-agent-doctor-0001", Scopes: []string{"api"}})
+	hub, _ := tunnel.NewHub(tunnel.HubConfig{Authenticate: func(_ context.Context, key string) (string, error) {
+		if key != "alka_doctor" {
+			return "", errors.New("unknown key")
+		}
+		return "dc1", nil
+	}})
+	mux := http.NewServeMux()
+	mux.Handle("GET "+tunnel.ConnectPath, hub)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte(`{"status":"ok"}`)) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	defer hub.Close()
+	args := []string{"agent", "doctor", "--server", srv.URL, "--gitlab-url", gl.URL, "--gitlab-token", "glpat-agent-doctor-0001", "--server-proxy", "none", "--gitlab-proxy", "none"}
+	r := airlockEnv(t, binary, nil, nil, append(args, "--key", "alka_doctor")...)
+	if r.code != 0 || strings.Count(r.stdout, "ok  ") != 5 || !strings.Contains(r.stdout, "user airlock-bot, scopes api") {
+		t.Errorf("doctor: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = airlockEnv(t, binary, nil, nil, append(args, "--key", "wrong")...)
+	if r.code != exitError || !strings.Contains(r.stdout, "FAIL WebSocket upgrade with the key") || !strings.Contains(r.stdout, "fix: create a key with POST /api/v1/agent-keys") {
+		t.Errorf("doctor with a wrong key: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

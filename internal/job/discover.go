@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -155,14 +156,20 @@ func HookURL(base string, integrationID int64) string {
 // and an administrator's token, it installs a system hook so that new
 // projects are known at once.
 func (r *Runner) reconcileHooks(ctx context.Context, in store.Integration, gl *gitlab.Client) error {
-	if r.c.HookURL == "" {
+	base := r.c.HookURL
+	if in.ViaAgent && in.AgentHookURL != "" {
+		// GitLab cannot reach the server: it calls the agents' relay,
+		// which passes each delivery on to the server.
+		base = strings.TrimRight(in.AgentHookURL, "/") + "/webhooks/gitlab"
+	}
+	if base == "" {
 		return nil
 	}
 	secret, err := r.c.Keyring.Open(in.WebhookSealed, integration.AAD(in.ID, integration.FieldWebhook))
 	if err != nil {
 		return fmt.Errorf("integration %d: webhook secret: %w", in.ID, err)
 	}
-	spec := gitlab.HookSpec{URL: HookURL(r.c.HookURL, in.ID), Token: string(secret), PushEvents: true, MergeRequestsEvents: true, EnableSSLVerification: true}
+	spec := gitlab.HookSpec{URL: HookURL(base, in.ID), Token: string(secret), PushEvents: true, MergeRequestsEvents: true, EnableSSLVerification: true}
 	projects, err := r.c.Store.Projects(ctx, store.ProjectFilter{IntegrationID: in.ID})
 	if err != nil {
 		return err

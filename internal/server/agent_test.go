@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func TestAgentEndToEnd(t *testing.T) {
 		t.Fatal("the key list shows the key")
 	}
 
-	startAgent := func(k string) (context.CancelFunc, chan error) {
+	startAgent := func(k string) (*tunnel.Agent, context.CancelFunc, chan error) {
 		serverClient, _ := netx.NewClient(netx.Config{Allow: []string{strings.TrimPrefix(h.url, "http://")}})
 		gitlabClient, _ := netx.NewClient(netx.Config{Allow: []string{strings.TrimPrefix(gl.URL, "http://")}})
 		a, err := tunnel.NewAgent(tunnel.AgentConfig{Server: h.url, Key: k, GitLabURL: gl.URL, GitLabToken: tok.Value,
@@ -50,21 +51,27 @@ func TestAgentEndToEnd(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- a.Run(ctx) }()
-		return cancel, done
+		return a, cancel, done
 	}
-	stop, done := startAgent(key.Key)
+	agent, stop, done := startAgent(key.Key)
+	// GitLab delivers webhooks to the agent (airlock agent --listen).
+	hooksAt := httptest.NewServer(agent.WebhookRelay())
+	defer hooksAt.Close()
 	eventually(t, 10*time.Second, "the agent", func() bool { return len(h.hub.Agents("dc1")) == 1 })
 
 	var in integrationView
-	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "via_agent": true, "agent_pool": "dc1", "name": "corp"}, http.StatusCreated, &in)
+	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "via_agent": true, "agent_pool": "dc1", "agent_webhook_url": hooksAt.URL, "name": "corp"}, http.StatusCreated, &in)
 	if !in.Check.OK || in.Check.CheckedVia != "agent" || in.Check.Username != "airlock-bot" {
 		t.Fatalf("check %+v", in.Check)
 	}
 	var pr store.Project
-	eventually(t, 20*time.Second, "discovery", func() bool {
+	if in.WebhookURL != fmt.Sprintf("%s/webhooks/gitlab/%d", hooksAt.URL, in.ID) {
+		t.Fatalf("webhook_url %s", in.WebhookURL)
+	}
+	eventually(t, 20*time.Second, "discovery and the hook", func() bool {
 		var ps list[store.Project]
 		h.admin("GET", fmt.Sprintf("/api/v1/projects?integration_id=%d", in.ID), nil, 200, &ps)
-		if len(ps.Items) == 1 {
+		if len(ps.Items) == 1 && ps.Items[0].HookStatus == store.HookRegistered {
 			pr = ps.Items[0]
 			return true
 		}
@@ -74,6 +81,21 @@ func TestAgentEndToEnd(t *testing.T) {
 	if sc.Status != store.ScanSucceeded || sc.FindingsTotal != 1 {
 		t.Fatalf("scan through the agent: %+v", sc)
 	}
+	if hooks := gl.Hooks(p); len(hooks) != 1 || hooks[0].URL != in.WebhookURL {
+		t.Fatalf("hooks %+v, want one to the agent", hooks)
+	}
+	// A push reaches the server through the agent's webhook relay and is
+	// scanned through the agent; so is a merge request, and its note is
+	// written through the agent.
+	gl.Commit(p, "main", map[string]string{"ci/token.sh": "export GITLAB_TOKEN=glpat-oljJr6tw4X01kxTMccUD\n"}, "add token")
+	if sc := waitScan(t, h, pr.ID, "main", store.TriggerPush); sc.FindingsNew != 1 {
+		t.Fatalf("push scan through the agent: %+v", sc)
+	}
+	gl.Commit(p, "feature", map[string]string{"deploy/key.env": "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY\n"}, "add key")
+	mr := gl.OpenMR(p, "feature", "main", "Add key")
+	waitScan(t, h, pr.ID, "feature", store.TriggerMergeRequest)
+	eventually(t, 20*time.Second, "the merge request note", func() bool { return len(gl.Notes(p, mr.IID)) == 1 })
+
 	var agents []tunnel.AgentInfo
 	h.admin("GET", fmt.Sprintf("/api/v1/integrations/%d/agents", in.ID), nil, 200, &agents)
 	if len(agents) != 1 || agents[0].Requests == 0 || agents[0].Version != "test" {
@@ -96,7 +118,7 @@ func TestAgentEndToEnd(t *testing.T) {
 
 	// A revoked key is refused.
 	h.admin("DELETE", fmt.Sprintf("/api/v1/agent-keys/%d", key.ID), nil, http.StatusNoContent, nil)
-	_, done = startAgent(key.Key)
+	_, _, done = startAgent(key.Key)
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), "401") {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +34,7 @@ type integrationRequest struct {
 	NoProxy          *string          `json:"no_proxy"`
 	ViaAgent         *bool            `json:"via_agent"`
 	AgentPool        *string          `json:"agent_pool"`
+	AgentHookURL     *string          `json:"agent_webhook_url"`
 	Selection        *store.Selection `json:"selection"`
 	GitLabProjectIDs []int64          `json:"gitlab_project_ids"`
 	// ConfirmEmpty allows a list selection with no project.
@@ -49,6 +51,9 @@ func (s *Server) view(in store.Integration) integrationView {
 	v := integrationView{Integration: in}
 	if base := HookBase(s.c.PublicURL); base != "" {
 		v.WebhookURL = job.HookURL(base, in.ID)
+	}
+	if in.ViaAgent && in.AgentHookURL != "" {
+		v.WebhookURL = job.HookURL(HookBase(in.AgentHookURL), in.ID)
 	}
 	return v
 }
@@ -108,6 +113,13 @@ func applyConnection(req integrationRequest, in *store.Integration, conn *integr
 	}
 	if req.AgentPool != nil {
 		in.AgentPool = strings.TrimSpace(*req.AgentPool)
+	}
+	if req.AgentHookURL != nil {
+		v := strings.TrimRight(strings.TrimSpace(*req.AgentHookURL), "/")
+		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "") {
+			return apiError{Code: "invalid_field", Field: "agent_webhook_url", Message: fmt.Sprintf("agent_webhook_url %q: give the address at which GitLab reaches 'airlock agent --listen', such as http://airlock-agent.corp:8081", v)}
+		}
+		in.AgentHookURL = v
 	}
 	if in.ViaAgent && !poolName.MatchString(in.AgentPool) {
 		return apiError{Code: "invalid_field", Field: "agent_pool", Message: fmt.Sprintf("agent_pool %q: an integration routed via agent names the pool of its agents' keys (POST /api/v1/agent-keys)", in.AgentPool)}

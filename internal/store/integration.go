@@ -29,17 +29,20 @@ func (s Selection) Valid() bool {
 // secret are stored sealed (see internal/keyring) and never leave the
 // server.
 type Integration struct {
-	ID              int64           `json:"id"`
-	Name            string          `json:"name"`
-	URL             string          `json:"url"`
-	TokenKind       string          `json:"token_kind"`
-	TokenSealed     []byte          `json:"-"`
-	WebhookSealed   []byte          `json:"-"`
-	CAPEM           string          `json:"ca_pem,omitempty"`
-	ProxyURL        string          `json:"proxy_url,omitempty"`
-	NoProxy         string          `json:"no_proxy,omitempty"`
-	ViaAgent        bool            `json:"via_agent"`
-	AgentPool       string          `json:"agent_pool"`
+	ID            int64  `json:"id"`
+	Name          string `json:"name"`
+	URL           string `json:"url"`
+	TokenKind     string `json:"token_kind"`
+	TokenSealed   []byte `json:"-"`
+	WebhookSealed []byte `json:"-"`
+	CAPEM         string `json:"ca_pem,omitempty"`
+	ProxyURL      string `json:"proxy_url,omitempty"`
+	NoProxy       string `json:"no_proxy,omitempty"`
+	ViaAgent      bool   `json:"via_agent"`
+	AgentPool     string `json:"agent_pool"`
+	// AgentHookURL is where GitLab reaches the agents' webhook relay
+	// (airlock agent --listen), for a GitLab that cannot reach the server.
+	AgentHookURL    string          `json:"agent_webhook_url,omitempty"`
 	Selection       Selection       `json:"selection"`
 	SelectedIDs     []int64         `json:"selected_project_ids"`
 	SystemHookID    *int64          `json:"system_hook_id,omitempty"`
@@ -75,14 +78,14 @@ type HookFailure struct {
 	Error    string `json:"error"`
 }
 
-const integrationColumns = `id, name, url, token_kind, token_sealed, webhook_secret_sealed, ca_pem, proxy_url, no_proxy, via_agent, agent_pool, selection, selected_ids, system_hook_id, check_json, checked_at, discovery_status, discovery_error, discovered_at, created_at, updated_at, hooks_status, hook_failures`
+const integrationColumns = `id, name, url, token_kind, token_sealed, webhook_secret_sealed, ca_pem, proxy_url, no_proxy, via_agent, agent_pool, agent_hook_url, selection, selected_ids, system_hook_id, check_json, checked_at, discovery_status, discovery_error, discovered_at, created_at, updated_at, hooks_status, hook_failures`
 
 func scanIntegration(r interface{ Scan(...any) error }) (Integration, error) {
 	var in Integration
 	var ids, check, failures string
 	var hook, checked, discovered sql.NullInt64
 	var created, updated int64
-	err := r.Scan(&in.ID, &in.Name, &in.URL, &in.TokenKind, &in.TokenSealed, &in.WebhookSealed, &in.CAPEM, &in.ProxyURL, &in.NoProxy, &in.ViaAgent, &in.AgentPool, &in.Selection, &ids, &hook, &check, &checked, &in.DiscoveryStatus, &in.DiscoveryError, &discovered, &created, &updated, &in.HooksStatus, &failures)
+	err := r.Scan(&in.ID, &in.Name, &in.URL, &in.TokenKind, &in.TokenSealed, &in.WebhookSealed, &in.CAPEM, &in.ProxyURL, &in.NoProxy, &in.ViaAgent, &in.AgentPool, &in.AgentHookURL, &in.Selection, &ids, &hook, &check, &checked, &in.DiscoveryStatus, &in.DiscoveryError, &discovered, &created, &updated, &in.HooksStatus, &failures)
 	if err != nil {
 		return in, err
 	}
@@ -127,8 +130,8 @@ func (q Queries) CreateIntegration(ctx context.Context, in *Integration, now tim
 	if in.SelectedIDs == nil {
 		in.SelectedIDs = []int64{}
 	}
-	id, err := q.insert(ctx, `INSERT INTO integration (name, url, token_kind, token_sealed, webhook_secret_sealed, ca_pem, proxy_url, no_proxy, via_agent, agent_pool, selection, selected_ids, check_json, checked_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		in.Name, in.URL, in.TokenKind, in.TokenSealed, in.WebhookSealed, in.CAPEM, in.ProxyURL, in.NoProxy, in.ViaAgent, in.AgentPool, string(in.Selection), idsJSON(in.SelectedIDs), checkJSON(in.Check), optMillis(in.CheckedAt), millis(now), millis(now))
+	id, err := q.insert(ctx, `INSERT INTO integration (name, url, token_kind, token_sealed, webhook_secret_sealed, ca_pem, proxy_url, no_proxy, via_agent, agent_pool, agent_hook_url, selection, selected_ids, check_json, checked_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		in.Name, in.URL, in.TokenKind, in.TokenSealed, in.WebhookSealed, in.CAPEM, in.ProxyURL, in.NoProxy, in.ViaAgent, in.AgentPool, in.AgentHookURL, string(in.Selection), idsJSON(in.SelectedIDs), checkJSON(in.Check), optMillis(in.CheckedAt), millis(now), millis(now))
 	in.ID = id
 	return err
 }
@@ -141,8 +144,8 @@ func (q Queries) UpdateIntegration(ctx context.Context, in *Integration, now tim
 	if in.SystemHookID != nil {
 		hook = *in.SystemHookID
 	}
-	res, err := q.exec(ctx, `UPDATE integration SET name = ?, url = ?, token_kind = ?, token_sealed = ?, webhook_secret_sealed = ?, ca_pem = ?, proxy_url = ?, no_proxy = ?, via_agent = ?, agent_pool = ?, selection = ?, selected_ids = ?, system_hook_id = ?, check_json = ?, checked_at = ?, discovery_status = ?, discovery_error = ?, discovered_at = ?, updated_at = ? WHERE id = ?`,
-		in.Name, in.URL, in.TokenKind, in.TokenSealed, in.WebhookSealed, in.CAPEM, in.ProxyURL, in.NoProxy, in.ViaAgent, in.AgentPool, string(in.Selection), idsJSON(in.SelectedIDs), hook, checkJSON(in.Check), optMillis(in.CheckedAt), in.DiscoveryStatus, in.DiscoveryError, optMillis(in.DiscoveredAt), millis(now), in.ID)
+	res, err := q.exec(ctx, `UPDATE integration SET name = ?, url = ?, token_kind = ?, token_sealed = ?, webhook_secret_sealed = ?, ca_pem = ?, proxy_url = ?, no_proxy = ?, via_agent = ?, agent_pool = ?, agent_hook_url = ?, selection = ?, selected_ids = ?, system_hook_id = ?, check_json = ?, checked_at = ?, discovery_status = ?, discovery_error = ?, discovered_at = ?, updated_at = ? WHERE id = ?`,
+		in.Name, in.URL, in.TokenKind, in.TokenSealed, in.WebhookSealed, in.CAPEM, in.ProxyURL, in.NoProxy, in.ViaAgent, in.AgentPool, in.AgentHookURL, string(in.Selection), idsJSON(in.SelectedIDs), hook, checkJSON(in.Check), optMillis(in.CheckedAt), in.DiscoveryStatus, in.DiscoveryError, optMillis(in.DiscoveredAt), millis(now), in.ID)
 	return deleted(res, err)("integration", in.ID)
 }
 

@@ -249,6 +249,10 @@ CREATE TABLE IF NOT EXISTS fix_plan (
 CREATE INDEX IF NOT EXISTS fix_plan_by_state ON fix_plan (state, project_id);
 CREATE INDEX IF NOT EXISTS fix_plan_by_branch ON fix_plan (project_id, branch);
 `,
+	// 10: the agents' webhook relay address of an integration (added by
+	// addAgentHookURL, which a replay finds already there).
+	`
+`,
 }
 
 // livePushScan is the predicate of the index scan_one_per_push: one live
@@ -266,8 +270,9 @@ var goMigrations = map[int]struct {
 	run   func(ctx context.Context, t *Tx) error
 	fkOff bool
 }{
-	4: {run: sqliteAutoincrement, fkOff: true},
-	7: {run: addAgentPool},
+	4:  {run: sqliteAutoincrement, fkOff: true},
+	7:  {run: addAgentPool},
+	10: {run: addAgentHookURL},
 }
 
 // idTables are the tables with an {{id}} key.
@@ -320,18 +325,24 @@ func sqliteAutoincrement(ctx context.Context, t *Tx) error {
 }
 
 // addAgentPool adds integration.agent_pool unless it is there.
-func addAgentPool(ctx context.Context, t *Tx) error {
+func addAgentPool(ctx context.Context, t *Tx) error { return addColumn(ctx, t, "agent_pool") }
+
+// addAgentHookURL adds integration.agent_hook_url unless it is there.
+func addAgentHookURL(ctx context.Context, t *Tx) error { return addColumn(ctx, t, "agent_hook_url") }
+
+// addColumn adds a TEXT column to integration unless it is there.
+func addColumn(ctx context.Context, t *Tx, column string) error {
 	var n int
-	q := `SELECT COUNT(*) FROM pragma_table_info('integration') WHERE name = 'agent_pool'`
+	q := `SELECT COUNT(*) FROM pragma_table_info('integration') WHERE name = ?`
 	if t.dialect == Postgres {
-		q = `SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'integration' AND column_name = 'agent_pool'`
+		q = `SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'integration' AND column_name = ?`
 	}
-	if err := t.row(ctx, q).Scan(&n); err != nil {
+	if err := t.row(ctx, q, column).Scan(&n); err != nil {
 		return err
 	}
 	if n > 0 {
 		return nil
 	}
-	_, err := t.exec(ctx, `ALTER TABLE integration ADD COLUMN agent_pool TEXT NOT NULL DEFAULT ''`)
+	_, err := t.exec(ctx, `ALTER TABLE integration ADD COLUMN `+column+` TEXT NOT NULL DEFAULT ''`)
 	return err
 }

@@ -91,3 +91,25 @@ func TestAgentDependencies(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckVersion: agents one minor version apart are accepted (one
+// behind is outdated); further apart, refused; development builds pass.
+func TestCheckVersion(t *testing.T) {
+	for _, c := range []struct {
+		server, agent string
+		outdated, ok  bool
+	}{
+		{"1.4.0", "1.4.2", false, true},
+		{"1.4.0", "v1.3.9", true, true},
+		{"1.4.0", "1.5.0", false, true},
+		{"1.4.0", "1.2.0", false, false},
+		{"1.4.0", "2.4.0", false, false},
+		{"1.4.0", "devel", false, true},
+		{"", "1.0.0", false, true},
+	} {
+		outdated, err := checkVersion(c.server, c.agent)
+		if outdated != c.outdated || (err == nil) != c.ok {
+			t.Errorf("checkVersion(%q, %q) = %v, %v", c.server, c.agent, outdated, err)
+		}
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -487,4 +488,99 @@ func TestProxyAndCA(t *testing.T) {
 			t.Error("the proxy carried no tunnel")
 		}
 	})
+}
+
+// TestOutdatedAgentListed: an agent a minor version behind is accepted
+// and listed as outdated; two behind is refused with how to upgrade.
+func TestOutdatedAgentListed(t *testing.T) {
+	f := newFixture(t)
+	f.startAgent(f.server.URL, func(c *AgentConfig) { c.Version = "1.3.0" })
+	waitAgents(t, f.hub, 1)
+	if a := f.hub.Agents("dc1"); !a[0].Outdated {
+		t.Errorf("agents %+v", a)
+	}
+	ra := f.startAgent(f.server.URL, func(c *AgentConfig) { c.Version = "1.1.0" })
+	select {
+	case err := <-ra.done:
+		ra.done <- err
+		if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "helm upgrade") {
+			t.Errorf("error %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("an agent two minor versions behind is still running")
+	}
+}
+
+// slowBody slows a response body down, so that a clone is still running
+// when the test stops the agent.
+type slowBody struct{ io.ReadCloser }
+
+func (s slowBody) Read(p []byte) (int, error) {
+	time.Sleep(20 * time.Millisecond)
+	return s.ReadCloser.Read(p[:min(len(p), 16<<10)])
+}
+
+type slowTransport struct{ http.RoundTripper }
+
+func (s slowTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := s.RoundTripper.RoundTrip(r)
+	if err == nil {
+		resp.Body = slowBody{resp.Body}
+	}
+	return resp, err
+}
+
+// TestAgentKilledMidClone: a clone whose agent goes away fails at once
+// with an error, and a clone after the agent is back succeeds.
+func TestAgentKilledMidClone(t *testing.T) {
+	f := newFixture(t)
+	p := f.gl.AddProject(gitlabtest.Project{Path: "team/big", Members: map[int]gitlabtest.AccessLevel{1: gitlabtest.Maintainer}})
+	buf := make([]byte, 2<<20)
+	rand.Read(buf)
+	f.gl.InitRepo(p, map[string]string{"blob.bin": string(buf)})
+	relay, err := f.hub.StartRelay()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	slow := func(c *AgentConfig) {
+		c.GitLabToken = testToken
+		gc := *c.GitLabClient
+		gc.Transport = slowTransport{gc.Transport}
+		c.GitLabClient = &gc
+	}
+	ra := f.startAgent(f.server.URL, slow)
+	waitAgents(t, f.hub, 1)
+	env, _ := relay.GitEnv(nil)
+	clone := func() error {
+		ws, err := source.Clone(context.Background(), source.CloneOptions{URL: relay.CloneURL("dc1", "team/big"), Depth: 1, Dir: t.TempDir(), Env: env})
+		if err == nil {
+			ws.Close()
+		}
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- clone() }()
+	deadline := time.Now().Add(20 * time.Second)
+	for !slices.ContainsFunc(f.gl.Requests(), func(r gitlabtest.RecordedRequest) bool { return strings.HasSuffix(r.Path, "/git-upload-pack") }) {
+		if time.Now().After(deadline) {
+			t.Fatal("the clone never reached git-upload-pack")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	ra.stop()
+	select {
+	case err := <-errc:
+		if err == nil {
+			t.Fatal("the clone succeeded although its agent stopped midway")
+		}
+		t.Logf("clone error: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the clone hangs after its agent stopped")
+	}
+	f.startAgent(f.server.URL, func(c *AgentConfig) { c.GitLabToken = testToken })
+	waitAgents(t, f.hub, 1)
+	if err := clone(); err != nil {
+		t.Fatalf("clone after the agent came back: %v", err)
+	}
 }
