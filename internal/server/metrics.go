@@ -16,6 +16,7 @@ type metrics struct {
 	duration       *prometheus.HistogramVec
 	webhooks       *prometheus.CounterVec
 	webhookLatency prometheus.Histogram
+	ingestBatch    prometheus.Histogram
 }
 
 func newMetrics(reg *prometheus.Registry, st *store.Store, version string) *metrics {
@@ -24,10 +25,11 @@ func newMetrics(reg *prometheus.Registry, st *store.Store, version string) *metr
 		duration:       prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "airlock_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"route"}),
 		webhooks:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "airlock_webhook_deliveries_total", Help: "GitLab webhook deliveries by event and outcome (accepted, duplicate, rejected, error)."}, []string{"event", "outcome"}),
 		webhookLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "airlock_webhook_ingest_seconds", Help: "Time to verify, store and enqueue a webhook delivery.", Buckets: prometheus.ExponentialBuckets(0.0002, 2, 16)}),
+		ingestBatch:    prometheus.NewHistogram(prometheus.HistogramOpts{Name: "airlock_webhook_ingest_batch_size", Help: "Deliveries committed together by the webhook receiver's group commit (groups of more than one).", Buckets: prometheus.ExponentialBuckets(2, 2, 9)}),
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{Name: "airlock_build_info", Help: "Always 1; labels describe the build.", ConstLabels: prometheus.Labels{"version": version, "database": string(st.Dialect())}})
 	build.Set(1)
-	reg.MustRegister(m.requests, m.duration, m.webhooks, m.webhookLatency, build, &dbCollector{st: st})
+	reg.MustRegister(m.requests, m.duration, m.webhooks, m.webhookLatency, m.ingestBatch, build, &dbCollector{st: st})
 	return m
 }
 
