@@ -343,6 +343,7 @@ func (r *Runner) queueScan(ctx context.Context, t *store.Tx, p store.Project, tr
 // Inserter is the part of River's client that enqueues in a transaction.
 type Inserter interface {
 	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 }
 
 // QueueScan creates the scan row s and its job in t. A merge request or

@@ -70,6 +70,8 @@ type Server struct {
 
 	touchedMu sync.Mutex
 	touched   map[int64]time.Time
+
+	ingest ingestor
 }
 
 // route is one registered endpoint, for the OpenAPI consistency test.
@@ -99,6 +101,10 @@ func New(c Config) (*Server, error) {
 	s := &Server{c: c, log: c.Logger, mux: http.NewServeMux(), reg: prometheus.NewRegistry(), secrets: map[int64]webhookSecret{}, touched: map[int64]time.Time{}}
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newMetrics(s.reg, c.Store, c.Version)
+	s.ingest.limit = 1
+	if c.Store.Dialect() == store.Postgres {
+		s.ingest.limit = 4
+	}
 	s.register()
 	return s, nil
 }

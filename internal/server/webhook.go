@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -8,7 +9,10 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/job"
@@ -104,15 +108,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		key = "sha256:" + hex.EncodeToString(sum[:])
 	}
 	e := store.WebhookEvent{IntegrationID: id, DeliveryKey: key, Event: event, ReceivedAt: s.c.Now(), Payload: string(body)}
-	var fresh bool
-	err = s.c.Store.InTx(ctx, func(t *store.Tx) error {
-		var err error
-		if fresh, err = t.RecordEvent(ctx, &e); err != nil || !fresh {
-			return err
-		}
-		_, err = s.c.Jobs.InsertTx(ctx, t.SQL(), job.EventArgs{EventID: e.ID}, nil)
-		return err
-	})
+	fresh, err := s.ingest.record(ctx, s, &e)
 	if err != nil {
 		s.metrics.webhook(event, "error")
 		s.fail(w, r, err)
@@ -126,4 +122,115 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.webhook(event, "accepted")
 	writeJSON(w, http.StatusAccepted, map[string]any{"status": "accepted", "event_id": e.ID})
+}
+
+// ingestor commits webhook deliveries in groups: a delivery that arrives
+// while the commits under way are as many as allowed (one on SQLite,
+// which has one writer; a few on PostgreSQL) waits for the next one, which
+// takes every delivery then waiting (up to maxIngestBatch) in one
+// transaction: their rows in one INSERT, their jobs in one InsertManyTx.
+// Each delivery is answered after the commit that made it durable.
+type ingestor struct {
+	mu      sync.Mutex
+	pending []*delivery
+	busy    int // commits under way
+	limit   int // commits allowed at once
+}
+
+// maxIngestBatch bounds one group commit.
+const maxIngestBatch = 500
+
+// delivery is one webhook delivery waiting for its group commit.
+type delivery struct {
+	e     *store.WebhookEvent
+	fresh bool
+	err   error
+	done  chan struct{} // closed when committed (or failed)
+	lead  chan struct{} // closed when this delivery's request commits the next group
+	led   bool          // lead was closed
+}
+
+// record stores e once and queues its processing, durably, before it
+// returns; fresh is false for a delivery already stored.
+func (g *ingestor) record(ctx context.Context, s *Server, e *store.WebhookEvent) (bool, error) {
+	d := &delivery{e: e, done: make(chan struct{}), lead: make(chan struct{})}
+	g.mu.Lock()
+	g.pending = append(g.pending, d)
+	if g.busy >= max(g.limit, 1) {
+		g.mu.Unlock()
+		select {
+		case <-d.done:
+			return d.fresh, d.err
+		case <-d.lead: // a finished commit handed its place to this request
+		}
+		g.mu.Lock()
+	} else {
+		g.busy++
+	}
+	n := min(len(g.pending), maxIngestBatch)
+	batch := g.pending[:n:n]
+	g.pending = g.pending[n:]
+	g.mu.Unlock()
+
+	if len(batch) > 0 {
+		s.commitDeliveries(ctx, batch)
+	}
+
+	g.mu.Lock()
+	handed := false
+	for _, next := range g.pending {
+		if !next.led {
+			next.led, handed = true, true
+			close(next.lead)
+			break
+		}
+	}
+	if !handed {
+		g.busy--
+	}
+	g.mu.Unlock()
+	// d may have gone with another leader's group while this request
+	// waited to lead.
+	<-d.done
+	return d.fresh, d.err
+}
+
+func (s *Server) commitDeliveries(ctx context.Context, batch []*delivery) {
+	// The group is others' too: the leading request going away must not
+	// cancel it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	es := make([]*store.WebhookEvent, len(batch))
+	for i, d := range batch {
+		es[i] = d.e
+	}
+	var fresh []bool
+	err := s.c.Store.InTx(ctx, func(t *store.Tx) error {
+		var err error
+		if fresh, err = t.RecordEvents(ctx, es); err != nil {
+			return err
+		}
+		var params []river.InsertManyParams
+		for i, e := range es {
+			if fresh[i] {
+				params = append(params, river.InsertManyParams{Args: job.EventArgs{EventID: e.ID}})
+			}
+		}
+		if len(params) == 0 {
+			return nil
+		}
+		_, err = s.c.Jobs.InsertManyTx(ctx, t.SQL(), params)
+		return err
+	})
+	if len(batch) > 1 {
+		s.metrics.ingestBatch.Observe(float64(len(batch)))
+	}
+	for i, d := range batch {
+		if err != nil {
+			d.err = err
+		} else {
+			d.fresh = fresh[i]
+		}
+		close(d.done)
+	}
 }

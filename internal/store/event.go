@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -28,6 +29,54 @@ func (q Queries) RecordEvent(ctx context.Context, e *WebhookEvent) (bool, error)
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// RecordEvents stores deliveries as RecordEvent does, many in one
+// statement (the webhook receiver's group commit), and reports for each
+// whether it is new. A key twice in es is stored once, for the first.
+func (q Queries) RecordEvents(ctx context.Context, es []*WebhookEvent) ([]bool, error) {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO webhook_event (integration_id, delivery_key, event, received_at, payload, outcome) VALUES `)
+	args := make([]any, 0, 6*len(es))
+	for i, e := range es {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?)")
+		args = append(args, e.IntegrationID, e.DeliveryKey, e.Event, millis(e.ReceivedAt), e.Payload, e.Outcome)
+	}
+	b.WriteString(` ON CONFLICT (integration_id, delivery_key) DO NOTHING RETURNING id, integration_id, delivery_key`)
+	rows, err := q.query(ctx, b.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		integration int64
+		delivery    string
+	}
+	ids := map[key]int64{}
+	for rows.Next() {
+		var id int64
+		var k key
+		if err := rows.Scan(&id, &k.integration, &k.delivery); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids[k] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	fresh := make([]bool, len(es))
+	for i, e := range es {
+		k := key{e.IntegrationID, e.DeliveryKey}
+		if id, ok := ids[k]; ok {
+			e.ID, fresh[i] = id, true
+			delete(ids, k) // a second copy in es is a duplicate
+		}
+	}
+	return fresh, nil
 }
 
 // SetEventOutcome records what a delivery caused.
