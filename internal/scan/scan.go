@@ -22,6 +22,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/inventory/gomod"
 	"github.com/airlock-sec/airlock/internal/inventory/list"
 	"github.com/airlock-sec/airlock/internal/source"
+	"github.com/airlock-sec/airlock/internal/vuln"
 )
 
 // Options configure a scan.
@@ -120,6 +121,10 @@ func Run(ctx context.Context, target string, o Options) (*Result, error) {
 		progress = func(Progress) {}
 	}
 	res := &Result{Target: target, StartedAt: now().UTC(), Manifests: []Manifest{}, Findings: []finding.Finding{}, Database: o.Env.Sources}
+	if o.Env.VulnDB != nil {
+		// The analyzers that match (vuln, risk) read each record once.
+		o.Env.VulnDB = vuln.Shared(o.Env.VulnDB)
+	}
 	fi, err := os.Stat(target)
 	if err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
