@@ -95,7 +95,7 @@ func (c *GoProxy) Package(ctx context.Context, name string) (*Package, error) {
 	if err := json.Unmarshal(mod.Body, &gm); err != nil {
 		return nil, fmt.Errorf("go %s: cached copy of %s unreadable: %w", name, mod.URL, err)
 	}
-	p.Deprecated = gm.Deprecated
+	p.Deprecated, p.Retract = gm.Deprecated, gm.Retract
 	for i := range p.Versions {
 		if r, ok := gm.retracted(p.Versions[i].Version); ok {
 			p.Versions[i].Yanked, p.Versions[i].YankedReason = true, r
@@ -248,7 +248,12 @@ type goMod struct {
 }
 
 func (g goMod) retracted(v string) (string, bool) {
-	for _, r := range g.Retract {
+	return Retracted(g.Retract, v)
+}
+
+// Retracted reports whether retract directives cover version v, and why.
+func Retracted(rs []Retraction, v string) (string, bool) {
+	for _, r := range rs {
 		if semver.Compare(v, r.Low) >= 0 && semver.Compare(v, r.High) <= 0 {
 			if r.Rationale == "" {
 				return "retracted by the module's author", true

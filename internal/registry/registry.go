@@ -41,6 +41,9 @@ type Package struct {
 	// Deprecated is a package-wide deprecation (Go's "// Deprecated:"
 	// comment in the latest go.mod, Packagist's abandoned).
 	Deprecated string `json:"deprecated,omitempty"`
+	// Retract are the retract directives of a Go module's latest go.mod:
+	// they also cover versions the proxy does not list (pseudo-versions).
+	Retract []Retraction `json:"retract,omitempty"`
 	// URL is the response the facts come from; Fetched when the mirror
 	// sent or confirmed it; Stale when the mirror could not be reached and
 	// a cached copy was used.

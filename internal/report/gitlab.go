@@ -192,7 +192,11 @@ func writeGitLab(w io.Writer, r *scan.Result, o Options) error {
 	vulns := []gitlabVulnerability{}
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		if f.Ignored != nil || f.Kind != finding.KindVulnerability || f.Package == nil {
+		// A known malicious package (an OSV MAL- record) is shown with the
+		// vulnerabilities: GitLab's widget is where a merge request's
+		// reviewer looks. Other risk signals are not vulnerabilities.
+		malicious := f.Kind == finding.KindRisk && f.SeveritySource == "malicious"
+		if f.Ignored != nil || f.Kind != finding.KindVulnerability && !malicious || f.Package == nil {
 			continue
 		}
 		vulns = append(vulns, gitlabVulnerabilityFor(f, r.Target))

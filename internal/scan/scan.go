@@ -22,6 +22,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/inventory/gomod"
 	"github.com/airlock-sec/airlock/internal/inventory/list"
 	"github.com/airlock-sec/airlock/internal/source"
+	"github.com/airlock-sec/airlock/internal/vuln"
 )
 
 // Options configure a scan.
@@ -128,6 +129,10 @@ func Stream(ctx context.Context, target string, o Options, h Handler) error {
 		now = o.Now
 	}
 	started := now().UTC()
+	if o.Env.VulnDB != nil {
+		// The analyzers that match (vuln, risk) read each record once.
+		o.Env.VulnDB = vuln.Shared(o.Env.VulnDB)
+	}
 	fi, err := os.Stat(target)
 	if err != nil {
 		return fmt.Errorf("scan: %w", err)

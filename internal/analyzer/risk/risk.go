@@ -377,6 +377,11 @@ func (r *run) judge(ctx context.Context, set *registry.Set, p inventory.Package,
 		r.add("deprecated", p, fmt.Sprintf("%s is deprecated: %s", p.Name, firstLine(info.Deprecated)),
 			fmt.Sprintf("%s: %s", src, deprecationField(p.Ecosystem, info.Latest)))
 	}
+	if !listed && p.Ecosystem == inventory.Go {
+		// A pseudo-version is not listed, but retractions cover it.
+		ver.YankedReason, ver.Yanked = registry.Retracted(info.Retract, p.Version)
+		listed = ver.Yanked
+	}
 	if listed && ver.Yanked {
 		rule, what, field := "yanked", "yanked", "yanked"
 		if p.Ecosystem == inventory.Go {

@@ -51,7 +51,7 @@ var docs = map[string]string{
 	// Go: v1.0.1 retracted, the module deprecated.
 	"/go/example.com/old/@v/list":        "v1.0.0\nv1.0.1\nv1.1.0\n",
 	"/go/example.com/old/@v/v1.1.0.info": `{"Version":"v1.1.0","Time":"2026-10-01T00:00:00Z"}`,
-	"/go/example.com/old/@v/v1.1.0.mod":  "// Deprecated: use example.com/new.\nmodule example.com/old\n\nretract v1.0.1 // deletes data\n",
+	"/go/example.com/old/@v/v1.1.0.mod":  "// Deprecated: use example.com/new.\nmodule example.com/old\n\nretract v1.0.1 // deletes data\nretract [v1.0.2-0.20200101000000-abcdefabcdef, v1.0.2-0.20201231000000-abcdefabcdef] // broken builds\n",
 }
 
 func standIn(t *testing.T) (*httptest.Server, *int) {
@@ -130,16 +130,19 @@ func TestMirrorSignals(t *testing.T) {
 		pkg("crates.io", "time", "0.2.22", 7),
 		pkg("Go", "example.com/old", "v1.0.1", 8),
 		pkg("Go", "stdlib", "1.22.5", 0),
+		pkg("Go", "example.com/old", "v1.0.2-0.20200601000000-abcdefabcdef", 10),
 	}}}}
 	out := analyze(t, in)
 	want := []string{
 		"risk/deprecated example.com/old@v1.0.1 low",
+		"risk/deprecated example.com/old@v1.0.2-0.20200601000000-abcdefabcdef low",
 		"risk/deprecated request@2.88.0 low",
 		"risk/majors-behind big@1.0.0 low",
 		"risk/no-release old-lib@1.0.0 low",
 		"risk/outdated fresh@2.0.0 info",
 		"risk/outdated requests@2.32.0 info",
 		"risk/retracted example.com/old@v1.0.1 medium",
+		"risk/retracted example.com/old@v1.0.2-0.20200601000000-abcdefabcdef medium",
 		"risk/yanked requests@2.32.0 medium",
 		"risk/yanked time@0.2.22 medium",
 	}
