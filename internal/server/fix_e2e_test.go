@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/airlock-sec/airlock/internal/gitlab"
-		"github.com/airlock-sec/airlock/internal/job"
+	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/registry"
 	"github.com/airlock-sec/airlock/internal/source"
 	"github.com/airlock-sec/airlock/internal/store"
