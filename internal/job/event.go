@@ -102,6 +102,9 @@ type Request struct {
 	TargetBranch string
 	// Reason names the system event behind a discovery.
 	Reason string
+	// Merged is set for ActionFixMR when the merge request was merged
+	// (else closed).
+	Merged bool
 }
 
 // The actions a delivery can cause.
@@ -109,6 +112,9 @@ const (
 	ActionScan     = "scan"
 	ActionDiscover = "discover"
 	ActionIgnore   = "ignore"
+	// ActionFixMR moves the plan of a fix merge request (Branch) to
+	// merged or closed.
+	ActionFixMR = "fix_mr"
 )
 
 func ignore(format string, args ...any) Request {
@@ -152,6 +158,9 @@ func ParseEvent(event string, payload []byte) Request {
 			target = p.Project.ID
 		}
 		switch {
+		case (a.Action == "merge" || a.Action == "close") && strings.HasPrefix(a.SourceBranch, fixBranchPrefix):
+			// airlock's own fix merge request, merged or closed in GitLab.
+			return Request{Action: ActionFixMR, GitLabProjectID: target, Branch: a.SourceBranch, MRIID: a.IID, Merged: a.Action == "merge"}
 		case a.Action == "open" || a.Action == "reopen":
 		case a.Action == "update" && a.OldRev != "":
 		case a.Action == "update":
@@ -188,6 +197,23 @@ func (r *Runner) decide(ctx context.Context, t *store.Tx, e store.WebhookEvent) 
 		return "discovery queued (" + req.Reason + ")", err
 	case ActionScan:
 		return r.onScan(ctx, t, e, req)
+	case ActionFixMR:
+		p, why, err := r.selectedProject(ctx, t, e.IntegrationID, req.GitLabProjectID)
+		if err != nil || why != "" {
+			return why, err
+		}
+		state := store.PlanClosed
+		if req.Merged {
+			state = store.PlanMerged
+		}
+		ok, err := t.FixPlanMRChanged(ctx, p.ID, req.Branch, req.Merged, r.now())
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return fmt.Sprintf("ignored: no open fix plan has branch %s", req.Branch), nil
+		}
+		return fmt.Sprintf("fix plan of %s %s (!%d)", req.Branch, state, req.MRIID), nil
 	}
 	return req.Why, nil
 }

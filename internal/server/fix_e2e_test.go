@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/airlock-sec/airlock/internal/gitlab"
-	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/registry"
 	"github.com/airlock-sec/airlock/internal/source"
@@ -25,8 +24,9 @@ import (
 // golang.org/x/net v0.17.0 proposes a plan; approving it through the API
 // (audited) opens one merge request whose branch, checked out, builds
 // with go build ./... from its go.mod and go.sum alone; the next scan
-// opens no duplicate; when main is fixed by a push, the plan is closed
-// and so is its merge request, with a note.
+// opens no duplicate; merged in GitLab, the plan is merged (webhook) and
+// then verified by the scan of main the merge's push causes. (Closing an
+// obsolete merge request is tested in internal/job.)
 func TestRemediation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("uses proxy.golang.org; skipped with -short")
@@ -104,20 +104,51 @@ func TestRemediation(t *testing.T) {
 		t.Fatalf("go build on the fix branch: %v\n%s", err, out)
 	}
 
-	// main fixed by a push: the next scan closes the plan and its merge
-	// request, with a note.
-	gomod, _ := os.ReadFile(filepath.Join(ws.Dir, "go.mod"))
-	gosum, _ := os.ReadFile(filepath.Join(ws.Dir, "go.sum"))
-	h.gl.Commit(p, "main", map[string]string{"go.mod": string(gomod), "go.sum": string(gosum)}, "upgrade x/net")
-	eventually(t, 60*time.Second, "the obsolete merge request closed", func() bool {
-		return h.gl.MergeRequests(p)[0].State == gitlabtest.MRClosed
+	// The next scan proposes nothing new and opens no duplicate.
+	h.admin("POST", fmt.Sprintf("/api/v1/projects/%d/scans", pr.ID), map[string]string{}, 202, nil)
+	eventually(t, 60*time.Second, "a second default-branch scan", func() bool {
+		n := 0
+		for _, sc := range latestScans(h, pr.ID, "main") {
+			if sc.Status == store.ScanSucceeded {
+				n++
+			}
+		}
+		return n >= 2
 	})
 	list()
-	if plans.Items[0].State != "closed" || plans.Counts.ByState["closed"] != 1 || len(h.gl.MergeRequests(p)) != 1 {
-		t.Errorf("after main was fixed: %+v, %d merge requests", plans, len(h.gl.MergeRequests(p)))
+	if len(plans.Items) != 1 || plans.Items[0].State != "open" || len(h.gl.MergeRequests(p)) != 1 {
+		t.Fatalf("after a re-scan: %+v, %d merge requests", plans, len(h.gl.MergeRequests(p)))
 	}
-	notes := h.gl.Notes(p, mrs[0].IID)
-	if len(notes) == 0 || !strings.Contains(notes[len(notes)-1].Body, "no longer needed") {
-		t.Errorf("notes: %+v", notes)
+
+	// A person merges it: the Merge Request Hook moves the plan to merged,
+	// and the scan of main that the push causes finds x/net fixed:
+	// verified.
+	r := h.glCall(t, "PUT", fmt.Sprintf("/api/v4/projects/%d/merge_requests/%d/merge", p.ID, mrs[0].IID), tok)
+	if r != http.StatusOK {
+		t.Fatalf("merge: %d", r)
 	}
+	eventually(t, 60*time.Second, "the plan verified", func() bool {
+		list()
+		return plans.Items[0].State == "verified"
+	})
+	if plans.Counts.ByState["verified"] != 1 || plans.Counts.MeanTimeToFix <= 0 {
+		t.Errorf("counts: %+v", plans.Counts)
+	}
+}
+
+// glCall sends an API request to the GitLab stand-in as the token's
+// user and returns the status.
+func (h *harness) glCall(t *testing.T, method, path, token string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, h.gl.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("PRIVATE-TOKEN", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

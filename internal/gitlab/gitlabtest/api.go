@@ -27,6 +27,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("POST /api/v4/projects/{id}/merge_requests", s.createMergeRequest)
 	m.HandleFunc("GET /api/v4/projects/{id}/merge_requests/{iid}", s.getMergeRequest)
 	m.HandleFunc("PUT /api/v4/projects/{id}/merge_requests/{iid}", s.updateMergeRequest)
+	m.HandleFunc("PUT /api/v4/projects/{id}/merge_requests/{iid}/merge", s.acceptMergeRequest)
 	m.HandleFunc("GET /api/v4/projects/{id}/merge_requests/{iid}/notes", s.listNotes)
 	m.HandleFunc("POST /api/v4/projects/{id}/merge_requests/{iid}/notes", s.createNote)
 	m.HandleFunc("PUT /api/v4/projects/{id}/merge_requests/{iid}/notes/{note_id}", s.updateNote)
