@@ -224,17 +224,27 @@ func siteRules(ctx context.Context, dbPath string) (*siteSecretRules, scan.Notic
 	if err != nil || p == nil {
 		return nil, scan.Notice{}, err
 	}
-	cfg, err := secret.ParseConfig("bundle "+shortID(p.Bundle)+" "+p.Name, bytes.NewReader(p.Data))
+	site, err := payloadRules(p)
 	if err != nil {
 		return nil, scan.Notice{}, err
 	}
-	det, err := secret.NewDetector(cfg)
-	if err != nil {
-		return nil, scan.Notice{}, fmt.Errorf("secret rules of bundle %s: %w", shortID(p.Bundle), err)
-	}
-	return &siteSecretRules{cfg: cfg, det: det}, scan.Notice{Level: scan.NoticeInfo, Message: fmt.Sprintf(
+	cfg := site.cfg
+	return site, scan.Notice{Level: scan.NoticeInfo, Message: fmt.Sprintf(
 		"secret detection uses the %d rules of data bundle %s (imported %s) instead of the embedded rules",
 		len(cfg.Rules), shortID(p.Bundle), p.ImportedAt.Format(time.DateOnly))}, nil
+}
+
+// payloadRules builds the secret detector of a bundle's rule set.
+func payloadRules(p *vulndb.Payload) (*siteSecretRules, error) {
+	cfg, err := secret.ParseConfig("bundle "+shortID(p.Bundle)+" "+p.Name, bytes.NewReader(p.Data))
+	if err != nil {
+		return nil, err
+	}
+	det, err := secret.NewDetector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("secret rules of bundle %s: %w", shortID(p.Bundle), err)
+	}
+	return &siteSecretRules{cfg: cfg, det: det}, nil
 }
 
 func shortID(id string) string {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -85,15 +84,11 @@ func (d *serverData) refresh(ctx context.Context) error {
 	case p == nil:
 		d.data.Rules, d.data.RuleDefaults, d.rulesOf = d.embedded, nil, ""
 	case p.SHA256 != d.rulesOf:
-		cfg, err := secret.ParseConfig("bundle "+shortID(p.Bundle)+" "+p.Name, bytes.NewReader(p.Data))
+		site, err := payloadRules(p)
 		if err == nil {
-			var det *secret.Detector
-			if det, err = secret.NewDetector(cfg); err == nil {
-				d.data.Rules, d.data.RuleDefaults, d.rulesOf = det, cfg, p.SHA256
-				d.log.Info("secret detection uses the rules of a data bundle", "bundle", shortID(p.Bundle), "rules", len(cfg.Rules))
-			}
-		}
-		if err != nil {
+			d.data.Rules, d.data.RuleDefaults, d.rulesOf = site.det, site.cfg, p.SHA256
+			d.log.Info("secret detection uses the rules of a data bundle", "bundle", shortID(p.Bundle), "rules", len(site.cfg.Rules))
+		} else {
 			// Verified when imported; keep the rules in use.
 			d.log.Error("the secret rules of a data bundle cannot be used; the previous rules stay", "bundle", shortID(p.Bundle), "error", err.Error())
 		}
@@ -153,7 +148,7 @@ func (d *serverData) ImportBundle(ctx context.Context, file string) (server.Data
 		if errors.Is(err, bundle.ErrUntrusted) {
 			code = "untrusted_bundle"
 		}
-		return server.DataImport{}, &server.DataError{Status: 422, Code: code, Err: errors.New(trimPath(err, file))}
+		return server.DataImport{}, &server.DataError{Status: 422, Code: code, Err: withoutFile(err)}
 	}
 	defer b.Close()
 	res := server.DataImport{Status: "imported", Bundle: server.DataBundle{ID: b.ID, Signer: b.Signer, Source: b.Manifest.Source, Created: b.Manifest.Created, Members: len(b.Manifest.Members)}}
@@ -182,13 +177,13 @@ func (d *serverData) ImportBundle(ctx context.Context, file string) (server.Data
 		}
 		return res, nil
 	case errors.As(err, &de):
-		return res, &server.DataError{Status: 409, Code: "downgrade", Err: errors.New(trimPath(err, file))}
+		return res, &server.DataError{Status: 409, Code: "downgrade", Err: withoutFile(err)}
 	case errors.As(err, &mb):
-		return res, &server.DataError{Status: 409, Code: "missing_base", Err: errors.New(trimPath(err, file))}
+		return res, &server.DataError{Status: 409, Code: "missing_base", Err: withoutFile(err)}
 	case err != nil:
 		var be *bundle.Error
 		if errors.As(err, &be) {
-			return res, &server.DataError{Status: 422, Code: "invalid_bundle", Err: errors.New(trimPath(err, file))}
+			return res, &server.DataError{Status: 422, Code: "invalid_bundle", Err: withoutFile(err)}
 		}
 		return res, err
 	}
@@ -212,13 +207,14 @@ func (d *serverData) ImportBundle(ctx context.Context, file string) (server.Data
 	return res, nil
 }
 
-// trimPath drops the upload's temporary file name from an error.
-func trimPath(err error, file string) string {
-	s := err.Error()
-	if rest, ok := bytes.CutPrefix([]byte(s), []byte(file+": ")); ok {
-		return string(rest)
+// withoutFile drops the temporary file's name from a bundle's error: the
+// uploader never saw it.
+func withoutFile(err error) error {
+	var be *bundle.Error
+	if errors.As(err, &be) {
+		return be.Err
 	}
-	return s
+	return err
 }
 
 // Status implements server.DataManager.
@@ -315,7 +311,7 @@ func (d *serverData) applyKept(ctx context.Context, k store.DataBundle) error {
 	}
 	b, err := bundle.Open(f.Name(), d.keys)
 	if err != nil {
-		return errors.New(trimPath(err, f.Name()))
+		return withoutFile(err)
 	}
 	defer b.Close()
 	db, err := vulndb.Open(ctx, d.path, vulndb.Options{Create: true})

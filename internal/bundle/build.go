@@ -177,7 +177,7 @@ func buildMember(ctx context.Context, in string, i int, work string, base *baseD
 	if err != nil {
 		return nil, "", fmt.Errorf("bundle: %w", err)
 	}
-	isZip := !fi.IsDir() && isZipFile(in)
+	isZip := !fi.IsDir() && vulndb.IsZip(in)
 	// The first reading validates the input and names its origin (which
 	// depends on the ecosystem); a zip of a full bundle is carried as it
 	// is, anything else is re-packed from the records kept.
@@ -304,19 +304,6 @@ func secretMember(in string, fi os.FileInfo, base *baseData) (*Built, string, er
 		return nil, "", nil
 	}
 	return b, in, nil
-}
-
-func isZipFile(p string) bool {
-	f, err := os.Open(p)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	var magic [4]byte
-	if _, err := io.ReadFull(f, magic[:]); err != nil {
-		return false
-	}
-	return string(magic[:]) == "PK\x03\x04" || string(magic[:]) == "PK\x05\x06"
 }
 
 func digestFile(p string) (string, int64, error) {

@@ -55,14 +55,7 @@ type gitlabSASTLocation struct {
 // writeGitLabSAST writes a GitLab SAST report (schema 15.0.7) of the
 // unignored misconfigurations.
 func writeGitLabSAST(w io.Writer, r *scan.Result, o Options) error {
-	vulns := []gitlabSASTVulnerability{}
-	for i := range r.Findings {
-		f := &r.Findings[i]
-		if f.Ignored != nil || f.Kind != finding.KindIaC {
-			continue
-		}
-		vulns = append(vulns, gitlabSASTFor(f, r.Target))
-	}
+	vulns := gitlabVulns(r, finding.KindIaC, gitlabSASTFor)
 	return writeGitLabReport(w, newGitLabReport(r, o, "sast", gitlabSASTSchemaURL, vulns))
 }
 

@@ -84,14 +84,7 @@ type gitlabCommit struct {
 // writeGitLabSecrets writes a GitLab secret detection report (schema 15.0.7)
 // of the unignored secret findings.
 func writeGitLabSecrets(w io.Writer, r *scan.Result, o Options) error {
-	vulns := []gitlabSecretVulnerability{}
-	for i := range r.Findings {
-		f := &r.Findings[i]
-		if f.Ignored != nil || f.Kind != finding.KindSecret {
-			continue
-		}
-		vulns = append(vulns, gitlabSecretFor(f, r.Target))
-	}
+	vulns := gitlabVulns(r, finding.KindSecret, gitlabSecretFor)
 	rep := newGitLabReport(r, o, "secret_detection", gitlabSecretSchemaURL, vulns)
 	return writeGitLabReport(w, rep)
 }
@@ -175,4 +168,16 @@ func gitlabCommitDate(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// gitlabVulns converts the unignored findings of one kind to a GitLab
+// report's vulnerabilities (an empty list, never null, when none).
+func gitlabVulns[V any](r *scan.Result, kind finding.Kind, conv func(*finding.Finding, string) V) []V {
+	vulns := []V{}
+	for i := range r.Findings {
+		if f := &r.Findings[i]; f.Ignored == nil && f.Kind == kind {
+			vulns = append(vulns, conv(f, r.Target))
+		}
+	}
+	return vulns
 }

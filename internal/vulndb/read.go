@@ -119,7 +119,7 @@ func (r *reader) readPath(abs string, fi fs.FileInfo) error {
 	switch {
 	case fi.IsDir():
 		return r.readDir(abs)
-	case isZip(abs):
+	case IsZip(abs):
 		f, err := os.Open(abs)
 		if err != nil {
 			return &ImportError{Path: r.path, Err: err}
@@ -147,13 +147,15 @@ func kindOf(abs string, fi fs.FileInfo) SourceKind {
 	switch {
 	case fi.IsDir():
 		return KindDirectory
-	case isZip(abs):
+	case IsZip(abs):
 		return KindArchive
 	}
 	return KindRecord
 }
 
-func isZip(p string) bool {
+// IsZip reports whether the file at p is read as a zip archive: by its
+// name, else by its first bytes.
+func IsZip(p string) bool {
 	if strings.HasSuffix(strings.ToLower(p), ".zip") {
 		return true
 	}

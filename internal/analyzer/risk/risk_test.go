@@ -205,7 +205,7 @@ type malDB struct{}
 func (malDB) Query(_ context.Context, eco, name string) ([]*osv.Vulnerability, error) {
 	switch name {
 	case "evil-pkg":
-		return []*osv.Vulnerability{{ID: "MAL-2025-1", Aliases: []string{"GHSA-xxxx-yyyy-zzzz"}, Summary: "Malicious code in evil-pkg (npm)",
+		return []*osv.Vulnerability{{ID: "MAL-2025-1", Summary: "Malicious code in evil-pkg (npm)",
 			Affected: []osv.Affected{{Package: osv.Package{Ecosystem: "npm", Name: "evil-pkg"}, Ranges: []osv.Range{{Type: "SEMVER", Events: []osv.Event{{Introduced: "0"}}}}}}}}, nil
 	case "instant":
 		return []*osv.Vulnerability{{ID: "RUSTSEC-2024-0384", Summary: "instant is unmaintained",
