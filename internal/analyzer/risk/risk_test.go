@@ -54,10 +54,8 @@ var docs = map[string]string{
 	"/go/example.com/old/@v/v1.1.0.mod":  "// Deprecated: use example.com/new.\nmodule example.com/old\n\nretract v1.0.1 // deletes data\nretract [v1.0.2-0.20200101000000-abcdefabcdef, v1.0.2-0.20201231000000-abcdefabcdef] // broken builds\n",
 }
 
-func standIn(t *testing.T) (*httptest.Server, *int) {
-	n := 0
+func standIn(t *testing.T) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n++
 		body, ok := docs[r.URL.EscapedPath()]
 		if !ok {
 			http.NotFound(w, r)
@@ -66,7 +64,7 @@ func standIn(t *testing.T) (*httptest.Server, *int) {
 		w.Write([]byte(body))
 	}))
 	t.Cleanup(srv.Close)
-	return srv, &n
+	return srv
 }
 
 func set(t *testing.T, mirrors map[string]string) *registry.Set {
@@ -117,7 +115,7 @@ func summary(fs []finding.Finding) []string {
 }
 
 func TestMirrorSignals(t *testing.T) {
-	srv, _ := standIn(t)
+	srv := standIn(t)
 	regs := set(t, map[string]string{"npm": srv.URL + "/npm", "pypi": srv.URL + "/simple", "crates": srv.URL + "/crates", "go": srv.URL + "/go"})
 	in := &analyzer.Input{Env: &analyzer.Env{Registries: regs}, Manifests: []inventory.Manifest{{Path: "lock", Packages: []inventory.Package{
 		pkg("npm", "request", "2.88.0", 1),
