@@ -39,6 +39,8 @@ type serverData struct {
 	checked time.Time
 	// applied are the ids of the kept bundles applied here.
 	applied map[string]bool
+	// sync is the scheduled sync's state (serve with data_sync.urls).
+	sync *server.DataSync
 }
 
 const refreshEvery = 30 * time.Second
@@ -222,6 +224,10 @@ func (d *serverData) Status(ctx context.Context) (server.DataStatus, error) {
 	st := server.DataStatus{Sources: []server.DataSource{}, Bundles: []server.DataBundle{}}
 	d.mu.Lock()
 	db := d.db
+	if d.sync != nil {
+		s := *d.sync
+		st.Sync = &s
+	}
 	d.mu.Unlock()
 	if db == nil {
 		return st, nil

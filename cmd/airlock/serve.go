@@ -60,6 +60,9 @@ type serverConfig struct {
 	configFile string
 	// Remediation turns on fix plans and merge requests.
 	Remediation remediationConfig `yaml:"remediation"`
+	// DataSync fetches data from the site's internal location on a
+	// schedule (serve only).
+	DataSync dataSyncConfig `yaml:"data_sync"`
 }
 
 // remediationConfig is the remediation: section of the configuration file.
@@ -216,6 +219,9 @@ func loadServerConfig(args []string) (serverConfig, error) {
 			return c, fmt.Errorf("%s=%q: %s", env, v, strings.TrimPrefix(policy.YAMLError(err), "line 0: "))
 		}
 	}
+	if err := c.DataSync.fromEnv(); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 
@@ -256,6 +262,7 @@ func (c serverConfig) logger(w io.Writer) (*slog.Logger, error) {
 // platform is what serve and worker share: the store, the key, the scan
 // engine's data and the job client.
 type platform struct {
+	keys    *bundle.Keyring
 	store   *store.Store
 	keyring *keyring.Keyring
 	data    *serverData
@@ -320,6 +327,7 @@ func openPlatform(ctx context.Context, c serverConfig, log *slog.Logger) (*platf
 			return nil, err
 		}
 	}
+	p.keys = keys
 	if p.data, err = newServerData(ctx, p.store, c.VulnDB, keys, rules, log); err != nil {
 		p.Close()
 		return nil, err
@@ -409,6 +417,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	netx.Observe(srv.ObserveEgress)
 	defer netx.Observe(nil)
+	if so, err := c.DataSync.options(p.keys); err != nil {
+		ln.Close()
+		return usageError{err.Error()}
+	} else if so != nil {
+		if p.keys == nil {
+			log.Warn("data_sync without trusted_keys: signed bundles at the sync locations are refused; OSV archives are imported")
+		}
+		go p.data.syncLoop(jobsCtx, c.DataSync.URLs, c.DataSync.Interval, *so)
+		log.Info("data sync scheduled", "urls", len(c.DataSync.URLs), "interval", cmp.Or(c.DataSync.Interval, defaultSyncInterval).String())
+	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	log.Info("airlock serving", "addr", ln.Addr().String(), "database", p.store.Where(), "version", toolVersion())
 	served := make(chan error, 1)

@@ -47,6 +47,11 @@ type Options struct {
 	// StateFile keeps the validators of the last fetch of each URL; empty:
 	// beside the database (DB.sync.json).
 	StateFile string
+	// Applied, when set, is told of every bundle the sync applied or found
+	// already applied, with its downloaded file, before the file is
+	// removed: the server keeps it there for its workers. An error fails
+	// the URL's sync (the bundle stays applied).
+	Applied func(ctx context.Context, b *bundle.Bundle, file string) error
 }
 
 // Status says what a sync did with one URL.
@@ -214,11 +219,15 @@ func syncOne(ctx context.Context, client *http.Client, db *vulndb.DB, raw string
 		res.Bundle = b.ID
 		res.Reports, err = bundle.Apply(ctx, db, b, bundle.ApplyOptions{AllowDowngrade: o.AllowDowngrade})
 		if errors.Is(err, vulndb.ErrBundleApplied) {
-			res.Status = Unchanged
-			return res, next, nil
+			res.Status, err = Unchanged, nil
 		}
 		if err != nil {
 			return nil, prev, fail("%v", err)
+		}
+		if o.Applied != nil {
+			if err := o.Applied(ctx, b, local); err != nil {
+				return nil, prev, fail("%v", err)
+			}
 		}
 		return res, next, nil
 	}

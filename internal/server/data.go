@@ -62,6 +62,29 @@ type DataSource struct {
 type DataStatus struct {
 	Sources []DataSource `json:"sources"`
 	Bundles []DataBundle `json:"bundles"`
+	// Sync is the scheduled sync from the site's internal location, when
+	// one is configured (data_sync.urls).
+	Sync *DataSync `json:"sync,omitempty"`
+}
+
+// DataSync is the state of the scheduled sync.
+type DataSync struct {
+	URLs     []string `json:"urls"`
+	Interval string   `json:"interval"`
+	// LastAttempt is when the last round started; LastSuccess when a round
+	// last fetched every URL; LastError what the last round failed on.
+	LastAttempt time.Time        `json:"last_attempt,omitzero"`
+	LastSuccess time.Time        `json:"last_success,omitzero"`
+	LastError   string           `json:"last_error,omitempty"`
+	Results     []DataSyncResult `json:"results,omitempty"`
+}
+
+// DataSyncResult is what the last round did with one URL.
+type DataSyncResult struct {
+	URL    string `json:"url"`
+	Status string `json:"status"`
+	Bundle string `json:"bundle,omitempty"`
+	Bytes  int64  `json:"bytes"`
 }
 
 // DataError is a refused upload: Status is the HTTP status (422 for a
