@@ -11,9 +11,10 @@ import "embed"
 //go:embed testdata/osv-sample
 var OSVSample embed.FS
 
-// SampleRepo is testdata/repo40: a Go module, a Python requirements
-// file and a Cargo.lock pinned to vulnerable releases, with a policy
-// file (.airlock.yaml) that ignores one finding.
+// SampleRepo is testdata/repo40: a Python requirements file and a
+// Cargo.lock pinned to vulnerable releases, with a policy file
+// (.airlock.yaml) that ignores one finding. Its api/go.mod is left out
+// (go:embed skips the directories of other modules); cmd/airlock has a copy.
 //
 //go:embed all:testdata/repo40
 var SampleRepo embed.FS
