@@ -69,6 +69,7 @@ Usage:
   airlock worker [flags]             run extra workers against the server's PostgreSQL
   airlock migrate [flags]            apply the platform database's migrations and exit
   airlock agent [flags]              run the on-prem agent: relay the server's GitLab calls from inside the network
+  airlock demo [--addr HOST:PORT]    try it out: the platform with a built-in GitLab stand-in, sample projects and data
   airlock version                    print the version
 
 Run 'airlock COMMAND -h' for a command's flags.
@@ -142,6 +143,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdFix(ctx, args[1:], stdout, stderr)
 	case "serve":
 		return cmdServe(ctx, args[1:], stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, args[1:], stdout, stderr)
 	case "worker":
 		return cmdWorker(ctx, args[1:], stdout, stderr)
 	case "migrate":

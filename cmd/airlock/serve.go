@@ -363,6 +363,29 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if c.PublicURL == "" {
 		log.Warn("no --public-url: webhooks are not installed in GitLab, so pushes and merge requests are not scanned as they happen; scheduled scans still run")
 	}
+	return servePlatform(ctx, c, log, serveHooks{
+		listen: func() (net.Listener, error) { return net.Listen("tcp", c.Addr) },
+		tokenCreated: func(tok string) {
+			fmt.Fprintf(stderr, "\nairlock: created the first admin API token. It is shown only this once; store it now:\n\n    %s\n\n", tok)
+		},
+	})
+}
+
+// serveHooks is where 'airlock serve' and 'airlock demo' differ.
+type serveHooks struct {
+	// listen opens the API's listener once the platform is ready.
+	listen func() (net.Listener, error)
+	// tokenCreated receives the first admin token when the database had
+	// none (AIRLOCK_ADMIN_TOKEN unset).
+	tokenCreated func(token string)
+	// started, when set, runs once the API answers at addr; its error
+	// stops the server and is returned.
+	started func(ctx context.Context, addr net.Addr) error
+}
+
+// servePlatform runs the platform until ctx ends: the API on the
+// listener, the scheduler and the embedded workers.
+func servePlatform(ctx context.Context, c serverConfig, log *slog.Logger, h serveHooks) error {
 	p, err := openPlatform(ctx, c, log)
 	if err != nil {
 		return err
@@ -373,7 +396,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if created != "" {
-		fmt.Fprintf(stderr, "\nairlock: created the first admin API token. It is shown only this once; store it now:\n\n    %s\n\n", created)
+		h.tokenCreated(created)
 	}
 	// On-prem agents connect to this process; the scans of integrations
 	// routed via agent run here (River's workers in this process) and
@@ -405,7 +428,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", c.Addr)
+	ln, err := h.listen()
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
 	}
@@ -431,16 +454,22 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	log.Info("airlock serving", "addr", ln.Addr().String(), "database", p.store.Where(), "version", toolVersion())
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
+	var startErr error
+	if h.started != nil {
+		startErr = h.started(ctx, ln.Addr())
+	}
+	if startErr == nil {
+		select {
+		case err := <-served:
+			return err
+		case <-ctx.Done():
+		}
 	}
 	log.Info("shutting down: finishing requests and running jobs", "timeout", c.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
 	defer cancel()
 	hs.Shutdown(sctx)
-	return stopClient(sctx, client, log)
+	return cmp.Or(startErr, stopClient(sctx, client, log))
 }
 
 // stopClient lets running jobs finish until ctx ends, then cancels them:

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"testing"
 )
 
 // GitLab's git-over-HTTP refusals (plain text).
@@ -44,7 +43,7 @@ exit $status
 // that their ids are the same on every run.
 const commitTime = "1709294400 +0000"
 
-func requireGit(t testing.TB, s *Server) {
+func requireGit(t tb, s *Server) {
 	t.Helper()
 	if s.gitExec == "" {
 		t.Skip("gitlabtest: git is not installed; repositories need the git CLI and git-http-backend")
@@ -305,7 +304,7 @@ func (s *Server) authorizeGit(r *http.Request, g gitRequest) (env []string, user
 }
 
 // testLog sends git http-backend's standard error to the test log.
-type testLog struct{ t testing.TB }
+type testLog struct{ t tb }
 
 func (l testLog) Write(b []byte) (int, error) {
 	l.t.Logf("gitlabtest: git http-backend: %s", bytes.TrimSpace(b))

@@ -150,7 +150,8 @@ type Server struct {
 	// trailing slash.
 	URL string
 
-	t       testing.TB
+	t       tb
+	owner   *owner // set by Standalone
 	version string
 	now     func() time.Time
 	repoDir string // GIT_PROJECT_ROOT: <path>.git bare repositories
@@ -200,6 +201,10 @@ type Server struct {
 // New starts a stand-in on 127.0.0.1; it stops when the test ends.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	return start(t, opts)
+}
+
+func start(t tb, opts []Option) *Server {
 	s := &Server{
 		t:           t,
 		version:     "17.5.0-ee",

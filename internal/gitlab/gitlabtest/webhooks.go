@@ -90,7 +90,7 @@ func (s *Server) jobs(targets []hookTarget, event string, payload any) []job {
 
 // startDelivery sets up the delivery machinery; the test's cleanup stops
 // it: in-flight POSTs are cancelled and no new one starts.
-func (s *Server) startDelivery(t testing.TB) {
+func (s *Server) startDelivery(t tb) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.delivered = make(chan struct{})
 	base := http.DefaultTransport.(*http.Transport).Clone()
