@@ -51,7 +51,7 @@ func reclaimDeadWorkersJobs(t *testing.T, d store.Dialect) {
 		if d == store.SQLite {
 			by = `jsonb('["` + w + `"]')`
 		}
-		if _, err := st.DB().Exec(`UPDATE river_job SET state = 'running', attempt = 1, attempted_at = `+now(d)+`, attempted_by = `+by+` WHERE id = `+itoa(res.Job.ID)); err != nil {
+		if _, err := st.DB().Exec(`UPDATE river_job SET state = 'running', attempt = 1, attempted_at = ` + now(d) + `, attempted_by = ` + by + ` WHERE id = ` + itoa(res.Job.ID)); err != nil {
 			t.Fatal(err)
 		}
 	}
