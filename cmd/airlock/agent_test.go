@@ -125,6 +125,11 @@ func TestAgentDoctor(t *testing.T) {
 	gl := gitlabtest.New(t)
 	u := gl.AddUser(gitlabtest.User{Username: "airlock-bot"})
 	gl.AddToken(gitlabtest.Token{UserID: u.ID, Value: "glpat-agent-doctor-0001", Scopes: []string{"api"}})
+	// git ls-remote needs a repository with commits the user may read;
+	// an empty one comes first and is passed over.
+	gl.AddProject(gitlabtest.Project{Path: "site/empty", Members: map[int]gitlabtest.AccessLevel{u.ID: gitlabtest.Maintainer}})
+	p := gl.AddProject(gitlabtest.Project{Path: "site/app", Members: map[int]gitlabtest.AccessLevel{u.ID: gitlabtest.Reporter}})
+	gl.InitRepo(p, map[string]string{"README.md": "hi\n"})
 	hub, _ := tunnel.NewHub(tunnel.HubConfig{Authenticate: func(_ context.Context, key string) (string, error) {
 		if key != "alka_doctor" {
 			return "", errors.New("unknown key")
@@ -139,8 +144,17 @@ func TestAgentDoctor(t *testing.T) {
 	defer hub.Close()
 	args := []string{"agent", "doctor", "--server", srv.URL, "--gitlab-url", gl.URL, "--gitlab-token", "glpat-agent-doctor-0001", "--server-proxy", "none", "--gitlab-proxy", "none"}
 	r := airlockEnv(t, binary, nil, nil, append(args, "--key", "alka_doctor")...)
-	if r.code != 0 || strings.Count(r.stdout, "ok  ") != 5 || !strings.Contains(r.stdout, "user airlock-bot, scopes api") {
+	if r.code != 0 || strings.Count(r.stdout, "ok  ") != 6 || !strings.Contains(r.stdout, "user airlock-bot, scopes api") ||
+		!strings.Contains(r.stdout, "ok   git ls-remote: site/app: refs advertised") {
 		t.Errorf("doctor: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// An allowlist without git's calls: the server could not clone.
+	allow := filepath.Join(t.TempDir(), "allow.txt")
+	os.WriteFile(allow, []byte("GET /api/v4/version\nGET /api/v4/projects\n"), 0o644)
+	r = airlockEnv(t, binary, nil, nil, append(args, "--key", "alka_doctor", "--allowlist", allow)...)
+	if r.code != exitError || !strings.Contains(r.stdout, "FAIL git ls-remote: the agent's allowlist refuses GET /site/app.git/info/refs") ||
+		!strings.Contains(r.stdout, "to the agent's --allowlist") {
+		t.Errorf("doctor with an allowlist without git: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r = airlockEnv(t, binary, nil, nil, append(args, "--key", "wrong")...)
 	if r.code != exitError || !strings.Contains(r.stdout, "FAIL WebSocket upgrade with the key") || !strings.Contains(r.stdout, "fix: create a key with POST /api/v1/agent-keys") {

@@ -56,7 +56,12 @@ type serverConfig struct {
 	Registries yaml.Node `yaml:"registries"`
 	// Licenses is the site's license policy (docs/license.md); it is
 	// used instead of a repository's own.
-	Licenses   yaml.Node `yaml:"licenses"`
+	Licenses yaml.Node `yaml:"licenses"`
+
+	// ChangePollInterval polls integrations routed via agent that have
+	// no webhook address (job/poll.go).
+	ChangePollInterval time.Duration `yaml:"change_poll_interval"`
+
 	configFile string
 	// Remediation turns on fix plans and merge requests.
 	Remediation remediationConfig `yaml:"remediation"`
@@ -150,6 +155,8 @@ func defaultServerConfig() serverConfig {
 		LogLevel:         "info",
 		LogFormat:        "json",
 		ShutdownTimeout:  30 * time.Second,
+
+		ChangePollInterval: 2 * time.Minute,
 	}
 }
 
@@ -174,7 +181,7 @@ var envNames = map[string]string{
 	"discover_interval": "AIRLOCK_DISCOVER_INTERVAL", "scan_workers": "AIRLOCK_SCAN_WORKERS",
 	"scan_timeout": "AIRLOCK_SCAN_TIMEOUT", "fail_on": "AIRLOCK_FAIL_ON", "log_level": "AIRLOCK_LOG_LEVEL",
 	"log_format": "AIRLOCK_LOG_FORMAT", "shutdown_timeout": "AIRLOCK_SHUTDOWN_TIMEOUT",
-	"trusted_keys": "AIRLOCK_TRUSTED_KEYS",
+	"trusted_keys": "AIRLOCK_TRUSTED_KEYS", "change_poll_interval": "AIRLOCK_CHANGE_POLL_INTERVAL",
 }
 
 // loadServerConfig applies the config file (--config or AIRLOCK_CONFIG)
@@ -237,6 +244,7 @@ func (c *serverConfig) flags(fs *flag.FlagSet, serve bool) {
 	fs.StringVar(&c.VulnDB, "db", c.VulnDB, "vulnerability database file (env AIRLOCK_DB)")
 	fs.DurationVar(&c.ScanInterval, "scan-interval", c.ScanInterval, "re-scan selected projects' default branches this often; 0 disables (env AIRLOCK_SCAN_INTERVAL)")
 	fs.DurationVar(&c.DiscoverInterval, "discover-interval", c.DiscoverInterval, "re-discover projects this often; 0 disables (env AIRLOCK_DISCOVER_INTERVAL)")
+	fs.DurationVar(&c.ChangePollInterval, "change-poll-interval", c.ChangePollInterval, "poll integrations routed via agent without a webhook address for new commits and merge requests this often; 0 disables (env AIRLOCK_CHANGE_POLL_INTERVAL)")
 	fs.IntVar(&c.ScanWorkers, "scan-workers", c.ScanWorkers, "scans run at once; 0 means one per core (env AIRLOCK_SCAN_WORKERS)")
 	fs.DurationVar(&c.ScanTimeout, "scan-timeout", c.ScanTimeout, "limit for one scan, clone included (env AIRLOCK_SCAN_TIMEOUT)")
 	fs.StringVar(&c.FailOn, "fail-on", c.FailOn, "lowest severity a merge request may introduce before its status fails: any, low, medium, high, critical, none (env AIRLOCK_FAIL_ON)")
@@ -319,6 +327,8 @@ func openPlatform(ctx context.Context, c serverConfig, log *slog.Logger) (*platf
 		ScanWorkers: c.ScanWorkers, FailOn: threshold,
 		PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		HookURL:   server.HookBase(c.PublicURL),
+
+		ChangePollInterval: c.ChangePollInterval,
 	}
 	var keys *bundle.Keyring
 	if c.TrustedKeys != "" {

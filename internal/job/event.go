@@ -196,7 +196,7 @@ func (r *Runner) decide(ctx context.Context, t *store.Tx, e store.WebhookEvent) 
 		_, err := r.client.InsertTx(ctx, t.SQL(), DiscoverArgs{IntegrationID: e.IntegrationID, Reason: req.Reason}, nil)
 		return "discovery queued (" + req.Reason + ")", err
 	case ActionScan:
-		return r.onScan(ctx, t, e, req)
+		return r.onScan(ctx, t, e.IntegrationID, req)
 	case ActionFixMR:
 		p, why, err := r.selectedProject(ctx, t, e.IntegrationID, req.GitLabProjectID)
 		if err != nil || why != "" {
@@ -235,8 +235,8 @@ func (r *Runner) selectedProject(ctx context.Context, t *store.Tx, integrationID
 	return p, "", nil
 }
 
-func (r *Runner) onScan(ctx context.Context, t *store.Tx, e store.WebhookEvent, req Request) (string, error) {
-	p, why, err := r.selectedProject(ctx, t, e.IntegrationID, req.GitLabProjectID)
+func (r *Runner) onScan(ctx context.Context, t *store.Tx, integrationID int64, req Request) (string, error) {
+	p, why, err := r.selectedProject(ctx, t, integrationID, req.GitLabProjectID)
 	if why != "" || err != nil {
 		return why, err
 	}

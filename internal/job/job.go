@@ -149,6 +149,10 @@ type Config struct {
 	// FailOn is the lowest severity that a merge request may introduce
 	// before its commit status is failed.
 	FailOn finding.Threshold
+	// ChangePollInterval is how often integrations routed via agent
+	// without a webhook address are polled for new commits and merge
+	// requests (0: never; see poll.go).
+	ChangePollInterval time.Duration
 	// PollInterval is how often idle workers look for jobs (default 200ms).
 	PollInterval time.Duration
 	// Heartbeat is how often a running scan and a held lease are renewed
@@ -225,6 +229,7 @@ func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
 		river.AddWorker(workers, &scheduleWorker{r: r})
 		river.AddWorker(workers, &reclaimWorker{r: r})
 		river.AddWorker(workers, &fixMRWorker{r: r})
+		river.AddWorker(workers, &pollWorker{r: r})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{
 			QueueDefault: {MaxWorkers: 8},
@@ -235,6 +240,11 @@ func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(r.staleAfter()), func() (river.JobArgs, *river.InsertOpts) {
 			return ReclaimArgs{}, nil
 		}, nil)}
+		if c.ChangePollInterval > 0 {
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(c.ChangePollInterval), func() (river.JobArgs, *river.InsertOpts) {
+				return PollArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}))
+		}
 		if tick := schedulePeriod(c); tick > 0 {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(tick), func() (river.JobArgs, *river.InsertOpts) {
 				return ScheduleArgs{}, nil

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -101,19 +102,34 @@ func discoveryLease(integrationID int64) string {
 	return fmt.Sprintf("discovery:%d", integrationID)
 }
 
-// Reclaim takes over the work of dead workers: running scans whose worker
-// is in dead or whose heartbeat is stale go back to the queue with a new
-// job, and the dead workers' leases are dropped.
+// Reclaim takes over the work of dead workers: the workers in dead (proven
+// dead on this host by their free workspace locks) and those that stopped
+// beating (a running scan's heartbeat or a lease older than staleAfter).
+// Their running scans go back to the queue with a new job, their leases
+// are dropped, and the other River jobs they were running (discoveries,
+// webhook events, notes, purges, fix merge requests) are made available
+// again at once instead of after River's rescuer, which waits longer than
+// the longest scan may run.
 func (r *Runner) Reclaim(ctx context.Context, dead []string) (int, error) {
 	var ids []int64
+	var jobs int64
 	err := r.c.Store.InTx(ctx, func(t *store.Tx) error {
-		for _, w := range dead {
+		stale, err := t.StaleWorkers(ctx, r.now().Add(-r.staleAfter()), r.now())
+		if err != nil {
+			return err
+		}
+		all := append([]string(nil), dead...)
+		for _, w := range stale {
+			if w != r.id && !slices.Contains(all, w) {
+				all = append(all, w)
+			}
+		}
+		for _, w := range all {
 			if _, err := t.DropWorkerLeases(ctx, w); err != nil {
 				return err
 			}
 		}
-		var err error
-		if ids, err = t.OrphanedScans(ctx, dead, r.now().Add(-r.staleAfter())); err != nil {
+		if ids, err = t.OrphanedScans(ctx, all, r.now().Add(-r.staleAfter())); err != nil {
 			return err
 		}
 		for _, id := range ids {
@@ -121,15 +137,18 @@ func (r *Runner) Reclaim(ctx context.Context, dead []string) (int, error) {
 				return err
 			}
 		}
-		return nil
+		// Scan jobs are left out: their scans were queued again above
+		// with jobs of their own.
+		jobs, err = t.RequeueWorkerJobs(ctx, all, []string{ScanArgs{}.Kind()})
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("reclaim: %w", err)
 	}
-	if len(ids) > 0 {
-		r.log.InfoContext(ctx, "scans of dead workers queued again", "scans", len(ids), "dead_workers", len(dead))
+	if len(ids) > 0 || jobs > 0 {
+		r.log.InfoContext(ctx, "work of dead workers queued again", "scans", len(ids), "jobs", jobs, "dead_workers", len(dead))
 	}
-	return len(ids), nil
+	return len(ids) + int(jobs), nil
 }
 
 type reclaimWorker struct {

@@ -74,6 +74,9 @@ type options struct {
 	agents bool
 	// fix turns remediation on.
 	fix *job.FixConfig
+	// changePoll polls integrations routed via agent without a webhook
+	// address this often (0: never).
+	changePoll time.Duration
 }
 
 func newHarness(t testing.TB, d store.Dialect, o options) *harness {
@@ -103,7 +106,7 @@ func newHarness(t testing.TB, d store.Dialect, o options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jc := job.Config{Store: h.store, Keyring: kr, Logger: log, WorkDir: t.TempDir(), HookURL: ts.URL + "/webhooks/gitlab", PublicURL: ts.URL, Rules: rules, VulnDB: o.vulns, PollInterval: o.poll, FailOn: finding.Threshold(finding.High.Rank()), Fix: o.fix}
+	jc := job.Config{Store: h.store, Keyring: kr, Logger: log, WorkDir: t.TempDir(), HookURL: ts.URL + "/webhooks/gitlab", PublicURL: ts.URL, Rules: rules, VulnDB: o.vulns, PollInterval: o.poll, FailOn: finding.Threshold(finding.High.Rank()), Fix: o.fix, ChangePollInterval: o.changePoll}
 	if o.agents {
 		hub, err := tunnel.NewHub(tunnel.HubConfig{Authenticate: server.AgentAuthenticator(h.store, time.Now), Logger: log, Wait: time.Second})
 		if err != nil {
