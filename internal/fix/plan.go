@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/Masterminds/semver/v3"
 	"github.com/google/osv-scalibr/semantic"
 
 	"github.com/airlock-sec/airlock/internal/finding"
@@ -160,20 +161,7 @@ func (p *Planner) change(ctx context.Context, cv *comparer, t *target, rp *regis
 		}
 		return c, nil
 	}
-	clean := func(v string) (bool, error) {
-		q := pkg
-		q.Version = v
-		fs, err := p.Matcher.Match(ctx, q)
-		if err != nil {
-			return false, err
-		}
-		for _, f := range fs {
-			if f.Kind == finding.KindVulnerability {
-				return false, nil
-			}
-		}
-		return true, nil
-	}
+	clean := func(v string) (bool, error) { return p.clean(ctx, pkg, v) }
 	pre := prerelease(pkg.Ecosystem, pkg.Version)
 	var same, later []string // candidates above the current version, ascending
 	for _, v := range rp.Versions {
@@ -212,6 +200,11 @@ func (p *Planner) change(ctx context.Context, cv *comparer, t *target, rp *regis
 		c.Reason = fmt.Sprintf("%s is the %s release of %s's major line %s that no known vulnerability affects", c.To,
 			map[Strategy]string{Minimal: "lowest", "": "lowest", PatchLatest: "newest patch", LatestInMajor: "newest"}[p.Strategy], pkg.Name, major(pkg.Ecosystem, pkg.Version))
 		p.method(&c, pkg)
+		if c.Method == MethodOverride {
+			if err := p.throughParent(ctx, cv, &c, pkg, rp); err != nil {
+				return c, err
+			}
+		}
 		return c, nil
 	}
 	// Nothing in the major line: say why.
@@ -266,6 +259,201 @@ func (p *Planner) method(c *Change, pkg inventory.Package) {
 		v := pkg.Via[0]
 		c.Parent = &v
 	}
+}
+
+// clean reports whether version v of pkg is affected by no known
+// vulnerability.
+func (p *Planner) clean(ctx context.Context, pkg inventory.Package, v string) (bool, error) {
+	q := pkg
+	q.Version = v
+	fs, err := p.Matcher.Match(ctx, q)
+	if err != nil {
+		return false, err
+	}
+	for _, f := range fs {
+		if f.Kind == finding.KindVulnerability {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// maxParentProbes bounds the releases of a parent whose requirements are
+// read (one request each for a Go module) when looking for one that pulls
+// in a fixed version.
+const maxParentProbes = 30
+
+// npmDependencies reads what each release of an npm package depends on;
+// *registry.NPM is one.
+type npmDependencies interface {
+	Dependencies(ctx context.Context, name string) (map[string]map[string]string, error)
+}
+
+// goRequires reads a Go module version's requirements; *registry.GoProxy
+// is one.
+type goRequires interface {
+	Requires(ctx context.Context, name, version string) ([]registry.Requirement, error)
+}
+
+// throughParent turns an override of a transitive package into an
+// upgrade of the direct dependency that pulls it in, when a release of
+// that parent in its own major line, on the mirror and with no known
+// vulnerability of its own, pulls in a fixed version by itself: for npm,
+// a release whose dependency range admits only versions at or above the
+// target (so npm cannot keep the vulnerable one); for Go, a release whose
+// go.mod requires the target or later (minimal version selection then
+// raises the module). Otherwise the override stays, and the reason says
+// why. The error is for a failed vulnerability lookup only.
+func (p *Planner) throughParent(ctx context.Context, cv *comparer, c *Change, pkg inventory.Package, rp *registry.Package) error {
+	keep := func(why string) error {
+		c.Reason += "; pinned through " + c.Override + " because " + why
+		return nil
+	}
+	if len(pkg.Via) == 0 {
+		return keep("the lockfile does not say which direct dependency pulls " + pkg.Name + " in")
+	}
+	if len(pkg.Via) > 1 {
+		names := make([]string, 0, len(pkg.Via))
+		for _, v := range pkg.Via {
+			names = append(names, v.Name)
+		}
+		return keep(fmt.Sprintf("%d direct dependencies pull %s in (%s): one upgrade cannot fix every path", len(pkg.Via), pkg.Name, strings.Join(names, ", ")))
+	}
+	par := pkg.Via[0]
+	if par.Version == "" {
+		return keep("the version of " + par.Name + ", which pulls " + pkg.Name + " in, is unknown")
+	}
+	cl, err := p.Registry.Client(pkg.Ecosystem)
+	if err != nil {
+		return keep(err.Error())
+	}
+	pp, err := cl.Package(ctx, par.Name)
+	if err != nil {
+		return keep(fmt.Sprintf("the releases of %s could not be read from the mirror (%v)", par.Name, err))
+	}
+	pre := prerelease(pkg.Ecosystem, par.Version)
+	var cands []string
+	for _, v := range pp.Versions {
+		if v.Yanked || (!pre && (v.Prerelease || prerelease(pkg.Ecosystem, v.Version))) {
+			continue
+		}
+		if cv.compare(pkg.Ecosystem, v.Version, par.Version) > 0 && major(pkg.Ecosystem, v.Version) == major(pkg.Ecosystem, par.Version) {
+			cands = append(cands, v.Version)
+		}
+	}
+	slices.SortFunc(cands, func(a, b string) int { return cv.compare(pkg.Ecosystem, a, b) })
+	if len(cands) == 0 {
+		return keep(fmt.Sprintf("the mirror has no later release of %s %s in its major line", par.Name, par.Version))
+	}
+	parentClean := func(v string) (bool, error) {
+		q := pkg
+		q.Name, q.Version, q.Via, q.Relation = par.Name, v, nil, inventory.RelationDirect
+		return p.clean(ctx, q, v)
+	}
+	use := func(v, how string) {
+		c.Method, c.Override = MethodParent, ""
+		c.Parent = &inventory.Ref{Name: par.Name, Version: par.Version}
+		c.ParentTo = v
+		c.Reason += fmt.Sprintf("; fixed through the direct dependency that pulls it in: %s %s → %s, which %s", par.Name, par.Version, v, how)
+	}
+	switch pkg.Ecosystem {
+	case inventory.NPM:
+		d, ok := cl.(npmDependencies)
+		if !ok {
+			return keep("the mirror client does not read npm dependencies")
+		}
+		deps, err := d.Dependencies(ctx, par.Name)
+		if err != nil {
+			return keep(fmt.Sprintf("the dependencies of %s's releases could not be read from the mirror (%v)", par.Name, err))
+		}
+		for _, v := range cands {
+			rng, ok := deps[v][pkg.Name]
+			if !ok {
+				continue
+			}
+			lo, hi := p.npmResolve(cv, rng, rp)
+			if lo == "" || cv.compare(pkg.Ecosystem, lo, c.To) < 0 {
+				continue
+			}
+			if ok, err := p.clean(ctx, pkg, hi); err != nil || !ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			if ok, err := parentClean(v); err != nil || !ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			use(v, fmt.Sprintf("depends on %s %q: %s to %s on the mirror, none affected", pkg.Name, rng, lo, hi))
+			return nil
+		}
+		return keep(fmt.Sprintf("no later release of %s %s in its major line on the mirror requires %s %s or later", par.Name, par.Version, pkg.Name, c.To))
+	case inventory.Go:
+		g, ok := cl.(goRequires)
+		if !ok {
+			return keep("the mirror client does not read go.mod requirements")
+		}
+		for i, v := range cands {
+			if i == maxParentProbes {
+				return keep(fmt.Sprintf("none of the first %d later releases of %s requires %s %s or later", maxParentProbes, par.Name, pkg.Name, c.To))
+			}
+			reqs, err := g.Requires(ctx, par.Name, v)
+			if err != nil {
+				if errors.Is(err, registry.ErrNotFound) {
+					continue
+				}
+				return keep(fmt.Sprintf("the go.mod of %s %s could not be read from the mirror (%v)", par.Name, v, err))
+			}
+			for _, r := range reqs {
+				if r.Path != pkg.Name || cv.compare(pkg.Ecosystem, r.Version, c.To) < 0 {
+					continue
+				}
+				ok, err := p.clean(ctx, pkg, r.Version)
+				if err != nil {
+					return err
+				}
+				pok, err := parentClean(v)
+				if err != nil {
+					return err
+				}
+				if ok && pok {
+					use(v, fmt.Sprintf("requires %s %s (go.mod on the mirror)", pkg.Name, r.Version))
+					return nil
+				}
+			}
+		}
+		return keep(fmt.Sprintf("no later release of %s %s in its major line on the mirror requires %s %s or later", par.Name, par.Version, pkg.Name, c.To))
+	}
+	return keep("airlock reads parents' requirements for npm and Go only")
+}
+
+// npmResolve returns the lowest and highest releases on the mirror (rp)
+// that an npm dependency range admits; "" when the range does not parse
+// or admits none.
+func (p *Planner) npmResolve(cv *comparer, rng string, rp *registry.Package) (lo, hi string) {
+	con, err := semver.NewConstraint(strings.TrimSpace(rng))
+	if err != nil {
+		return "", ""
+	}
+	for _, v := range rp.Versions {
+		if v.Yanked {
+			continue
+		}
+		sv, err := semver.StrictNewVersion(strings.TrimPrefix(v.Version, "v"))
+		if err != nil || !con.Check(sv) {
+			continue
+		}
+		if lo == "" || cv.compare(inventory.NPM, v.Version, lo) < 0 {
+			lo = v.Version
+		}
+		if hi == "" || cv.compare(inventory.NPM, v.Version, hi) > 0 {
+			hi = v.Version
+		}
+	}
+	return lo, hi
 }
 
 // pick applies a strategy to the fixing versions of a major line,

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -156,8 +157,9 @@ func (a *Applier) goTool(ctx context.Context, dir string, cs []Change) (*toolRes
 
 // npmTool upgrades the packages of one package-lock.json with npm
 // against the mirror (npm install --package-lock-only --ignore-scripts),
-// direct dependencies by name@version and transitive ones through
-// "overrides" in package.json, in a copy of the two files.
+// direct dependencies by name@version, transitive ones through the
+// release of their parent that pulls in the fix or through "overrides"
+// in package.json, in a copy of the two files.
 func (a *Applier) npmTool(ctx context.Context, dir string, cs []Change) (*toolResult, error) {
 	m, err := a.mirrorURL(inventory.NPM)
 	if err != nil {
@@ -185,8 +187,15 @@ func (a *Applier) npmTool(ctx context.Context, dir string, cs []Change) (*toolRe
 			overrides = append(overrides, c)
 			continue
 		}
-		args = append(args, c.Name+"@"+c.To)
-		exact = exact || exactSpec(pj, c.Name)
+		name, to := c.Name, c.To
+		if c.Method == MethodParent && c.Parent != nil {
+			// The direct dependency whose release pulls in the fix.
+			name, to = c.Parent.Name, c.ParentTo
+		}
+		if spec := name + "@" + to; !slices.Contains(args, spec) {
+			args = append(args, spec)
+		}
+		exact = exact || exactSpec(pj, name)
 	}
 	if len(overrides) > 0 {
 		if pj, err = addOverrides(pj, overrides); err != nil {

@@ -31,6 +31,11 @@ func FuzzParsePackument(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) { ParsePackument(b) })
 }
 
+func FuzzParseDependencies(f *testing.F) {
+	seeds(f, "npm-*.json")
+	f.Fuzz(func(t *testing.T, b []byte) { ParseDependencies(b) })
+}
+
 func FuzzParseSimple(f *testing.F) {
 	seeds(f, "pypi-simple*.json")
 	f.Fuzz(func(t *testing.T, b []byte) { ParseSimple(b) })

@@ -138,3 +138,63 @@ func npmDeprecated(raw json.RawMessage) string {
 	}
 	return ""
 }
+
+// installAccept asks for npm's abbreviated ("corgi") packument, which
+// carries each version's dependencies in a fraction of the full
+// document's size.
+const installAccept = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8"
+
+// Dependencies returns the dependencies each version of a package
+// declares (version → dependency name → range), from the registry's
+// abbreviated packument: remediation reads them to see whether a release
+// of a direct dependency pulls in a fixed version of a transitive one.
+func (c *NPM) Dependencies(ctx context.Context, name string) (map[string]map[string]string, error) {
+	if name == "" || strings.ContainsAny(name, "?#\\ ") || strings.Contains(name, "..") {
+		return nil, fmt.Errorf("npm: %q is not a package name", name)
+	}
+	r, err := c.f.getAs(ctx, url.PathEscape(name), installAccept, "dependencies", func(b []byte) ([]byte, error) {
+		deps, err := ParseDependencies(b)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(deps)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("npm %s: %w", name, err)
+	}
+	var deps map[string]map[string]string
+	if err := json.Unmarshal(r.Body, &deps); err != nil {
+		return nil, fmt.Errorf("npm %s: cached copy of %s unreadable: %w", name, r.URL, err)
+	}
+	return deps, nil
+}
+
+// ParseDependencies reads the "dependencies" of every version of a
+// packument, full or abbreviated.
+func ParseDependencies(body []byte) (map[string]map[string]string, error) {
+	var doc struct {
+		Name     string `json:"name"`
+		Versions map[string]struct {
+			Dependencies map[string]json.RawMessage `json:"dependencies"`
+		} `json:"versions"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, err
+	}
+	if doc.Versions == nil && doc.Name == "" {
+		return nil, fmt.Errorf("not a packument: no \"name\" and no \"versions\"")
+	}
+	out := make(map[string]map[string]string, len(doc.Versions))
+	for v, pv := range doc.Versions {
+		deps := make(map[string]string, len(pv.Dependencies))
+		for n, raw := range pv.Dependencies {
+			var s string
+			if json.Unmarshal(raw, &s) != nil {
+				return nil, fmt.Errorf("versions[%q].dependencies[%q]: not a string", v, n)
+			}
+			deps[n] = s
+		}
+		out[v] = deps
+	}
+	return out, nil
+}

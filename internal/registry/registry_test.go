@@ -500,3 +500,38 @@ func TestSessions(t *testing.T) {
 		t.Errorf("a second session: %+v, want its answer from the disk cache", st)
 	}
 }
+
+// TestNPMDependencies: each version's dependencies come from the
+// abbreviated packument, asked for by its media type and cached apart
+// from the full packument of the same URL.
+func TestNPMDependencies(t *testing.T) {
+	m := newMirror(t, map[string]string{"/parent": testdata(t, "npm-corgi-parent.json")})
+	c, _ := client(t, "npm", m.URL, Config{})
+	ctx := context.Background()
+	deps, err := c.(*NPM).Dependencies(ctx, "parent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]string{"2.0.0": {"deep": "^1.0.0"}, "2.1.0": {"deep": "^1.2.0", "other": "~3.1.0"}, "2.2.0": {}}
+	if diff := cmp.Diff(want, deps); diff != "" {
+		t.Errorf("dependencies (-want +got):\n%s", diff)
+	}
+	if !strings.HasPrefix(m.accepts[0], "application/vnd.npm.install-v1+json") {
+		t.Errorf("Accept %q, want the abbreviated packument", m.accepts[0])
+	}
+	if _, err := c.Package(ctx, "parent"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.(*NPM).Dependencies(ctx, "parent"); err != nil {
+		t.Fatal(err)
+	}
+	if n := m.requests.Load(); n != 2 {
+		t.Errorf("%d requests, want 2 (one per reading, the second Dependencies from the cache)", n)
+	}
+	if _, err := ParseDependencies([]byte(`{"name":"x","versions":{"1.0.0":{"dependencies":{"y":1}}}}`)); err == nil || !strings.Contains(err.Error(), `dependencies["y"]`) {
+		t.Errorf("a range that is not a string: %v", err)
+	}
+	if _, err := c.(*NPM).Dependencies(ctx, "absent"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("absent package: %v, want ErrNotFound", err)
+	}
+}

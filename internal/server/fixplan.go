@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -93,6 +94,15 @@ func (s *Server) decideFixPlan(w http.ResponseWriter, r *http.Request, p princip
 	ctx := r.Context()
 	var out store.FixPlan
 	err = s.c.Store.InTx(ctx, func(t *store.Tx) error {
+		if approve {
+			cur, err := t.FixPlan(ctx, id)
+			if err != nil {
+				return err
+			}
+			if !hasEdits(cur) {
+				return errNoEdits
+			}
+		}
 		var err error
 		out, err = t.DecideFixPlan(ctx, id, approve, p.actor(), strings.TrimSpace(req.Reason), s.c.Now())
 		if err != nil || !approve {
@@ -102,6 +112,10 @@ func (s *Server) decideFixPlan(w http.ResponseWriter, r *http.Request, p princip
 		_, err = s.c.Jobs.InsertTx(ctx, t.SQL(), job.FixMRArgs{ProjectID: out.ProjectID}, nil)
 		return err
 	})
+	if errors.Is(err, errNoEdits) {
+		writeError(w, http.StatusConflict, apiError{Code: "no_edits", Message: fmt.Sprintf("fix plan %d changes no file (its changes are manual, or the lockfile tool failed: see its instructions and tool output): there is nothing to open a merge request with; make the change by hand or reject the plan", id)})
+		return
+	}
 	if errors.Is(err, store.ErrPlanState) {
 		s.fail(w, r, apiError{Code: "invalid_state", Message: strings.TrimPrefix(err.Error(), "store: ")})
 		return
@@ -111,4 +125,13 @@ func (s *Server) decideFixPlan(w http.ResponseWriter, r *http.Request, p princip
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// errNoEdits refuses approving a plan that changes no file.
+var errNoEdits = errors.New("the plan changes no file")
+
+// hasEdits reports whether a stored plan has at least one file edit.
+func hasEdits(p store.FixPlan) bool {
+	var edits []json.RawMessage
+	return json.Unmarshal(p.Edits, &edits) == nil && len(edits) > 0
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,7 +35,11 @@ func TestFixPlansAPI(t *testing.T) {
 				var plans []store.FixPlan
 				for _, key := range []string{"npm:lodash@package-lock.json", "Go:golang.org/x/net@go.mod"} {
 					plans = append(plans, store.FixPlan{Key: key, Branch: "airlock/fix/x", Title: "Upgrade", Severity: "high", Bump: "patch", Digest: "d",
-						Plan: json.RawMessage(`{"diff":"--- a/go.mod"}`), Edits: json.RawMessage(`[]`)})
+						Plan: json.RawMessage(`{"diff":"--- a/go.mod"}`), Edits: json.RawMessage(`[{"Path":"go.mod","New":"bW9kdWxlIHgK"}]`)})
+				}
+				if i == 1 {
+					plans = append(plans, store.FixPlan{Key: "PyPI:jinja2@poetry.lock", Branch: "airlock/fix/y", Title: "Upgrade", Severity: "high", Bump: "patch", Digest: "d",
+						Plan: json.RawMessage(`{"manual":["poetry.lock: run poetry update"]}`), Edits: json.RawMessage(`[]`)})
 				}
 				if _, err := h.store.RecordFixPlans(ctx, p.ID, plans, now); err != nil {
 					t.Fatal(err)
@@ -52,14 +57,31 @@ func TestFixPlansAPI(t *testing.T) {
 				Counts store.FixPlanCounts `json:"counts"`
 			}
 			h.admin("GET", "/api/v1/fix-plans", nil, 200, &all)
-			if len(all.Items) != 4 || all.Counts.ByState["proposed"] != 4 || string(all.Items[0].Plan) != `{"diff":"--- a/go.mod"}` {
+			if len(all.Items) != 5 || all.Counts.ByState["proposed"] != 5 || string(all.Items[0].Plan) != `{"diff":"--- a/go.mod"}` {
 				t.Fatalf("instance: %+v", all)
 			}
 			h.admin("GET", fmt.Sprintf("/api/v1/fix-plans?project_id=%d", pids[1]), nil, 200, &all)
-			if len(all.Items) != 2 || all.Items[0].ProjectID != pids[1] {
+			if len(all.Items) != 3 || all.Items[0].ProjectID != pids[1] {
 				t.Fatalf("project: %+v", all)
 			}
-			id := all.Items[0].ID
+			// A plan that changes no file cannot be approved: there is no
+			// merge request to open.
+			var manualID int64
+			var others []int64
+			for _, it := range all.Items {
+				if string(it.Plan) == `{"manual":["poetry.lock: run poetry update"]}` {
+					manualID = it.ID
+				} else {
+					others = append(others, it.ID)
+				}
+			}
+			var noEdits apiErr
+			h.admin("POST", fmt.Sprintf("/api/v1/fix-plans/%d/approve", manualID), map[string]string{"reason": "looks fine"}, 409, &noEdits)
+			if noEdits.Error.Code != "no_edits" || !strings.Contains(noEdits.Error.Message, "changes no file") {
+				t.Errorf("approving a plan without edits: %+v", noEdits)
+			}
+			h.admin("POST", fmt.Sprintf("/api/v1/fix-plans/%d/reject", manualID), map[string]string{"reason": "manual change"}, 200, nil)
+			id := others[0]
 			var e apiErr
 			h.admin("POST", fmt.Sprintf("/api/v1/fix-plans/%d/approve", id), map[string]string{"reason": " "}, 422, &e)
 			if e.Error.Field != "reason" {
@@ -77,7 +99,7 @@ func TestFixPlansAPI(t *testing.T) {
 			if p.State != "approved" {
 				t.Errorf("approved: %+v", p)
 			}
-			h.admin("POST", fmt.Sprintf("/api/v1/fix-plans/%d/reject", all.Items[1].ID), map[string]string{"reason": "breaks the build"}, 200, nil)
+			h.admin("POST", fmt.Sprintf("/api/v1/fix-plans/%d/reject", others[1]), map[string]string{"reason": "breaks the build"}, 200, nil)
 			h.admin("POST", fmt.Sprintf("/api/v1/fix-plans/%d/approve", id), map[string]string{"reason": "again"}, 422, &e)
 			if e.Error.Code != "invalid_state" {
 				t.Errorf("approving an approved plan: %+v", e)
@@ -87,18 +109,18 @@ func TestFixPlansAPI(t *testing.T) {
 
 			h.admin("GET", "/api/v1/fix-plans?state=approved", nil, 200, &all)
 			if len(all.Items) != 1 || all.Items[0].Reason != "patch bump of a high finding" || all.Items[0].DecidedBy == "" ||
-				all.Counts.ByState["approved"] != 1 || all.Counts.ByState["rejected"] != 1 || all.Counts.ByState["proposed"] != 2 {
+				all.Counts.ByState["approved"] != 1 || all.Counts.ByState["rejected"] != 2 || all.Counts.ByState["proposed"] != 2 {
 				t.Errorf("after the decisions: %+v", all)
 			}
 			var log struct {
 				Items []store.AuditEntry `json:"items"`
 			}
 			h.admin("GET", "/api/v1/audit", nil, 200, &log)
-			actions := map[string]string{}
+			actions := map[string]bool{}
 			for _, a := range log.Items {
-				actions[a.Action] = a.Detail
+				actions[a.Action+" "+a.Detail] = true
 			}
-			if actions["fix_plan.approve"] != "patch bump of a high finding" || actions["fix_plan.reject"] != "breaks the build" {
+			if !actions["fix_plan.approve patch bump of a high finding"] || !actions["fix_plan.reject breaks the build"] || !actions["fix_plan.reject manual change"] || actions["fix_plan.approve looks fine"] {
 				t.Errorf("audit: %+v", log.Items)
 			}
 		})
