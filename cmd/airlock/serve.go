@@ -68,6 +68,9 @@ type serverConfig struct {
 	// DataSync fetches data from the site's internal location on a
 	// schedule (serve only).
 	DataSync dataSyncConfig `yaml:"data_sync"`
+	// Offline checks every outbound connection against the configuration
+	// (docs/bundles.md, "Zero egress"); on unless turned off.
+	Offline bool `yaml:"offline"`
 }
 
 // remediationConfig is the remediation: section of the configuration file.
@@ -250,6 +253,7 @@ func (c *serverConfig) flags(fs *flag.FlagSet, serve bool) {
 	fs.StringVar(&c.FailOn, "fail-on", c.FailOn, "lowest severity a merge request may introduce before its status fails: any, low, medium, high, critical, none (env AIRLOCK_FAIL_ON)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env AIRLOCK_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "json or text (env AIRLOCK_LOG_FORMAT)")
+	fs.BoolVar(&c.Offline, "offline", c.Offline, "refuse every outbound connection but to the configured GitLab instances, mirrors, data locations and agents, git included (env AIRLOCK_OFFLINE)")
 }
 
 func (c serverConfig) logger(w io.Writer) (*slog.Logger, error) {
@@ -422,6 +426,11 @@ func servePlatform(ctx context.Context, c serverConfig, log *slog.Logger, h serv
 	}
 	defer relay.Close()
 	p.jobs.Agents, p.jobs.Relay = hub, relay
+	online, err := goOffline(c, p, log, relay.URL)
+	if err != nil {
+		return err
+	}
+	defer online()
 	client, err := job.NewClient(p.jobs, true)
 	if err != nil {
 		return err
@@ -534,6 +543,17 @@ func cmdWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer p.Close()
+	online, err := goOffline(c, p, log)
+	if err != nil {
+		return err
+	}
+	defer online()
+	netx.Observe(func(d netx.Dial) {
+		if d.Denied {
+			log.Warn("outbound connection refused: the destination is not in the configuration", "addr", d.Addr)
+		}
+	})
+	defer netx.Observe(nil)
 	client, err := job.NewClient(p.jobs, true)
 	if err != nil {
 		return err

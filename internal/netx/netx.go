@@ -97,9 +97,15 @@ var ErrEgressDenied = errors.New("netx: destination not on the egress allowlist"
 type DeniedError struct {
 	// Host is the refused destination, as host:port.
 	Host string
+	// Offline says offline mode refused it: the destination is in no part
+	// of the operator's configuration (see SetOffline).
+	Offline bool
 }
 
 func (e *DeniedError) Error() string {
+	if e.Offline {
+		return fmt.Sprintf("netx: %s is not a configured destination, and airlock runs offline", e.Host)
+	}
 	return fmt.Sprintf("netx: %s is not an allowed destination", e.Host)
 }
 
@@ -190,6 +196,10 @@ func newClient(c Config, base dialFunc) (*http.Client, error) {
 			observe(Dial{Network: "tcp", Addr: dest, Denied: true})
 			return nil, &DeniedError{Host: dest}
 		}
+		if offlineDenies(dest) {
+			observe(Dial{Network: "tcp", Addr: dest, Denied: true})
+			return nil, &DeniedError{Host: dest, Offline: true}
+		}
 		return proxyFor(req.URL)
 	}
 	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -197,6 +207,10 @@ func newClient(c Config, base dialFunc) (*http.Client, error) {
 		if !isProxy && !allow.permits(addr) {
 			observe(Dial{Network: network, Addr: addr, Denied: true})
 			return nil, &DeniedError{Host: addr}
+		}
+		if !isProxy && offlineDenies(addr) {
+			observe(Dial{Network: network, Addr: addr, Denied: true})
+			return nil, &DeniedError{Host: addr, Offline: true}
 		}
 		observe(Dial{Network: network, Addr: addr, Proxy: isProxy})
 		ctx, cancel := context.WithTimeout(ctx, to.Dial)

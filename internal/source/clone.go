@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/airlock-sec/airlock/internal/netx"
 )
 
 // CloneOptions says what Clone fetches, from where and how.
@@ -168,6 +170,11 @@ func newCloner(o CloneOptions) (*cloner, error) {
 		return nil, fmt.Errorf("source: clone %s: %w", display, err)
 	}
 	c := &cloner{o: o, git: o.GitPath, url: display}
+	// Offline mode covers git too: a URL outside the configuration is
+	// refused before git starts.
+	if err := netx.CheckOffline(o.URL); err != nil {
+		return nil, fmt.Errorf("%s: %w", c.prefix(), err)
+	}
 	if c.git == "" {
 		c.git = "git"
 	}
