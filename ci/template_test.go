@@ -653,6 +653,24 @@ func TestTemplateJobs(t *testing.T) {
 		}
 	})
 
+	// airlock's own scan of the template: no secret (a token pasted into
+	// a variable's default) and no IaC finding.
+	t.Run("scanned_by_airlock", func(t *testing.T) {
+		dir := t.TempDir()
+		b, err := os.ReadFile(templateFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, templateFile), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(filepath.Join(bin, "airlock"), "scan", "--scanners", "secret,iac", "--fail-on", "any", dir)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "secret detection read 1 files") {
+			t.Errorf("airlock scan of the template: %v\n%s", err, out)
+		}
+	})
+
 	t.Run("no_data", func(t *testing.T) {
 		r, _ := runJob(t, tpl, "airlock-dependency-scanning", bin, src, map[string]string{})
 		if r.code == 0 || !strings.Contains(r.out, "airlock db import") {
