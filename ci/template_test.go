@@ -26,21 +26,20 @@ import (
 
 const templateFile = "airlock.gitlab-ci.yml"
 
-// GitLab's CI/CD YAML syntax reference (doc/ci/yaml/index.md): the
-// keywords of a job, of artifacts, of artifacts:reports, of cache, of a
-// rule, and the names that cannot be jobs.
+// GitLab's CI/CD YAML syntax reference (doc/ci/yaml/index.md) and the
+// JSON schema GitLab's pipeline editor checks with: the keywords of a job,
+// of artifacts, of artifacts:reports (deprecated types left out), of
+// cache, of a rule, and the names that cannot be jobs.
 var (
 	jobKeywords = set("after_script", "allow_failure", "artifacts", "before_script", "cache", "coverage",
 		"dast_configuration", "dependencies", "environment", "extends", "hooks", "identity", "id_tokens",
 		"image", "inherit", "interruptible", "manual_confirmation", "needs", "pages", "parallel", "release",
-		"resource_group", "retry", "rules", "run", "script", "secrets", "services", "stage", "tags",
+		"resource_group", "retry", "rules", "run", "script", "secrets", "services", "stage", "start_in", "tags",
 		"timeout", "trigger", "variables", "when")
-	artifactKeywords = set("paths", "exclude", "expire_in", "expose_as", "name", "public", "access",
-		"reports", "untracked", "when")
-	reportTypes = set("accessibility", "annotations", "api_fuzzing", "browser_performance", "coverage_report",
-		"codequality", "container_scanning", "coverage_fuzzing", "cyclonedx", "dast", "dependency_scanning",
-		"dotenv", "junit", "license_scanning", "load_performance", "metrics", "requirements",
-		"repository_xray", "sast", "secret_detection", "terraform")
+	artifactKeywords = set("paths", "exclude", "expire_in", "expose_as", "name", "access", "reports", "untracked", "when")
+	reportTypes      = set("accessibility", "annotations", "browser_performance", "coverage_report", "codequality",
+		"container_scanning", "cyclonedx", "dast", "dependency_scanning", "dotenv", "junit", "license_scanning",
+		"load_performance", "metrics", "requirements", "repository_xray", "sast", "secret_detection", "terraform")
 	cacheKeywords   = set("key", "paths", "policy", "when", "untracked", "unprotect", "fallback_keys")
 	ruleKeywords    = set("if", "changes", "exists", "when", "allow_failure", "variables", "needs", "interruptible")
 	ruleWhen        = set("on_success", "on_failure", "always", "never", "manual", "delayed")
