@@ -152,7 +152,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				}
 				return fmt.Errorf("demo: %w", err)
 			}
-			demoBanner(stdout, base, admin, gl.URL, projects, records, counts)
+			demoBanner(stdout, base, admin, gl.URL, projects, records, counts, demoHasPage(sctx, base+"/login"))
 			return nil
 		},
 	})
@@ -362,7 +362,22 @@ func demoConnect(ctx context.Context, base, admin, glURL, glToken string, nProje
 	}
 }
 
-func demoBanner(w io.Writer, base, admin, glURL string, projects []demoProject, records int, counts demoCounts) {
+// demoHasPage reports whether the server answers 200 at u: the web UI's
+// sign-in page, where the server has one.
+func demoHasPage(ctx context.Context, u string) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+func demoBanner(w io.Writer, base, admin, glURL string, projects []demoProject, records int, counts demoCounts, login bool) {
 	fmt.Fprintf(w, "\nairlock demo is running at %s\n\n", base)
 	fmt.Fprintf(w, "GitLab stand-in at %s, connected and scanned:\n", glURL)
 	for _, p := range projects {
@@ -379,7 +394,11 @@ func demoBanner(w io.Writer, base, admin, glURL string, projects []demoProject, 
 		parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
 	}
 	fmt.Fprintf(w, "Open findings: %s.\n\n", strings.Join(parts, ", "))
-	fmt.Fprintf(w, "Admin API token (sign in with it, or send it as a Bearer token):\n\n    %s\n\n", admin)
+	if login {
+		fmt.Fprintf(w, "Sign in at %s/login with this admin API token (or send it as a Bearer token):\n\n    %s\n\n", base, admin)
+	} else {
+		fmt.Fprintf(w, "Admin API token (send it as a Bearer token):\n\n    %s\n\n", admin)
+	}
 	fmt.Fprintf(w, "Try:\n  curl -H 'Authorization: Bearer %s' '%s/api/v1/findings?kind=secret'\n", admin, base)
 	fmt.Fprintf(w, "  curl -H 'Authorization: Bearer %s' '%s/api/v1/projects'\n\n", admin, base)
 	fmt.Fprintln(w, "Press Ctrl+C to stop; the demo's data is deleted then.")

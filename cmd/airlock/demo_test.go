@@ -93,6 +93,15 @@ wait:
 		}
 	}
 
+	// Where the server has the web UI, the banner sends the newcomer to
+	// its sign-in page.
+	if resp, err := http.Get(base[1] + "/login"); err == nil {
+		resp.Body.Close()
+		if has := strings.Contains(text, base[1]+"/login"); has != (resp.StatusCode == http.StatusOK) {
+			t.Errorf("GET /login answers %d but the banner mentions it: %v", resp.StatusCode, has)
+		}
+	}
+
 	type finding struct {
 		Kind      string `json:"kind"`
 		RuleID    string `json:"rule_id"`

@@ -378,7 +378,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Warn("no --public-url: webhooks are not installed in GitLab, so pushes and merge requests are not scanned as they happen; scheduled scans still run")
 	}
 	return servePlatform(ctx, c, log, serveHooks{
-		listen: func() (net.Listener, error) { return net.Listen("tcp", c.Addr) },
+		adminToken: os.Getenv("AIRLOCK_ADMIN_TOKEN"),
+		listen:     func() (net.Listener, error) { return net.Listen("tcp", c.Addr) },
 		tokenCreated: func(tok string) {
 			fmt.Fprintf(stderr, "\nairlock: created the first admin API token. It is shown only this once; store it now:\n\n    %s\n\n", tok)
 		},
@@ -389,8 +390,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 type serveHooks struct {
 	// listen opens the API's listener once the platform is ready.
 	listen func() (net.Listener, error)
+	// adminToken is registered as an admin token (AIRLOCK_ADMIN_TOKEN).
+	adminToken string
 	// tokenCreated receives the first admin token when the database had
-	// none (AIRLOCK_ADMIN_TOKEN unset).
+	// none and adminToken is empty.
 	tokenCreated func(token string)
 	// started, when set, runs once the API answers at addr; its error
 	// stops the server and is returned.
@@ -405,7 +408,7 @@ func servePlatform(ctx context.Context, c serverConfig, log *slog.Logger, h serv
 		return err
 	}
 	defer p.Close()
-	created, err := server.Bootstrap(ctx, p.store, os.Getenv("AIRLOCK_ADMIN_TOKEN"), time.Now())
+	created, err := server.Bootstrap(ctx, p.store, h.adminToken, time.Now())
 	if err != nil {
 		return err
 	}
