@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,5 +52,20 @@ func TestOfflineDests(t *testing.T) {
 	}
 	if _, err := newOfflineDests(st, log, "https:///x"); err == nil {
 		t.Error("a static destination without a host was accepted")
+	}
+}
+
+// TestScanOffline: scan --offline reaches the configured mirror (the
+// process-wide check permits it) and reports as without the flag.
+func TestScanOffline(t *testing.T) {
+	srv, requests := npmStandIn(t)
+	dir := writeTree(t, map[string]string{"package-lock.json": requestLock})
+	env := isolated(t)
+	r := airlockEnv(t, binary, env, nil, "scan", "--offline", "--scanners", "risk", "--format", "json", "--registry", "npm="+srv.URL, dir)
+	if r.code != 3 || !strings.Contains(r.stdout, "risk/deprecated") {
+		t.Fatalf("exit %d, want 3 with risk/deprecated from the mirror\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if *requests != 1 {
+		t.Errorf("%d requests to the mirror, want 1", *requests)
 	}
 }

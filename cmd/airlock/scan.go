@@ -21,6 +21,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/iac/policies"
 	"github.com/airlock-sec/airlock/internal/inventory/gomod"
 	"github.com/airlock-sec/airlock/internal/inventory/list"
+	"github.com/airlock-sec/airlock/internal/netx"
 	"github.com/airlock-sec/airlock/internal/report"
 	"github.com/airlock-sec/airlock/internal/scan"
 	"github.com/airlock-sec/airlock/internal/secret"
@@ -46,6 +47,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	goVersion := fs.String("go-version", "", "the Go release that builds the scanned modules (1.22.5): the standard library is checked at it; "+gomod.GoDirectiveValue+" checks it at each go.mod's go directive (a minimum); default: a go.mod's toolchain directive, else go_version in .airlock.yaml, else not checked")
 	allowParseErrors := fs.Bool("allow-parse-errors", false, "exit by the findings even when some input could not be read (default: exit 1, since the scan is incomplete)")
 	registries := addRegistryFlag(fs)
+	offline := fs.Bool("offline", false, "refuse every outbound connection but to the configured mirrors (--registry and its defaults), checked process-wide over each client's own allowlist (serve does this by default)")
 	maxFileSize := sizeFlag(scan.DefaultMaxFileSize)
 	fs.Var(&maxFileSize, "max-file-size", "largest manifest read, in bytes or with a unit (64MiB, 500KB); a larger one is an error; 0 for no limit")
 	maxAge, err := defaultMaxAge()
@@ -133,6 +135,14 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if asm.Env.Registries, err = openRegistries(registries); err != nil {
 			return err
 		}
+	}
+	if *offline {
+		hosts, err := netx.NewHosts(asm.Env.Registries.MirrorURLs()...)
+		if err != nil {
+			return err
+		}
+		netx.SetOffline(hosts.Permits)
+		defer netx.SetOffline(nil)
 	}
 	if wants("secret") {
 		det, err := operatorRules(*secretConfig)
