@@ -13,6 +13,7 @@ import (
 
 	"github.com/airlock-sec/airlock/internal/bundle"
 	"github.com/airlock-sec/airlock/internal/datasync"
+	"github.com/airlock-sec/airlock/internal/iac"
 	"github.com/airlock-sec/airlock/internal/scan"
 	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/vulndb"
@@ -47,7 +48,7 @@ func cmdDBBundle(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	since := fs.String("since", "", "an earlier bundle: write an incremental bundle of what changed since it")
 	source := fs.String("source", "airlock", "the bundle's source name: a site refuses a bundle older than one it imported from the same signer and source")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: airlock db bundle --sign NAME.key --out FILE [flags] INPUT...\n\nPacks OSV all.zip files (vulnerabilities, malicious packages), directories of\nOSV JSON records and a gitleaks TOML rule set into one signed bundle to carry\ninto an offline network ('airlock db import --trusted-keys').\n\nFlags:")
+		fmt.Fprintln(stderr, "Usage: airlock db bundle --sign NAME.key --out FILE [flags] INPUT...\n\nPacks OSV all.zip files (vulnerabilities, malicious packages), directories of\nOSV JSON records, a gitleaks TOML rule set and a directory of Rego IaC\npolicies into one signed bundle to carry\ninto an offline network ('airlock db import --trusted-keys').\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	inputs, err := parse(fs, args, stderr)
@@ -86,6 +87,8 @@ func cmdDBBundle(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		switch {
 		case b.Kind == bundle.KindSecretRules:
 			fmt.Fprintf(stdout, "%s: %d secret rules\n", b.From, b.Records)
+		case b.Kind == bundle.KindIaCPolicies:
+			fmt.Fprintf(stdout, "%s: %d IaC policies\n", b.From, b.Records)
 		case m.Base != nil:
 			fmt.Fprintf(stdout, "%s: %d %s records changed since the base (%d unchanged) as %s\n", b.From, b.Records, b.Ecosystem, b.Unchanged, b.Origin)
 		default:
@@ -196,8 +199,11 @@ func importBundle(ctx context.Context, path, trusted string, allowDowngrade bool
 	printBundle(stdout, b)
 	printReports(stdout, reports, false)
 	for _, mb := range b.Manifest.Members {
-		if mb.Kind == bundle.KindSecretRules {
+		switch mb.Kind {
+		case bundle.KindSecretRules:
 			fmt.Fprintf(stdout, "%s: %d secret rules: scans use them instead of the embedded rules unless given --secret-config\n", mb.Name, mb.Records)
+		case bundle.KindIaCPolicies:
+			fmt.Fprintf(stdout, "%s: %d IaC policies: scans run them beside the embedded ones (not with --iac-policies-only)\n", mb.Name, mb.Records)
 		}
 	}
 	fmt.Fprintf(stdout, "imported bundle %s from signer %s into %s in %s\n", b.ID[:16], b.Signer, db.Path(), time.Since(start).Round(time.Millisecond))
@@ -232,6 +238,27 @@ func siteRules(ctx context.Context, dbPath string) (*siteSecretRules, scan.Notic
 	return site, scan.Notice{Level: scan.NoticeInfo, Message: fmt.Sprintf(
 		"secret detection uses the %d rules of data bundle %s (imported %s) instead of the embedded rules",
 		len(cfg.Rules), shortID(p.Bundle), p.ImportedAt.Format(time.DateOnly))}, nil
+}
+
+// siteIaC returns the IaC policies of the data bundle imported into the
+// database, if any, with the notice that says they run.
+func siteIaC(ctx context.Context, dbPath string) (*iac.Set, *scan.Notice, error) {
+	db, err := vulndb.Open(ctx, dbPath, vulndb.Options{ReadOnly: true})
+	if err != nil {
+		return nil, nil, nil
+	}
+	defer db.Close()
+	p, err := db.Payload(ctx, string(bundle.KindIaCPolicies))
+	if err != nil || p == nil {
+		return nil, nil, err
+	}
+	set, err := bundle.CompileIaCPolicies(ctx, p.Data, "bundle "+shortID(p.Bundle))
+	if err != nil {
+		return nil, nil, err
+	}
+	return set, &scan.Notice{Level: scan.NoticeInfo, Message: fmt.Sprintf(
+		"iac: the %d policies of data bundle %s (imported %s) run beside the embedded ones",
+		len(set.Policies), shortID(p.Bundle), p.ImportedAt.Format(time.DateOnly))}, nil
 }
 
 // payloadRules builds the secret detector of a bundle's rule set.

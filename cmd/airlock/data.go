@@ -36,6 +36,7 @@ type serverData struct {
 	db      *vulndb.DB
 	data    job.Data
 	rulesOf string // the payload digest the rules were built from
+	iacOf   string // the payload digest the IaC policies were built from
 	checked time.Time
 	// applied are the ids of the kept bundles applied here.
 	applied map[string]bool
@@ -93,6 +94,19 @@ func (d *serverData) refresh(ctx context.Context) error {
 		} else {
 			// Verified when imported; keep the rules in use.
 			d.log.Error("the secret rules of a data bundle cannot be used; the previous rules stay", "bundle", shortID(p.Bundle), "error", err.Error())
+		}
+	}
+	ip, err := d.db.Payload(ctx, string(bundle.KindIaCPolicies))
+	if err != nil {
+		return err
+	}
+	if ip != nil && ip.SHA256 != d.iacOf {
+		set, err := bundle.CompileIaCPolicies(ctx, ip.Data, "bundle "+shortID(ip.Bundle))
+		if err == nil {
+			d.data.IaCPolicies, d.iacOf = set, ip.SHA256
+			d.log.Info("IaC scanning runs the policies of a data bundle beside the embedded ones", "bundle", shortID(ip.Bundle), "policies", len(set.Policies))
+		} else {
+			d.log.Error("the IaC policies of a data bundle cannot be used; the previous ones stay", "bundle", shortID(ip.Bundle), "error", err.Error())
 		}
 	}
 	return nil

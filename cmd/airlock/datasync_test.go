@@ -72,7 +72,8 @@ func serverDataSync(t *testing.T, d store.Dialect) {
 		t.Fatal(err)
 	}
 	bf := filepath.Join(dir, "data.bundle")
-	if _, _, err := bundle.Build(ctx, bf, []string{"../../testdata/osv-sample/PyPI/all.zip"}, bundle.BuildOptions{Key: key, Source: "site-mirror"}); err != nil {
+	pol := iacProject(t, map[string]string{"img.rego": siteIaCPolicy})
+	if _, _, err := bundle.Build(ctx, bf, []string{"../../testdata/osv-sample/PyPI/all.zip", pol}, bundle.BuildOptions{Key: key, Source: "site-mirror"}); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(bf)
@@ -111,8 +112,8 @@ func serverDataSync(t *testing.T, d store.Dialect) {
 	if len(status.Bundles) != 1 || status.Bundles[0].Source != "site-mirror" || len(status.Sources) != 1 {
 		t.Fatalf("data after the sync: %+v", status)
 	}
-	if cur := srv.Current(); cur.VulnDB == nil || len(cur.Sources) != 1 {
-		t.Fatalf("scans do not see the synced data: %+v", cur)
+	if cur := srv.Current(); cur.VulnDB == nil || len(cur.Sources) != 1 || cur.IaCPolicies == nil || cur.IaCPolicies.Policies[0].ID != "SITE-IMG-1" {
+		t.Fatalf("scans do not see the synced data (vulnerabilities and IaC policies): %+v", cur)
 	}
 	kept, err := st.DataBundles(ctx)
 	if err != nil || len(kept) != 1 || kept[0].ID != status.Bundles[0].ID {
@@ -138,7 +139,7 @@ func serverDataSync(t *testing.T, d store.Dialect) {
 		t.Fatal(err)
 	}
 	defer worker.Close()
-	if cur := worker.Current(); cur.Err != nil || cur.VulnDB == nil || len(cur.Sources) != 1 {
+	if cur := worker.Current(); cur.Err != nil || cur.VulnDB == nil || len(cur.Sources) != 1 || cur.IaCPolicies == nil {
 		t.Fatalf("the worker's data: %+v", cur)
 	}
 

@@ -164,8 +164,14 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			asm.Analyzers.Secret.Branches = strings.Split(*branch, ",")
 		}
 	}
+	var iacNotice *scan.Notice
 	if wants("iac") {
 		asm.Analyzers.IaC.PoliciesOnly = *iacPoliciesOnly
+		if !*iacPoliciesOnly {
+			if asm.Analyzers.IaC.Site, iacNotice, err = siteIaC(ctx, *dbPath); err != nil {
+				return err
+			}
+		}
 		if *iacPolicies != "" {
 			srcs, err := iac.LoadDir(*iacPolicies)
 			if err != nil {
@@ -185,6 +191,9 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	opts, err := scan.Assemble(asm)
 	if err != nil {
 		return err
+	}
+	if iacNotice != nil {
+		opts.Notices = append(opts.Notices, *iacNotice)
 	}
 	if siteNotice != nil {
 		opts.Notices = append(opts.Notices, *siteNotice)

@@ -39,10 +39,17 @@ func Apply(ctx context.Context, db *vulndb.DB, b *Bundle, o ApplyOptions) ([]vul
 		switch e.Kind {
 		case KindOSV:
 			imp.Members = append(imp.Members, vulndb.BundleMember{Path: e.Path, Name: e.Name, Origin: e.Origin, Merge: e.Merge})
-		case KindSecretRules:
+		case KindSecretRules, KindIaCPolicies:
 			data, err := os.ReadFile(e.Path)
 			if err != nil {
 				return nil, fmt.Errorf("bundle: %w", err)
+			}
+			if e.Kind == KindIaCPolicies {
+				// Policies that do not compile here are refused before
+				// anything is applied.
+				if _, err := compileIaC(ctx, data, e.Name); err != nil {
+					return nil, &Error{Path: b.Path, Err: err}
+				}
 			}
 			imp.Payloads = append(imp.Payloads, vulndb.Payload{Kind: string(e.Kind), Name: e.Name, SHA256: e.SHA256, Data: data, SourceDate: e.SourceDate})
 		}

@@ -121,6 +121,7 @@ type baseData struct {
 	// records by origin, then record id.
 	records map[string]map[string]baseRecord
 	rules   string // sha256 of the base's secret rules
+	iac     string // sha256 of the base's IaC policies
 }
 
 type baseRecord struct {
@@ -145,6 +146,8 @@ func readBase(ctx context.Context, b *Bundle, work string) (*baseData, error) {
 		switch e.Kind {
 		case KindSecretRules:
 			bd.rules = e.SHA256
+		case KindIaCPolicies:
+			bd.iac = e.SHA256
 		case KindOSV:
 			recs := bd.records[e.Origin]
 			if recs == nil {
@@ -172,6 +175,9 @@ func buildMember(ctx context.Context, in string, i int, work string, base *baseD
 	}
 	if !fi.IsDir() && strings.EqualFold(filepath.Ext(in), ".toml") {
 		return secretMember(in, fi, base)
+	}
+	if fi.IsDir() && isPolicyDir(in) {
+		return iacMember(ctx, in, work, i, base)
 	}
 	abs, err := filepath.Abs(in)
 	if err != nil {

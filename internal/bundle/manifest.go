@@ -51,6 +51,9 @@ const (
 	// KindSecretRules is a gitleaks TOML rule set that replaces the
 	// embedded secret rules for scans that name no rules of their own.
 	KindSecretRules Kind = "secret-rules"
+	// KindIaCPolicies is a set of Rego IaC policies, run beside the
+	// embedded ones (one JSON file of the policies' sources).
+	KindIaCPolicies Kind = "iac-policies"
 )
 
 // Manifest is the signed description of a bundle.
@@ -170,8 +173,13 @@ func (m *Manifest) check() error {
 				return bad(f("kind"), "a bundle carries one secret rule set")
 			}
 			origins[string(KindSecretRules)] = true
+		case KindIaCPolicies:
+			if origins[string(KindIaCPolicies)] {
+				return bad(f("kind"), "a bundle carries one set of IaC policies")
+			}
+			origins[string(KindIaCPolicies)] = true
 		default:
-			return bad(f("kind"), "unknown kind %q (this airlock reads %s, %s)", mb.Kind, KindOSV, KindSecretRules)
+			return bad(f("kind"), "unknown kind %q (this airlock reads %s, %s, %s)", mb.Kind, KindOSV, KindSecretRules, KindIaCPolicies)
 		}
 	}
 	return nil

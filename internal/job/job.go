@@ -19,6 +19,7 @@ import (
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/gitlab"
+	"github.com/airlock-sec/airlock/internal/iac"
 	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/keyring"
 	"github.com/airlock-sec/airlock/internal/license"
@@ -313,6 +314,9 @@ type Data struct {
 	// RuleDefaults are a bundle's rules that Rules was built from, which
 	// a repository's .gitleaks.toml extends; nil for the embedded rules.
 	RuleDefaults *secret.Config
+	// IaCPolicies are a bundle's IaC policies, run beside the embedded
+	// ones; nil when none was imported.
+	IaCPolicies *iac.Set
 	// Err says why this process's data is older than the server's (a
 	// bundle uploaded to the server that it could not apply): scans
 	// refuse to run on it, and are retried.

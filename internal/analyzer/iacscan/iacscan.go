@@ -34,6 +34,9 @@ type Config struct {
 	Policies *iac.Set
 	// PoliciesOnly runs only Policies (--iac-policies-only).
 	PoliciesOnly bool
+	// Site are the policies of an imported data bundle, run beside the
+	// embedded ones (not with PoliciesOnly); nil when there are none.
+	Site *iac.Set
 	// MaxFileSize is the largest file read; 0 means DefaultMaxFileSize.
 	MaxFileSize int64
 	// Parsers are the inputs read; nil means list.All().
@@ -150,6 +153,9 @@ func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.O
 	var sets []*iac.Set
 	if embedded != nil {
 		sets = append(sets, embedded)
+	}
+	if a.c.Site != nil && !a.c.PoliciesOnly {
+		sets = append(sets, a.c.Site)
 	}
 	if a.c.Policies != nil {
 		sets = append(sets, a.c.Policies)
