@@ -44,7 +44,9 @@ func registries(flags registryFlag, configFile string) (*registry.Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	return registry.New(cfg)
+	// The npm mirror, wherever it was named, takes the user's .npmrc
+	// credentials for it unless airlock's configuration gives some.
+	return registry.New(registry.WithNPMRC(cfg, os.Getenv, home))
 }
 
 func cmdFix(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -3,6 +3,7 @@ package fix
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -218,8 +219,16 @@ func (a *Applier) npmTool(ctx context.Context, dir string, cs []Change) (*toolRe
 	}
 	extra := []string{"npm_config_registry=" + m.URL, "npm_config_ignore_scripts=true", "npm_config_update_notifier=false",
 		"npm_config_proxy=" + proxy, "npm_config_https_proxy=" + proxy, "npm_config_noproxy=" + hostOf(m.URL)}
-	if m.Token != "" {
-		extra = append(extra, "npm_config_"+strings.TrimPrefix(m.URL, strings.SplitN(m.URL, "//", 2)[0])+":_authToken="+m.Token)
+	// Credentials for the mirror alone, keyed by its URL as npm keys them.
+	scope := "npm_config_" + strings.TrimPrefix(m.URL, strings.SplitN(m.URL, "//", 2)[0])
+	if !strings.HasSuffix(scope, "/") {
+		scope += "/"
+	}
+	switch {
+	case m.Token != "":
+		extra = append(extra, scope+":_authToken="+m.Token)
+	case m.Username != "":
+		extra = append(extra, scope+":_auth="+base64.StdEncoding.EncodeToString([]byte(m.Username+":"+m.Password)))
 	}
 	res := &toolResult{files: map[string][]byte{}}
 	out, err := a.run(ctx, tmp, a.toolEnv(m, extra...), "npm", args...)
