@@ -167,7 +167,7 @@ func (c *PyPI) License(ctx context.Context, name, version string) (*License, err
 	if err := json.Unmarshal(r.Body, &l); err != nil {
 		return nil, fmt.Errorf("pypi %s: cached copy of %s unreadable: %w", name, r.URL, err)
 	}
-	return &License{Declared: l, URL: r.URL}, nil
+	return &License{Declared: l, URL: r.URL, Stale: r.Stale}, nil
 }
 
 // ParsePyPIJSON reads the license of a JSON API answer: PEP 639's
