@@ -115,12 +115,12 @@ func cmdFix(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			fmt.Fprintf(stderr, "%s: %s: %s\n", n.Level, n.Where(), n.Message)
 		}
 	}
-	planner := &fix.Planner{Registry: set, Matcher: vuln.NewMatcher(db), Strategy: strat}
-	changes, err := planner.Plan(ctx, res.Findings)
+	root, err := filepath.Abs(target)
 	if err != nil {
 		return err
 	}
-	root, err := filepath.Abs(target)
+	planner := &fix.Planner{Registry: set, Matcher: vuln.NewMatcher(db), Strategy: strat, Root: root}
+	changes, err := planner.Plan(ctx, res.Findings)
 	if err != nil {
 		return err
 	}
