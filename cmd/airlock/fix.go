@@ -221,6 +221,9 @@ func writeFixText(w io.Writer, changes []fix.Change, plans []fix.Plan, written b
 	} else if hasEdits(plans) {
 		fmt.Fprintln(w, "\nDry run: nothing written; run again with --write to apply.")
 	}
+	if len(plans) > 0 && !hasEdits(plans) {
+		fmt.Fprintln(w, "\nNothing to write: no plan changes a file; what is left is to do by hand (above), and on the server such a plan cannot be approved.")
+	}
 }
 
 func hasEdits(plans []fix.Plan) bool {

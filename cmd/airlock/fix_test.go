@@ -124,3 +124,26 @@ func TestFixRequirements(t *testing.T) {
 		}
 	}
 }
+
+// TestFixNothingToWrite: when every fixable change is left by hand (a
+// sha512-pinned requirement), --write says there is nothing to write and
+// changes nothing.
+func TestFixNothingToWrite(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "v.db")
+	if r := airlock(t, db, "db", "import", sharedZip(t, "osv", "PyPI")); r.code != 0 {
+		t.Fatalf("import: %d %s", r.code, r.stderr)
+	}
+	srv, _ := pypiMirror(t, map[string][]string{"urllib3": {"1.24.1", "1.26.18", "2.2.2"}})
+	dir := t.TempDir()
+	req := "urllib3==1.24.1 --hash=sha512:abcd\n"
+	os.WriteFile(filepath.Join(dir, "requirements.txt"), []byte(req), 0o644)
+	env := []string{"AIRLOCK_DB=" + db, "AIRLOCK_REGISTRY_PYPI=" + srv.URL + "/simple/", "XDG_CACHE_HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir(), "PIP_INDEX_URL="}
+	r := airlockEnv(t, binary, env, nil, "fix", "--write", dir)
+	if r.code != 0 || !strings.Contains(r.stdout, "By hand: requirements.txt:1: urllib3 is hash-pinned and it is pinned with sha512 hashes") ||
+		!strings.Contains(r.stdout, "Nothing to write: no plan changes a file") || strings.Contains(r.stdout, "Wrote ") {
+		t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "requirements.txt")); string(b) != req {
+		t.Errorf("requirements.txt changed: %q", b)
+	}
+}
