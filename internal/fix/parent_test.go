@@ -193,3 +193,18 @@ func TestNPMResolve(t *testing.T) {
 		}
 	}
 }
+
+// TestUpgrades: a parent named by several changes is upgraded once, to
+// the highest version any of them needs; packages keep their order.
+func TestUpgrades(t *testing.T) {
+	par := &inventory.Ref{Name: "example.com/parent", Version: "v1.0.0"}
+	cs := []Change{
+		{Name: "example.com/a", To: "v1.2.0", Method: MethodParent, Parent: par, ParentTo: "v1.10.0"},
+		{Name: "golang.org/x/net", To: "v0.56.0", Method: MethodDirect},
+		{Name: "example.com/b", To: "v2.0.1", Method: MethodParent, Parent: par, ParentTo: "v1.9.0"},
+	}
+	want := []string{"example.com/parent@v1.10.0", "golang.org/x/net@v0.56.0"}
+	if diff := cmp.Diff(want, upgrades(inventory.Go, cs)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
