@@ -190,6 +190,12 @@ func writeFixText(w io.Writer, changes []fix.Change, plans []fix.Plan, written b
 			how = "through " + c.Parent.Name + " " + c.ParentTo
 		}
 		fmt.Fprintf(w, "%s %s → %s  %s, %s; %s\n", c.Name, c.From, c.To, c.Manifest, how, vulnSummary(c))
+		if c.Method != fix.MethodDirect {
+			// Say why through the parent, or why not.
+			if _, why, ok := strings.Cut(c.Reason, "; "); ok {
+				fmt.Fprintf(w, "  %s\n", why)
+			}
+		}
 	}
 	if len(unfixed) > 0 {
 		fmt.Fprintln(w, "\nNot fixed:")
