@@ -261,7 +261,8 @@ func sameHost(a, b string) bool {
 // Native reads the mirrors the site's own tools are explicitly configured
 // with: the first URL of GOPROXY (the environment, else the go command's
 // environment file that 'go env -w' writes), npm's registry
-// (npm_config_registry, else the user's .npmrc) and PIP_INDEX_URL. A tool's
+// (npm_config_registry, else the user's .npmrc) and PIP_INDEX_URL (its
+// user:password, if any, as basic authentication). A tool's
 // built-in default is never used: when nothing is set, nothing is returned.
 func Native(getenv Getenv, home, userConfigDir string) map[string]Mirror {
 	out := map[string]Mirror{}
@@ -271,10 +272,34 @@ func Native(getenv Getenv, home, userConfigDir string) map[string]Mirror {
 	if m := npmRegistry(getenv, home); m.URL != "" {
 		out["npm"] = m
 	}
-	if v := strings.TrimSpace(getenv("PIP_INDEX_URL")); v != "" && checkURL(v) == nil {
-		out["pypi"] = Mirror{URL: v, From: "PIP_INDEX_URL"}
+	if m, ok := pipIndex(strings.TrimSpace(getenv("PIP_INDEX_URL"))); ok {
+		out["pypi"] = m
 	}
 	return out
+}
+
+// pipIndex reads PIP_INDEX_URL. pip takes the index's credentials in the
+// URL (https://user:password@host/simple); they become the mirror's basic
+// authentication, and the URL airlock shows and caches by carries none.
+func pipIndex(v string) (Mirror, bool) {
+	if v == "" {
+		return Mirror{}, false
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return Mirror{}, false
+	}
+	m := Mirror{From: "PIP_INDEX_URL"}
+	if u.User != nil {
+		m.Username = u.User.Username()
+		m.Password, _ = u.User.Password()
+		u.User = nil
+	}
+	m.URL = u.String()
+	if checkURL(m.URL) != nil {
+		return Mirror{}, false
+	}
+	return m, true
 }
 
 // goproxy returns the first URL of an explicitly set GOPROXY.

@@ -44,6 +44,15 @@ func TestNative(t *testing.T) {
 	if _, ok := got["go"]; ok {
 		t.Errorf("GOPROXY=off gave %v", got["go"])
 	}
+	// pip's index URL carries its credentials: they become basic
+	// authentication and leave the URL.
+	got = Native(env(map[string]string{"PIP_INDEX_URL": "https://ci:p%40ss@devpi.corp/root/pypi/+simple/"}), home, cfgDir)
+	if m := got["pypi"]; m.URL != "https://devpi.corp/root/pypi/+simple/" || m.Username != "ci" || m.Password != "p@ss" {
+		t.Errorf("PIP_INDEX_URL with credentials: %+v", m)
+	}
+	if got := Native(env(map[string]string{"PIP_INDEX_URL": "not a url"}), home, cfgDir); len(got["pypi"].URL) != 0 {
+		t.Errorf("a PIP_INDEX_URL that is not a URL: %+v", got["pypi"])
+	}
 	if got := Native(env(map[string]string{"GOENV": "off"}), home, cfgDir); got["go"].URL != "" {
 		t.Errorf("GOENV=off read the file: %v", got["go"])
 	}
