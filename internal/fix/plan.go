@@ -530,25 +530,52 @@ func (p *Planner) goParents(ctx context.Context, pkg inventory.Package) ([]inven
 	if !ok {
 		return nil, "the mirror client does not read go.mod requirements"
 	}
-	var via []inventory.Ref
-	read := 0
+	var direct []inventory.Ref
 	for _, req := range f.Require {
 		if req.Indirect || req.Mod.Path == pkg.Name {
 			continue
 		}
-		if read == maxDirectProbes {
+		if len(direct) == maxDirectProbes {
 			return nil, fmt.Sprintf("%s has more than %d direct requirements: their go.mod files were not all read", pkg.Location.Path, maxDirectProbes)
 		}
-		read++
-		reqs, err := g.Requires(ctx, req.Mod.Path, req.Mod.Version)
-		if err != nil {
-			continue
-		}
-		for _, x := range reqs {
-			if x.Path == pkg.Name {
-				via = append(via, inventory.Ref{Name: req.Mod.Path, Version: req.Mod.Version})
-				break
+		direct = append(direct, inventory.Ref{Name: req.Mod.Path, Version: req.Mod.Version})
+	}
+	// Their go.mod files are read several at once (the registry bounds
+	// the requests in flight), each once per run thanks to its cache.
+	pulls := make([]bool, len(direct))
+	workers := p.Workers
+	if workers <= 0 {
+		workers = 8
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, len(direct)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				reqs, err := g.Requires(ctx, direct[i].Name, direct[i].Version)
+				if err != nil {
+					continue
+				}
+				for _, x := range reqs {
+					if x.Path == pkg.Name {
+						pulls[i] = true
+						break
+					}
+				}
 			}
+		}()
+	}
+	for i := range direct {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var via []inventory.Ref
+	for i, d := range direct {
+		if pulls[i] {
+			via = append(via, d)
 		}
 	}
 	if len(via) == 0 {
