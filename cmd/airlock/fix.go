@@ -44,7 +44,9 @@ func registries(flags registryFlag, configFile string) (*registry.Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	return registry.New(cfg)
+	// The npm mirror, wherever it was named, takes the user's .npmrc
+	// credentials for it unless airlock's configuration gives some.
+	return registry.New(registry.WithNPMRC(cfg, os.Getenv, home))
 }
 
 func cmdFix(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -113,12 +115,12 @@ func cmdFix(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			fmt.Fprintf(stderr, "%s: %s: %s\n", n.Level, n.Where(), n.Message)
 		}
 	}
-	planner := &fix.Planner{Registry: set, Matcher: vuln.NewMatcher(db), Strategy: strat}
-	changes, err := planner.Plan(ctx, res.Findings)
+	root, err := filepath.Abs(target)
 	if err != nil {
 		return err
 	}
-	root, err := filepath.Abs(target)
+	planner := &fix.Planner{Registry: set, Matcher: vuln.NewMatcher(db), Strategy: strat, Root: root}
+	changes, err := planner.Plan(ctx, res.Findings)
 	if err != nil {
 		return err
 	}
@@ -188,6 +190,12 @@ func writeFixText(w io.Writer, changes []fix.Change, plans []fix.Plan, written b
 			how = "through " + c.Parent.Name + " " + c.ParentTo
 		}
 		fmt.Fprintf(w, "%s %s → %s  %s, %s; %s\n", c.Name, c.From, c.To, c.Manifest, how, vulnSummary(c))
+		if c.Method != fix.MethodDirect {
+			// Say why through the parent, or why not.
+			if _, why, ok := strings.Cut(c.Reason, "; "); ok {
+				fmt.Fprintf(w, "  %s\n", why)
+			}
+		}
 	}
 	if len(unfixed) > 0 {
 		fmt.Fprintln(w, "\nNot fixed:")
@@ -218,6 +226,9 @@ func writeFixText(w io.Writer, changes []fix.Change, plans []fix.Plan, written b
 		}
 	} else if hasEdits(plans) {
 		fmt.Fprintln(w, "\nDry run: nothing written; run again with --write to apply.")
+	}
+	if len(plans) > 0 && !hasEdits(plans) {
+		fmt.Fprintln(w, "\nNothing to write: no plan changes a file; what is left is to do by hand (above), and on the server such a plan cannot be approved.")
 	}
 }
 

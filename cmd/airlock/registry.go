@@ -50,7 +50,9 @@ func openRegistries(flags registryFlags) (*registry.Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	return registry.New(cfg)
+	// The npm mirror, wherever it was named, takes the user's .npmrc
+	// credentials for it unless airlock's configuration gives some.
+	return registry.New(registry.WithNPMRC(cfg, os.Getenv, home))
 }
 
 // serverRegistries resolves the server's mirrors: the environment
@@ -71,6 +73,7 @@ func serverRegistries(c serverConfig) (*registry.Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg = registry.WithNPMRC(cfg, os.Getenv, home)
 	if cfg.CacheDir == "" {
 		cfg.CacheDir = filepath.Join(c.DataDir, "registry-cache")
 	}

@@ -67,12 +67,12 @@ func (a *Applier) Apply(ctx context.Context, p *Plan) error {
 			}
 			byTool[k] = append(byTool[k], c)
 		case c.Ecosystem == inventory.PyPI && strings.HasPrefix(base, "requirements") || c.Ecosystem == inventory.PyPI && strings.HasSuffix(base, ".txt"):
-			if e, manual, err := a.requirementsEdit(c); err != nil {
+			if es, manual, err := a.requirementsEdit(ctx, c); err != nil {
 				p.Manual = append(p.Manual, err.Error())
 			} else if manual != "" {
 				p.Manual = append(p.Manual, manual)
 			} else {
-				spans[c.Manifest] = append(spans[c.Manifest], e)
+				spans[c.Manifest] = append(spans[c.Manifest], es...)
 			}
 		case c.Ecosystem == inventory.Maven && base == "pom.xml":
 			es, manual, err := a.mavenEdit(c)

@@ -13,6 +13,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/inventory"
 	"github.com/airlock-sec/airlock/internal/inventory/cargolock"
 	"github.com/airlock-sec/airlock/internal/inventory/maven"
+	"github.com/airlock-sec/airlock/internal/inventory/requirements"
 	"github.com/airlock-sec/airlock/internal/registry"
 )
 
@@ -211,5 +212,67 @@ func TestToolFailure(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "go.mod")); !strings.Contains(string(b), "v1.0.0") {
 		t.Error("go.mod changed")
+	}
+}
+
+// TestRequirementsHashes: a hash-pinned requirement gets the new
+// version's sha256 hashes from the mirror's PEP 691 page, laid out as the
+// old ones were; a requirement on one line keeps its form; when the
+// mirror has no file of the target, or the pins use another algorithm,
+// the plan says so and changes nothing.
+func TestRequirementsHashes(t *testing.T) {
+	page, err := os.ReadFile(filepath.Join("..", "registry", "testdata", "pypi-simple-hashes.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/simple/jinja2/" || r.Header.Get("Accept") != "application/vnd.pypi.simple.v1+json" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/vnd.pypi.simple.v1+json")
+		w.Write(page)
+	}))
+	defer srv.Close()
+	reg := registrySet(t, "pypi", srv.URL+"/simple")
+	const (
+		h1 = "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+		h2 = "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d"
+		h3 = "2e7d2c03a9507ae265ecf5b5356885a53393a2029d241394997265a1a25aefc6"
+	)
+	for _, tc := range []struct {
+		name, in, to, want, manual string
+	}{
+		{"pip-compile", "# via flask\njinja2[i18n]==3.1.3 ; python_version >= \"3.8\" \\\n    --hash=sha256:" + h1 + " \\\n    --hash=sha256:" + h1[:63] + "0\n    # via flask\nmarkupsafe==2.1.5\n",
+			"3.1.4", "# via flask\njinja2[i18n]==3.1.4 ; python_version >= \"3.8\" \\\n    --hash=sha256:" + h2 + " \\\n    --hash=sha256:" + h3 + "\n    # via flask\nmarkupsafe==2.1.5\n", ""},
+		{"one hash", "jinja2==3.1.3 \\\n  --hash=sha256:" + h1 + "\n", "3.1.4", "jinja2==3.1.3 \\\n  --hash=sha256:" + h1 + "\n", ""},
+		{"one line", "jinja2==3.1.3 --hash sha256:" + h1 + "\n", "3.1.4", "jinja2==3.1.4 --hash sha256:" + h2 + " \\\n    --hash sha256:" + h3 + "\n", ""},
+		{"not on the mirror", "jinja2==3.1.3 --hash=sha256:" + h1 + "\n", "3.1.5", "", "the mirror gives no hashes for 3.1.5"},
+		{"sha512", "jinja2==3.1.3 --hash=sha512:abcd\n", "3.1.4", "", "pinned with sha512 hashes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "requirements.txt"), []byte(tc.in), 0o644)
+			pkg := extracted(t, requirements.New(), dir, "requirements.txt", "jinja2")
+			a := &Applier{Root: dir, Registry: reg, Mirror: reg.Mirror}
+			p := applyOne(t, a, change(pkg, tc.to))
+			if tc.manual != "" {
+				if len(p.Edits) != 0 || len(p.Manual) != 1 || !strings.Contains(p.Manual[0], tc.manual) || !strings.Contains(p.Manual[0], "hash-pinned") {
+					t.Errorf("edits %d, manual %q; want none and %q", len(p.Edits), p.Manual, tc.manual)
+				}
+				return
+			}
+			if tc.name == "one hash" {
+				// The mirror lists two files of 3.1.4: both hashes, one
+				// option each, on lines of their own as before.
+				tc.want = "jinja2==3.1.4 \\\n  --hash=sha256:" + h2 + " \\\n  --hash=sha256:" + h3 + "\n"
+			}
+			if len(p.Edits) != 1 || len(p.Manual) != 0 {
+				t.Fatalf("edits %d manual %q", len(p.Edits), p.Manual)
+			}
+			if got := string(p.Edits[0].New); got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+		})
 	}
 }

@@ -71,7 +71,9 @@ func (p *Plan) Digest() string {
 }
 
 // Description is the plan's merge request text (GitLab Markdown): each
-// package from → to with how, each vulnerability (id, aliases, severity,
+// package from → to with how and why (the change's reason: the target
+// chosen, and for a transitive package whether it comes through its
+// parent or the override, and why), each vulnerability (id, aliases, severity,
 // summary), what is left by hand, the tools' output, and Marker.
 func (p *Plan) Description() string {
 	var b strings.Builder
@@ -87,6 +89,10 @@ func (p *Plan) Description() string {
 			how = "through " + c.Parent.Name + " " + c.ParentTo
 		}
 		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s |\n", mdCell(c.Name), mdCell(c.Manifest), mdCell(c.From), mdCell(c.To), mdCell(how))
+	}
+	b.WriteString("\n### Why these versions\n\n")
+	for _, c := range p.Changes {
+		fmt.Fprintf(&b, "- `%s`: %s\n", c.Name, strings.ReplaceAll(c.Reason, "\n", " "))
 	}
 	b.WriteString("\n### Vulnerabilities fixed\n\n| id | aliases | severity | summary |\n|---|---|---|---|\n")
 	for _, c := range p.Changes {

@@ -29,11 +29,13 @@ func TestBranch(t *testing.T) {
 
 func TestDescription(t *testing.T) {
 	p := Plan{Changes: []Change{{Name: "lodash", Manifest: "package-lock.json", From: "4.17.11", To: "4.17.20", Method: MethodOverride, Override: "npm overrides",
+		Reason:          "4.17.20 is the lowest release; pinned through npm overrides because no later release of async 2.6.1 in its major line on the mirror requires lodash 4.17.20 or later",
 		Vulnerabilities: []Vulnerability{{ID: "GHSA-jf85-cpcp-j695", Aliases: []string{"CVE-2019-10744"}, Severity: finding.Critical, Summary: "Prototype | pollution"}}}},
 		Manual: []string{"requirements.txt:4: pin by hand"}, ToolOutput: "$ npm install\n```\nadded 1 package\n"}
 	d := p.Description()
 	for _, want := range []string{Marker, "| `lodash` | `package-lock.json` | 4.17.11 | 4.17.20 | npm overrides |",
 		"| GHSA-jf85-cpcp-j695 | CVE-2019-10744 | critical | Prototype \\| pollution |", "- requirements.txt:4: pin by hand",
+		"### Why these versions\n\n- `lodash`: 4.17.20 is the lowest release; pinned through npm overrides because no later release of async 2.6.1",
 		"````\n$ npm install\n```\nadded 1 package\n````"} {
 		if !strings.Contains(d, want) {
 			t.Errorf("description lacks %q:\n%s", want, d)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -140,6 +142,30 @@ func TestPlanThroughGoParent(t *testing.T) {
 	if got[0].ParentTo != "v1.2.0" || !strings.Contains(got[0].Reason, "requires example.com/child v1.4.0 (go.mod on the mirror)") {
 		t.Errorf("parent %s: %s", got[0].ParentTo, got[0].Reason)
 	}
+	// Without edges in the scan, the parent is found from the go.mod's
+	// direct requirements and their go.mod files on the proxy.
+	docs["/example.com/parent/@v/v1.0.0.mod"] = "module example.com/parent\n\nrequire example.com/child v1.2.0\n"
+	docs["/example.com/unrelated/@v/v1.0.0.mod"] = "module example.com/unrelated\n"
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example.com/app\n\ngo 1.22\n\nrequire (\n\texample.com/parent v1.0.0\n\texample.com/unrelated v1.0.0\n\texample.com/child v1.2.0 // indirect\n)\n"), 0o644)
+	bare := pkg
+	bare.Via = nil
+	got, err = (&Planner{Registry: reg, Matcher: vuln.NewMatcher(src), Root: root}).Plan(context.Background(), scanFindings(t, src, bare))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Method != MethodParent || got[0].Parent == nil || got[0].Parent.Name != "example.com/parent" || got[0].ParentTo != "v1.2.0" {
+		t.Errorf("parent from go.mod: %s %+v %s: %s", got[0].Method, got[0].Parent, got[0].ParentTo, got[0].Reason)
+	}
+	// Without the tree, the require of the module itself.
+	got, err = (&Planner{Registry: reg, Matcher: vuln.NewMatcher(src)}).Plan(context.Background(), scanFindings(t, src, bare))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Method != MethodOverride || got[0].Override != "go.mod require" || !strings.Contains(got[0].Reason, "go.mod records no dependency edges") {
+		t.Errorf("no tree: %s %q: %s", got[0].Method, got[0].Override, got[0].Reason)
+	}
+
 	// v1.3.0's go.mod is read once, for its retractions (the latest
 	// release); its requirements are not: v1.2.0 already pulled in the fix.
 	n := 0
@@ -165,5 +191,20 @@ func TestNPMResolve(t *testing.T) {
 		if lo != tc.lo || hi != tc.hi {
 			t.Errorf("%q: %s..%s, want %s..%s", tc.rng, lo, hi, tc.lo, tc.hi)
 		}
+	}
+}
+
+// TestUpgrades: a parent named by several changes is upgraded once, to
+// the highest version any of them needs; packages keep their order.
+func TestUpgrades(t *testing.T) {
+	par := &inventory.Ref{Name: "example.com/parent", Version: "v1.0.0"}
+	cs := []Change{
+		{Name: "example.com/a", To: "v1.2.0", Method: MethodParent, Parent: par, ParentTo: "v1.10.0"},
+		{Name: "golang.org/x/net", To: "v0.56.0", Method: MethodDirect},
+		{Name: "example.com/b", To: "v2.0.1", Method: MethodParent, Parent: par, ParentTo: "v1.9.0"},
+	}
+	want := []string{"example.com/parent@v1.10.0", "golang.org/x/net@v0.56.0"}
+	if diff := cmp.Diff(want, upgrades(inventory.Go, cs)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -5,12 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/Masterminds/semver/v3"
 	"github.com/google/osv-scalibr/semantic"
+	"golang.org/x/mod/modfile"
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/inventory"
@@ -34,6 +38,11 @@ type Planner struct {
 	Strategy Strategy
 	// Workers bounds the registry lookups made at once (default 8).
 	Workers int
+	// Root is the scanned tree, where an indirect Go module's go.mod is
+	// read for its direct requirements: go.mod records no edges, so the
+	// direct module that pulls it in is found from their go.mod files on
+	// the proxy. Empty: Go modules are fixed through their own require.
+	Root string
 }
 
 // target is one vulnerable package of one manifest and its findings.
@@ -297,8 +306,9 @@ type goRequires interface {
 
 // throughParent turns an override of a transitive package into an
 // upgrade of the direct dependency that pulls it in, when a release of
-// that parent in its own major line, on the mirror and with no known
-// vulnerability of its own, pulls in a fixed version by itself: for npm,
+// that parent in its own major line, on the mirror and bringing no known
+// vulnerability its current version does not already have, pulls in a
+// fixed version by itself: for npm,
 // a release whose dependency range admits only versions at or above the
 // target (so npm cannot keep the vulnerable one); for Go, a release whose
 // go.mod requires the target or later (minimal version selection then
@@ -308,6 +318,13 @@ func (p *Planner) throughParent(ctx context.Context, cv *comparer, c *Change, pk
 	keep := func(why string) error {
 		c.Reason += "; pinned through " + c.Override + " because " + why
 		return nil
+	}
+	if len(pkg.Via) == 0 && pkg.Ecosystem == inventory.Go {
+		via, why := p.goParents(ctx, pkg)
+		if why != "" {
+			return keep(why)
+		}
+		pkg.Via = via
 	}
 	if len(pkg.Via) == 0 {
 		return keep("the lockfile does not say which direct dependency pulls " + pkg.Name + " in")
@@ -345,10 +362,39 @@ func (p *Planner) throughParent(ctx context.Context, cv *comparer, c *Change, pk
 	if len(cands) == 0 {
 		return keep(fmt.Sprintf("the mirror has no later release of %s %s in its major line", par.Name, par.Version))
 	}
-	parentClean := func(v string) (bool, error) {
+	// A parent release may not bring a vulnerability its current version
+	// does not already have (an unfixed advisory of the parent is no
+	// reason to keep the child vulnerable).
+	parentVulns := func(v string) (map[string]bool, error) {
 		q := pkg
 		q.Name, q.Version, q.Via, q.Relation = par.Name, v, nil, inventory.RelationDirect
-		return p.clean(ctx, q, v)
+		fs, err := p.Matcher.Match(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		ids := map[string]bool{}
+		for _, f := range fs {
+			if f.Kind == finding.KindVulnerability {
+				ids[f.ID] = true
+			}
+		}
+		return ids, nil
+	}
+	had, err := parentVulns(par.Version)
+	if err != nil {
+		return err
+	}
+	parentClean := func(v string) (bool, error) {
+		ids, err := parentVulns(v)
+		if err != nil {
+			return false, err
+		}
+		for id := range ids {
+			if !had[id] {
+				return false, nil
+			}
+		}
+		return true, nil
 	}
 	use := func(v, how string) {
 		c.Method, c.Override = MethodParent, ""
@@ -396,39 +442,151 @@ func (p *Planner) throughParent(ctx context.Context, cv *comparer, c *Change, pk
 		if !ok {
 			return keep("the mirror client does not read go.mod requirements")
 		}
-		for i, v := range cands {
-			if i == maxParentProbes {
-				return keep(fmt.Sprintf("none of the first %d later releases of %s requires %s %s or later", maxParentProbes, par.Name, pkg.Name, c.To))
-			}
+		// Releases raise their requirements over time: the lowest release
+		// that requires the target or later is found by bisection, then
+		// releases from there are read in order until one qualifies.
+		probes := 0
+		var readErr error
+		requires := func(v string) string {
+			probes++
 			reqs, err := g.Requires(ctx, par.Name, v)
 			if err != nil {
-				if errors.Is(err, registry.ErrNotFound) {
-					continue
+				if !errors.Is(err, registry.ErrNotFound) && readErr == nil {
+					readErr = fmt.Errorf("the go.mod of %s %s could not be read from the mirror (%v)", par.Name, v, err)
 				}
-				return keep(fmt.Sprintf("the go.mod of %s %s could not be read from the mirror (%v)", par.Name, v, err))
+				return ""
 			}
 			for _, r := range reqs {
-				if r.Path != pkg.Name || cv.compare(pkg.Ecosystem, r.Version, c.To) < 0 {
-					continue
+				if r.Path == pkg.Name {
+					return r.Version
 				}
-				ok, err := p.clean(ctx, pkg, r.Version)
-				if err != nil {
-					return err
-				}
-				pok, err := parentClean(v)
-				if err != nil {
-					return err
-				}
-				if ok && pok {
-					use(v, fmt.Sprintf("requires %s %s (go.mod on the mirror)", pkg.Name, r.Version))
-					return nil
-				}
+			}
+			return ""
+		}
+		enough := func(v string) bool { r := requires(v); return r != "" && cv.compare(pkg.Ecosystem, r, c.To) >= 0 }
+		first, _ := slices.BinarySearchFunc(cands, true, func(v string, _ bool) int {
+			if enough(v) {
+				return 1
+			}
+			return -1
+		})
+		if readErr != nil {
+			return keep(readErr.Error())
+		}
+		for _, v := range cands[first:] {
+			if probes >= maxParentProbes {
+				return keep(fmt.Sprintf("no release of %s read (%d go.mod files) requires a fixed %s not affected itself", par.Name, probes, pkg.Name))
+			}
+			req := requires(v)
+			if readErr != nil {
+				return keep(readErr.Error())
+			}
+			if req == "" || cv.compare(pkg.Ecosystem, req, c.To) < 0 {
+				continue
+			}
+			ok, err := p.clean(ctx, pkg, req)
+			if err != nil {
+				return err
+			}
+			pok, err := parentClean(v)
+			if err != nil {
+				return err
+			}
+			if ok && pok {
+				use(v, fmt.Sprintf("requires %s %s (go.mod on the mirror)", pkg.Name, req))
+				return nil
 			}
 		}
 		return keep(fmt.Sprintf("no later release of %s %s in its major line on the mirror requires %s %s or later", par.Name, par.Version, pkg.Name, c.To))
 	}
 	return keep("airlock reads parents' requirements for npm and Go only")
 }
+
+// goParents finds the direct modules of pkg's go.mod (in Root) whose own
+// go.mod, at the required version, requires pkg: the parent when there is
+// exactly one; else why none is used.
+func (p *Planner) goParents(ctx context.Context, pkg inventory.Package) ([]inventory.Ref, string) {
+	if p.Root == "" || path.Base(pkg.Location.Path) != "go.mod" {
+		return nil, "go.mod records no dependency edges, so the module that pulls " + pkg.Name + " in is not known"
+	}
+	r, err := os.OpenRoot(p.Root)
+	if err != nil {
+		return nil, err.Error()
+	}
+	defer r.Close()
+	b, err := r.ReadFile(filepath.FromSlash(pkg.Location.Path))
+	if err != nil {
+		return nil, fmt.Sprintf("%s could not be read (%v)", pkg.Location.Path, err)
+	}
+	f, err := modfile.ParseLax(pkg.Location.Path, b, nil)
+	if err != nil {
+		return nil, fmt.Sprintf("%s: %v", pkg.Location.Path, err)
+	}
+	cl, err := p.Registry.Client(inventory.Go)
+	if err != nil {
+		return nil, err.Error()
+	}
+	g, ok := cl.(goRequires)
+	if !ok {
+		return nil, "the mirror client does not read go.mod requirements"
+	}
+	var direct []inventory.Ref
+	for _, req := range f.Require {
+		if req.Indirect || req.Mod.Path == pkg.Name {
+			continue
+		}
+		if len(direct) == maxDirectProbes {
+			return nil, fmt.Sprintf("%s has more than %d direct requirements: their go.mod files were not all read", pkg.Location.Path, maxDirectProbes)
+		}
+		direct = append(direct, inventory.Ref{Name: req.Mod.Path, Version: req.Mod.Version})
+	}
+	// Their go.mod files are read several at once (the registry bounds
+	// the requests in flight), each once per run thanks to its cache.
+	pulls := make([]bool, len(direct))
+	workers := p.Workers
+	if workers <= 0 {
+		workers = 8
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, len(direct)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				reqs, err := g.Requires(ctx, direct[i].Name, direct[i].Version)
+				if err != nil {
+					continue
+				}
+				for _, x := range reqs {
+					if x.Path == pkg.Name {
+						pulls[i] = true
+						break
+					}
+				}
+			}
+		}()
+	}
+	for i := range direct {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var via []inventory.Ref
+	for i, d := range direct {
+		if pulls[i] {
+			via = append(via, d)
+		}
+	}
+	if len(via) == 0 {
+		return nil, "no direct requirement's go.mod on the mirror requires " + pkg.Name + " itself (it comes from deeper)"
+	}
+	return via, ""
+}
+
+// maxDirectProbes bounds the direct requirements of a go.mod whose own
+// go.mod is read when looking for an indirect module's parent.
+const maxDirectProbes = 200
 
 // npmResolve returns the lowest and highest releases on the mirror (rp)
 // that an npm dependency range admits; "" when the range does not parse

@@ -243,6 +243,11 @@ func TestNPM(t *testing.T) {
 			if c.To != "4.17.20" || c.Method != tc.method {
 				t.Fatalf("lodash → %s by %s, want 4.17.20 by %s", c.To, c.Method, tc.method)
 			}
+			// async's later 2.x releases were read from the registry: none
+			// admits only fixed lodash releases (2.6.4 asks ^4.17.14).
+			if tc.method == fix.MethodOverride && !strings.Contains(c.Reason, "no later release of async 2.6.1 in its major line on the mirror requires lodash 4.17.20 or later") {
+				t.Errorf("reason: %s", c.Reason)
+			}
 			for _, w := range tc.want {
 				if !strings.Contains(p.Diff, w) {
 					t.Errorf("diff lacks %q:\n%s", w, p.Diff)
@@ -256,4 +261,68 @@ func TestNPM(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGoParent: golang.org/x/net v0.17.0, required only indirectly,
+// through golang.org/x/crypto v0.14.0, is fixed by raising x/crypto to
+// the lowest release whose go.mod on the proxy requires a fixed x/net (go
+// get of x/crypto; minimal version selection raises x/net), and a new
+// scan finds no x/net advisory.
+func TestGoParent(t *testing.T) {
+	reachable(t, goProxy+"/golang.org/x/crypto/@v/list")
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not installed")
+	}
+	db := sharedDB(t, "osv/Go")
+	dir := fixture(t, "gomod-parent")
+	const name = "golang.org/x/net"
+	ctx := context.Background()
+	fs := scanTree(t, db, dir)
+	if len(about(fs, name)) == 0 {
+		t.Fatal("the fixture has no x/net finding to fix")
+	}
+	reg, err := registry.New(registry.Config{CacheDir: t.TempDir(), Mirrors: map[string]registry.Mirror{"go": {URL: goProxy, From: "test"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, err := (&fix.Planner{Registry: reg, Matcher: vuln.NewMatcher(db), Root: dir}).Plan(ctx, fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c fix.Change
+	for _, x := range changes {
+		if x.Name == name {
+			c = x
+		}
+	}
+	if c.Status != fix.StatusFix || c.Method != fix.MethodParent || c.Parent == nil || c.Parent.Name != "golang.org/x/crypto" || c.ParentTo == "" {
+		t.Fatalf("x/net: %s by %s via %+v → %s: %s", c.Status, c.Method, c.Parent, c.ParentTo, c.Reason)
+	}
+	t.Logf("x/net %s → %s through x/crypto %s → %s (%d registry requests)", c.From, c.To, c.Parent.Version, c.ParentTo, reg.Stats().Requests)
+	a := &fix.Applier{Root: dir, Mirror: reg.Mirror, Registry: reg, Env: os.Environ(), Timeout: 3 * time.Minute}
+	for _, p := range fix.Group(changes, fix.PerPackage) {
+		if p.Changes[0].Name != name {
+			continue
+		}
+		if p.Title != "Upgrade golang.org/x/crypto to "+c.ParentTo+" (golang.org/x/net v0.17.0 → "+c.To+")" {
+			t.Errorf("title %q", p.Title)
+		}
+		if err := a.Apply(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Failed != "" {
+			t.Fatalf("apply failed: %s\n%s", p.Failed, p.ToolOutput)
+		}
+		if !strings.Contains(p.ToolOutput, "$ go get golang.org/x/crypto@"+c.ParentTo) || !strings.Contains(p.Diff, "+require golang.org/x/crypto "+c.ParentTo) && !strings.Contains(p.Diff, "golang.org/x/crypto "+c.ParentTo) {
+			t.Errorf("output:\n%s\ndiff:\n%s", p.ToolOutput, p.Diff)
+		}
+		if err := a.Write(&p); err != nil {
+			t.Fatal(err)
+		}
+		if got := about(scanTree(t, db, dir), name); len(got) != 0 {
+			t.Errorf("after the fix: %d x/net findings, first %s", len(got), got[0].ID)
+		}
+		return
+	}
+	t.Fatal("no plan for x/net")
 }

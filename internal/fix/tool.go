@@ -3,6 +3,7 @@ package fix
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +13,6 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -108,14 +108,7 @@ func (a *Applier) goTool(ctx context.Context, dir string, cs []Change) (*toolRes
 	if err := a.copyModule(dir, tmp); err != nil {
 		return nil, err
 	}
-	args := []string{"get"}
-	for _, c := range cs {
-		if c.Method == MethodParent && c.Parent != nil {
-			args = append(args, c.Parent.Name+"@"+c.ParentTo)
-		} else {
-			args = append(args, c.Name+"@"+c.To)
-		}
-	}
+	args := append([]string{"get"}, upgrades(inventory.Go, cs)...)
 	env := a.toolEnv(m, "GOPROXY="+m.URL, "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOWORK=off", "GOVCS=*:off", "GONOSUMDB=", "GOPRIVATE=")
 	if a.GoSumDB != "" {
 		env = append(env, "GOSUMDB="+a.GoSumDB)
@@ -180,23 +173,21 @@ func (a *Applier) npmTool(ctx context.Context, dir string, cs []Change) (*toolRe
 		return nil, err
 	}
 	var overrides []Change
-	args := []string{"install"}
+	var direct []Change
 	exact := false
 	for _, c := range cs {
 		if c.Method == MethodOverride {
 			overrides = append(overrides, c)
 			continue
 		}
-		name, to := c.Name, c.To
+		direct = append(direct, c)
+		name := c.Name
 		if c.Method == MethodParent && c.Parent != nil {
-			// The direct dependency whose release pulls in the fix.
-			name, to = c.Parent.Name, c.ParentTo
-		}
-		if spec := name + "@" + to; !slices.Contains(args, spec) {
-			args = append(args, spec)
+			name = c.Parent.Name
 		}
 		exact = exact || exactSpec(pj, name)
 	}
+	args := append([]string{"install"}, upgrades(inventory.NPM, direct)...)
 	if len(overrides) > 0 {
 		if pj, err = addOverrides(pj, overrides); err != nil {
 			return nil, fmt.Errorf("%s: %w", path.Join(dir, "package.json"), err)
@@ -218,8 +209,16 @@ func (a *Applier) npmTool(ctx context.Context, dir string, cs []Change) (*toolRe
 	}
 	extra := []string{"npm_config_registry=" + m.URL, "npm_config_ignore_scripts=true", "npm_config_update_notifier=false",
 		"npm_config_proxy=" + proxy, "npm_config_https_proxy=" + proxy, "npm_config_noproxy=" + hostOf(m.URL)}
-	if m.Token != "" {
-		extra = append(extra, "npm_config_"+strings.TrimPrefix(m.URL, strings.SplitN(m.URL, "//", 2)[0])+":_authToken="+m.Token)
+	// Credentials for the mirror alone, keyed by its URL as npm keys them.
+	scope := "npm_config_" + strings.TrimPrefix(m.URL, strings.SplitN(m.URL, "//", 2)[0])
+	if !strings.HasSuffix(scope, "/") {
+		scope += "/"
+	}
+	switch {
+	case m.Token != "":
+		extra = append(extra, scope+":_authToken="+m.Token)
+	case m.Username != "":
+		extra = append(extra, scope+":_auth="+base64.StdEncoding.EncodeToString([]byte(m.Username+":"+m.Password)))
 	}
 	res := &toolResult{files: map[string][]byte{}}
 	out, err := a.run(ctx, tmp, a.toolEnv(m, extra...), "npm", args...)
@@ -251,6 +250,35 @@ func (a *Applier) npmTool(ctx context.Context, dir string, cs []Change) (*toolRe
 	res.files[path.Join(dir, lockName)] = newLock
 	res.files[path.Join(dir, "package.json")] = newPJ
 	return res, nil
+}
+
+// upgrades returns the NAME@VERSION arguments of changes made by
+// upgrading a dependency: the package itself, or for MethodParent the
+// direct dependency whose release pulls in the fix. A dependency named by
+// several changes (one parent of two packages) is upgraded once, to the
+// highest version any of them needs.
+func upgrades(eco string, cs []Change) []string {
+	cv := &comparer{cache: map[[2]string]semantic.Version{}}
+	var names []string
+	to := map[string]string{}
+	for _, c := range cs {
+		name, v := c.Name, c.To
+		if c.Method == MethodParent && c.Parent != nil {
+			name, v = c.Parent.Name, c.ParentTo
+		}
+		cur, ok := to[name]
+		if !ok {
+			names = append(names, name)
+		}
+		if !ok || cv.compare(eco, v, cur) > 0 {
+			to[name] = v
+		}
+	}
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		out = append(out, n+"@"+to[n])
+	}
+	return out
 }
 
 // exactSpec reports whether package.json pins name to an exact version.

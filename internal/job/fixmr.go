@@ -97,7 +97,7 @@ func (w *fixMRWorker) Work(ctx context.Context, j *river.Job[FixMRArgs]) error {
 // plan works out the plans of a scanned default branch in its workspace.
 func (r *Runner) plan(ctx context.Context, dir string, db vuln.Source, fs []finding.Finding) ([]fix.Plan, error) {
 	fc := r.c.Fix
-	planner := &fix.Planner{Registry: fc.Registry, Matcher: vuln.NewMatcher(db), Strategy: fc.Strategy}
+	planner := &fix.Planner{Registry: fc.Registry, Matcher: vuln.NewMatcher(db), Strategy: fc.Strategy, Root: dir}
 	changes, err := planner.Plan(ctx, fs)
 	if err != nil {
 		return nil, err

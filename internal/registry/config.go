@@ -3,6 +3,7 @@ package registry
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -260,7 +261,8 @@ func sameHost(a, b string) bool {
 // Native reads the mirrors the site's own tools are explicitly configured
 // with: the first URL of GOPROXY (the environment, else the go command's
 // environment file that 'go env -w' writes), npm's registry
-// (npm_config_registry, else the user's .npmrc) and PIP_INDEX_URL. A tool's
+// (npm_config_registry, else the user's .npmrc) and PIP_INDEX_URL (its
+// user:password, if any, as basic authentication). A tool's
 // built-in default is never used: when nothing is set, nothing is returned.
 func Native(getenv Getenv, home, userConfigDir string) map[string]Mirror {
 	out := map[string]Mirror{}
@@ -270,10 +272,34 @@ func Native(getenv Getenv, home, userConfigDir string) map[string]Mirror {
 	if m := npmRegistry(getenv, home); m.URL != "" {
 		out["npm"] = m
 	}
-	if v := strings.TrimSpace(getenv("PIP_INDEX_URL")); v != "" && checkURL(v) == nil {
-		out["pypi"] = Mirror{URL: v, From: "PIP_INDEX_URL"}
+	if m, ok := pipIndex(strings.TrimSpace(getenv("PIP_INDEX_URL"))); ok {
+		out["pypi"] = m
 	}
 	return out
+}
+
+// pipIndex reads PIP_INDEX_URL. pip takes the index's credentials in the
+// URL (https://user:password@host/simple); they become the mirror's basic
+// authentication, and the URL airlock shows and caches by carries none.
+func pipIndex(v string) (Mirror, bool) {
+	if v == "" {
+		return Mirror{}, false
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return Mirror{}, false
+	}
+	m := Mirror{From: "PIP_INDEX_URL"}
+	if u.User != nil {
+		m.Username = u.User.Username()
+		m.Password, _ = u.User.Password()
+		u.User = nil
+	}
+	m.URL = u.String()
+	if checkURL(m.URL) != nil {
+		return Mirror{}, false
+	}
+	return m, true
 }
 
 // goproxy returns the first URL of an explicitly set GOPROXY.
@@ -321,31 +347,9 @@ func firstProxy(v string) string {
 }
 
 // npmRegistry returns an explicitly configured npm registry, with the
-// auth token the user's .npmrc gives for it ("//host/path/:_authToken",
-// ${VAR} expanded from the environment).
+// credentials the user's .npmrc gives for it (see NPMRC.Auth).
 func npmRegistry(getenv Getenv, home string) Mirror {
-	file := getenv("NPM_CONFIG_USERCONFIG")
-	if file == "" {
-		file = getenv("npm_config_userconfig")
-	}
-	if file == "" && home != "" {
-		file = filepath.Join(home, ".npmrc")
-	}
-	rc := map[string]string{}
-	if file != "" {
-		if b, err := readSmall(file); err == nil {
-			sc := bufio.NewScanner(bytes.NewReader(b))
-			for sc.Scan() {
-				line := strings.TrimSpace(sc.Text())
-				if strings.HasPrefix(line, "#") || strings.HasPrefix(line, ";") {
-					continue
-				}
-				if k, v, ok := strings.Cut(line, "="); ok {
-					rc[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"'`)
-				}
-			}
-		}
-	}
+	rc := ReadNPMRC(getenv, home)
 	var m Mirror
 	for _, k := range []string{"npm_config_registry", "NPM_CONFIG_REGISTRY"} {
 		if v := strings.TrimSpace(getenv(k)); v != "" && checkURL(v) == nil {
@@ -354,30 +358,138 @@ func npmRegistry(getenv Getenv, home string) Mirror {
 		}
 	}
 	if m.URL == "" {
-		if v := rc["registry"]; v != "" && checkURL(v) == nil {
-			m = Mirror{URL: v, From: file}
+		if v := rc.kv["registry"]; v != "" && checkURL(v) == nil {
+			m = Mirror{URL: v, From: rc.file}
 		}
 	}
 	if m.URL == "" {
 		return m
 	}
-	// The longest "//host/path/:_authToken" that prefixes the registry.
-	u, _ := url.Parse(m.URL)
+	return rc.Auth(m, getenv)
+}
+
+// NPMRC is the user's npm configuration file ($NPM_CONFIG_USERCONFIG,
+// else ~/.npmrc): never a repository's own .npmrc, which could send the
+// user's credentials elsewhere.
+type NPMRC struct {
+	file string
+	kv   map[string]string
+}
+
+// ReadNPMRC reads the user's .npmrc; a missing or unreadable file is an
+// empty one.
+func ReadNPMRC(getenv Getenv, home string) NPMRC {
+	file := getenv("NPM_CONFIG_USERCONFIG")
+	if file == "" {
+		file = getenv("npm_config_userconfig")
+	}
+	if file == "" && home != "" {
+		file = filepath.Join(home, ".npmrc")
+	}
+	rc := NPMRC{file: file, kv: map[string]string{}}
+	if file == "" {
+		return rc
+	}
+	b, err := readSmall(file)
+	if err != nil {
+		return rc
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, ";") {
+			continue
+		}
+		if k, v, ok := strings.Cut(line, "="); ok {
+			rc.kv[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"'`)
+		}
+	}
+	return rc
+}
+
+// Auth returns m with the credentials the .npmrc gives for its URL, as
+// npm picks them: the longest "//host/path/:" prefix of the URL that
+// carries "_authToken" (a bearer token), "_auth" (base64 of
+// user:password) or "username" with "_password" (base64 of the
+// password); else the file's top-level "_authToken" or "_auth", but only
+// for the registry the file itself names (npm sends those to its default
+// registry alone). ${VAR} in values is expanded from the environment.
+// Credentials m already has (from airlock's own configuration) win.
+func (rc NPMRC) Auth(m Mirror, getenv Getenv) Mirror {
+	if m.Token != "" || m.Username != "" || m.URL == "" {
+		return m
+	}
+	u, err := url.Parse(m.URL)
+	if err != nil {
+		return m
+	}
 	target := "//" + u.Host + strings.TrimSuffix(u.Path, "/") + "/"
 	best := ""
-	for k, v := range rc {
-		prefix, ok := strings.CutSuffix(k, ":_authToken")
-		if !ok || !strings.HasPrefix(prefix, "//") {
+	var token, user, pass string
+	for k := range rc.kv {
+		i := strings.LastIndex(k, ":")
+		if i < 0 || !strings.HasPrefix(k, "//") {
+			continue
+		}
+		prefix, field := k[:i], k[i+1:]
+		if field != "_authToken" && field != "_auth" && field != "username" {
 			continue
 		}
 		if !strings.HasSuffix(prefix, "/") {
 			prefix += "/"
 		}
-		if strings.HasPrefix(target, prefix) && len(prefix) > len(best) {
-			best, m.Token = prefix, expandEnv(v, getenv)
+		if !strings.HasPrefix(target, prefix) || len(prefix) <= len(best) {
+			continue
+		}
+		t, us, p := rc.creds(k[:i]+":", getenv)
+		if t == "" && us == "" {
+			continue
+		}
+		best, token, user, pass = prefix, t, us, p
+	}
+	if best == "" && rc.kv["registry"] != "" && sameHost(rc.kv["registry"], m.URL) {
+		token, user, pass = rc.creds("", getenv)
+	}
+	m.Token, m.Username, m.Password = token, user, pass
+	return m
+}
+
+// creds reads the credentials under a key prefix ("//host/path/:" or ""
+// for the top level).
+func (rc NPMRC) creds(prefix string, getenv Getenv) (token, user, pass string) {
+	if t := expandEnv(rc.kv[prefix+"_authToken"], getenv); t != "" {
+		return t, "", ""
+	}
+	if a := expandEnv(rc.kv[prefix+"_auth"], getenv); a != "" {
+		if b, err := base64.StdEncoding.DecodeString(a); err == nil {
+			if us, p, ok := strings.Cut(string(b), ":"); ok && us != "" {
+				return "", us, p
+			}
 		}
 	}
-	return m
+	if us := expandEnv(rc.kv[prefix+"username"], getenv); us != "" {
+		if b, err := base64.StdEncoding.DecodeString(expandEnv(rc.kv[prefix+"_password"], getenv)); err == nil && len(b) > 0 {
+			return "", us, string(b)
+		}
+	}
+	return "", "", ""
+}
+
+// WithNPMRC gives the npm mirror of cfg, wherever it was configured, the
+// credentials the user's .npmrc has for it when airlock's configuration
+// gives none.
+func WithNPMRC(cfg Config, getenv Getenv, home string) Config {
+	m, ok := cfg.Mirrors["npm"]
+	if !ok || m.Token != "" || m.Username != "" {
+		return cfg
+	}
+	mirrors := make(map[string]Mirror, len(cfg.Mirrors))
+	for k, v := range cfg.Mirrors {
+		mirrors[k] = v
+	}
+	mirrors["npm"] = ReadNPMRC(getenv, home).Auth(m, getenv)
+	cfg.Mirrors = mirrors
+	return cfg
 }
 
 // expandEnv replaces ${VAR} as npm does in .npmrc values.

@@ -1,9 +1,14 @@
 package registry
 
 import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -38,6 +43,15 @@ func TestNative(t *testing.T) {
 	got = Native(env(map[string]string{"GOPROXY": "off,https://x.corp"}), home, cfgDir)
 	if _, ok := got["go"]; ok {
 		t.Errorf("GOPROXY=off gave %v", got["go"])
+	}
+	// pip's index URL carries its credentials: they become basic
+	// authentication and leave the URL.
+	got = Native(env(map[string]string{"PIP_INDEX_URL": "https://ci:p%40ss@devpi.corp/root/pypi/+simple/"}), home, cfgDir)
+	if m := got["pypi"]; m.URL != "https://devpi.corp/root/pypi/+simple/" || m.Username != "ci" || m.Password != "p@ss" {
+		t.Errorf("PIP_INDEX_URL with credentials: %+v", m)
+	}
+	if got := Native(env(map[string]string{"PIP_INDEX_URL": "not a url"}), home, cfgDir); len(got["pypi"].URL) != 0 {
+		t.Errorf("a PIP_INDEX_URL that is not a URL: %+v", got["pypi"])
 	}
 	if got := Native(env(map[string]string{"GOENV": "off"}), home, cfgDir); got["go"].URL != "" {
 		t.Errorf("GOENV=off read the file: %v", got["go"])
@@ -107,5 +121,81 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if _, err := Resolve(nil, env(map[string]string{"AIRLOCK_REGISTRY_NPM": "nope"}), Config{}, nil); err == nil || !strings.Contains(err.Error(), "AIRLOCK_REGISTRY_NPM") {
 		t.Errorf("bad environment: %v", err)
+	}
+}
+
+// TestNPMRCAuth: the user's .npmrc gives the npm mirror its credentials,
+// however npm writes them, the longest matching path first; top-level
+// ones only for the registry the file names; airlock's own credentials
+// win; a repository's .npmrc is never read.
+func TestNPMRCAuth(t *testing.T) {
+	home := t.TempDir()
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	rc := strings.Join([]string{
+		"registry=https://nexus.corp/repository/npm/",
+		"_auth=" + b64("legacy:pw0"),
+		"//nexus.corp/:_authToken=host-wide",
+		"//nexus.corp/repository/npm/:_auth=" + b64("ci:pw:with:colons"),
+		"//verdaccio.corp/:username=dev",
+		"//verdaccio.corp/:_password=" + b64("pw2"),
+		"//artifactory.corp/api/npm/:_authToken=${ART_TOKEN}",
+		"//broken.corp/:_auth=not base64!",
+		"",
+	}, "\n")
+	os.WriteFile(filepath.Join(home, ".npmrc"), []byte(rc), 0o644)
+	ge := env(map[string]string{"ART_TOKEN": "art"})
+	for _, tc := range []struct {
+		url, token, user, pass string
+	}{
+		{"https://nexus.corp/repository/npm/", "", "ci", "pw:with:colons"},
+		{"https://nexus.corp/repository/other/", "host-wide", "", ""},
+		{"https://verdaccio.corp/", "", "dev", "pw2"},
+		{"https://artifactory.corp/api/npm/npm-remote/", "art", "", ""},
+		// No credentials for it, and not the file's registry: the
+		// top-level _auth is not sent.
+		{"https://broken.corp/", "", "", ""},
+		{"https://elsewhere.corp/", "", "", ""},
+	} {
+		cfg := WithNPMRC(Config{Mirrors: map[string]Mirror{"npm": {URL: tc.url, From: "--registry npm"}}}, ge, home)
+		m := cfg.Mirrors["npm"]
+		if m.Token != tc.token || m.Username != tc.user || m.Password != tc.pass {
+			t.Errorf("%s: token %q user %q password %q; want %q %q %q", tc.url, m.Token, m.Username, m.Password, tc.token, tc.user, tc.pass)
+		}
+	}
+	// Top-level credentials go to the file's own registry.
+	os.WriteFile(filepath.Join(home, ".npmrc"), []byte("registry=https://nexus.corp/npm/\n_authToken=top\n"), 0o644)
+	if m := Native(env(nil), home, "")["npm"]; m.Token != "top" {
+		t.Errorf("top-level _authToken: %+v", m)
+	}
+	// airlock's own configuration wins.
+	own := Config{Mirrors: map[string]Mirror{"npm": {URL: "https://nexus.corp/npm/", Username: "svc", Password: "x"}, "go": {URL: "https://athens.corp"}}}
+	if m := WithNPMRC(own, env(nil), home).Mirrors["npm"]; m.Username != "svc" || m.Token != "" {
+		t.Errorf("configured credentials replaced: %+v", m)
+	}
+	// The credentials reach the mirror.
+	var got atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.Header.Get("Authorization"))
+		w.Write([]byte(`{"name":"left-pad","versions":{"1.3.0":{}}}`))
+	}))
+	defer srv.Close()
+	os.WriteFile(filepath.Join(home, ".npmrc"), []byte("//"+strings.TrimPrefix(srv.URL, "http://")+"/:_auth="+b64("ci:pw")+"\n"), 0o644)
+	set, err := New(WithNPMRC(Config{CacheDir: t.TempDir(), Mirrors: map[string]Mirror{"npm": {URL: srv.URL + "/"}}}, env(nil), home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := set.Client("npm")
+	if _, err := c.Package(context.Background(), "left-pad"); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := got.Load().(string); a != "Basic "+b64("ci:pw") {
+		t.Errorf("Authorization %q", a)
+	}
+	// A repository's .npmrc in the working directory is not the user's.
+	repo := t.TempDir()
+	os.WriteFile(filepath.Join(repo, ".npmrc"), []byte("//nexus.corp/:_authToken=from-the-repo\n"), 0o644)
+	t.Chdir(repo)
+	if m := WithNPMRC(Config{Mirrors: map[string]Mirror{"npm": {URL: "https://nexus.corp/x/"}}}, env(nil), t.TempDir()).Mirrors["npm"]; m.Token != "" {
+		t.Errorf("read the repository's .npmrc: %+v", m)
 	}
 }

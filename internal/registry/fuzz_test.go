@@ -36,6 +36,11 @@ func FuzzParseDependencies(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) { ParseDependencies(b) })
 }
 
+func FuzzParseSimpleHashes(f *testing.F) {
+	seeds(f, "pypi-simple*.json")
+	f.Fuzz(func(t *testing.T, b []byte) { ParseSimpleHashes(b) })
+}
+
 func FuzzParseSimple(f *testing.F) {
 	seeds(f, "pypi-simple*.json")
 	f.Fuzz(func(t *testing.T, b []byte) { ParseSimple(b) })

@@ -147,7 +147,7 @@ func (c *GoProxy) License(ctx context.Context, name, version string) (*License, 
 	if err := json.Unmarshal(r.Body, &files); err != nil {
 		return nil, fmt.Errorf("go %s@%s: cached copy of %s unreadable: %w", name, version, r.URL, err)
 	}
-	return &License{Files: files, URL: r.URL}, nil
+	return &License{Files: files, URL: r.URL, Stale: r.Stale}, nil
 }
 
 // maxLicenseFile bounds one license file read from an archive.

@@ -129,6 +129,7 @@ const maxParents = 5
 // License implements Licenser: the POM's licenses, else its nearest
 // parent's. Several licenses of one POM are alternatives (joined with OR).
 func (c *Maven) License(ctx context.Context, name, version string) (*License, error) {
+	stale := false
 	for i := 0; i <= maxParents; i++ {
 		p, err := mavenPath(name)
 		if err != nil {
@@ -148,15 +149,16 @@ func (c *Maven) License(ctx context.Context, name, version string) (*License, er
 		if err != nil {
 			return nil, fmt.Errorf("maven %s:%s: %w", name, version, err)
 		}
+		stale = stale || r.Stale
 		var t pomTrim
 		if err := json.Unmarshal(r.Body, &t); err != nil {
 			return nil, fmt.Errorf("maven %s: cached copy of %s unreadable: %w", name, r.URL, err)
 		}
 		if len(t.Licenses) > 0 {
-			return &License{Declared: strings.Join(t.Licenses, " OR "), URL: r.URL}, nil
+			return &License{Declared: strings.Join(t.Licenses, " OR "), URL: r.URL, Stale: stale}, nil
 		}
 		if t.Parent == "" || t.ParentVersion == "" {
-			return &License{URL: r.URL}, nil
+			return &License{URL: r.URL, Stale: stale}, nil
 		}
 		name, version = t.Parent, t.ParentVersion
 	}

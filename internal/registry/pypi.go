@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -166,7 +167,7 @@ func (c *PyPI) License(ctx context.Context, name, version string) (*License, err
 	if err := json.Unmarshal(r.Body, &l); err != nil {
 		return nil, fmt.Errorf("pypi %s: cached copy of %s unreadable: %w", name, r.URL, err)
 	}
-	return &License{Declared: l, URL: r.URL}, nil
+	return &License{Declared: l, URL: r.URL, Stale: r.Stale}, nil
 }
 
 // ParsePyPIJSON reads the license of a JSON API answer: PEP 639's
@@ -200,4 +201,70 @@ func ParsePyPIJSON(b []byte) (string, error) {
 		return l, nil
 	}
 	return strings.Join(cls, " OR "), nil
+}
+
+// Hashes returns the sha256 digests of every file the index serves for
+// one version of a project (wheels and sdists, yanked ones too: pip
+// checks whichever file it picks against the list), in the index's
+// order, as a hash-pinned requirements file lists them; an error matching
+// ErrNotFound when the index has no file of that version.
+func (c *PyPI) Hashes(ctx context.Context, name, version string) ([]string, error) {
+	norm := inventory.NormalizeName(inventory.PyPI, name)
+	if norm == "" || strings.ContainsAny(norm, "/?#\\ ") {
+		return nil, fmt.Errorf("pypi: %q is not a project name", name)
+	}
+	r, err := c.f.getAs(ctx, norm+"/", simpleAccept, "hashes", func(b []byte) ([]byte, error) {
+		h, err := ParseSimpleHashes(b)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(h)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pypi %s: %w", name, err)
+	}
+	var byVer map[string][]string
+	if err := json.Unmarshal(r.Body, &byVer); err != nil {
+		return nil, fmt.Errorf("pypi %s: cached copy of %s unreadable: %w", name, r.URL, err)
+	}
+	hs := byVer[version]
+	if len(hs) == 0 {
+		return nil, fmt.Errorf("pypi %s: %s lists no file of %s with a sha256 hash: %w", name, r.URL, version, ErrNotFound)
+	}
+	return hs, nil
+}
+
+// ParseSimpleHashes reads the sha256 hashes of a PEP 691 JSON project
+// page's files, by version.
+func ParseSimpleHashes(b []byte) (map[string][]string, error) {
+	var doc struct {
+		Meta struct {
+			APIVersion string `json:"api-version"`
+		} `json:"meta"`
+		Files []struct {
+			Filename string            `json:"filename"`
+			Hashes   map[string]string `json:"hashes"`
+		} `json:"files"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(doc.Meta.APIVersion, "1.") {
+		return nil, fmt.Errorf("field \"meta.api-version\" is %q, not 1.x (is this a PEP 691 JSON response?)", doc.Meta.APIVersion)
+	}
+	out := map[string][]string{}
+	for i, f := range doc.Files {
+		v := fileVersion(f.Filename)
+		h := strings.ToLower(f.Hashes["sha256"])
+		if v == "" || h == "" {
+			continue
+		}
+		if len(h) != 64 || strings.Trim(h, "0123456789abcdef") != "" {
+			return nil, fmt.Errorf("files[%d].hashes.sha256: %q is not a hex SHA-256", i, f.Hashes["sha256"])
+		}
+		if !slices.Contains(out[v], h) {
+			out[v] = append(out[v], h)
+		}
+	}
+	return out, nil
 }

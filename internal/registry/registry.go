@@ -95,6 +95,9 @@ type License struct {
 	Files map[string][]byte
 	// URL is the response it came from.
 	URL string
+	// Stale is set when the mirror could not be reached and a cached copy
+	// answered (an offline scan reads licenses from the cache).
+	Stale bool
 }
 
 // Client reads a package's metadata from one ecosystem's mirror.

@@ -535,3 +535,32 @@ func TestNPMDependencies(t *testing.T) {
 		t.Errorf("absent package: %v, want ErrNotFound", err)
 	}
 }
+
+// TestPyPIHashes: a version's sha256 hashes from the PEP 691 page, one
+// per file, files without one skipped; a version without files is
+// ErrNotFound; a malformed digest is a clear error.
+func TestPyPIHashes(t *testing.T) {
+	m := newMirror(t, map[string]string{
+		"/simple/jinja2/": testdata(t, "pypi-simple-hashes.json"),
+		"/simple/bad/":    `{"meta":{"api-version":"1.0"},"name":"bad","files":[{"filename":"bad-1.0.tar.gz","hashes":{"sha256":"zz"}}]}`,
+	})
+	c, _ := client(t, "pypi", m.URL+"/simple", Config{})
+	ctx := context.Background()
+	hs, err := c.(*PyPI).Hashes(ctx, "Jinja2", "3.1.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d", "2e7d2c03a9507ae265ecf5b5356885a53393a2029d241394997265a1a25aefc6"}
+	if diff := cmp.Diff(want, hs); diff != "" {
+		t.Errorf("hashes (-want +got):\n%s", diff)
+	}
+	if m.accepts[0] != simpleAccept {
+		t.Errorf("Accept %q", m.accepts[0])
+	}
+	if _, err := c.(*PyPI).Hashes(ctx, "jinja2", "9.9"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("absent version: %v", err)
+	}
+	if _, err := c.(*PyPI).Hashes(ctx, "bad", "1.0"); err == nil || !strings.Contains(err.Error(), `files[0].hashes.sha256: "zz"`) {
+		t.Errorf("malformed digest: %v", err)
+	}
+}

@@ -317,7 +317,7 @@ func (r *run) mirror(ctx context.Context, set *registry.Set, p inventory.Package
 		if l.Declared == "" && len(l.Files) == 0 {
 			return nil, "the mirror's metadata declares none"
 		}
-		return &found{declared: l.Declared, files: l.Files, source: "mirror", evidence: l.URL, confidence: 1}, ""
+		return &found{declared: l.Declared, files: l.Files, source: "mirror", evidence: l.URL + cachedNote(l.Stale), confidence: 1}, ""
 	}
 	res, ok := results[registry.Ref{Ecosystem: p.Ecosystem, Name: p.Name}]
 	if !ok || res.Err != nil {
@@ -330,7 +330,16 @@ func (r *run) mirror(ctx context.Context, set *registry.Set, p inventory.Package
 	if !ok || v.License == "" {
 		return nil, "the mirror's metadata declares none"
 	}
-	return &found{declared: v.License, source: "mirror", evidence: res.Package.URL, confidence: 1}, ""
+	return &found{declared: v.License, source: "mirror", evidence: res.Package.URL + cachedNote(res.Package.Stale), confidence: 1}, ""
+}
+
+// cachedNote marks evidence read from the registry cache because the
+// mirror could not be reached (an offline scan).
+func cachedNote(stale bool) string {
+	if stale {
+		return " (cached copy: the mirror could not be reached)"
+	}
+	return ""
 }
 
 // judge records a package's license and applies the policy.

@@ -225,3 +225,59 @@ func FuzzMetadataLicense(f *testing.F) {
 	f.Add([]byte("Classifier: License :: OSI Approved :: MIT License\nClassifier: License :: Other\n"))
 	f.Fuzz(func(t *testing.T, b []byte) { MetadataLicense(b) })
 }
+
+// TestOffline: once the mirror has answered, the license table is made
+// offline from the registry cache (the mirror gone), each such license's
+// evidence saying it is a cached copy; classifying license files and
+// parsing SPDX need no network (their data is compiled in).
+func TestOffline(t *testing.T) {
+	mirror := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.EscapedPath() {
+		case "/npm/from-mirror":
+			w.Write([]byte(`{"name":"from-mirror","versions":{"1.0.0":{"license":"ISC"}}}`))
+		case "/maven/org/x/lib/1.0/lib-1.0.pom":
+			w.Write([]byte(`<project><licenses><license><name>The Apache Software License, Version 2.0</name></license></licenses></project>`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	cache := t.TempDir()
+	open := func() *registry.Set {
+		// A TTL of a nanosecond: every answer is revalidated with the
+		// mirror, so the second scan really tries it.
+		regs, err := registry.New(registry.Config{CacheDir: cache, CacheTTL: time.Nanosecond, Mirrors: map[string]registry.Mirror{
+			"npm": {URL: mirror.URL + "/npm"}, "maven": {URL: mirror.URL + "/maven"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return regs
+	}
+	tr, files := tree(t, map[string]string{"LICENSE": mitText(t), "vendor/example.com/mod/LICENSE": mitText(t)})
+	in := func() *analyzer.Input {
+		return &analyzer.Input{Tree: tr, Files: files, Env: &analyzer.Env{Registries: open()}, Manifests: []inventory.Manifest{
+			{Path: "package-lock.json", Packages: []inventory.Package{pkg("npm", "from-mirror", "1.0.0", "package-lock.json", 5)}},
+			{Path: "pom.xml", Packages: []inventory.Package{pkg("Maven", "org.x:lib", "1.0", "pom.xml", 9)}},
+			{Path: "go.mod", Packages: []inventory.Package{pkg("Go", "example.com/mod", "v1.0.0", "go.mod", 3)}},
+		}}
+	}
+	want := []string{
+		"(this repository) | MIT | license-file | ",
+		"from-mirror | ISC | mirror | ",
+		"org.x:lib | Apache-2.0 | mirror | ",
+		"example.com/mod | MIT | vendor | ",
+	}
+	online := analyze(t, Config{Always: true}, in())
+	if diff := cmp.Diff(want, rows(online)); diff != "" {
+		t.Fatalf("online (-want +got):\n%s", diff)
+	}
+	mirror.Close()
+	offline := analyze(t, Config{Always: true}, in())
+	if diff := cmp.Diff(want, rows(offline)); diff != "" {
+		t.Errorf("offline (-want +got):\n%s", diff)
+	}
+	for _, l := range offline.Licenses {
+		if l.Source == "mirror" && !strings.Contains(l.Evidence, "cached copy: the mirror could not be reached") {
+			t.Errorf("%s: evidence %q does not say it is a cached copy", l.Name, l.Evidence)
+		}
+	}
+}
