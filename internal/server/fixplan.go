@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -86,15 +87,18 @@ func (s *Server) decideFixPlan(w http.ResponseWriter, r *http.Request, p princip
 		s.fail(w, r, err)
 		return
 	}
-	if strings.TrimSpace(req.Reason) == "" {
-		s.fail(w, r, apiError{Code: "invalid_field", Field: "reason", Message: "reason is required: say why the plan is approved or rejected"})
-		return
+	s.answer(w, r)(s.decide(r.Context(), id, approve, req.Reason, p))
+}
+
+// decide is the decision of the API and the web UI.
+func (s *Server) decide(ctx context.Context, id int64, approve bool, reason string, p principal) (store.FixPlan, error) {
+	if strings.TrimSpace(reason) == "" {
+		return store.FixPlan{}, apiError{Code: "invalid_field", Field: "reason", Message: "reason is required: say why the plan is approved or rejected"}
 	}
-	ctx := r.Context()
 	var out store.FixPlan
-	err = s.c.Store.InTx(ctx, func(t *store.Tx) error {
+	err := s.c.Store.InTx(ctx, func(t *store.Tx) error {
 		var err error
-		out, err = t.DecideFixPlan(ctx, id, approve, p.actor(), strings.TrimSpace(req.Reason), s.c.Now())
+		out, err = t.DecideFixPlan(ctx, id, approve, p.actor(), strings.TrimSpace(reason), s.c.Now())
 		if err != nil || !approve {
 			return err
 		}
@@ -103,12 +107,7 @@ func (s *Server) decideFixPlan(w http.ResponseWriter, r *http.Request, p princip
 		return err
 	})
 	if errors.Is(err, store.ErrPlanState) {
-		s.fail(w, r, apiError{Code: "invalid_state", Message: strings.TrimPrefix(err.Error(), "store: ")})
-		return
+		return out, apiError{Code: "invalid_state", Message: strings.TrimPrefix(err.Error(), "store: ")}
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, out)
+	return out, err
 }

@@ -589,19 +589,22 @@ func (s *Server) setSelection(w http.ResponseWriter, r *http.Request, p principa
 		s.fail(w, r, err)
 		return
 	}
+	s.answer(w, r)(s.changeSelection(r.Context(), in, req, p))
+}
+
+// changeSelection is the selection change of the API and the web UI: it
+// checks the chosen projects, marks the known ones and queues a
+// discovery.
+func (s *Server) changeSelection(ctx context.Context, in store.Integration, req selectionRequest, p principal) (integrationView, error) {
 	if err := applySelection(integrationRequest{Selection: &req.Selection, GitLabProjectIDs: req.GitLabProjectIDs, ConfirmEmpty: req.ConfirmEmpty}, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return integrationView{}, err
 	}
-	ctx := r.Context()
 	conn, err := integration.Open(s.c.Keyring, in)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return integrationView{}, err
 	}
 	if err := s.checkSelectedIDs(ctx, in, conn); err != nil {
-		s.fail(w, r, err)
-		return
+		return integrationView{}, err
 	}
 	want := map[int64]bool{}
 	for _, id := range in.SelectedIDs {
@@ -631,10 +634,9 @@ func (s *Server) setSelection(w http.ResponseWriter, r *http.Request, p principa
 		return err
 	})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return integrationView{}, err
 	}
-	writeJSON(w, http.StatusOK, s.view(in))
+	return s.view(in), nil
 }
 
 func (s *Server) discover(w http.ResponseWriter, r *http.Request, p principal) {

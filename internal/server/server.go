@@ -54,6 +54,9 @@ type Config struct {
 	// HookRemovalTimeout bounds the removal of webhooks when an
 	// integration is deleted (default 20s); the purge job finishes it.
 	HookRemovalTimeout time.Duration
+	// SessionTTL is how long a web UI session lasts without use (default
+	// 12h); each use extends it.
+	SessionTTL time.Duration
 }
 
 // Server serves the API and the webhooks.
@@ -96,6 +99,9 @@ func New(c Config) (*Server, error) {
 	}
 	if c.HookRemovalTimeout == 0 {
 		c.HookRemovalTimeout = 20 * time.Second
+	}
+	if c.SessionTTL == 0 {
+		c.SessionTTL = 12 * time.Hour
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	s := &Server{c: c, log: c.Logger, mux: http.NewServeMux(), reg: prometheus.NewRegistry(), secrets: map[int64]webhookSecret{}, touched: map[int64]time.Time{}}
@@ -157,6 +163,9 @@ func (s *Server) register() {
 	s.api("POST /api/v1/agent-keys", store.RoleAdmin, s.createAgentKey)
 	s.api("DELETE /api/v1/agent-keys/{id}", store.RoleAdmin, s.deleteAgentKey)
 	s.api("GET /api/v1/integrations/{id}/agents", store.RoleViewer, s.listIntegrationAgents)
+	s.api("GET /api/v1/sessions", store.RoleAdmin, s.listSessions)
+	s.api("DELETE /api/v1/sessions/{id}", store.RoleAdmin, s.deleteSession)
+	s.registerUI()
 }
 
 func (s *Server) public(pattern string, h http.HandlerFunc) {
