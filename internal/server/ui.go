@@ -43,7 +43,7 @@ func parseUI() map[string]*template.Template {
 			}
 			return ""
 		},
-		"lower": strings.ToLower,
+		"join": strings.Join,
 	}
 	names, err := fs.Glob(uiFS, "ui/*.html")
 	if err != nil {
@@ -129,7 +129,10 @@ func (s *Server) registerUI() {
 		http.Redirect(w, r, "/integrations", http.StatusSeeOther)
 	})
 	s.ui("GET /integrations", store.RoleViewer, s.hubPage)
+	s.ui("GET /integrations/new", store.RoleAdmin, s.wizardPage)
+	s.ui("POST /integrations/new", store.RoleAdmin, s.wizardForm)
 	s.ui("GET /integrations/{id}", store.RoleViewer, s.integrationPage)
+	s.ui("POST /integrations/{id}/delete", store.RoleAdmin, s.deleteIntegrationForm)
 	s.ui("POST /integrations/{id}/selection", store.RoleAdmin, s.selectionForm)
 	s.ui("GET /findings", store.RoleViewer, s.findingsPage)
 	s.ui("GET /findings/{id}", store.RoleViewer, s.findingPage)
