@@ -234,3 +234,28 @@ func TestUISessionsAndCSRF(t *testing.T) {
 		t.Fatalf("expired session: %d", resp.StatusCode)
 	}
 }
+
+// BenchmarkUIPages renders the busiest pages over 10,000 findings, signed
+// in: the first and a deep page of the findings list (50 rows a page), a
+// finding and the hub. The target is under 200 ms a page (ms/page).
+func BenchmarkUIPages(b *testing.B) {
+	h := newHarness(b, store.SQLite, options{})
+	_, fs := seedFindings(b, h, 10000)
+	if n := h.count(`SELECT COUNT(*) FROM finding`); n != 10000 {
+		b.Fatalf("%d findings seeded", n)
+	}
+	br := newBrowser(b, h.url)
+	br.signIn(adminToken)
+	deep := fs[0].ID + 9000
+	for _, path := range []string{"/findings?state=open", fmt.Sprintf("/findings?state=open&after=%d", deep), "/findings?severity=critical&state=open", fmt.Sprintf("/findings/%d", fs[5].ID), "/integrations"} {
+		b.Run(strings.NewReplacer("/", "_", "?", "_").Replace(path), func(b *testing.B) {
+			for b.Loop() {
+				resp, body := br.get(path)
+				if resp.StatusCode != http.StatusOK || !strings.Contains(body, "</html>") {
+					b.Fatalf("%s: %d", path, resp.StatusCode)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/page")
+		})
+	}
+}
