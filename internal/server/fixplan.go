@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,13 +88,16 @@ func (s *Server) decideFixPlan(w http.ResponseWriter, r *http.Request, p princip
 		s.fail(w, r, err)
 		return
 	}
-	if strings.TrimSpace(req.Reason) == "" {
-		s.fail(w, r, apiError{Code: "invalid_field", Field: "reason", Message: "reason is required: say why the plan is approved or rejected"})
-		return
+	s.answer(w, r)(s.decide(r.Context(), id, approve, req.Reason, p))
+}
+
+// decide is the decision of the API and the web UI.
+func (s *Server) decide(ctx context.Context, id int64, approve bool, reason string, p principal) (store.FixPlan, error) {
+	if strings.TrimSpace(reason) == "" {
+		return store.FixPlan{}, apiError{Code: "invalid_field", Field: "reason", Message: "reason is required: say why the plan is approved or rejected"}
 	}
-	ctx := r.Context()
 	var out store.FixPlan
-	err = s.c.Store.InTx(ctx, func(t *store.Tx) error {
+	err := s.c.Store.InTx(ctx, func(t *store.Tx) error {
 		if approve {
 			cur, err := t.FixPlan(ctx, id)
 			if err != nil {
@@ -104,7 +108,7 @@ func (s *Server) decideFixPlan(w http.ResponseWriter, r *http.Request, p princip
 			}
 		}
 		var err error
-		out, err = t.DecideFixPlan(ctx, id, approve, p.actor(), strings.TrimSpace(req.Reason), s.c.Now())
+		out, err = t.DecideFixPlan(ctx, id, approve, p.actor(), strings.TrimSpace(reason), s.c.Now())
 		if err != nil || !approve {
 			return err
 		}
@@ -113,18 +117,12 @@ func (s *Server) decideFixPlan(w http.ResponseWriter, r *http.Request, p princip
 		return err
 	})
 	if errors.Is(err, errNoEdits) {
-		writeError(w, http.StatusConflict, apiError{Code: "no_edits", Message: fmt.Sprintf("fix plan %d changes no file (its changes are manual, or the lockfile tool failed: see its instructions and tool output): there is nothing to open a merge request with; make the change by hand or reject the plan", id)})
-		return
+		return out, conflictError{apiError{Code: "no_edits", Message: fmt.Sprintf("fix plan %d changes no file (its changes are manual, or the lockfile tool failed: see its instructions and tool output): there is nothing to open a merge request with; make the change by hand or reject the plan", id)}}
 	}
 	if errors.Is(err, store.ErrPlanState) {
-		s.fail(w, r, apiError{Code: "invalid_state", Message: strings.TrimPrefix(err.Error(), "store: ")})
-		return
+		return out, apiError{Code: "invalid_state", Message: strings.TrimPrefix(err.Error(), "store: ")}
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, out)
+	return out, err
 }
 
 // errNoEdits refuses approving a plan that changes no file.

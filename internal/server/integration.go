@@ -163,11 +163,8 @@ func (s *Server) check(ctx context.Context, conn integration.Connection) (integr
 
 // checkFailed answers a failed Test Connection: 422 with the result.
 func checkFailed(w http.ResponseWriter, res integration.CheckResult) {
-	e := apiError{Code: "connection_failed", Message: "Test Connection failed"}
-	if res.Error != nil {
-		e = apiError{Code: res.Error.Code, Message: res.Error.Message, Hint: res.Error.Hint}
-	}
-	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": e, "check": res})
+	e := newCheckError(res)
+	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": e.apiError, "check": res})
 }
 
 // noProjects is the check's refusal when the token sees no project.
@@ -181,14 +178,19 @@ func (s *Server) testNewConnection(w http.ResponseWriter, r *http.Request, _ pri
 		s.fail(w, r, err)
 		return
 	}
+	s.answer(w, r)(s.testConnection(r.Context(), req))
+}
+
+// testConnection is Test Connection of a connection not saved yet, for
+// the API and the connect wizard.
+func (s *Server) testConnection(ctx context.Context, req integrationRequest) (integration.CheckResult, error) {
 	in := store.Integration{TokenKind: string(gitlab.TokenPersonal)}
 	var conn integration.Connection
 	if err := s.requireConnection(req, &in, &conn); err != nil {
-		s.fail(w, r, err)
-		return
+		return integration.CheckResult{}, err
 	}
-	res, _ := s.check(r.Context(), conn)
-	writeJSON(w, http.StatusOK, res)
+	res, _ := s.check(ctx, conn)
+	return res, nil
 }
 
 func (s *Server) requireConnection(req integrationRequest, in *store.Integration, conn *integration.Connection) error {
@@ -205,21 +207,51 @@ func (s *Server) requireConnection(req integrationRequest, in *store.Integration
 }
 
 func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, p principal) {
-	ctx := r.Context()
 	var req integrationRequest
 	if err := decode(w, r, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	v, err := s.create(r.Context(), req, p)
+	var ce checkError
+	switch {
+	case errors.As(err, &ce):
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": ce.apiError, "check": ce.Check})
+	case err != nil:
+		s.fail(w, r, err)
+	default:
+		writeJSON(w, http.StatusCreated, v)
+	}
+}
+
+// checkError is a failed Test Connection (or one that found nothing to
+// scan), with the check's result.
+type checkError struct {
+	apiError
+	Check integration.CheckResult
+}
+
+func (e checkError) Error() string { return e.Message }
+
+func newCheckError(res integration.CheckResult) checkError {
+	e := apiError{Code: "connection_failed", Message: "Test Connection failed"}
+	if res.Error != nil {
+		e = apiError{Code: res.Error.Code, Message: res.Error.Message, Hint: res.Error.Hint}
+	}
+	return checkError{apiError: e, Check: res}
+}
+
+// create is the connection of a GitLab instance, for the API and the
+// connect wizard: the connection is tested first, and nothing is saved
+// unless it works and the token sees projects.
+func (s *Server) create(ctx context.Context, req integrationRequest, p principal) (integrationView, error) {
 	in := store.Integration{TokenKind: string(gitlab.TokenPersonal), Selection: store.SelectAllFuture, SelectedIDs: []int64{}}
 	var conn integration.Connection
 	if err := s.requireConnection(req, &in, &conn); err != nil {
-		s.fail(w, r, err)
-		return
+		return integrationView{}, err
 	}
 	if err := applySelection(req, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return integrationView{}, err
 	}
 	in.Name = hostOf(in.URL)
 	if req.Name != nil && strings.TrimSpace(*req.Name) != "" {
@@ -227,17 +259,14 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, p pri
 	}
 	res, err := s.check(ctx, conn)
 	if err != nil {
-		checkFailed(w, res)
-		return
+		return integrationView{}, newCheckError(res)
 	}
 	if err := s.checkSelectedIDs(ctx, in, conn); err != nil {
-		s.fail(w, r, err)
-		return
+		return integrationView{}, err
 	}
 	if noProjects(res) {
 		e := apiError{Code: string(gitlab.CodeNoProjects), Message: fmt.Sprintf("the token's user (%s) is a member of no project, so there is nothing to scan", res.Username), Hint: "add the user to the groups or projects to scan with at least the Developer role (Maintainer to install webhooks), or use another user's token"}
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": e, "check": res})
-		return
+		return integrationView{}, checkError{apiError: e, Check: res}
 	}
 	in.Check, _ = json.Marshal(res)
 	now := s.c.Now()
@@ -266,10 +295,9 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, p pri
 		return err
 	})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return integrationView{}, err
 	}
-	writeJSON(w, http.StatusCreated, s.view(in))
+	return s.view(in), nil
 }
 
 func hostOf(u string) string {
@@ -589,19 +617,22 @@ func (s *Server) setSelection(w http.ResponseWriter, r *http.Request, p principa
 		s.fail(w, r, err)
 		return
 	}
+	s.answer(w, r)(s.changeSelection(r.Context(), in, req, p))
+}
+
+// changeSelection is the selection change of the API and the web UI: it
+// checks the chosen projects, marks the known ones and queues a
+// discovery.
+func (s *Server) changeSelection(ctx context.Context, in store.Integration, req selectionRequest, p principal) (integrationView, error) {
 	if err := applySelection(integrationRequest{Selection: &req.Selection, GitLabProjectIDs: req.GitLabProjectIDs, ConfirmEmpty: req.ConfirmEmpty}, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return integrationView{}, err
 	}
-	ctx := r.Context()
 	conn, err := integration.Open(s.c.Keyring, in)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return integrationView{}, err
 	}
 	if err := s.checkSelectedIDs(ctx, in, conn); err != nil {
-		s.fail(w, r, err)
-		return
+		return integrationView{}, err
 	}
 	want := map[int64]bool{}
 	for _, id := range in.SelectedIDs {
@@ -631,10 +662,9 @@ func (s *Server) setSelection(w http.ResponseWriter, r *http.Request, p principa
 		return err
 	})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return integrationView{}, err
 	}
-	writeJSON(w, http.StatusOK, s.view(in))
+	return s.view(in), nil
 }
 
 func (s *Server) discover(w http.ResponseWriter, r *http.Request, p principal) {
@@ -661,7 +691,16 @@ func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request, p pri
 	if !ok {
 		return
 	}
-	ctx := r.Context()
+	answer, err := s.remove(r.Context(), in, p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, answer)
+}
+
+// remove is the deletion of an integration, for the API and the web UI.
+func (s *Server) remove(ctx context.Context, in store.Integration, p principal) (deleteAnswer, error) {
 	now := s.c.Now()
 	in.DiscoveryStatus = "deleting"
 	err := s.c.Store.InTx(ctx, func(t *store.Tx) error {
@@ -675,8 +714,7 @@ func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request, p pri
 		return err
 	})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return deleteAnswer{}, err
 	}
 	s.forgetSecret(in.ID)
 	// The hooks are removed now, within a bound, so that the answer can
@@ -697,7 +735,7 @@ func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request, p pri
 	case len(res.Left) > 0:
 		answer.Status = fmt.Sprintf("deletion queued: %d webhooks could not be removed from GitLab (hooks_not_removed): remove them in GitLab; the integration's projects, scans and findings follow", len(res.Left))
 	}
-	writeJSON(w, http.StatusAccepted, answer)
+	return answer, nil
 }
 
 // deleteAnswer is the answer to deleting an integration.

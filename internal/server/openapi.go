@@ -44,6 +44,8 @@ var docs = map[string]doc{
 	"GET /api/v1/me":                          {Summary: "The calling token.", Response: map[string]any{}},
 	"GET /api/v1/tokens":                      {Summary: "List API tokens.", Response: page[store.APIToken]{}},
 	"POST /api/v1/tokens":                     {Summary: "Create an API token; the token is in the response only.", Request: createTokenRequest{}, Response: map[string]any{}, Status: http.StatusCreated},
+	"GET /api/v1/sessions":                    {Summary: "List live web UI sessions (never their cookies).", Response: page[store.Session]{}},
+	"DELETE /api/v1/sessions/{id}":            {Summary: "Revoke a web UI session: its cookie stops working at once.", Status: http.StatusNoContent},
 	"DELETE /api/v1/tokens/{id}":              {Summary: "Delete an API token (not the last admin token).", Status: http.StatusNoContent},
 	"GET /api/v1/agent/connect":               {Summary: "On-prem agents connect here: a WebSocket upgrade authenticated by 'Authorization: Bearer <agent key>', carrying HTTP/2 (docs/agent.md).", Status: http.StatusSwitchingProtocols},
 	"GET /api/v1/agent-keys":                  {Summary: "List agent keys (never the keys themselves).", Response: []store.AgentKey{}},

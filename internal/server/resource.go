@@ -220,6 +220,22 @@ func (s *Server) getScan(w http.ResponseWriter, r *http.Request, _ principal) {
 }
 
 func (s *Server) listFindings(w http.ResponseWriter, r *http.Request, _ principal) {
+	f, err := findingFilter(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	fs, err := s.c.Store.Findings(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newPage(fs, int64(f.Limit), func(f store.Finding) int64 { return f.ID }))
+}
+
+// findingFilter reads the findings filter of the API and the web UI from
+// the query: limit, after, project_id, state, kind, severity, branch.
+func findingFilter(r *http.Request) (store.FindingFilter, error) {
 	var f store.FindingFilter
 	lim, err := queryInt(r, "limit", 100, 1000)
 	if err == nil {
@@ -228,7 +244,6 @@ func (s *Server) listFindings(w http.ResponseWriter, r *http.Request, _ principa
 	if err == nil {
 		f.ProjectID, err = queryInt(r, "project_id", 0, 0)
 	}
-	q := r.URL.Query()
 	if err == nil {
 		f.State, err = enumQuery(r, "state", []string{store.FindingOpen, store.FindingFixed, store.FindingDismissed})
 	}
@@ -238,17 +253,8 @@ func (s *Server) listFindings(w http.ResponseWriter, r *http.Request, _ principa
 	if err == nil {
 		f.Severity, err = enumQuery(r, "severity", finding.Severities)
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f.Limit, f.Branch = int(lim), q.Get("branch")
-	fs, err := s.c.Store.Findings(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newPage(fs, lim, func(f store.Finding) int64 { return f.ID }))
+	f.Limit, f.Branch = int(lim), r.URL.Query().Get("branch")
+	return f, err
 }
 
 func (s *Server) getFinding(w http.ResponseWriter, r *http.Request, _ principal) {
@@ -283,13 +289,7 @@ func (s *Server) dismissFinding(w http.ResponseWriter, r *http.Request, p princi
 		s.fail(w, r, err)
 		return
 	}
-	if strings.TrimSpace(req.Reason) == "" {
-		s.fail(w, r, apiError{Code: "invalid_field", Field: "reason", Message: "reason is required: say why the finding needs no action (false positive, test fixture, accepted risk, ...)"})
-		return
-	}
-	s.triage(w, r, id, func(t *store.Tx, f store.Finding) error {
-		return t.Dismiss(r.Context(), f.ProjectID, f.Fingerprint, store.Dismissal{Reason: strings.TrimSpace(req.Reason), Actor: p.actor(), CreatedAt: s.c.Now()})
-	}, p, "finding.dismiss", req.Reason)
+	s.answer(w, r)(s.dismiss(r.Context(), id, req.Reason, p))
 }
 
 func (s *Server) reopenFinding(w http.ResponseWriter, r *http.Request, p principal) {
@@ -298,16 +298,43 @@ func (s *Server) reopenFinding(w http.ResponseWriter, r *http.Request, p princip
 		s.fail(w, r, err)
 		return
 	}
-	s.triage(w, r, id, func(t *store.Tx, f store.Finding) error {
+	s.answer(w, r)(s.reopen(r.Context(), id, p))
+}
+
+// answer writes a handler's result: v as JSON, or the error.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request) func(v any, err error) {
+	return func(v any, err error) {
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+// dismiss is the triage decision of the API and the web UI: the
+// fingerprint needs no action, for reason.
+func (s *Server) dismiss(ctx context.Context, id int64, reason string, p principal) (store.Finding, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return store.Finding{}, apiError{Code: "invalid_field", Field: "reason", Message: "reason is required: say why the finding needs no action (false positive, test fixture, accepted risk, ...)"}
+	}
+	return s.triage(ctx, id, func(t *store.Tx, f store.Finding) error {
+		return t.Dismiss(ctx, f.ProjectID, f.Fingerprint, store.Dismissal{Reason: reason, Actor: p.actor(), CreatedAt: s.c.Now()})
+	}, p, "finding.dismiss", reason)
+}
+
+// reopen withdraws a dismissal.
+func (s *Server) reopen(ctx context.Context, id int64, p principal) (store.Finding, error) {
+	return s.triage(ctx, id, func(t *store.Tx, f store.Finding) error {
 		if f.Dismissal == nil {
 			return apiError{Code: "not_dismissed", Message: fmt.Sprintf("finding %d is not dismissed", f.ID)}
 		}
-		return t.Reopen(r.Context(), f.ProjectID, f.Fingerprint)
+		return t.Reopen(ctx, f.ProjectID, f.Fingerprint)
 	}, p, "finding.reopen", "")
 }
 
-func (s *Server) triage(w http.ResponseWriter, r *http.Request, id int64, change func(*store.Tx, store.Finding) error, p principal, action, detail string) {
-	ctx := r.Context()
+func (s *Server) triage(ctx context.Context, id int64, change func(*store.Tx, store.Finding) error, p principal, action, detail string) (store.Finding, error) {
 	var out store.Finding
 	err := s.c.Store.InTx(ctx, func(t *store.Tx) error {
 		f, err := t.Finding(ctx, id)
@@ -323,9 +350,5 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, id int64, change
 		out, err = t.Finding(ctx, id)
 		return err
 	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, out)
+	return out, err
 }

@@ -54,6 +54,9 @@ type Config struct {
 	// HookRemovalTimeout bounds the removal of webhooks when an
 	// integration is deleted (default 20s); the purge job finishes it.
 	HookRemovalTimeout time.Duration
+	// SessionTTL is how long a web UI session lasts without use (default
+	// 12h); each use extends it.
+	SessionTTL time.Duration
 }
 
 // Server serves the API and the webhooks.
@@ -96,6 +99,9 @@ func New(c Config) (*Server, error) {
 	}
 	if c.HookRemovalTimeout == 0 {
 		c.HookRemovalTimeout = 20 * time.Second
+	}
+	if c.SessionTTL == 0 {
+		c.SessionTTL = 12 * time.Hour
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	s := &Server{c: c, log: c.Logger, mux: http.NewServeMux(), reg: prometheus.NewRegistry(), secrets: map[int64]webhookSecret{}, touched: map[int64]time.Time{}}
@@ -157,6 +163,9 @@ func (s *Server) register() {
 	s.api("POST /api/v1/agent-keys", store.RoleAdmin, s.createAgentKey)
 	s.api("DELETE /api/v1/agent-keys/{id}", store.RoleAdmin, s.deleteAgentKey)
 	s.api("GET /api/v1/integrations/{id}/agents", store.RoleViewer, s.listIntegrationAgents)
+	s.api("GET /api/v1/sessions", store.RoleAdmin, s.listSessions)
+	s.api("DELETE /api/v1/sessions/{id}", store.RoleAdmin, s.deleteSession)
+	s.registerUI()
 }
 
 func (s *Server) public(pattern string, h http.HandlerFunc) {
@@ -220,6 +229,9 @@ type apiError struct {
 
 func (e apiError) Error() string { return e.Message }
 
+// conflictError is a request the resource's state refuses, answered 409.
+type conflictError struct{ apiError }
+
 // upstreamError is a failure of GitLab, answered 502.
 type upstreamError struct{ apiError }
 
@@ -242,9 +254,12 @@ func writeError(w http.ResponseWriter, status int, e apiError) {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ae apiError
 	var ue upstreamError
+	var ce conflictError
 	switch {
 	case errors.As(err, &ue):
 		writeError(w, http.StatusBadGateway, ue.apiError)
+	case errors.As(err, &ce):
+		writeError(w, http.StatusConflict, ce.apiError)
 	case errors.As(err, &ae):
 		writeError(w, http.StatusUnprocessableEntity, ae)
 	case errors.Is(err, store.ErrNotFound):

@@ -253,6 +253,20 @@ CREATE INDEX IF NOT EXISTS fix_plan_by_branch ON fix_plan (project_id, branch);
 	// addAgentHookURL, which a replay finds already there).
 	`
 `,
+	// 11: web UI sessions: an API token exchanged at /login for a cookie;
+	// only the cookie's hash is kept, with its CSRF token and expiry.
+	`
+CREATE TABLE IF NOT EXISTS web_session (
+	id {{id}},
+	token_id BIGINT NOT NULL REFERENCES api_token(id) ON DELETE CASCADE,
+	hash TEXT NOT NULL UNIQUE,
+	csrf TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	expires_at BIGINT NOT NULL,
+	last_seen_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS web_session_by_token ON web_session (token_id);
+`,
 }
 
 // livePushScan is the predicate of the index scan_one_per_push: one live

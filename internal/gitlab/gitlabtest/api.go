@@ -14,6 +14,8 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /api/v4/user", s.getUser)
 	m.HandleFunc("GET /api/v4/personal_access_tokens/self", s.getTokenSelf)
 	m.HandleFunc("GET /oauth/token/info", s.getOAuthTokenInfo)
+	m.HandleFunc("GET /oauth/authorize", s.oauthAuthorize)
+	m.HandleFunc("POST /oauth/token", s.oauthToken)
 	m.HandleFunc("GET /api/v4/projects", s.listProjects)
 	m.HandleFunc("GET /api/v4/projects/{id}", s.getProject)
 	m.HandleFunc("GET /api/v4/projects/{id}/repository/branches/{branch}", s.getBranch)
@@ -323,8 +325,15 @@ func (s *Server) getOAuthTokenInfo(w http.ResponseWriter, r *http.Request) {
 		Application:     oauthAppJSON{UID: "gitlabtest-" + itoa(tok.ID)},
 		CreatedAt:       tok.CreatedAt.Unix(),
 	}
+	if app := s.apps[tok.AppID]; app != nil {
+		out.Application.UID = app.UID
+	}
 	if tok.ExpiresAt != nil {
 		left := int(tok.ExpiresAt.Sub(s.now()) / time.Second)
+		out.ExpiresIn, out.ExpiresInSeconds = &left, &left
+	}
+	if !tok.ValidUntil.IsZero() {
+		left := int(tok.ValidUntil.Sub(s.now()) / time.Second)
 		out.ExpiresIn, out.ExpiresInSeconds = &left, &left
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -92,6 +92,11 @@ type Token struct {
 	Revoked   bool
 	OAuth     bool
 	CreatedAt time.Time // defaults to the time of AddToken
+	// ValidUntil, when set, expires the token at that instant (OAuth
+	// access tokens last two hours); ExpiresAt is a date.
+	ValidUntil time.Time
+	// AppID is the OAuth application that issued the token.
+	AppID int
 }
 
 // Project is a GitLab project. Path is its full path, "group/name" or
@@ -180,6 +185,11 @@ type Server struct {
 	pipelines   map[string]int // "project sha ref" → pipeline id of its statuses
 	systemHooks map[int]*SystemHook
 
+	apps       map[int]*Application
+	oauthCodes map[string]*oauthCode
+	refreshes  map[string]*oauthRefresh
+	oauthTTL   time.Duration
+
 	// pushMu serialises pushes (git receive-pack, Commit), so that the ref
 	// snapshots around each one see only its own updates.
 	pushMu sync.Mutex
@@ -224,6 +234,10 @@ func start(t tb, opts []Option) *Server {
 		notes:       map[int]*Note{},
 		pipelines:   map[string]int{},
 		systemHooks: map[int]*SystemHook{},
+		apps:        map[int]*Application{},
+		oauthCodes:  map[string]*oauthCode{},
+		refreshes:   map[string]*oauthRefresh{},
+		oauthTTL:    2 * time.Hour,
 	}
 	for _, o := range opts {
 		o(s)
@@ -564,6 +578,9 @@ func namespaceOf(path string) string {
 
 // expired reports whether a token is past its expiry date at now.
 func expired(tok *Token, now time.Time) bool {
+	if !tok.ValidUntil.IsZero() && !now.Before(tok.ValidUntil) {
+		return true
+	}
 	if tok.ExpiresAt == nil {
 		return false
 	}

@@ -1,0 +1,462 @@
+package server
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/integration"
+	"github.com/airlock-sec/airlock/internal/store"
+)
+
+// The web UI: server-rendered pages over the same functions as the API
+// (docs/ui.md). Every page works without JavaScript: links and plain form
+// posts.
+
+//go:embed ui/*.html
+var uiFS embed.FS
+
+// uiPages are the UI's templates, each parsed with the layout.
+var uiPages = parseUI()
+
+func parseUI() map[string]*template.Template {
+	funcs := template.FuncMap{
+		"when": func(t any) string {
+			switch v := t.(type) {
+			case time.Time:
+				return v.UTC().Format("2006-01-02 15:04 UTC")
+			case *time.Time:
+				if v == nil {
+					return "never"
+				}
+				return v.UTC().Format("2006-01-02 15:04 UTC")
+			}
+			return ""
+		},
+		"join": strings.Join,
+	}
+	names, err := fs.Glob(uiFS, "ui/*.html")
+	if err != nil {
+		panic(err)
+	}
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		base := strings.TrimPrefix(n, "ui/")
+		if base == "layout.html" {
+			continue
+		}
+		out[base] = template.Must(template.New(base).Funcs(funcs).ParseFS(uiFS, "ui/layout.html", n))
+	}
+	return out
+}
+
+func securityHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cache-Control", "no-store")
+}
+
+// uiView is what every page template gets.
+type uiView struct {
+	Title string
+	// Session is nil on the sign-in page.
+	Session *webSession
+	Admin   bool
+	CSRF    string
+	Notice  string
+	Data    any
+}
+
+type uiError struct {
+	Message, Hint string
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, ws *webSession, title string, data any) {
+	v := uiView{Title: title, Session: ws, Data: data, Notice: r.URL.Query().Get("notice")}
+	if ws != nil {
+		v.CSRF, v.Admin = ws.CSRF, ws.P.Role == store.RoleAdmin
+	}
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	}
+	if err := uiPages[name].ExecuteTemplate(w, "layout", v); err != nil {
+		s.log.ErrorContext(r.Context(), "page", "page", name, "error", err.Error())
+	}
+}
+
+// uiFail shows an error the way fail answers it in the API.
+func (s *Server) uiFail(w http.ResponseWriter, r *http.Request, ws *webSession, err error) {
+	var ae apiError
+	var ue upstreamError
+	status, e := http.StatusInternalServerError, uiError{Message: "internal error; the server log has details"}
+	switch {
+	case errors.As(err, &ue):
+		status, e = http.StatusBadGateway, uiError{Message: ue.Message, Hint: ue.Hint}
+	case errors.As(err, &ae):
+		status, e = http.StatusUnprocessableEntity, uiError{Message: ae.Message, Hint: ae.Hint}
+	case errors.Is(err, store.ErrNotFound):
+		status, e = http.StatusNotFound, uiError{Message: strings.TrimPrefix(err.Error(), "store: ")}
+	default:
+		s.log.ErrorContext(r.Context(), "page failed", "method", r.Method, "path", r.URL.Path, "error", err.Error())
+	}
+	w.WriteHeader(status)
+	s.render(w, r, "error.html", ws, "Error", e)
+}
+
+// back redirects after a form post to where the form was, with a notice.
+func back(w http.ResponseWriter, r *http.Request, path, notice string) {
+	http.Redirect(w, r, path+"?notice="+url.QueryEscape(notice), http.StatusSeeOther)
+}
+
+func (s *Server) registerUI() {
+	s.mux.Handle("GET /login", s.instrument("/login", http.HandlerFunc(s.loginPage)))
+	s.mux.Handle("POST /login", s.instrument("/login", http.HandlerFunc(s.login)))
+	s.ui("POST /logout", store.RoleViewer, s.logout)
+	s.ui("GET /{$}", store.RoleViewer, func(w http.ResponseWriter, r *http.Request, _ webSession) {
+		http.Redirect(w, r, "/integrations", http.StatusSeeOther)
+	})
+	s.ui("GET /integrations", store.RoleViewer, s.hubPage)
+	s.ui("GET /integrations/new", store.RoleAdmin, s.wizardPage)
+	s.ui("POST /integrations/new", store.RoleAdmin, s.wizardForm)
+	s.ui("GET /integrations/{id}", store.RoleViewer, s.integrationPage)
+	s.ui("POST /integrations/{id}/delete", store.RoleAdmin, s.deleteIntegrationForm)
+	s.ui("POST /integrations/{id}/selection", store.RoleAdmin, s.selectionForm)
+	s.ui("GET /findings", store.RoleViewer, s.findingsPage)
+	s.ui("GET /findings/{id}", store.RoleViewer, s.findingPage)
+	s.ui("POST /findings/{id}/dismiss", store.RoleAdmin, s.dismissForm)
+	s.ui("POST /findings/{id}/reopen", store.RoleAdmin, s.reopenForm)
+	s.ui("GET /fix-plans", store.RoleViewer, s.fixPlansPage)
+	s.ui("POST /fix-plans/{id}/decision", store.RoleAdmin, s.decisionForm)
+	s.ui("GET /audit", store.RoleAdmin, s.auditPage)
+}
+
+// card is an integration on the hub.
+type card struct {
+	integrationView
+	Status   string
+	Problem  string
+	Hint     string
+	Projects int
+	Result   *integration.CheckResult
+}
+
+// Integration statuses on the hub and in the API.
+const (
+	StatusConnected    = "Connected"
+	StatusDegraded     = "Degraded"
+	StatusDisconnected = "Disconnected"
+)
+
+// status says how an integration is, from its last check, discovery and
+// webhooks, and what to do about it.
+func status(in store.Integration) (st, problem, hint string, res *integration.CheckResult) {
+	if in.CheckedAt == nil || len(in.Check) == 0 || string(in.Check) == "{}" {
+		return StatusDisconnected, "never tested", "run Test Connection", nil
+	}
+	var c integration.CheckResult
+	if err := json.Unmarshal(in.Check, &c); err != nil {
+		return StatusDisconnected, "the last test result is unreadable", "run Test Connection", nil
+	}
+	if !c.OK {
+		st, problem, hint = StatusDisconnected, "the last test failed", "run Test Connection"
+		if c.Error != nil {
+			problem, hint = c.Error.Message, c.Error.Hint
+		}
+		return st, problem, hint, &c
+	}
+	switch {
+	case in.DiscoveryError != "":
+		return StatusDegraded, "project discovery failed: " + in.DiscoveryError, "check the token's access, then run Discover", &c
+	case in.HooksStatus == store.HooksPartial:
+		return StatusDegraded, fmt.Sprintf("webhooks could not be installed on %d projects", len(in.HookFailures)), "give the token's user the Maintainer role on those projects", &c
+	case len(c.Warnings) > 0:
+		return StatusDegraded, c.Warnings[0].Message, c.Warnings[0].Hint, &c
+	}
+	return StatusConnected, "", "", &c
+}
+
+func (s *Server) hubPage(w http.ResponseWriter, r *http.Request, ws webSession) {
+	ins, err := s.c.Store.Integrations(r.Context())
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	cards := []card{}
+	for _, in := range ins {
+		if in.DiscoveryStatus == "deleting" {
+			continue
+		}
+		c := card{integrationView: s.view(in)}
+		c.Status, c.Problem, c.Hint, c.Result = status(in)
+		ps, err := s.c.Store.Projects(r.Context(), store.ProjectFilter{IntegrationID: in.ID})
+		if err != nil {
+			s.uiFail(w, r, &ws, err)
+			return
+		}
+		for _, p := range ps {
+			if p.Selected {
+				c.Projects++
+			}
+		}
+		cards = append(cards, c)
+	}
+	s.render(w, r, "integrations.html", &ws, "Integrations", cards)
+}
+
+func (s *Server) uiIntegration(w http.ResponseWriter, r *http.Request, ws webSession) (store.Integration, bool) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return store.Integration{}, false
+	}
+	in, err := s.c.Store.Integration(r.Context(), id)
+	if err == nil && in.DiscoveryStatus == "deleting" {
+		err = fmt.Errorf("integration %d is being deleted: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return in, false
+	}
+	return in, true
+}
+
+func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request, ws webSession) {
+	in, ok := s.uiIntegration(w, r, ws)
+	if !ok {
+		return
+	}
+	ps, err := s.c.Store.Projects(r.Context(), store.ProjectFilter{IntegrationID: in.ID})
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	c := card{integrationView: s.view(in)}
+	c.Status, c.Problem, c.Hint, c.Result = status(in)
+	q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
+	shown := []store.Project{}
+	for _, p := range ps {
+		if p.Selected {
+			c.Projects++
+		}
+		if q == "" || strings.Contains(strings.ToLower(p.Path), q) {
+			shown = append(shown, p)
+		}
+	}
+	s.render(w, r, "integration.html", &ws, in.Name, map[string]any{"Card": c, "Projects": shown, "Query": r.URL.Query().Get("q"), "Total": len(ps)})
+}
+
+func (s *Server) selectionForm(w http.ResponseWriter, r *http.Request, ws webSession) {
+	in, ok := s.uiIntegration(w, r, ws)
+	if !ok {
+		return
+	}
+	req := selectionRequest{Selection: store.Selection(r.PostFormValue("selection")), ConfirmEmpty: r.PostFormValue("confirm_empty") != ""}
+	for _, v := range r.PostForm["gitlab_project_id"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			s.uiFail(w, r, &ws, apiError{Code: "invalid_field", Field: "gitlab_project_id", Message: fmt.Sprintf("gitlab_project_id %q is not a number", v)})
+			return
+		}
+		req.GitLabProjectIDs = append(req.GitLabProjectIDs, id)
+	}
+	if _, err := s.changeSelection(r.Context(), in, req, ws.P); err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	back(w, r, fmt.Sprintf("/integrations/%d", in.ID), "selection saved: projects are being discovered again")
+}
+
+// findingsView is the findings page: the filter, a page of findings and
+// the link to the next.
+type findingsView struct {
+	Filter     store.FindingFilter
+	Findings   []store.Finding
+	Next       string
+	Kinds      []finding.Kind
+	Severities []finding.Severity
+	States     []string
+}
+
+// uiPageSize is how many rows a list page shows.
+const uiPageSize = 50
+
+func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request, ws webSession) {
+	q := r.URL.Query()
+	if q.Get("limit") == "" {
+		q.Set("limit", strconv.Itoa(uiPageSize))
+		r.URL.RawQuery = q.Encode()
+	}
+	f, err := findingFilter(r)
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	fs, err := s.c.Store.Findings(r.Context(), f)
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	v := findingsView{Filter: f, Findings: fs, Kinds: findingKinds, Severities: finding.Severities, States: []string{store.FindingOpen, store.FindingFixed, store.FindingDismissed}}
+	if p := newPage(fs, int64(f.Limit), func(f store.Finding) int64 { return f.ID }); p.Next != nil {
+		q.Set("after", strconv.FormatInt(*p.Next, 10))
+		v.Next = "/findings?" + q.Encode()
+	}
+	s.render(w, r, "findings.html", &ws, "Findings", v)
+}
+
+// advisoryLink is a reference of a finding; external ones cannot be
+// followed from an offline site, and say so.
+type advisoryLink struct {
+	URL      string
+	External bool
+}
+
+func (s *Server) findingPage(w http.ResponseWriter, r *http.Request, ws webSession) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	f, err := s.c.Store.Finding(r.Context(), id)
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	var detail finding.Finding
+	if err := json.Unmarshal(f.Data, &detail); err != nil {
+		s.uiFail(w, r, &ws, fmt.Errorf("finding %d: stored data: %w", id, err))
+		return
+	}
+	p, err := s.c.Store.Project(r.Context(), f.ProjectID)
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	var links []advisoryLink
+	for _, u := range detail.References {
+		links = append(links, advisoryLink{URL: u, External: s.c.PublicURL == "" || !strings.HasPrefix(u, s.c.PublicURL+"/")})
+	}
+	s.render(w, r, "finding.html", &ws, f.Title, map[string]any{"F": f, "D": detail, "Project": p, "Links": links, "Source": sourceLink(p, f)})
+}
+
+// sourceLink is the finding's file and line in GitLab, when it has one.
+func sourceLink(p store.Project, f store.Finding) string {
+	if f.Path == "" || p.WebURL == "" {
+		return ""
+	}
+	u := p.WebURL + "/-/blob/" + url.PathEscape(f.Branch) + "/" + (&url.URL{Path: f.Path}).EscapedPath()
+	if f.Line > 0 {
+		u += "#L" + strconv.Itoa(f.Line)
+	}
+	return u
+}
+
+func (s *Server) dismissForm(w http.ResponseWriter, r *http.Request, ws webSession) {
+	s.triageForm(w, r, ws, func(ctx context.Context, id int64) error {
+		_, err := s.dismiss(ctx, id, r.PostFormValue("reason"), ws.P)
+		return err
+	}, "finding dismissed")
+}
+
+func (s *Server) reopenForm(w http.ResponseWriter, r *http.Request, ws webSession) {
+	s.triageForm(w, r, ws, func(ctx context.Context, id int64) error {
+		_, err := s.reopen(ctx, id, ws.P)
+		return err
+	}, "finding reopened")
+}
+
+func (s *Server) triageForm(w http.ResponseWriter, r *http.Request, ws webSession, do func(context.Context, int64) error, notice string) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = do(r.Context(), id)
+	}
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	back(w, r, fmt.Sprintf("/findings/%d", id), notice)
+}
+
+func (s *Server) fixPlansPage(w http.ResponseWriter, r *http.Request, ws webSession) {
+	pid, err := queryInt(r, "project_id", 0, 0)
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	plans, err := s.c.Store.FixPlans(r.Context(), pid, r.URL.Query().Get("state"))
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	counts, err := s.c.Store.CountFixPlans(r.Context(), pid)
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	type planView struct {
+		store.FixPlan
+		Diff string
+	}
+	views := make([]planView, 0, len(plans))
+	for _, p := range plans {
+		var body struct {
+			Diff string `json:"diff"`
+		}
+		json.Unmarshal(p.Plan, &body)
+		views = append(views, planView{FixPlan: p, Diff: body.Diff})
+	}
+	s.render(w, r, "fixplans.html", &ws, "Fix plans", map[string]any{"Plans": views, "Counts": counts})
+}
+
+func (s *Server) decisionForm(w http.ResponseWriter, r *http.Request, ws webSession) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	var approve bool
+	switch r.PostFormValue("decision") {
+	case "approve":
+		approve = true
+	case "reject":
+	default:
+		s.uiFail(w, r, &ws, apiError{Code: "invalid_field", Field: "decision", Message: "decision must be approve or reject"})
+		return
+	}
+	if _, err := s.decide(r.Context(), id, approve, r.PostFormValue("reason"), ws.P); err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	back(w, r, "/fix-plans", fmt.Sprintf("plan %d %s", id, map[bool]string{true: "approved: its merge request is being opened", false: "rejected"}[approve]))
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, ws webSession) {
+	before, err := queryInt(r, "before", 0, 0)
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	es, err := s.c.Store.AuditLog(r.Context(), 100, before)
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	next := ""
+	if len(es) == 100 {
+		next = fmt.Sprintf("/audit?before=%d", es[len(es)-1].ID)
+	}
+	s.render(w, r, "audit.html", &ws, "Audit log", map[string]any{"Entries": es, "Next": next})
+}

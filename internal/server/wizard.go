@@ -1,0 +1,96 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/airlock-sec/airlock/internal/integration"
+)
+
+// wizardView is the connect wizard's form: what was typed (never the
+// token), and the outcome of Test Connection.
+type wizardView struct {
+	Name, URL, Route, AgentPool, CACert, ProxyURL string
+	Check                                         *integration.CheckResult
+	Error                                         *uiError
+	Field                                         string
+	PublicURL                                     string
+}
+
+func (s *Server) wizardPage(w http.ResponseWriter, r *http.Request, ws webSession) {
+	s.render(w, r, "wizard.html", &ws, "Connect GitLab", wizardView{Route: "direct", PublicURL: s.c.PublicURL})
+}
+
+// wizardForm is the wizard's post: "test" runs Test Connection and shows
+// the result; "connect" tests again and saves, then the selection step.
+func (s *Server) wizardForm(w http.ResponseWriter, r *http.Request, ws webSession) {
+	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	v := wizardView{Name: f("name"), URL: f("url"), Route: f("route"), AgentPool: f("agent_pool"), CACert: f("ca_cert"), ProxyURL: f("proxy_url"), PublicURL: s.c.PublicURL}
+	via := v.Route == "agent"
+	token, kind := r.PostFormValue("token"), "personal"
+	req := integrationRequest{Name: &v.Name, URL: &v.URL, Token: &token, TokenKind: &kind, CACert: &v.CACert, ProxyURL: &v.ProxyURL, ViaAgent: &via, AgentPool: &v.AgentPool}
+	if via && strings.TrimSpace(token) == "" {
+		req.Token = nil // the agents hold the token
+	}
+	show := func(status int, err error) {
+		var ae apiError
+		var ce checkError
+		switch {
+		case errors.As(err, &ce):
+			v.Check, v.Error = &ce.Check, &uiError{Message: ce.Message, Hint: ce.Hint}
+		case errors.As(err, &ae):
+			v.Error, v.Field = &uiError{Message: ae.Message, Hint: ae.Hint}, ae.Field
+		case err != nil:
+			s.uiFail(w, r, &ws, err)
+			return
+		}
+		w.WriteHeader(status)
+		s.render(w, r, "wizard.html", &ws, "Connect GitLab", v)
+	}
+	switch r.PostFormValue("action") {
+	case "test":
+		res, err := s.testConnection(r.Context(), req)
+		if err != nil {
+			show(http.StatusUnprocessableEntity, err)
+			return
+		}
+		v.Check = &res
+		if !res.OK {
+			show(http.StatusUnprocessableEntity, newCheckError(res))
+			return
+		}
+		show(http.StatusOK, nil)
+	case "connect":
+		// Selection comes next, on its own step: start with nothing
+		// chosen beyond what the default (all and future) gives.
+		in, err := s.create(r.Context(), req, ws.P)
+		if err != nil {
+			show(http.StatusUnprocessableEntity, err)
+			return
+		}
+		back(w, r, fmt.Sprintf("/integrations/%d", in.ID), "connected: choose which projects to scan (all, all and future, or pick from the list), then save")
+	default:
+		show(http.StatusUnprocessableEntity, apiError{Code: "invalid_field", Field: "action", Message: "action must be test or connect"})
+	}
+}
+
+// deleteIntegrationForm is the detail page's delete, after the
+// confirmation that says what is purged.
+func (s *Server) deleteIntegrationForm(w http.ResponseWriter, r *http.Request, ws webSession) {
+	in, ok := s.uiIntegration(w, r, ws)
+	if !ok {
+		return
+	}
+	if r.PostFormValue("confirm") != in.Name {
+		s.uiFail(w, r, &ws, apiError{Code: "invalid_field", Field: "confirm", Message: fmt.Sprintf("type the integration's name (%s) to confirm the deletion", in.Name)})
+		return
+	}
+	a, err := s.remove(r.Context(), in, ws.P)
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	back(w, r, "/integrations", in.Name+": "+a.Status)
+}
