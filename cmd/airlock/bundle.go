@@ -14,6 +14,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/bundle"
 	"github.com/airlock-sec/airlock/internal/datasync"
 	"github.com/airlock-sec/airlock/internal/iac"
+	"github.com/airlock-sec/airlock/internal/license"
 	"github.com/airlock-sec/airlock/internal/scan"
 	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/vulndb"
@@ -48,7 +49,7 @@ func cmdDBBundle(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	since := fs.String("since", "", "an earlier bundle: write an incremental bundle of what changed since it")
 	source := fs.String("source", "airlock", "the bundle's source name: a site refuses a bundle older than one it imported from the same signer and source")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: airlock db bundle --sign NAME.key --out FILE [flags] INPUT...\n\nPacks OSV all.zip files (vulnerabilities, malicious packages), directories of\nOSV JSON records, a gitleaks TOML rule set and a directory of Rego IaC\npolicies into one signed bundle to carry\ninto an offline network ('airlock db import --trusted-keys').\n\nFlags:")
+		fmt.Fprintln(stderr, "Usage: airlock db bundle --sign NAME.key --out FILE [flags] INPUT...\n\nPacks OSV all.zip files (vulnerabilities, malicious packages), directories of\nOSV JSON records, a gitleaks TOML rule set, a directory of Rego IaC\npolicies and a license table (NAME.licenses.yaml) into one signed bundle to carry\ninto an offline network ('airlock db import --trusted-keys').\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	inputs, err := parse(fs, args, stderr)
@@ -89,6 +90,8 @@ func cmdDBBundle(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			fmt.Fprintf(stdout, "%s: %d secret rules\n", b.From, b.Records)
 		case b.Kind == bundle.KindIaCPolicies:
 			fmt.Fprintf(stdout, "%s: %d IaC policies\n", b.From, b.Records)
+		case b.Kind == bundle.KindLicenseNames:
+			fmt.Fprintf(stdout, "%s: %d license names\n", b.From, b.Records)
 		case m.Base != nil:
 			fmt.Fprintf(stdout, "%s: %d %s records changed since the base (%d unchanged) as %s\n", b.From, b.Records, b.Ecosystem, b.Unchanged, b.Origin)
 		default:
@@ -204,6 +207,8 @@ func importBundle(ctx context.Context, path, trusted string, allowDowngrade bool
 			fmt.Fprintf(stdout, "%s: %d secret rules: scans use them instead of the embedded rules unless given --secret-config\n", mb.Name, mb.Records)
 		case bundle.KindIaCPolicies:
 			fmt.Fprintf(stdout, "%s: %d IaC policies: scans run them beside the embedded ones (not with --iac-policies-only)\n", mb.Name, mb.Records)
+		case bundle.KindLicenseNames:
+			fmt.Fprintf(stdout, "%s: %d license names: the license analyzer reads them before its own table\n", mb.Name, mb.Records)
 		}
 	}
 	fmt.Fprintf(stdout, "imported bundle %s from signer %s into %s in %s\n", b.ID[:16], b.Signer, db.Path(), time.Since(start).Round(time.Millisecond))
@@ -259,6 +264,21 @@ func siteIaC(ctx context.Context, dbPath string) (*iac.Set, *scan.Notice, error)
 	return set, &scan.Notice{Level: scan.NoticeInfo, Message: fmt.Sprintf(
 		"iac: the %d policies of data bundle %s (imported %s) run beside the embedded ones",
 		len(set.Policies), shortID(p.Bundle), p.ImportedAt.Format(time.DateOnly))}, nil
+}
+
+// siteLicenseNames returns the license table of the data bundle imported
+// into the database, if any.
+func siteLicenseNames(ctx context.Context, dbPath string) (license.Names, error) {
+	db, err := vulndb.Open(ctx, dbPath, vulndb.Options{ReadOnly: true})
+	if err != nil {
+		return nil, nil
+	}
+	defer db.Close()
+	p, err := db.Payload(ctx, string(bundle.KindLicenseNames))
+	if err != nil || p == nil {
+		return nil, err
+	}
+	return bundle.LicenseNames(p.Data, "bundle "+shortID(p.Bundle))
 }
 
 // payloadRules builds the secret detector of a bundle's rule set.

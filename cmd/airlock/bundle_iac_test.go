@@ -76,3 +76,45 @@ func TestBundleIaCPolicies(t *testing.T) {
 		t.Error("a refused bundle was written")
 	}
 }
+
+// TestBundleLicenseNames: a license table carried in a bundle maps the
+// site's own license names to SPDX expressions in 'airlock scan'; a table
+// with a value that is not an SPDX expression is refused when packed.
+func TestBundleLicenseNames(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "vulndb.sqlite")
+	env := append(isolated(t), "AIRLOCK_DB="+db)
+	run := func(args ...string) result {
+		t.Helper()
+		return airlockEnv(t, binary, env, nil, args...)
+	}
+	key := filepath.Join(dir, "signer")
+	if r := run("db", "keygen", "--out", key); r.code != 0 {
+		t.Fatalf("keygen: %s", r.stderr)
+	}
+	table := filepath.Join(dir, "site.licenses.yaml")
+	writeFiles(t, dir, map[string]string{"site.licenses.yaml": "license_names:\n  \"Acme Corp License, v1\": LicenseRef-Acme-1\n  Corp Internal Use: LicenseRef-Corp-Internal\n"})
+	bf := filepath.Join(dir, "data.bundle")
+	r := run("db", "bundle", "--sign", key+".key", "--out", bf, "../../testdata/osv-sample/PyPI/all.zip", table)
+	if r.code != 0 || !strings.Contains(r.stdout, "2 license names") {
+		t.Fatalf("bundle: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := run("db", "import", "--trusted-keys", key+".pub", bf); r.code != 0 || !strings.Contains(r.stdout, "2 license names") {
+		t.Fatalf("import: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	lock := `{"name":"app","version":"1.0.0","lockfileVersion":3,"packages":{
+"":{"name":"app","version":"1.0.0"},
+"node_modules/a":{"version":"1.0.0","license":"Acme Corp License v1"},
+"node_modules/b":{"version":"2.0.0","license":"Somebody Else's License"}}}`
+	tree := writeTree(t, map[string]string{"package-lock.json": lock})
+	r = run("scan", "--scanners", "license", "--format", "licenses", tree)
+	if !strings.Contains(r.stdout, "npm,a,1.0.0,LicenseRef-Acme-1,Acme Corp License v1,") || strings.Contains(r.stdout, "npm,b,2.0.0,LicenseRef") {
+		t.Errorf("licenses with the site's table: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	writeFiles(t, dir, map[string]string{"bad.licenses.yaml": "license_names:\n  Acme: not a license\n"})
+	r = run("db", "bundle", "--sign", key+".key", "--out", filepath.Join(dir, "bad.bundle"), filepath.Join(dir, "bad.licenses.yaml"))
+	if r.code != 1 || !strings.Contains(r.stderr, `bad.licenses.yaml: license_names."Acme"`) {
+		t.Errorf("a bad table: exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -37,6 +37,7 @@ type serverData struct {
 	data    job.Data
 	rulesOf string // the payload digest the rules were built from
 	iacOf   string // the payload digest the IaC policies were built from
+	namesOf string // the payload digest the license table was read from
 	checked time.Time
 	// applied are the ids of the kept bundles applied here.
 	applied map[string]bool
@@ -107,6 +108,19 @@ func (d *serverData) refresh(ctx context.Context) error {
 			d.log.Info("IaC scanning runs the policies of a data bundle beside the embedded ones", "bundle", shortID(ip.Bundle), "policies", len(set.Policies))
 		} else {
 			d.log.Error("the IaC policies of a data bundle cannot be used; the previous ones stay", "bundle", shortID(ip.Bundle), "error", err.Error())
+		}
+	}
+	lp, err := d.db.Payload(ctx, string(bundle.KindLicenseNames))
+	if err != nil {
+		return err
+	}
+	if lp != nil && lp.SHA256 != d.namesOf {
+		names, err := bundle.LicenseNames(lp.Data, "bundle "+shortID(lp.Bundle))
+		if err == nil {
+			d.data.LicenseNames, d.namesOf = names, lp.SHA256
+			d.log.Info("the license analyzer reads the license table of a data bundle", "bundle", shortID(lp.Bundle), "names", len(names))
+		} else {
+			d.log.Error("the license table of a data bundle cannot be used; the previous one stays", "bundle", shortID(lp.Bundle), "error", err.Error())
 		}
 	}
 	return nil

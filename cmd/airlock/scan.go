@@ -136,6 +136,11 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
+	if wants("license") {
+		if asm.Analyzers.License.Names, err = siteLicenseNames(ctx, *dbPath); err != nil {
+			return err
+		}
+	}
 	if *offline {
 		hosts, err := netx.NewHosts(asm.Env.Registries.MirrorURLs()...)
 		if err != nil {

@@ -39,15 +39,20 @@ func Apply(ctx context.Context, db *vulndb.DB, b *Bundle, o ApplyOptions) ([]vul
 		switch e.Kind {
 		case KindOSV:
 			imp.Members = append(imp.Members, vulndb.BundleMember{Path: e.Path, Name: e.Name, Origin: e.Origin, Merge: e.Merge})
-		case KindSecretRules, KindIaCPolicies:
+		case KindSecretRules, KindIaCPolicies, KindLicenseNames:
 			data, err := os.ReadFile(e.Path)
 			if err != nil {
 				return nil, fmt.Errorf("bundle: %w", err)
 			}
-			if e.Kind == KindIaCPolicies {
-				// Policies that do not compile here are refused before
-				// anything is applied.
+			// Policies that do not compile here, a table with a bad
+			// entry, are refused before anything is applied.
+			switch e.Kind {
+			case KindIaCPolicies:
 				if _, err := compileIaC(ctx, data, e.Name); err != nil {
+					return nil, &Error{Path: b.Path, Err: err}
+				}
+			case KindLicenseNames:
+				if _, err := LicenseNames(data, e.Name); err != nil {
 					return nil, &Error{Path: b.Path, Err: err}
 				}
 			}

@@ -122,6 +122,8 @@ type baseData struct {
 	records map[string]map[string]baseRecord
 	rules   string // sha256 of the base's secret rules
 	iac     string // sha256 of the base's IaC policies
+	// licenses is the sha256 of the base's license table.
+	licenses string
 }
 
 type baseRecord struct {
@@ -148,6 +150,8 @@ func readBase(ctx context.Context, b *Bundle, work string) (*baseData, error) {
 			bd.rules = e.SHA256
 		case KindIaCPolicies:
 			bd.iac = e.SHA256
+		case KindLicenseNames:
+			bd.licenses = e.SHA256
 		case KindOSV:
 			recs := bd.records[e.Origin]
 			if recs == nil {
@@ -175,6 +179,9 @@ func buildMember(ctx context.Context, in string, i int, work string, base *baseD
 	}
 	if !fi.IsDir() && strings.EqualFold(filepath.Ext(in), ".toml") {
 		return secretMember(in, fi, base)
+	}
+	if !fi.IsDir() && isLicenseTable(in) {
+		return licenseMember(in, fi, work, i, base)
 	}
 	if fi.IsDir() && isPolicyDir(in) {
 		return iacMember(ctx, in, work, i, base)

@@ -87,3 +87,33 @@ func TestSeedBundle(t *testing.T) {
 	}
 	_ = ed25519.PublicKeySize
 }
+
+// FuzzLicenseNames: any payload is a checked license table or an error
+// naming the payload, never a panic; every accepted value is an SPDX
+// expression.
+func FuzzLicenseNames(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/*.licenses.json")
+	for _, s := range seeds {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"license_names":{"x":"not spdx"}}`))
+	f.Add([]byte(`{"license_names":{}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		names, err := LicenseNames(b, "payload")
+		if err != nil {
+			if !bytes.Contains([]byte(err.Error()), []byte("payload")) {
+				t.Fatalf("error without the payload's name: %v", err)
+			}
+			return
+		}
+		for k, v := range names {
+			if got, ok := names.Normalize(k); !ok || got != v {
+				t.Fatalf("accepted %q -> %q, which does not normalise (%q %v)", k, v, got, ok)
+			}
+		}
+	})
+}

@@ -54,6 +54,9 @@ const (
 	// KindIaCPolicies is a set of Rego IaC policies, run beside the
 	// embedded ones (one JSON file of the policies' sources).
 	KindIaCPolicies Kind = "iac-policies"
+	// KindLicenseNames is the site's table of license names to SPDX
+	// expressions, consulted before the embedded one.
+	KindLicenseNames Kind = "license-names"
 )
 
 // Manifest is the signed description of a bundle.
@@ -178,8 +181,13 @@ func (m *Manifest) check() error {
 				return bad(f("kind"), "a bundle carries one set of IaC policies")
 			}
 			origins[string(KindIaCPolicies)] = true
+		case KindLicenseNames:
+			if origins[string(KindLicenseNames)] {
+				return bad(f("kind"), "a bundle carries one license table")
+			}
+			origins[string(KindLicenseNames)] = true
 		default:
-			return bad(f("kind"), "unknown kind %q (this airlock reads %s, %s, %s)", mb.Kind, KindOSV, KindSecretRules, KindIaCPolicies)
+			return bad(f("kind"), "unknown kind %q (this airlock reads %s, %s, %s, %s)", mb.Kind, KindOSV, KindSecretRules, KindIaCPolicies, KindLicenseNames)
 		}
 	}
 	return nil

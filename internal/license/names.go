@@ -1,7 +1,9 @@
 package license
 
 import (
+	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/github/go-spdx/v2/spdxexp"
@@ -128,4 +130,68 @@ func wrap(e string) string {
 func valid(s string) bool {
 	_, err := spdxexp.ExtractLicenses(s)
 	return err == nil
+}
+
+// Names is a site's table of license names, as package metadata writes
+// them, to SPDX expressions (LicenseRef-… for the site's own), consulted
+// before the embedded table. It comes with a data bundle (docs/bundles.md).
+type Names map[string]string
+
+// NamesFile is a license table: {"license_names": {"Acme Corp License
+// v1": "LicenseRef-Acme-1"}}, as YAML or JSON.
+type NamesFile struct {
+	LicenseNames map[string]string `json:"license_names" yaml:"license_names"`
+}
+
+// NewNames checks a table: every value an SPDX expression, no key empty
+// or equal to another after normalisation. file names it in errors.
+func NewNames(file string, table map[string]string) (Names, error) {
+	if len(table) == 0 {
+		return nil, fmt.Errorf("%s: license_names: no names", file)
+	}
+	out := Names{}
+	from := map[string]string{}
+	keys := make([]string, 0, len(table))
+	for k := range table {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, name := range keys {
+		expr := strings.TrimSpace(table[name])
+		key := nameKey(name)
+		switch {
+		case key == "":
+			return nil, fmt.Errorf("%s: license_names: %q: the name has no letters or digits", file, name)
+		case from[key] != "":
+			return nil, fmt.Errorf("%s: license_names: %q and %q are the same name", file, from[key], name)
+		case expr == "" || !valid(expr):
+			return nil, fmt.Errorf("%s: license_names.%q: %q is not an SPDX expression (use LicenseRef-NAME for a license of your own)", file, name, table[name])
+		}
+		from[key] = name
+		out[key] = expr
+	}
+	return out, nil
+}
+
+// Normalize is the package's Normalize with the site's names first.
+func (n Names) Normalize(declared string) (string, bool) {
+	d := strings.TrimSpace(declared)
+	if id, ok := n[nameKey(d)]; ok && d != "" {
+		return id, true
+	}
+	if strings.Contains(d, " OR ") && len(n) > 0 && !valid(d) {
+		var parts []string
+		for _, p := range strings.Split(strings.Trim(d, "()"), " OR ") {
+			e, ok := n.Normalize(p)
+			if !ok {
+				return d, false
+			}
+			parts = append(parts, wrap(e))
+		}
+		if len(parts) == 1 {
+			return parts[0], true
+		}
+		return "(" + strings.Join(parts, " OR ") + ")", true
+	}
+	return Normalize(declared)
 }

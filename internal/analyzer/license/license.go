@@ -40,6 +40,9 @@ type Config struct {
 	// --scanners license, --format licenses or cyclonedx); otherwise a
 	// scan without a policy skips the analyzer's work.
 	Always bool
+	// Names is the site's table of license names from a data bundle,
+	// consulted before the embedded one; nil when none was imported.
+	Names spdx.Names
 }
 
 // Analyzer finds and judges licenses.
@@ -78,6 +81,7 @@ const mirrorWorkers = 32
 type run struct {
 	in     *analyzer.Input
 	pol    *spdx.Policy
+	names  spdx.Names
 	out    *analyzer.Output
 	vendor map[string]string // module path → license file
 	dist   map[string]string // normalised name → METADATA path
@@ -87,7 +91,7 @@ type run struct {
 
 // Analyze implements analyzer.Analyzer.
 func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.Output, error) {
-	r := &run{in: in, pol: a.c.Policy, out: &analyzer.Output{}, vendor: map[string]string{}, dist: map[string]string{}, nodeModules: map[string]bool{}}
+	r := &run{in: in, pol: a.c.Policy, names: a.c.Names, out: &analyzer.Output{}, vendor: map[string]string{}, dist: map[string]string{}, nodeModules: map[string]bool{}}
 	if r.pol == nil && in.Repo != nil && in.Repo.Policy != nil {
 		var err error
 		if r.pol, err = spdx.ParsePolicy(in.Repo.Policy.Source, in.Repo.Policy.Licenses); err != nil {
@@ -350,7 +354,7 @@ func (r *run) judge(p inventory.Package, f *found) {
 		pl.Source, pl.Evidence, pl.Confidence = f.source, f.evidence, f.confidence
 		switch {
 		case f.declared != "":
-			expr, ok := spdx.Normalize(f.declared)
+			expr, ok := r.names.Normalize(f.declared)
 			if ok {
 				pl.License = expr
 				if expr != f.declared {

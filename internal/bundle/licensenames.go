@@ -1,0 +1,75 @@
+package bundle
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/airlock-sec/airlock/internal/license"
+)
+
+// isLicenseTable reports whether the input file is a license table: a
+// YAML or JSON file named *.licenses.yaml, *.licenses.yml or
+// *.licenses.json (a plain .json input is an OSV record).
+func isLicenseTable(in string) bool {
+	base := strings.ToLower(filepath.Base(in))
+	for _, suf := range []string{".licenses.yaml", ".licenses.yml", ".licenses.json"} {
+		if strings.HasSuffix(base, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// licenseMember packs a license table as canonical JSON after checking
+// every entry.
+func licenseMember(in string, fi os.FileInfo, work string, i int, base *baseData) (*Built, string, error) {
+	raw, err := os.ReadFile(in)
+	if err != nil {
+		return nil, "", fmt.Errorf("bundle: input %w", err)
+	}
+	var f license.NamesFile
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, "", fmt.Errorf("bundle: input %s: %v", in, err)
+	}
+	names, err := license.NewNames(in, f.LicenseNames)
+	if err != nil {
+		return nil, "", fmt.Errorf("bundle: input %w", err)
+	}
+	data, err := json.Marshal(license.NamesFile{LicenseNames: f.LicenseNames})
+	if err != nil {
+		return nil, "", fmt.Errorf("bundle: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	digest := hex.EncodeToString(sum[:])
+	if base != nil && base.licenses == digest {
+		return nil, "", nil
+	}
+	file := filepath.Join(work, fmt.Sprintf("member-%d.json", i))
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		return nil, "", fmt.Errorf("bundle: %w", err)
+	}
+	return &Built{Member: Member{Name: memberPrefix + "license-names.json", Kind: KindLicenseNames, SHA256: digest,
+		Size: int64(len(data)), Records: len(names), From: in, SourceDate: fi.ModTime().UTC().Truncate(time.Second)}}, file, nil
+}
+
+// LicenseNames reads a license-names payload.
+func LicenseNames(data []byte, name string) (license.Names, error) {
+	var f license.NamesFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%s: license names: %v", name, err)
+	}
+	return license.NewNames(name, f.LicenseNames)
+}
