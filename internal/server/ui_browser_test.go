@@ -256,7 +256,7 @@ func TestUIBrowser(t *testing.T) {
 
 	// A fix plan is approved with a reason.
 	_, err = h.store.RecordFixPlans(context.Background(), pr.ID, []store.FixPlan{{Key: "Go:golang.org/x/net@go.mod", Branch: "airlock/fix/x", Title: "Upgrade golang.org/x/net", Severity: "high", Bump: "patch", Digest: "d",
-		Plan: json.RawMessage(`{"diff":"--- a/go.mod\n+++ b/go.mod\n-golang.org/x/net v0.1.0\n+golang.org/x/net v0.33.0\n"}`), Edits: json.RawMessage(`[]`)}}, time.Now())
+		Plan: json.RawMessage(`{"diff":"--- a/go.mod\n+++ b/go.mod\n-golang.org/x/net v0.1.0\n+golang.org/x/net v0.33.0\n"}`), Edits: json.RawMessage(`[{"Path":"go.mod","Old":"Z29sYW5nLm9yZy94L25ldCB2MC4xLjAK","New":"Z29sYW5nLm9yZy94L25ldCB2MC4zMy4wCg=="}]`)}}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
