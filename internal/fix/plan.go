@@ -76,6 +76,7 @@ func (p *Planner) Plan(ctx context.Context, findings []finding.Finding) ([]Chang
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	p.prefetchParents(ctx, order)
 	cv := &comparer{cache: map[[2]string]semantic.Version{}}
 	out := make([]Change, 0, len(order))
 	for _, t := range order {
@@ -138,6 +139,55 @@ func (p *Planner) lookup(ctx context.Context, ts []*target) (map[[2]string]*regi
 	close(next)
 	wg.Wait()
 	return pkgs, errs
+}
+
+// prefetchParents reads, several at once, what the parent route needs of
+// the one direct npm dependency behind each transitive vulnerable package
+// (its releases and their dependency ranges), so that planning, which
+// asks for them one change after another, finds them in the registry
+// cache. Errors are left for planning to report.
+func (p *Planner) prefetchParents(ctx context.Context, ts []*target) {
+	seen := map[string]bool{}
+	var names []string
+	for _, t := range ts {
+		if t.pkg.Ecosystem != inventory.NPM || t.pkg.Relation != inventory.RelationTransitive || len(t.pkg.Via) != 1 {
+			continue
+		}
+		if n := t.pkg.Via[0].Name; !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	cl, err := p.Registry.Client(inventory.NPM)
+	if err != nil {
+		return
+	}
+	d, _ := cl.(npmDependencies)
+	workers := p.Workers
+	if workers <= 0 {
+		workers = 8
+	}
+	next := make(chan string)
+	var wg sync.WaitGroup
+	for range min(workers, len(names)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range next {
+				if _, err := cl.Package(ctx, n); err == nil && d != nil {
+					d.Dependencies(ctx, n)
+				}
+			}
+		}()
+	}
+	for _, n := range names {
+		next <- n
+	}
+	close(next)
+	wg.Wait()
 }
 
 // change plans one package.
