@@ -462,12 +462,13 @@ func (p *Planner) throughParent(ctx context.Context, cv *comparer, c *Change, pk
 		if err != nil {
 			return keep(fmt.Sprintf("the dependencies of %s's releases could not be read from the mirror (%v)", par.Name, err))
 		}
+		rel := parseNPMReleases(rp)
 		for _, v := range cands {
 			rng, ok := deps[v][pkg.Name]
 			if !ok {
 				continue
 			}
-			lo, hi := p.npmResolve(cv, rng, rp)
+			lo, hi := npmResolve(rel, rng)
 			if lo == "" || cv.compare(pkg.Ecosystem, lo, c.To) < 0 {
 				continue
 			}
@@ -638,27 +639,47 @@ func (p *Planner) goParents(ctx context.Context, pkg inventory.Package) ([]inven
 // go.mod is read when looking for an indirect module's parent.
 const maxDirectProbes = 200
 
-// npmResolve returns the lowest and highest releases on the mirror (rp)
-// that an npm dependency range admits; "" when the range does not parse
-// or admits none.
-func (p *Planner) npmResolve(cv *comparer, rng string, rp *registry.Package) (lo, hi string) {
-	con, err := semver.NewConstraint(strings.TrimSpace(rng))
-	if err != nil {
-		return "", ""
-	}
+// npmReleases are a package's releases on the mirror parsed once as npm
+// versions, for evaluating the ranges of its parent's releases.
+type npmReleases struct {
+	names []string
+	vers  []*semver.Version
+}
+
+func parseNPMReleases(rp *registry.Package) npmReleases {
+	var r npmReleases
 	for _, v := range rp.Versions {
 		if v.Yanked {
 			continue
 		}
 		sv, err := semver.StrictNewVersion(strings.TrimPrefix(v.Version, "v"))
-		if err != nil || !con.Check(sv) {
+		if err != nil {
 			continue
 		}
-		if lo == "" || cv.compare(inventory.NPM, v.Version, lo) < 0 {
-			lo = v.Version
+		r.names = append(r.names, v.Version)
+		r.vers = append(r.vers, sv)
+	}
+	return r
+}
+
+// npmResolve returns the lowest and highest releases that an npm
+// dependency range admits; "" when the range does not parse or admits
+// none.
+func npmResolve(rel npmReleases, rng string) (lo, hi string) {
+	con, err := semver.NewConstraint(strings.TrimSpace(rng))
+	if err != nil {
+		return "", ""
+	}
+	var l, h *semver.Version
+	for i, sv := range rel.vers {
+		if !con.Check(sv) {
+			continue
 		}
-		if hi == "" || cv.compare(inventory.NPM, v.Version, hi) > 0 {
-			hi = v.Version
+		if l == nil || sv.LessThan(l) {
+			l, lo = sv, rel.names[i]
+		}
+		if h == nil || sv.GreaterThan(h) {
+			h, hi = sv, rel.names[i]
 		}
 	}
 	return lo, hi
