@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -57,3 +58,40 @@ func FuzzAddOverrides(f *testing.F) {
 }
 
 func mustJSON(v any) []byte { b, _ := json.Marshal(v); return b }
+
+// FuzzHashEdits: whatever requirements text and offset, hashEdits gives
+// edits that apply (inside the file, not overlapping, reading what they
+// say) and leave no old sha256 option of that requirement, or says why
+// not. Seeds: testdata/requirements-*/requirements.txt.
+func FuzzHashEdits(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "requirements-*", "requirements.txt"))
+	if len(files) == 0 {
+		f.Fatal("no seeds in testdata/requirements-*/requirements.txt")
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, 0)
+		f.Add(b, len(b)/2)
+	}
+	const h = "feedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedface"
+	f.Fuzz(func(t *testing.T, b []byte, i int) {
+		if i < 0 || i > len(b) {
+			return
+		}
+		es, why := hashEdits(b, i, []string{h, h})
+		if why != "" {
+			return
+		}
+		out, err := applySpans(b, es)
+		if err != nil {
+			t.Fatalf("edits do not apply: %v\n%q", err, b)
+		}
+		start, _ := requirementLines(b, i)
+		if n := strings.Count(string(out[start:]), h); n < 2 {
+			t.Fatalf("%d new hashes in %q", n, out)
+		}
+	})
+}

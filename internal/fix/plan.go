@@ -76,6 +76,7 @@ func (p *Planner) Plan(ctx context.Context, findings []finding.Finding) ([]Chang
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	p.prefetchParents(ctx, order)
 	cv := &comparer{cache: map[[2]string]semantic.Version{}}
 	out := make([]Change, 0, len(order))
 	for _, t := range order {
@@ -138,6 +139,55 @@ func (p *Planner) lookup(ctx context.Context, ts []*target) (map[[2]string]*regi
 	close(next)
 	wg.Wait()
 	return pkgs, errs
+}
+
+// prefetchParents reads, several at once, what the parent route needs of
+// the one direct npm dependency behind each transitive vulnerable package
+// (its releases and their dependency ranges), so that planning, which
+// asks for them one change after another, finds them in the registry
+// cache. Errors are left for planning to report.
+func (p *Planner) prefetchParents(ctx context.Context, ts []*target) {
+	seen := map[string]bool{}
+	var names []string
+	for _, t := range ts {
+		if t.pkg.Ecosystem != inventory.NPM || t.pkg.Relation != inventory.RelationTransitive || len(t.pkg.Via) != 1 {
+			continue
+		}
+		if n := t.pkg.Via[0].Name; !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	cl, err := p.Registry.Client(inventory.NPM)
+	if err != nil {
+		return
+	}
+	d, _ := cl.(npmDependencies)
+	workers := p.Workers
+	if workers <= 0 {
+		workers = 8
+	}
+	next := make(chan string)
+	var wg sync.WaitGroup
+	for range min(workers, len(names)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range next {
+				if _, err := cl.Package(ctx, n); err == nil && d != nil {
+					d.Dependencies(ctx, n)
+				}
+			}
+		}()
+	}
+	for _, n := range names {
+		next <- n
+	}
+	close(next)
+	wg.Wait()
 }
 
 // change plans one package.
@@ -412,12 +462,13 @@ func (p *Planner) throughParent(ctx context.Context, cv *comparer, c *Change, pk
 		if err != nil {
 			return keep(fmt.Sprintf("the dependencies of %s's releases could not be read from the mirror (%v)", par.Name, err))
 		}
+		rel := parseNPMReleases(rp)
 		for _, v := range cands {
 			rng, ok := deps[v][pkg.Name]
 			if !ok {
 				continue
 			}
-			lo, hi := p.npmResolve(cv, rng, rp)
+			lo, hi := npmResolve(rel, rng)
 			if lo == "" || cv.compare(pkg.Ecosystem, lo, c.To) < 0 {
 				continue
 			}
@@ -588,27 +639,47 @@ func (p *Planner) goParents(ctx context.Context, pkg inventory.Package) ([]inven
 // go.mod is read when looking for an indirect module's parent.
 const maxDirectProbes = 200
 
-// npmResolve returns the lowest and highest releases on the mirror (rp)
-// that an npm dependency range admits; "" when the range does not parse
-// or admits none.
-func (p *Planner) npmResolve(cv *comparer, rng string, rp *registry.Package) (lo, hi string) {
-	con, err := semver.NewConstraint(strings.TrimSpace(rng))
-	if err != nil {
-		return "", ""
-	}
+// npmReleases are a package's releases on the mirror parsed once as npm
+// versions, for evaluating the ranges of its parent's releases.
+type npmReleases struct {
+	names []string
+	vers  []*semver.Version
+}
+
+func parseNPMReleases(rp *registry.Package) npmReleases {
+	var r npmReleases
 	for _, v := range rp.Versions {
 		if v.Yanked {
 			continue
 		}
 		sv, err := semver.StrictNewVersion(strings.TrimPrefix(v.Version, "v"))
-		if err != nil || !con.Check(sv) {
+		if err != nil {
 			continue
 		}
-		if lo == "" || cv.compare(inventory.NPM, v.Version, lo) < 0 {
-			lo = v.Version
+		r.names = append(r.names, v.Version)
+		r.vers = append(r.vers, sv)
+	}
+	return r
+}
+
+// npmResolve returns the lowest and highest releases that an npm
+// dependency range admits; "" when the range does not parse or admits
+// none.
+func npmResolve(rel npmReleases, rng string) (lo, hi string) {
+	con, err := semver.NewConstraint(strings.TrimSpace(rng))
+	if err != nil {
+		return "", ""
+	}
+	var l, h *semver.Version
+	for i, sv := range rel.vers {
+		if !con.Check(sv) {
+			continue
 		}
-		if hi == "" || cv.compare(inventory.NPM, v.Version, hi) > 0 {
-			hi = v.Version
+		if l == nil || sv.LessThan(l) {
+			l, lo = sv, rel.names[i]
+		}
+		if h == nil || sv.GreaterThan(h) {
+			h, hi = sv, rel.names[i]
 		}
 	}
 	return lo, hi

@@ -435,6 +435,9 @@ func (rc NPMRC) Auth(m Mirror, getenv Getenv) Mirror {
 		if field != "_authToken" && field != "_auth" && field != "username" {
 			continue
 		}
+		if host, _, _ := strings.Cut(prefix[2:], "/"); host == "" {
+			continue // "//:_auth" names no host: it matches none
+		}
 		if !strings.HasSuffix(prefix, "/") {
 			prefix += "/"
 		}

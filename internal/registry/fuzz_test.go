@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -139,5 +140,23 @@ func FuzzDecodePackage(f *testing.F) {
 				t.Fatalf("round trip of %+v gave %+v", p.Versions[i], q.Versions[i])
 			}
 		}
+	})
+}
+
+// FuzzNPMRC: any .npmrc gives the mirror credentials or none, never a
+// panic, and never credentials for a host the file names nowhere.
+func FuzzNPMRC(f *testing.F) {
+	seeds(f, "npmrc-*")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		home := t.TempDir()
+		if err := os.WriteFile(filepath.Join(home, ".npmrc"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		getenv := func(string) string { return "" }
+		m := ReadNPMRC(getenv, home).Auth(Mirror{URL: "https://unnamed.example/npm/"}, getenv)
+		if (m.Token != "" || m.Username != "") && !strings.Contains(string(b), "unnamed.example") {
+			t.Fatalf("credentials for a host the file does not name: %+v", m)
+		}
+		npmRegistry(getenv, home)
 	})
 }
