@@ -91,7 +91,7 @@ func cmdDBBundle(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		case b.Kind == bundle.KindIaCPolicies:
 			fmt.Fprintf(stdout, "%s: %d IaC policies\n", b.From, b.Records)
 		case b.Kind == bundle.KindLicenseNames:
-			fmt.Fprintf(stdout, "%s: %d license names\n", b.From, b.Records)
+			fmt.Fprintf(stdout, "%s: %d license table entries\n", b.From, b.Records)
 		case m.Base != nil:
 			fmt.Fprintf(stdout, "%s: %d %s records changed since the base (%d unchanged) as %s\n", b.From, b.Records, b.Ecosystem, b.Unchanged, b.Origin)
 		default:
@@ -208,7 +208,7 @@ func importBundle(ctx context.Context, path, trusted string, allowDowngrade bool
 		case bundle.KindIaCPolicies:
 			fmt.Fprintf(stdout, "%s: %d IaC policies: scans run them beside the embedded ones (not with --iac-policies-only)\n", mb.Name, mb.Records)
 		case bundle.KindLicenseNames:
-			fmt.Fprintf(stdout, "%s: %d license names: the license analyzer reads them before its own table\n", mb.Name, mb.Records)
+			fmt.Fprintf(stdout, "%s: %d license table entries: the license analyzer reads them before its own table and the mirrors\n", mb.Name, mb.Records)
 		}
 	}
 	fmt.Fprintf(stdout, "imported bundle %s from signer %s into %s in %s\n", b.ID[:16], b.Signer, db.Path(), time.Since(start).Round(time.Millisecond))
@@ -266,9 +266,9 @@ func siteIaC(ctx context.Context, dbPath string) (*iac.Set, *scan.Notice, error)
 		len(set.Policies), shortID(p.Bundle), p.ImportedAt.Format(time.DateOnly))}, nil
 }
 
-// siteLicenseNames returns the license table of the data bundle imported
+// siteLicenseTable returns the license table of the data bundle imported
 // into the database, if any.
-func siteLicenseNames(ctx context.Context, dbPath string) (license.Names, error) {
+func siteLicenseTable(ctx context.Context, dbPath string) (*license.Table, error) {
 	db, err := vulndb.Open(ctx, dbPath, vulndb.Options{ReadOnly: true})
 	if err != nil {
 		return nil, nil
@@ -278,7 +278,7 @@ func siteLicenseNames(ctx context.Context, dbPath string) (license.Names, error)
 	if err != nil || p == nil {
 		return nil, err
 	}
-	return bundle.LicenseNames(p.Data, "bundle "+shortID(p.Bundle))
+	return bundle.LicenseTable(p.Data, "bundle "+shortID(p.Bundle))
 }
 
 // payloadRules builds the secret detector of a bundle's rule set.

@@ -78,7 +78,8 @@ func TestBundleIaCPolicies(t *testing.T) {
 }
 
 // TestBundleLicenseNames: a license table carried in a bundle maps the
-// site's own license names to SPDX expressions in 'airlock scan'; a table
+// site's own license names to SPDX expressions and settles a package's
+// license that nothing in the tree declares, in 'airlock scan'; a table
 // with a value that is not an SPDX expression is refused when packed.
 func TestBundleLicenseNames(t *testing.T) {
 	dir := t.TempDir()
@@ -93,22 +94,24 @@ func TestBundleLicenseNames(t *testing.T) {
 		t.Fatalf("keygen: %s", r.stderr)
 	}
 	table := filepath.Join(dir, "site.licenses.yaml")
-	writeFiles(t, dir, map[string]string{"site.licenses.yaml": "license_names:\n  \"Acme Corp License, v1\": LicenseRef-Acme-1\n  Corp Internal Use: LicenseRef-Corp-Internal\n"})
+	writeFiles(t, dir, map[string]string{"site.licenses.yaml": "license_names:\n  \"Acme Corp License, v1\": LicenseRef-Acme-1\n  Corp Internal Use: LicenseRef-Corp-Internal\npackages:\n  npm/c: MIT\n"})
 	bf := filepath.Join(dir, "data.bundle")
 	r := run("db", "bundle", "--sign", key+".key", "--out", bf, "../../testdata/osv-sample/PyPI/all.zip", table)
-	if r.code != 0 || !strings.Contains(r.stdout, "2 license names") {
+	if r.code != 0 || !strings.Contains(r.stdout, "3 license table entries") {
 		t.Fatalf("bundle: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if r := run("db", "import", "--trusted-keys", key+".pub", bf); r.code != 0 || !strings.Contains(r.stdout, "2 license names") {
+	if r := run("db", "import", "--trusted-keys", key+".pub", bf); r.code != 0 || !strings.Contains(r.stdout, "3 license table entries") {
 		t.Fatalf("import: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	lock := `{"name":"app","version":"1.0.0","lockfileVersion":3,"packages":{
 "":{"name":"app","version":"1.0.0"},
 "node_modules/a":{"version":"1.0.0","license":"Acme Corp License v1"},
-"node_modules/b":{"version":"2.0.0","license":"Somebody Else's License"}}}`
+"node_modules/b":{"version":"2.0.0","license":"Somebody Else's License"},
+"node_modules/c":{"version":"3.0.0"}}}`
 	tree := writeTree(t, map[string]string{"package-lock.json": lock})
 	r = run("scan", "--scanners", "license", "--format", "licenses", tree)
-	if !strings.Contains(r.stdout, "npm,a,1.0.0,LicenseRef-Acme-1,Acme Corp License v1,") || strings.Contains(r.stdout, "npm,b,2.0.0,LicenseRef") {
+	if !strings.Contains(r.stdout, "npm,a,1.0.0,LicenseRef-Acme-1,Acme Corp License v1,") || strings.Contains(r.stdout, "npm,b,2.0.0,LicenseRef") ||
+		!strings.Contains(r.stdout, "npm,c,3.0.0,MIT,,table,1.00,") {
 		t.Errorf("licenses with the site's table: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 

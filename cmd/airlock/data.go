@@ -115,10 +115,10 @@ func (d *serverData) refresh(ctx context.Context) error {
 		return err
 	}
 	if lp != nil && lp.SHA256 != d.namesOf {
-		names, err := bundle.LicenseNames(lp.Data, "bundle "+shortID(lp.Bundle))
+		t, err := bundle.LicenseTable(lp.Data, "bundle "+shortID(lp.Bundle))
 		if err == nil {
-			d.data.LicenseNames, d.namesOf = names, lp.SHA256
-			d.log.Info("the license analyzer reads the license table of a data bundle", "bundle", shortID(lp.Bundle), "names", len(names))
+			d.data.LicenseNames, d.data.LicensePackages, d.namesOf = t.Names, t.Packages, lp.SHA256
+			d.log.Info("the license analyzer reads the license table of a data bundle", "bundle", shortID(lp.Bundle), "entries", t.Len())
 		} else {
 			d.log.Error("the license table of a data bundle cannot be used; the previous one stays", "bundle", shortID(lp.Bundle), "error", err.Error())
 		}

@@ -137,8 +137,12 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	if wants("license") {
-		if asm.Analyzers.License.Names, err = siteLicenseNames(ctx, *dbPath); err != nil {
+		t, err := siteLicenseTable(ctx, *dbPath)
+		if err != nil {
 			return err
+		}
+		if t != nil {
+			asm.Analyzers.License.Names, asm.Analyzers.License.Packages = t.Names, t.Packages
 		}
 	}
 	if *offline {

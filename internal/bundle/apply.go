@@ -52,7 +52,7 @@ func Apply(ctx context.Context, db *vulndb.DB, b *Bundle, o ApplyOptions) ([]vul
 					return nil, &Error{Path: b.Path, Err: err}
 				}
 			case KindLicenseNames:
-				if _, err := LicenseNames(data, e.Name); err != nil {
+				if _, err := LicenseTable(data, e.Name); err != nil {
 					return nil, &Error{Path: b.Path, Err: err}
 				}
 			}

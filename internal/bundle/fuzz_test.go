@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -89,8 +90,8 @@ func TestSeedBundle(t *testing.T) {
 }
 
 // FuzzLicenseNames: any payload is a checked license table or an error
-// naming the payload, never a panic; every accepted value is an SPDX
-// expression.
+// naming the payload, never a panic; every accepted name normalises to
+// its value, every package entry is found by its own key.
 func FuzzLicenseNames(f *testing.F) {
 	seeds, _ := filepath.Glob("testdata/*.licenses.json")
 	for _, s := range seeds {
@@ -103,16 +104,27 @@ func FuzzLicenseNames(f *testing.F) {
 	f.Add([]byte(`{"license_names":{"x":"not spdx"}}`))
 	f.Add([]byte(`{"license_names":{}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		names, err := LicenseNames(b, "payload")
+		table, err := LicenseTable(b, "payload")
 		if err != nil {
 			if !bytes.Contains([]byte(err.Error()), []byte("payload")) {
 				t.Fatalf("error without the payload's name: %v", err)
 			}
 			return
 		}
+		names := table.Names
 		for k, v := range names {
 			if got, ok := names.Normalize(k); !ok || got != v {
 				t.Fatalf("accepted %q -> %q, which does not normalise (%q %v)", k, v, got, ok)
+			}
+		}
+		for k, v := range table.Packages {
+			eco, rest, _ := strings.Cut(k, "/")
+			name, version := rest, ""
+			if i := strings.LastIndex(rest, "@"); i > 0 {
+				name, version = rest[:i], rest[i+1:]
+			}
+			if got, _, ok := table.Packages.Lookup(eco, name, version); !ok || got != v {
+				t.Fatalf("package entry %q -> %q not found by its key (%q %v)", k, v, got, ok)
 			}
 		}
 	})

@@ -42,11 +42,11 @@ func licenseMember(in string, fi os.FileInfo, work string, i int, base *baseData
 	if err := dec.Decode(&f); err != nil {
 		return nil, "", fmt.Errorf("bundle: input %s: %v", in, err)
 	}
-	names, err := license.NewNames(in, f.LicenseNames)
+	table, err := license.NewTable(in, f)
 	if err != nil {
 		return nil, "", fmt.Errorf("bundle: input %w", err)
 	}
-	data, err := json.Marshal(license.NamesFile{LicenseNames: f.LicenseNames})
+	data, err := json.Marshal(f)
 	if err != nil {
 		return nil, "", fmt.Errorf("bundle: %w", err)
 	}
@@ -60,16 +60,16 @@ func licenseMember(in string, fi os.FileInfo, work string, i int, base *baseData
 		return nil, "", fmt.Errorf("bundle: %w", err)
 	}
 	return &Built{Member: Member{Name: memberPrefix + "license-names.json", Kind: KindLicenseNames, SHA256: digest,
-		Size: int64(len(data)), Records: len(names), From: in, SourceDate: fi.ModTime().UTC().Truncate(time.Second)}}, file, nil
+		Size: int64(len(data)), Records: table.Len(), From: in, SourceDate: fi.ModTime().UTC().Truncate(time.Second)}}, file, nil
 }
 
-// LicenseNames reads a license-names payload.
-func LicenseNames(data []byte, name string) (license.Names, error) {
+// LicenseTable reads a license-names payload.
+func LicenseTable(data []byte, name string) (*license.Table, error) {
 	var f license.NamesFile
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%s: license names: %v", name, err)
+		return nil, fmt.Errorf("%s: license table: %v", name, err)
 	}
-	return license.NewNames(name, f.LicenseNames)
+	return license.NewTable(name, f)
 }

@@ -317,8 +317,10 @@ type Data struct {
 	// IaCPolicies are a bundle's IaC policies, run beside the embedded
 	// ones; nil when none was imported.
 	IaCPolicies *iac.Set
-	// LicenseNames is a bundle's license table; nil when none.
-	LicenseNames license.Names
+	// LicenseNames and LicensePackages are a bundle's license table; nil
+	// when none.
+	LicenseNames    license.Names
+	LicensePackages license.Packages
 	// Err says why this process's data is older than the server's (a
 	// bundle uploaded to the server that it could not apply): scans
 	// refuse to run on it, and are retried.

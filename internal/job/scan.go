@@ -462,7 +462,7 @@ func (r *Runner) execute(ctx context.Context, gl *gitlab.Client, conn integratio
 	}
 	asm := scan.Assembly{Analyzers: analyzers.Config{Secret: secretscan.Config{Detector: data.Rules, Defaults: data.RuleDefaults}, License: license.Config{Policy: r.c.Licenses}}}
 	asm.Analyzers.IaC.Site = data.IaCPolicies
-	asm.Analyzers.License.Names = data.LicenseNames
+	asm.Analyzers.License.Names, asm.Analyzers.License.Packages = data.LicenseNames, data.LicensePackages
 	asm.Env.Registries = r.c.Registries.Session()
 	if data.VulnDB != nil {
 		asm.Env.VulnDB, asm.Env.Sources = data.VulnDB, data.Sources

@@ -137,10 +137,117 @@ func valid(s string) bool {
 // before the embedded table. It comes with a data bundle (docs/bundles.md).
 type Names map[string]string
 
-// NamesFile is a license table: {"license_names": {"Acme Corp License
-// v1": "LicenseRef-Acme-1"}}, as YAML or JSON.
+// NamesFile is a license table, as YAML or JSON: the site's license names
+// ({"license_names": {"Acme Corp License v1": "LicenseRef-Acme-1"}}) and
+// packages' licenses as the site's legal review settled them
+// ({"packages": {"npm/left-pad": "WTFPL", "PyPI/requests@2.31.0":
+// "Apache-2.0"}}); either may be absent, not both.
 type NamesFile struct {
-	LicenseNames map[string]string `json:"license_names" yaml:"license_names"`
+	LicenseNames map[string]string `json:"license_names,omitempty" yaml:"license_names"`
+	Packages     map[string]string `json:"packages,omitempty" yaml:"packages"`
+}
+
+// Table is a checked license table.
+type Table struct {
+	Names    Names
+	Packages Packages
+}
+
+// NewTable checks both parts of a license table file.
+func NewTable(file string, f NamesFile) (*Table, error) {
+	if len(f.LicenseNames) == 0 && len(f.Packages) == 0 {
+		return nil, fmt.Errorf("%s: neither license_names nor packages holds an entry", file)
+	}
+	t := &Table{}
+	var err error
+	if len(f.LicenseNames) > 0 {
+		if t.Names, err = NewNames(file, f.LicenseNames); err != nil {
+			return nil, err
+		}
+	}
+	if len(f.Packages) > 0 {
+		if t.Packages, err = NewPackages(file, f.Packages); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// Len is the number of entries.
+func (t *Table) Len() int {
+	if t == nil {
+		return 0
+	}
+	return len(t.Names) + len(t.Packages)
+}
+
+// Packages maps "ecosystem/name" and "ecosystem/name@version" (lower case,
+// Python names normalised as PEP 503 does) to a license expression.
+type Packages map[string]string
+
+// NewPackages checks the packages part of a table: keys
+// ECOSYSTEM/NAME or ECOSYSTEM/NAME@VERSION, values SPDX expressions.
+func NewPackages(file string, table map[string]string) (Packages, error) {
+	out := Packages{}
+	from := map[string]string{}
+	keys := make([]string, 0, len(table))
+	for k := range table {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		eco, rest, ok := strings.Cut(strings.TrimSpace(k), "/")
+		name, version, _ := strings.Cut(rest, "@")
+		if strings.HasPrefix(rest, "@") { // npm scopes: @scope/name@version
+			if i := strings.LastIndex(rest, "@"); i > 0 {
+				name, version = rest[:i], rest[i+1:]
+			} else {
+				name, version = rest, ""
+			}
+		}
+		if !ok || eco == "" || name == "" {
+			return nil, fmt.Errorf("%s: packages: %q: give ECOSYSTEM/NAME or ECOSYSTEM/NAME@VERSION (npm/left-pad, PyPI/requests@2.31.0)", file, k)
+		}
+		expr := strings.TrimSpace(table[k])
+		if expr == "" || !valid(expr) {
+			return nil, fmt.Errorf("%s: packages.%q: %q is not an SPDX expression", file, k, table[k])
+		}
+		key := packageKey(eco, name, version)
+		if prev := from[key]; prev != "" {
+			return nil, fmt.Errorf("%s: packages: %q and %q name the same package", file, prev, k)
+		}
+		from[key] = k
+		out[key] = expr
+	}
+	return out, nil
+}
+
+var pep503 = regexp.MustCompile(`[-_.]+`)
+
+func packageKey(eco, name, version string) string {
+	eco, name = strings.ToLower(strings.TrimSpace(eco)), strings.ToLower(strings.TrimSpace(name))
+	if eco == "pypi" {
+		name = pep503.ReplaceAllString(name, "-")
+	}
+	k := eco + "/" + name
+	if version = strings.TrimSpace(version); version != "" {
+		k += "@" + version
+	}
+	return k
+}
+
+// Lookup returns the license of a package version: its own entry, else
+// the package's; key is the entry's.
+func (p Packages) Lookup(eco, name, version string) (expr, key string, ok bool) {
+	if len(p) == 0 {
+		return "", "", false
+	}
+	for _, k := range []string{packageKey(eco, name, version), packageKey(eco, name, "")} {
+		if e, found := p[k]; found {
+			return e, k, true
+		}
+	}
+	return "", "", false
 }
 
 // NewNames checks a table: every value an SPDX expression, no key empty

@@ -43,3 +43,37 @@ func TestSiteNames(t *testing.T) {
 		}
 	}
 }
+
+func TestSitePackages(t *testing.T) {
+	tab, err := NewTable("t.yaml", NamesFile{Packages: map[string]string{
+		"npm/left-pad": "WTFPL", "PyPI/Foo_Bar@1.0": "MIT", "pypi/foo-bar": "Apache-2.0", "npm/@acme/x@2.0.0": "LicenseRef-Acme", "Go/golang.org/x/net": "BSD-3-Clause"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ eco, name, version, want string }{
+		{"npm", "left-pad", "1.3.0", "WTFPL"},
+		{"PyPI", "foo.bar", "1.0", "MIT"},
+		{"PyPI", "FOO-bar", "2.0", "Apache-2.0"},
+		{"npm", "@acme/x", "2.0.0", "LicenseRef-Acme"},
+		{"npm", "@acme/x", "3.0.0", ""},
+		{"Go", "golang.org/x/net", "v0.33.0", "BSD-3-Clause"},
+	} {
+		got, _, ok := tab.Packages.Lookup(tc.eco, tc.name, tc.version)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("Lookup(%s %s %s) = %q %v, want %q", tc.eco, tc.name, tc.version, got, ok, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		f    NamesFile
+		want string
+	}{
+		{NamesFile{}, "neither license_names nor packages"},
+		{NamesFile{Packages: map[string]string{"left-pad": "MIT"}}, "give ECOSYSTEM/NAME"},
+		{NamesFile{Packages: map[string]string{"npm/x": "nope nope"}}, `packages."npm/x"`},
+		{NamesFile{Packages: map[string]string{"PyPI/a_b": "MIT", "pypi/A-B": "MIT"}}, "name the same package"},
+	} {
+		if _, err := NewTable("t.yaml", tc.f); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.f, err, tc.want)
+		}
+	}
+}

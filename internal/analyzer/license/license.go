@@ -43,6 +43,10 @@ type Config struct {
 	// Names is the site's table of license names from a data bundle,
 	// consulted before the embedded one; nil when none was imported.
 	Names spdx.Names
+	// Packages are the site's settled licenses of packages, from the same
+	// table: read after the lockfile and installed trees, before the
+	// mirror.
+	Packages spdx.Packages
 }
 
 // Analyzer finds and judges licenses.
@@ -82,6 +86,7 @@ type run struct {
 	in     *analyzer.Input
 	pol    *spdx.Policy
 	names  spdx.Names
+	table  spdx.Packages
 	out    *analyzer.Output
 	vendor map[string]string // module path → license file
 	dist   map[string]string // normalised name → METADATA path
@@ -91,7 +96,7 @@ type run struct {
 
 // Analyze implements analyzer.Analyzer.
 func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.Output, error) {
-	r := &run{in: in, pol: a.c.Policy, names: a.c.Names, out: &analyzer.Output{}, vendor: map[string]string{}, dist: map[string]string{}, nodeModules: map[string]bool{}}
+	r := &run{in: in, pol: a.c.Policy, names: a.c.Names, table: a.c.Packages, out: &analyzer.Output{}, vendor: map[string]string{}, dist: map[string]string{}, nodeModules: map[string]bool{}}
 	if r.pol == nil && in.Repo != nil && in.Repo.Policy != nil {
 		var err error
 		if r.pol, err = spdx.ParsePolicy(in.Repo.Policy.Source, in.Repo.Policy.Licenses); err != nil {
@@ -170,6 +175,11 @@ func (r *run) packages(ctx context.Context) {
 				continue
 			}
 			f := r.local(p)
+			if f == nil {
+				if expr, key, ok := r.table.Lookup(p.Ecosystem, p.Name, p.Version); ok {
+					f = &found{declared: expr, source: "table", evidence: "license table entry " + key, confidence: 1}
+				}
+			}
 			if f == nil && (p.Source == nil || p.Source.Type == inventory.SourceRegistry) {
 				ref := registry.Ref{Ecosystem: p.Ecosystem, Name: p.Name}
 				if _, err := set.Client(p.Ecosystem); err == nil && !seen[ref] {
