@@ -7,6 +7,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/iac"
 	"github.com/airlock-sec/airlock/internal/iac/compose"
 	"github.com/airlock-sec/airlock/internal/iac/dockerfile"
+	"github.com/airlock-sec/airlock/internal/iac/kubernetes"
 	"github.com/airlock-sec/airlock/internal/iac/terraform"
 )
 
@@ -16,5 +17,6 @@ func All() []iac.Parser {
 		dockerfile.New(),
 		terraform.New(),
 		compose.New(),
+		kubernetes.New(),
 	}
 }

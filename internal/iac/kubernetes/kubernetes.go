@@ -1,0 +1,163 @@
+// Package kubernetes reads Kubernetes manifests into the input of the
+// kubernetes policies: one document per object of a multi-document YAML
+// file, as written, every key located. Files are claimed by their
+// content (apiVersion and kind at the top level), not their name;
+// Helm templates (text with "{{") and Kustomize files are left to their
+// own parsers.
+//
+// The input shape (see docs/iac.md) is the object itself:
+//
+//	{"apiVersion": "apps/v1", "kind": "Deployment",
+//	 "metadata": {"name": "web", "namespace": "shop"},
+//	 "spec": {"template": {"spec": {"containers": [...]}}}}
+//
+// The pod spec of a workload is where its kind puts it: spec for a Pod,
+// spec.template.spec for a Deployment, StatefulSet, DaemonSet, ReplicaSet,
+// Job and ReplicationController, spec.jobTemplate.spec.template.spec for a
+// CronJob (PodSpecPath; the policies' helper lib.kubernetes does the same).
+package kubernetes
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/airlock-sec/airlock/internal/iac"
+)
+
+// Parser reads Kubernetes manifests.
+type Parser struct{}
+
+// New returns the parser.
+func New() *Parser { return &Parser{} }
+
+// Name implements iac.Parser.
+func (*Parser) Name() string { return "kubernetes" }
+
+// FileRequired implements iac.Parser: manifests are claimed by content.
+func (*Parser) FileRequired(string) bool { return false }
+
+// MaySniff implements iac.Sniffer: YAML files.
+func (*Parser) MaySniff(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".yaml", ".yml":
+		return true
+	}
+	return false
+}
+
+var (
+	apiVersionLine = regexp.MustCompile(`(?m)^apiVersion:[ \t]*["']?[A-Za-z0-9./-]+`)
+	kindLine       = regexp.MustCompile(`(?m)^kind:[ \t]*["']?[A-Za-z]+`)
+	kustomizeLine  = regexp.MustCompile(`(?m)^(apiVersion:[ \t]*["']?kustomize\.config\.k8s\.io/|kind:[ \t]*["']?(Kustomization|Component)\b)`)
+)
+
+// ContentRequired implements iac.Sniffer: a top-level apiVersion and
+// kind, no template markers, not a kustomization.
+func (*Parser) ContentRequired(_ string, head []byte) bool {
+	return apiVersionLine.Match(head) && kindLine.Match(head) &&
+		!bytes.Contains(head, []byte("{{")) && !kustomizeLine.Match(head)
+}
+
+// Parse implements iac.Parser: one document per object.
+func (*Parser) Parse(ctx context.Context, in *iac.Input) ([]*iac.Document, []iac.Problem) {
+	var docs []*iac.Document
+	var probs []iac.Problem
+	for _, f := range in.Files {
+		if ctx.Err() != nil {
+			break
+		}
+		ds, err := Parse(f.Path, f.Content)
+		if err != nil {
+			line := 0
+			var le *iac.LineError
+			if errors.As(err, &le) {
+				line = le.Line
+			}
+			probs = append(probs, iac.Errorf(f.Path, line, "not read as a Kubernetes manifest: %v", err))
+		}
+		docs = append(docs, ds...)
+	}
+	return docs, probs
+}
+
+// Parse reads the objects of one manifest file. Documents that are not
+// objects with a kind are skipped (a stream may hold other YAML); an
+// object whose apiVersion, kind or metadata has the wrong type is an
+// error at its line. Objects read before an error are returned.
+func Parse(file string, content []byte) ([]*iac.Document, error) {
+	ys, err := iac.ParseYAML(file, content)
+	var docs []*iac.Document
+	for _, y := range ys {
+		m, ok := y.Value.(map[string]any)
+		if !ok {
+			continue
+		}
+		kind, kok := m["kind"].(string)
+		_, aok := m["apiVersion"].(string)
+		if !kok && !aok {
+			continue
+		}
+		if !kok || !aok || kind == "" {
+			field := "kind"
+			if kok {
+				field = "apiVersion"
+			}
+			line := y.Start
+			if n, ok := y.Index[iac.Key(field)]; ok {
+				line = n.Start
+			}
+			return docs, &iac.LineError{Line: line, Err: fmt.Errorf("field %q: a string is expected beside %s", field, other(field))}
+		}
+		if md, ok := m["metadata"]; ok && md != nil {
+			if _, ok := md.(map[string]any); !ok {
+				return docs, &iac.LineError{Line: y.Index[iac.Key("metadata")].Start, Err: errors.New(`field "metadata": a mapping is expected`)}
+			}
+		}
+		root := y.Index[iac.Key()]
+		root.Resource = ResourceName(m)
+		y.Index[iac.Key()] = root
+		docs = append(docs, &iac.Document{Input: "kubernetes", Path: file, Value: m, Index: y.Index})
+	}
+	return docs, err
+}
+
+func other(field string) string {
+	if field == "kind" {
+		return "apiVersion"
+	}
+	return "kind"
+}
+
+// ResourceName names an object kind/namespace/name, or kind/name when it
+// has no namespace written.
+func ResourceName(m map[string]any) string {
+	kind, _ := m["kind"].(string)
+	md, _ := m["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	if name == "" {
+		name, _ = md["generateName"].(string)
+	}
+	if ns, _ := md["namespace"].(string); ns != "" {
+		return kind + "/" + ns + "/" + name
+	}
+	return kind + "/" + name
+}
+
+// PodSpecPath is where an object of kind keeps its pod spec; nil for a
+// kind without one.
+func PodSpecPath(kind string) []any {
+	switch kind {
+	case "Pod":
+		return []any{"spec"}
+	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController":
+		return []any{"spec", "template", "spec"}
+	case "CronJob":
+		return []any{"spec", "jobTemplate", "spec", "template", "spec"}
+	}
+	return nil
+}
