@@ -134,9 +134,7 @@ func (s *Server) registerUI() {
 	s.mux.Handle("GET /login", s.instrument("/login", http.HandlerFunc(s.loginPage)))
 	s.mux.Handle("POST /login", s.instrument("/login", http.HandlerFunc(s.login)))
 	s.ui("POST /logout", store.RoleViewer, s.logout)
-	s.ui("GET /{$}", store.RoleViewer, func(w http.ResponseWriter, r *http.Request, _ webSession) {
-		http.Redirect(w, r, "/integrations", http.StatusSeeOther)
-	})
+	s.ui("GET /{$}", store.RoleViewer, s.dashboardPage)
 	s.ui("GET /integrations", store.RoleViewer, s.hubPage)
 	s.ui("GET /integrations/new", store.RoleAdmin, s.wizardPage)
 	s.ui("POST /integrations/new", store.RoleAdmin, s.wizardForm)
