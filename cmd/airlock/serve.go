@@ -42,6 +42,7 @@ type serverConfig struct {
 	VulnDB           string        `yaml:"db"`
 	ScanInterval     time.Duration `yaml:"scan_interval"`
 	DiscoverInterval time.Duration `yaml:"discover_interval"`
+	HealthInterval   time.Duration `yaml:"health_interval"`
 	ScanWorkers      int           `yaml:"scan_workers"`
 	ScanTimeout      time.Duration `yaml:"scan_timeout"`
 	FailOn           string        `yaml:"fail_on"`
@@ -153,6 +154,7 @@ func defaultServerConfig() serverConfig {
 		VulnDB:           defaultDB(),
 		ScanInterval:     24 * time.Hour,
 		DiscoverInterval: time.Hour,
+		HealthInterval:   15 * time.Minute,
 		ScanTimeout:      15 * time.Minute,
 		FailOn:           "any",
 		LogLevel:         "info",
@@ -181,7 +183,7 @@ func defaultDataDir() string {
 var envNames = map[string]string{
 	"addr": "AIRLOCK_ADDR", "data_dir": "AIRLOCK_DATA_DIR", "database_url": "AIRLOCK_DATABASE_URL",
 	"public_url": "AIRLOCK_PUBLIC_URL", "db": "AIRLOCK_DB", "scan_interval": "AIRLOCK_SCAN_INTERVAL",
-	"discover_interval": "AIRLOCK_DISCOVER_INTERVAL", "scan_workers": "AIRLOCK_SCAN_WORKERS",
+	"discover_interval": "AIRLOCK_DISCOVER_INTERVAL", "health_interval": "AIRLOCK_HEALTH_INTERVAL", "scan_workers": "AIRLOCK_SCAN_WORKERS",
 	"scan_timeout": "AIRLOCK_SCAN_TIMEOUT", "fail_on": "AIRLOCK_FAIL_ON", "log_level": "AIRLOCK_LOG_LEVEL",
 	"log_format": "AIRLOCK_LOG_FORMAT", "shutdown_timeout": "AIRLOCK_SHUTDOWN_TIMEOUT",
 	"trusted_keys": "AIRLOCK_TRUSTED_KEYS", "change_poll_interval": "AIRLOCK_CHANGE_POLL_INTERVAL",
@@ -248,6 +250,7 @@ func (c *serverConfig) flags(fs *flag.FlagSet, serve bool) {
 	fs.DurationVar(&c.ScanInterval, "scan-interval", c.ScanInterval, "re-scan selected projects' default branches this often; 0 disables (env AIRLOCK_SCAN_INTERVAL)")
 	fs.DurationVar(&c.DiscoverInterval, "discover-interval", c.DiscoverInterval, "re-discover projects this often; 0 disables (env AIRLOCK_DISCOVER_INTERVAL)")
 	fs.DurationVar(&c.ChangePollInterval, "change-poll-interval", c.ChangePollInterval, "poll integrations routed via agent without a webhook address for new commits and merge requests this often; 0 disables (env AIRLOCK_CHANGE_POLL_INTERVAL)")
+	fs.DurationVar(&c.HealthInterval, "health-interval", c.HealthInterval, "re-test every GitLab integration this often (its status on the hub); 0 disables (env AIRLOCK_HEALTH_INTERVAL)")
 	fs.IntVar(&c.ScanWorkers, "scan-workers", c.ScanWorkers, "scans run at once; 0 means one per core (env AIRLOCK_SCAN_WORKERS)")
 	fs.DurationVar(&c.ScanTimeout, "scan-timeout", c.ScanTimeout, "limit for one scan, clone included (env AIRLOCK_SCAN_TIMEOUT)")
 	fs.StringVar(&c.FailOn, "fail-on", c.FailOn, "lowest severity a merge request may introduce before its status fails: any, low, medium, high, critical, none (env AIRLOCK_FAIL_ON)")
@@ -328,7 +331,8 @@ func openPlatform(ctx context.Context, c serverConfig, log *slog.Logger) (*platf
 		Store: p.store, Keyring: p.keyring, Logger: log, Rules: rules, Registries: regs, Licenses: lpol,
 		WorkDir:     filepath.Join(c.DataDir, "work"),
 		ScanTimeout: c.ScanTimeout, ScanInterval: c.ScanInterval, DiscoverInterval: c.DiscoverInterval,
-		ScanWorkers: c.ScanWorkers, FailOn: threshold,
+		HealthInterval: healthInterval(c.HealthInterval),
+		ScanWorkers:    c.ScanWorkers, FailOn: threshold,
 		PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		HookURL:   server.HookBase(c.PublicURL),
 
@@ -571,4 +575,13 @@ func cmdWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
 	defer cancel()
 	return stopClient(sctx, client, log)
+}
+
+// healthInterval maps the flag (0 disables) to job.Config's (negative
+// disables, 0 is the default).
+func healthInterval(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }

@@ -167,6 +167,10 @@ type Config struct {
 	Relay  *tunnel.Relay
 	// Fix turns on remediation plans and merge requests; nil: off.
 	Fix *FixConfig
+	// HealthInterval is how often every integration is re-tested
+	// (default 15m; negative: never, though OAuth tokens are still
+	// refreshed).
+	HealthInterval time.Duration
 	// Now returns the time; time.Now when nil.
 	Now func() time.Time
 }
@@ -205,6 +209,9 @@ func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
 	if c.Heartbeat <= 0 {
 		c.Heartbeat = 5 * time.Second
 	}
+	if c.HealthInterval == 0 {
+		c.HealthInterval = 15 * time.Minute
+	}
 	r := &Runner{c: c, log: c.Logger, id: newWorkerID(), dir: c.WorkDir}
 	var dead []string
 	rc := &river.Config{
@@ -231,6 +238,7 @@ func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
 		river.AddWorker(workers, &reclaimWorker{r: r})
 		river.AddWorker(workers, &fixMRWorker{r: r})
 		river.AddWorker(workers, &pollWorker{r: r})
+		river.AddWorker(workers, &healthWorker{r: r})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{
 			QueueDefault: {MaxWorkers: 8},
@@ -246,6 +254,9 @@ func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
 				return PollArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}))
 		}
+		rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(healthPeriod(c)), func() (river.JobArgs, *river.InsertOpts) {
+			return HealthArgs{}, nil
+		}, nil))
 		if tick := schedulePeriod(c); tick > 0 {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(tick), func() (river.JobArgs, *river.InsertOpts) {
 				return ScheduleArgs{}, nil

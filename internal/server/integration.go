@@ -39,16 +39,25 @@ type integrationRequest struct {
 	GitLabProjectIDs []int64          `json:"gitlab_project_ids"`
 	// ConfirmEmpty allows a list selection with no project.
 	ConfirmEmpty bool `json:"confirm_empty,omitempty"`
+	// oauth is the grant of an OAuth application connect (web UI only).
+	oauth *oauthGrant
 }
 
 // integrationView is an integration as the API shows it.
 type integrationView struct {
 	store.Integration
 	WebhookURL string `json:"webhook_url,omitempty"`
+	// Status is Connected, Degraded or Disconnected (docs/ui.md), from
+	// the last test, discovery and webhooks; Problem and Hint say what
+	// is wrong and what to do.
+	Status  string `json:"status"`
+	Problem string `json:"status_problem,omitempty"`
+	Hint    string `json:"status_hint,omitempty"`
 }
 
 func (s *Server) view(in store.Integration) integrationView {
 	v := integrationView{Integration: in}
+	v.Status, v.Problem, v.Hint, _ = status(in)
 	if base := HookBase(s.c.PublicURL); base != "" {
 		v.WebhookURL = job.HookURL(base, in.ID)
 	}
@@ -287,6 +296,11 @@ func (s *Server) create(ctx context.Context, req integrationRequest, p principal
 		}
 		if err := t.UpdateIntegration(ctx, &in, now); err != nil {
 			return err
+		}
+		if req.oauth != nil {
+			if err := s.sealGrant(ctx, t, in.ID, req.oauth); err != nil {
+				return err
+			}
 		}
 		if err := t.Audit(ctx, store.AuditEntry{At: now, Actor: p.actor(), Action: "integration.create", Target: fmt.Sprintf("integration:%d", in.ID), Detail: in.URL}); err != nil {
 			return err

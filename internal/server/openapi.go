@@ -44,6 +44,7 @@ var docs = map[string]doc{
 	"GET /api/v1/me":                          {Summary: "The calling token.", Response: map[string]any{}},
 	"GET /api/v1/tokens":                      {Summary: "List API tokens.", Response: page[store.APIToken]{}},
 	"POST /api/v1/tokens":                     {Summary: "Create an API token; the token is in the response only.", Request: createTokenRequest{}, Response: map[string]any{}, Status: http.StatusCreated},
+	"GET /api/v1/dashboard":                   {Summary: "The dashboard: open findings by severity and kind, the 30-day trend of findings not fixed, the riskiest projects, the vulnerability data and its age.", Response: dashboard{}},
 	"GET /api/v1/sessions":                    {Summary: "List live web UI sessions (never their cookies).", Response: page[store.Session]{}},
 	"DELETE /api/v1/sessions/{id}":            {Summary: "Revoke a web UI session: its cookie stops working at once.", Status: http.StatusNoContent},
 	"DELETE /api/v1/tokens/{id}":              {Summary: "Delete an API token (not the last admin token).", Status: http.StatusNoContent},

@@ -163,6 +163,7 @@ func (s *Server) register() {
 	s.api("POST /api/v1/agent-keys", store.RoleAdmin, s.createAgentKey)
 	s.api("DELETE /api/v1/agent-keys/{id}", store.RoleAdmin, s.deleteAgentKey)
 	s.api("GET /api/v1/integrations/{id}/agents", store.RoleViewer, s.listIntegrationAgents)
+	s.api("GET /api/v1/dashboard", store.RoleViewer, s.dashboardAPI)
 	s.api("GET /api/v1/sessions", store.RoleAdmin, s.listSessions)
 	s.api("DELETE /api/v1/sessions/{id}", store.RoleAdmin, s.deleteSession)
 	s.registerUI()

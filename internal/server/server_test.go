@@ -80,12 +80,14 @@ type options struct {
 	// changePoll polls integrations routed via agent without a webhook
 	// address this often (0: never).
 	changePoll time.Duration
+	// gitlab configures the GitLab stand-in.
+	gitlab []gitlabtest.Option
 }
 
 func newHarness(t testing.TB, d store.Dialect, o options) *harness {
 	t.Helper()
 	ctx := context.Background()
-	h := &harness{t: t, gl: gitlabtest.New(t), logs: &syncBuffer{}}
+	h := &harness{t: t, gl: gitlabtest.New(t, o.gitlab...), logs: &syncBuffer{}}
 	h.store = storetest.Open(t, d)
 	t.Cleanup(func() {
 		if t.Failed() {

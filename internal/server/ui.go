@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/gitlab"
 	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/store"
 )
@@ -60,9 +61,17 @@ func parseUI() map[string]*template.Template {
 	return out
 }
 
+// pageCSP is the pages' Content-Security-Policy; the connect wizard's
+// drops form-action, since its OAuth form is redirected to GitLab (and
+// browsers apply form-action to the redirects of a form post).
+const (
+	pageCSP   = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	wizardCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
+)
+
 func securityHeaders(w http.ResponseWriter) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", pageCSP)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
@@ -125,12 +134,11 @@ func (s *Server) registerUI() {
 	s.mux.Handle("GET /login", s.instrument("/login", http.HandlerFunc(s.loginPage)))
 	s.mux.Handle("POST /login", s.instrument("/login", http.HandlerFunc(s.login)))
 	s.ui("POST /logout", store.RoleViewer, s.logout)
-	s.ui("GET /{$}", store.RoleViewer, func(w http.ResponseWriter, r *http.Request, _ webSession) {
-		http.Redirect(w, r, "/integrations", http.StatusSeeOther)
-	})
+	s.ui("GET /{$}", store.RoleViewer, s.dashboardPage)
 	s.ui("GET /integrations", store.RoleViewer, s.hubPage)
 	s.ui("GET /integrations/new", store.RoleAdmin, s.wizardPage)
 	s.ui("POST /integrations/new", store.RoleAdmin, s.wizardForm)
+	s.ui("GET "+oauthCallback, store.RoleAdmin, s.oauthCallbackPage)
 	s.ui("GET /integrations/{id}", store.RoleViewer, s.integrationPage)
 	s.ui("POST /integrations/{id}/delete", store.RoleAdmin, s.deleteIntegrationForm)
 	s.ui("POST /integrations/{id}/selection", store.RoleAdmin, s.selectionForm)
@@ -146,9 +154,6 @@ func (s *Server) registerUI() {
 // card is an integration on the hub.
 type card struct {
 	integrationView
-	Status   string
-	Problem  string
-	Hint     string
 	Projects int
 	Result   *integration.CheckResult
 }
@@ -182,8 +187,14 @@ func status(in store.Integration) (st, problem, hint string, res *integration.Ch
 		return StatusDegraded, "project discovery failed: " + in.DiscoveryError, "check the token's access, then run Discover", &c
 	case in.HooksStatus == store.HooksPartial:
 		return StatusDegraded, fmt.Sprintf("webhooks could not be installed on %d projects", len(in.HookFailures)), "give the token's user the Maintainer role on those projects", &c
-	case len(c.Warnings) > 0:
-		return StatusDegraded, c.Warnings[0].Message, c.Warnings[0].Hint, &c
+	}
+	for _, w := range c.Warnings {
+		// An OAuth access token lasts two hours and is refreshed before
+		// it expires: its expiry is no problem, a failed refresh is.
+		if in.TokenKind == string(gitlab.TokenOAuth) && w.Code == string(gitlab.WarnTokenExpiresSoon) {
+			continue
+		}
+		return StatusDegraded, w.Message, w.Hint, &c
 	}
 	return StatusConnected, "", "", &c
 }
@@ -200,7 +211,7 @@ func (s *Server) hubPage(w http.ResponseWriter, r *http.Request, ws webSession) 
 			continue
 		}
 		c := card{integrationView: s.view(in)}
-		c.Status, c.Problem, c.Hint, c.Result = status(in)
+		_, _, _, c.Result = status(in)
 		ps, err := s.c.Store.Projects(r.Context(), store.ProjectFilter{IntegrationID: in.ID})
 		if err != nil {
 			s.uiFail(w, r, &ws, err)
@@ -244,7 +255,7 @@ func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request, ws webS
 		return
 	}
 	c := card{integrationView: s.view(in)}
-	c.Status, c.Problem, c.Hint, c.Result = status(in)
+	_, _, _, c.Result = status(in)
 	q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
 	shown := []store.Project{}
 	for _, p := range ps {

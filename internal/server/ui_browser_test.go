@@ -148,7 +148,7 @@ func TestUIBrowser(t *testing.T) {
 	h := newHarness(t, store.SQLite, options{work: true})
 	d.base = h.url
 	gl := h.gl
-	_, tok, p := gitlabSetup(gl, gitlabtest.Maintainer)
+	u, tok, p := gitlabSetup(gl, gitlabtest.Maintainer)
 	gl.InitRepo(p, map[string]string{"README.md": "# payments\n", "deploy/env.sh": "export AWS_ACCESS_KEY_ID=AKIAXIJN2JZPW6W5AJX7\n"})
 
 	// Sign in: the sign-in page returns to where the user was going.
@@ -275,5 +275,28 @@ func TestUIBrowser(t *testing.T) {
 	fp, err := h.store.FixPlan(context.Background(), id)
 	if err != nil || fp.State == store.PlanProposed || fp.Reason != "patch bump, tests pass" || !strings.HasPrefix(fp.DecidedBy, "token:") {
 		t.Fatalf("plan %+v: %v", fp, err)
+	}
+
+	// The wizard through a GitLab OAuth application: the callback URL to
+	// register is shown; GitLab authorizes and sends the browser back.
+	app := gl.AddApplication(gitlabtest.Application{Name: "airlock", RedirectURI: h.url + "/integrations/oauth/callback", Scopes: []string{"api"}, UserID: u.ID})
+	d.run("oauth wizard", chromedp.Navigate(h.url+"/integrations/new"), chromedp.WaitVisible(chromedp.CSS("#callback-url")))
+	cb := d.text("oauth wizard", "#callback-url")
+	d.check("oauth wizard", cb == app.RedirectURI, "callback URL shown %q, want %q", cb, app.RedirectURI)
+	d.run("oauth connect",
+		chromedp.SendKeys(chromedp.CSS("#url"), gl.URL),
+		chromedp.SendKeys(chromedp.CSS("#name"), "corp-oauth"),
+		chromedp.Click(chromedp.CSS(`input[name=auth][value=oauth]`)),
+		chromedp.SendKeys(chromedp.CSS("#oauth_client_id"), app.UID),
+		chromedp.SendKeys(chromedp.CSS("#oauth_client_secret"), app.Secret),
+		chromedp.Click(chromedp.CSS("#authorize")),
+	)
+	d.waitNotice("oauth connect", "connected through the OAuth application")
+	ins, err = h.store.Integrations(context.Background())
+	if err != nil || len(ins) != 2 || ins[1].Name != "corp-oauth" || ins[1].TokenKind != "oauth" {
+		t.Fatalf("integrations after OAuth connect %+v %v", ins, err)
+	}
+	if g, err := h.store.OAuthGrant(context.Background(), ins[1].ID); err != nil || !strings.Contains(g, app.UID) {
+		t.Fatalf("grant %q %v", g, err)
 	}
 }

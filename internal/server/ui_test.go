@@ -14,6 +14,7 @@ import (
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/store"
+	"github.com/airlock-sec/airlock/internal/store/storetest"
 )
 
 // browser is an HTTP client with cookies that does not follow redirects.
@@ -247,7 +248,7 @@ func BenchmarkUIPages(b *testing.B) {
 	br := newBrowser(b, h.url)
 	br.signIn(adminToken)
 	deep := fs[0].ID + 9000
-	for _, path := range []string{"/findings?state=open", fmt.Sprintf("/findings?state=open&after=%d", deep), "/findings?severity=critical&state=open", fmt.Sprintf("/findings/%d", fs[5].ID), "/integrations"} {
+	for _, path := range []string{"/", "/findings?state=open", fmt.Sprintf("/findings?state=open&after=%d", deep), "/findings?severity=critical&state=open", fmt.Sprintf("/findings/%d", fs[5].ID), "/integrations"} {
 		b.Run(strings.NewReplacer("/", "_", "?", "_").Replace(path), func(b *testing.B) {
 			for b.Loop() {
 				resp, body := br.get(path)
@@ -257,5 +258,47 @@ func BenchmarkUIPages(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/page")
 		})
+	}
+}
+
+// TestUIDashboard: open findings by severity and kind exclude dismissed
+// ones, the trend counts findings not fixed, the riskiest project leads,
+// the page draws the trend as SVG, and the API serves the same data.
+func TestUIDashboard(t *testing.T) {
+	for _, d := range storetest.Engines() {
+		t.Run(string(d), func(t *testing.T) { uiDashboard(t, d) })
+	}
+}
+
+func uiDashboard(t *testing.T, engine store.Dialect) {
+	h := newHarness(t, engine, options{})
+	_, fs := seedFindings(t, h, 3) // critical, high, medium
+	h.admin("POST", fmt.Sprintf("/api/v1/findings/%d/dismiss", fs[2].ID), map[string]string{"reason": "test fixture"}, 200, nil)
+	var d struct {
+		Open       int            `json:"open"`
+		BySeverity map[string]int `json:"by_severity"`
+		ByKind     map[string]int `json:"by_kind"`
+		Trend      []struct {
+			Unfixed int `json:"unfixed"`
+		} `json:"trend"`
+		Riskiest []store.ProjectRisk `json:"riskiest_projects"`
+	}
+	h.admin("GET", "/api/v1/dashboard", nil, 200, &d)
+	if d.Open != 2 || d.BySeverity["critical"] != 1 || d.BySeverity["high"] != 1 || d.BySeverity["medium"] != 0 || d.ByKind["vulnerability"] != 2 {
+		t.Fatalf("counts %+v", d)
+	}
+	if len(d.Trend) != 30 || d.Trend[29].Unfixed != 3 || d.Trend[0].Unfixed != 0 {
+		t.Fatalf("trend %+v", d.Trend)
+	}
+	if len(d.Riskiest) != 1 || d.Riskiest[0].Path != "platform/payments" || d.Riskiest[0].Critical != 1 || d.Riskiest[0].Open != 2 {
+		t.Fatalf("riskiest %+v", d.Riskiest)
+	}
+	b := newBrowser(t, h.url)
+	b.signIn(adminToken)
+	_, page := b.get("/")
+	for _, want := range []string{"<svg", `role="img"`, "from 0 to 3", "platform/payments", "no vulnerability data imported"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
 	}
 }

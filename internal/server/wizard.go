@@ -13,21 +13,27 @@ import (
 // token), and the outcome of Test Connection.
 type wizardView struct {
 	Name, URL, Route, AgentPool, CACert, ProxyURL string
-	Check                                         *integration.CheckResult
-	Error                                         *uiError
-	Field                                         string
-	PublicURL                                     string
+	// Auth is "token" or "oauth"; ClientID the OAuth application's ID,
+	// Callback the callback URL to register in GitLab.
+	Auth, ClientID, Callback string
+	Check                    *integration.CheckResult
+	Error                    *uiError
+	Field                    string
+	PublicURL                string
 }
 
 func (s *Server) wizardPage(w http.ResponseWriter, r *http.Request, ws webSession) {
-	s.render(w, r, "wizard.html", &ws, "Connect GitLab", wizardView{Route: "direct", PublicURL: s.c.PublicURL})
+	w.Header().Set("Content-Security-Policy", wizardCSP)
+	s.render(w, r, "wizard.html", &ws, "Connect GitLab", wizardView{Route: "direct", Auth: "token", PublicURL: s.c.PublicURL, Callback: s.callbackURL(r)})
 }
 
 // wizardForm is the wizard's post: "test" runs Test Connection and shows
 // the result; "connect" tests again and saves, then the selection step.
 func (s *Server) wizardForm(w http.ResponseWriter, r *http.Request, ws webSession) {
+	w.Header().Set("Content-Security-Policy", wizardCSP)
 	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
-	v := wizardView{Name: f("name"), URL: f("url"), Route: f("route"), AgentPool: f("agent_pool"), CACert: f("ca_cert"), ProxyURL: f("proxy_url"), PublicURL: s.c.PublicURL}
+	v := wizardView{Name: f("name"), URL: f("url"), Route: f("route"), AgentPool: f("agent_pool"), CACert: f("ca_cert"), ProxyURL: f("proxy_url"), PublicURL: s.c.PublicURL,
+		Auth: f("auth"), ClientID: f("oauth_client_id"), Callback: s.callbackURL(r)}
 	via := v.Route == "agent"
 	token, kind := r.PostFormValue("token"), "personal"
 	req := integrationRequest{Name: &v.Name, URL: &v.URL, Token: &token, TokenKind: &kind, CACert: &v.CACert, ProxyURL: &v.ProxyURL, ViaAgent: &via, AgentPool: &v.AgentPool}
@@ -50,6 +56,8 @@ func (s *Server) wizardForm(w http.ResponseWriter, r *http.Request, ws webSessio
 		s.render(w, r, "wizard.html", &ws, "Connect GitLab", v)
 	}
 	switch r.PostFormValue("action") {
+	case "authorize":
+		s.oauthAuthorize(w, r, ws, v, req, show)
 	case "test":
 		res, err := s.testConnection(r.Context(), req)
 		if err != nil {
@@ -72,7 +80,7 @@ func (s *Server) wizardForm(w http.ResponseWriter, r *http.Request, ws webSessio
 		}
 		back(w, r, fmt.Sprintf("/integrations/%d", in.ID), "connected: choose which projects to scan (all, all and future, or pick from the list), then save")
 	default:
-		show(http.StatusUnprocessableEntity, apiError{Code: "invalid_field", Field: "action", Message: "action must be test or connect"})
+		show(http.StatusUnprocessableEntity, apiError{Code: "invalid_field", Field: "action", Message: "action must be test, connect or authorize"})
 	}
 }
 

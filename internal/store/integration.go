@@ -181,3 +181,16 @@ func (q Queries) Integrations(ctx context.Context) ([]Integration, error) {
 func (q Queries) DeleteIntegration(ctx context.Context, id int64) error {
 	return deleted(q.exec(ctx, `DELETE FROM integration WHERE id = ?`, id))("integration", id)
 }
+
+// OAuthGrant reads an integration's OAuth grant (JSON of
+// integration.OAuthGrant); empty for a token integration.
+func (q Queries) OAuthGrant(ctx context.Context, id int64) (string, error) {
+	var g string
+	err := q.row(ctx, `SELECT oauth FROM integration WHERE id = ?`, id).Scan(&g)
+	return g, notFound(err, "integration", id)
+}
+
+// SetOAuthGrant stores an integration's OAuth grant.
+func (q Queries) SetOAuthGrant(ctx context.Context, id int64, grant string) error {
+	return deleted(q.exec(ctx, `UPDATE integration SET oauth = ? WHERE id = ?`, grant, id))("integration", id)
+}

@@ -267,6 +267,10 @@ CREATE TABLE IF NOT EXISTS web_session (
 );
 CREATE INDEX IF NOT EXISTS web_session_by_token ON web_session (token_id);
 `,
+	// 12: the OAuth grant of an integration connected through a GitLab
+	// OAuth application (added by addOAuth, which a replay finds there).
+	`
+`,
 }
 
 // livePushScan is the predicate of the index scan_one_per_push: one live
@@ -287,6 +291,7 @@ var goMigrations = map[int]struct {
 	4:  {run: sqliteAutoincrement, fkOff: true},
 	7:  {run: addAgentPool},
 	10: {run: addAgentHookURL},
+	12: {run: addOAuth},
 }
 
 // idTables are the tables with an {{id}} key.
@@ -343,6 +348,9 @@ func addAgentPool(ctx context.Context, t *Tx) error { return addColumn(ctx, t, "
 
 // addAgentHookURL adds integration.agent_hook_url unless it is there.
 func addAgentHookURL(ctx context.Context, t *Tx) error { return addColumn(ctx, t, "agent_hook_url") }
+
+// addOAuth adds integration.oauth unless it is there.
+func addOAuth(ctx context.Context, t *Tx) error { return addColumn(ctx, t, "oauth") }
 
 // addColumn adds a TEXT column to integration unless it is there.
 func addColumn(ctx context.Context, t *Tx, column string) error {

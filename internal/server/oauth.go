@@ -1,0 +1,190 @@
+package server
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/airlock-sec/airlock/internal/integration"
+	"github.com/airlock-sec/airlock/internal/store"
+)
+
+// The OAuth application connect (docs/ui.md): the wizard sends the admin
+// to GitLab's /oauth/authorize with a PKCE challenge; GitLab sends them
+// back to the callback with a code, which the server trades for tokens
+// and connects with. What the callback needs (the state, the verifier,
+// the application's secret) travels in a cookie sealed with the keyring
+// for the admin's session, valid for ten minutes.
+
+const (
+	oauthCookie   = "airlock_oauth"
+	oauthCallback = "/integrations/oauth/callback"
+	oauthWait     = 10 * time.Minute
+)
+
+// oauthPending is the wizard's state between the redirect to GitLab and
+// the callback.
+type oauthPending struct {
+	State    string    `json:"state"`
+	Verifier string    `json:"verifier"`
+	Name     string    `json:"name"`
+	URL      string    `json:"url"`
+	CACert   string    `json:"ca_cert"`
+	ProxyURL string    `json:"proxy_url"`
+	ClientID string    `json:"client_id"`
+	Secret   string    `json:"secret"`
+	Redirect string    `json:"redirect"`
+	Expires  time.Time `json:"expires"`
+}
+
+// oauthGrant is what create stores with an OAuth integration.
+type oauthGrant struct {
+	ClientID, Secret, Refresh, Redirect string
+	ExpiresAt                           time.Time
+}
+
+func oauthAAD(sessionID int64) []byte {
+	return []byte("oauth-pending:session:" + strconv.FormatInt(sessionID, 10))
+}
+
+// callbackURL is the address GitLab sends the admin back to: the
+// application's callback URL to register.
+func (s *Server) callbackURL(r *http.Request) string {
+	base := s.c.PublicURL
+	if base == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		base = scheme + "://" + r.Host
+	}
+	return base + oauthCallback
+}
+
+// oauthAuthorize starts the flow from the wizard's form.
+func (s *Server) oauthAuthorize(w http.ResponseWriter, r *http.Request, ws webSession, v wizardView, req integrationRequest, show func(int, error)) {
+	clientID, secret := strings.TrimSpace(r.PostFormValue("oauth_client_id")), strings.TrimSpace(r.PostFormValue("oauth_client_secret"))
+	placeholder := "oauth"
+	req.Token, req.ViaAgent = &placeholder, new(bool)
+	in := store.Integration{}
+	var conn integration.Connection
+	if err := s.requireConnection(req, &in, &conn); err != nil {
+		show(http.StatusUnprocessableEntity, err)
+		return
+	}
+	if v.Route == "agent" {
+		show(http.StatusUnprocessableEntity, apiError{Code: "invalid_field", Field: "route", Message: "an OAuth application connects directly: GitLab sends the browser back to airlock; through an agent pool, use a token"})
+		return
+	}
+	if clientID == "" || secret == "" {
+		show(http.StatusUnprocessableEntity, apiError{Code: "invalid_field", Field: "oauth_client_id", Message: "the application ID and secret are required: copy them from the application's page in GitLab"})
+		return
+	}
+	verifier, challenge := integration.PKCE()
+	p := oauthPending{State: randomString(), Verifier: verifier, Name: v.Name, URL: in.URL, CACert: v.CACert, ProxyURL: v.ProxyURL, ClientID: clientID, Secret: secret, Redirect: s.callbackURL(r), Expires: s.c.Now().Add(oauthWait)}
+	b, _ := json.Marshal(p)
+	sealed, err := s.c.Keyring.Seal(b, oauthAAD(ws.ID))
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: oauthCookie, Value: base64.RawURLEncoding.EncodeToString(sealed), Path: oauthCallback, MaxAge: int(oauthWait / time.Second), HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, integration.AuthorizeURL(in.URL, clientID, p.Redirect, p.State, challenge), http.StatusSeeOther)
+}
+
+// oauthCallbackPage is where GitLab sends the admin back.
+func (s *Server) oauthCallbackPage(w http.ResponseWriter, r *http.Request, ws webSession) {
+	c, err := r.Cookie(oauthCookie)
+	var p oauthPending
+	if err == nil {
+		var sealed, b []byte
+		if sealed, err = base64.RawURLEncoding.DecodeString(c.Value); err == nil {
+			if b, err = s.c.Keyring.Open(sealed, oauthAAD(ws.ID)); err == nil {
+				err = json.Unmarshal(b, &p)
+			}
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: oauthCookie, Value: "", Path: oauthCallback, MaxAge: -1, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+	q := r.URL.Query()
+	if err != nil || !sameSecret(q.Get("state"), p.State) || s.c.Now().After(p.Expires) {
+		s.uiFail(w, r, &ws, apiError{Code: "oauth_state", Message: "this authorization is not the one this session started, or it took more than ten minutes", Hint: "start again from Connect a GitLab instance"})
+		return
+	}
+	v := wizardView{Name: p.Name, URL: p.URL, Route: "direct", Auth: "oauth", CACert: p.CACert, ProxyURL: p.ProxyURL, ClientID: p.ClientID, PublicURL: s.c.PublicURL, Callback: p.Redirect}
+	w.Header().Set("Content-Security-Policy", wizardCSP)
+	show := func(e apiError) {
+		v.Error = &uiError{Message: e.Message, Hint: e.Hint}
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		s.render(w, r, "wizard.html", &ws, "Connect GitLab", v)
+	}
+	if e := q.Get("error"); e != "" {
+		show(apiError{Code: "oauth_denied", Message: fmt.Sprintf("GitLab did not authorize airlock (%s): %s", e, q.Get("error_description")),
+			Hint: "approve the application in GitLab; check that its callback URL is " + p.Redirect + " and that the api scope is ticked"})
+		return
+	}
+	kind, caCert, proxy := "oauth", p.CACert, p.ProxyURL
+	req := integrationRequest{Name: &p.Name, URL: &p.URL, TokenKind: &kind, CACert: &caCert, ProxyURL: &proxy}
+	tok, err := s.exchange(r.Context(), req, p, q.Get("code"))
+	if err != nil {
+		var oe *integration.OAuthError
+		if errors.As(err, &oe) {
+			show(apiError{Code: "oauth_exchange", Message: oe.Error(), Hint: "check the application ID and secret (copy them again from GitLab) and that its callback URL is " + p.Redirect})
+			return
+		}
+		show(apiError{Code: "oauth_exchange", Message: "could not reach GitLab's token endpoint: " + err.Error(), Hint: "check the URL, the CA certificate and the proxy"})
+		return
+	}
+	req.Token = &tok.AccessToken
+	req.oauth = &oauthGrant{ClientID: p.ClientID, Secret: p.Secret, Refresh: tok.RefreshToken, Redirect: p.Redirect, ExpiresAt: s.c.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)}
+	in, err := s.create(r.Context(), req, ws.P)
+	if err != nil {
+		var ae apiError
+		var ce checkError
+		switch {
+		case errors.As(err, &ce):
+			show(ce.apiError)
+		case errors.As(err, &ae):
+			show(ae)
+		default:
+			s.uiFail(w, r, &ws, err)
+		}
+		return
+	}
+	back(w, r, fmt.Sprintf("/integrations/%d", in.ID), "connected through the OAuth application (tokens are refreshed before they expire): choose which projects to scan, then save")
+}
+
+func (s *Server) exchange(ctx context.Context, req integrationRequest, p oauthPending, code string) (integration.OAuthToken, error) {
+	in := store.Integration{}
+	var conn integration.Connection
+	if err := applyConnection(req, &in, &conn); err != nil {
+		return integration.OAuthToken{}, err
+	}
+	hc, err := integration.OAuthHTTPClient(conn)
+	if err != nil {
+		return integration.OAuthToken{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.c.CheckTimeout)
+	defer cancel()
+	return integration.ExchangeOAuthCode(ctx, hc, in.URL, p.ClientID, p.Secret, code, p.Redirect, p.Verifier)
+}
+
+// sealGrant stores the OAuth grant of a new integration, in its
+// creation's transaction.
+func (s *Server) sealGrant(ctx context.Context, t *store.Tx, id int64, g *oauthGrant) error {
+	secret, err := s.c.Keyring.Seal([]byte(g.Secret), integration.AAD(id, integration.FieldOAuthSecret))
+	if err != nil {
+		return err
+	}
+	refresh, err := s.c.Keyring.Seal([]byte(g.Refresh), integration.AAD(id, integration.FieldOAuthRefresh))
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(integration.OAuthGrant{ClientID: g.ClientID, SecretSealed: secret, RefreshSealed: refresh, RedirectURI: g.Redirect, ExpiresAt: g.ExpiresAt})
+	return t.SetOAuthGrant(ctx, id, string(b))
+}

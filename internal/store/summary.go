@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// FindingSummary is the dashboard: open findings (not fixed, not
+// dismissed) by severity and kind, the trend of findings not fixed, and
+// the projects with the most severe open findings.
+type FindingSummary struct {
+	Open       int            `json:"open"`
+	BySeverity map[string]int `json:"by_severity"`
+	ByKind     map[string]int `json:"by_kind"`
+	Trend      []TrendPoint   `json:"trend"`
+	Riskiest   []ProjectRisk  `json:"riskiest_projects"`
+}
+
+// TrendPoint is the number of findings not fixed at the end of a day
+// (dismissed ones included: dismissals are not dated on the trend).
+type TrendPoint struct {
+	Day     time.Time `json:"day"`
+	Unfixed int       `json:"unfixed"`
+}
+
+// ProjectRisk is a project's open findings by severity.
+type ProjectRisk struct {
+	ProjectID int64  `json:"project_id"`
+	Path      string `json:"path_with_namespace"`
+	Critical  int    `json:"critical"`
+	High      int    `json:"high"`
+	Medium    int    `json:"medium"`
+	Low       int    `json:"low"`
+	Open      int    `json:"open"`
+}
+
+const openFinding = `f.state = 'open' AND NOT EXISTS (SELECT 1 FROM dismissal d WHERE d.project_id = f.project_id AND d.fingerprint = f.fingerprint)`
+
+// SummarizeFindings computes the summary, with a trend of days days
+// ending with the day of now and the top projects.
+func (q Queries) SummarizeFindings(ctx context.Context, now time.Time, days, top int) (FindingSummary, error) {
+	s := FindingSummary{BySeverity: map[string]int{}, ByKind: map[string]int{}, Trend: []TrendPoint{}, Riskiest: []ProjectRisk{}}
+	rows, err := q.query(ctx, `SELECT f.severity, f.kind, COUNT(*) FROM finding f WHERE `+openFinding+` GROUP BY f.severity, f.kind`)
+	if err != nil {
+		return s, err
+	}
+	for rows.Next() {
+		var sev, kind string
+		var n int
+		if err := rows.Scan(&sev, &kind, &n); err != nil {
+			rows.Close()
+			return s, err
+		}
+		s.BySeverity[sev] += n
+		s.ByKind[kind] += n
+		s.Open += n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return s, err
+	}
+	end := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1)
+	for i := days - 1; i >= 0; i-- {
+		at := end.AddDate(0, 0, -i)
+		var n int
+		if err := q.row(ctx, `SELECT COUNT(*) FROM finding WHERE first_seen_at < ? AND (fixed_at IS NULL OR fixed_at >= ?)`, millis(at), millis(at)).Scan(&n); err != nil {
+			return s, err
+		}
+		s.Trend = append(s.Trend, TrendPoint{Day: at.AddDate(0, 0, -1), Unfixed: n})
+	}
+	rows, err = q.query(ctx, `SELECT p.id, p.path,
+ SUM(CASE WHEN f.severity = 'critical' THEN 1 ELSE 0 END), SUM(CASE WHEN f.severity = 'high' THEN 1 ELSE 0 END),
+ SUM(CASE WHEN f.severity = 'medium' THEN 1 ELSE 0 END), SUM(CASE WHEN f.severity = 'low' THEN 1 ELSE 0 END), COUNT(*)
+FROM finding f JOIN project p ON p.id = f.project_id WHERE `+openFinding+`
+GROUP BY p.id, p.path ORDER BY 3 DESC, 4 DESC, 5 DESC, 6 DESC, 7 DESC, p.id LIMIT ?`, top)
+	if err != nil {
+		return s, err
+	}
+	s.Riskiest, err = collect(rows, func(r interface{ Scan(...any) error }) (ProjectRisk, error) {
+		var p ProjectRisk
+		return p, r.Scan(&p.ProjectID, &p.Path, &p.Critical, &p.High, &p.Medium, &p.Low, &p.Open)
+	})
+	return s, err
+}
