@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -59,14 +60,27 @@ func (q Queries) SummarizeFindings(ctx context.Context, now time.Time, days, top
 	if err := rows.Err(); err != nil {
 		return s, err
 	}
+	// One pass over the findings: a column per day.
 	end := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1)
-	for i := days - 1; i >= 0; i-- {
-		at := end.AddDate(0, 0, -i)
-		var n int
-		if err := q.row(ctx, `SELECT COUNT(*) FROM finding WHERE first_seen_at < ? AND (fixed_at IS NULL OR fixed_at >= ?)`, millis(at), millis(at)).Scan(&n); err != nil {
+	if days > 0 {
+		cols := make([]string, days)
+		args := make([]any, 0, 3*days)
+		for i := range days {
+			at := millis(end.AddDate(0, 0, i-days+1))
+			cols[i] = `COALESCE(SUM(CASE WHEN first_seen_at < ? AND (fixed_at IS NULL OR fixed_at >= ?) THEN 1 ELSE 0 END), 0)`
+			args = append(args, at, at)
+		}
+		counts := make([]int, days)
+		dest := make([]any, days)
+		for i := range counts {
+			dest[i] = &counts[i]
+		}
+		if err := q.row(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM finding`, args...).Scan(dest...); err != nil {
 			return s, err
 		}
-		s.Trend = append(s.Trend, TrendPoint{Day: at.AddDate(0, 0, -1), Unfixed: n})
+		for i, n := range counts {
+			s.Trend = append(s.Trend, TrendPoint{Day: end.AddDate(0, 0, i-days), Unfixed: n})
+		}
 	}
 	rows, err = q.query(ctx, `SELECT p.id, p.path,
  SUM(CASE WHEN f.severity = 'critical' THEN 1 ELSE 0 END), SUM(CASE WHEN f.severity = 'high' THEN 1 ELSE 0 END),
