@@ -106,16 +106,25 @@ func (s *Server) scanProject(w http.ResponseWriter, r *http.Request, pr principa
 			return
 		}
 	}
-	ctx := r.Context()
-	p, err := s.c.Store.Project(ctx, id)
+	sc, err := s.requestScan(r.Context(), id, req.Branch, pr)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	branch, sha, err := s.scannable(ctx, p, strings.TrimSpace(req.Branch))
+	writeJSON(w, http.StatusAccepted, sc)
+}
+
+// requestScan queues a manual scan of a project's branch (its default
+// branch when empty): POST /api/v1/projects/{id}/scans and the project
+// page's "Scan now" form.
+func (s *Server) requestScan(ctx context.Context, id int64, branch string, pr principal) (store.Scan, error) {
+	p, err := s.c.Store.Project(ctx, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return store.Scan{}, err
+	}
+	branch, sha, err := s.scannable(ctx, p, strings.TrimSpace(branch))
+	if err != nil {
+		return store.Scan{}, err
 	}
 	var sc store.Scan
 	err = s.c.Store.InTx(ctx, func(t *store.Tx) error {
@@ -125,11 +134,7 @@ func (s *Server) scanProject(w http.ResponseWriter, r *http.Request, pr principa
 		}
 		return t.Audit(ctx, store.AuditEntry{At: s.c.Now(), Actor: pr.actor(), Action: "scan.request", Target: fmt.Sprintf("project:%d", p.ID), Detail: branch})
 	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, sc)
+	return sc, err
 }
 
 // scannable checks that a scan of the project's branch (its default
