@@ -110,8 +110,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, ws 
 func (s *Server) uiFail(w http.ResponseWriter, r *http.Request, ws *webSession, err error) {
 	var ae apiError
 	var ue upstreamError
+	var upe uploadError
 	status, e := http.StatusInternalServerError, uiError{Message: "internal error; the server log has details"}
 	switch {
+	case errors.As(err, &upe):
+		status, e = upe.Status, uiError{Message: upe.Message, Hint: upe.Hint}
 	case errors.As(err, &ue):
 		status, e = http.StatusBadGateway, uiError{Message: ue.Message, Hint: ue.Hint}
 	case errors.As(err, &ae):
@@ -152,6 +155,8 @@ func (s *Server) registerUI() {
 	s.ui("GET /fix-plans", store.RoleViewer, s.fixPlansPage)
 	s.ui("POST /fix-plans/{id}/decision", store.RoleAdmin, s.decisionForm)
 	s.ui("GET /audit", store.RoleAdmin, s.auditPage)
+	s.ui("GET /data", store.RoleViewer, s.dataPage)
+	s.uiUpload("POST /data/bundles", store.RoleAdmin, s.bundleForm)
 }
 
 // card is an integration on the hub.
