@@ -71,7 +71,45 @@ func (s *Server) listProjects(w http.ResponseWriter, r *http.Request, _ principa
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newPage(ps, lim, func(p store.Project) int64 { return p.ID }))
+	vs, err := s.projectViews(r.Context(), ps)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newPage(vs, lim, func(p projectView) int64 { return p.ID }))
+}
+
+// projectView is a project in the API and on the projects page, with
+// its open findings (neither fixed nor dismissed) and its newest scan.
+type projectView struct {
+	store.Project
+	OpenFindings store.ProjectCounts `json:"open_findings"`
+	// LastScan is the newest scan of any branch; absent when the project
+	// was never scanned.
+	LastScan *store.Scan `json:"last_scan,omitempty"`
+}
+
+func (s *Server) projectViews(ctx context.Context, ps []store.Project) ([]projectView, error) {
+	counts, err := s.c.Store.CountProjectFindings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scans, err := s.c.Store.NewestScans(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]projectView, 0, len(ps))
+	for _, p := range ps {
+		v := projectView{Project: p, OpenFindings: counts[p.ID]}
+		if v.OpenFindings.BySeverity == nil {
+			v.OpenFindings = store.ProjectCounts{BySeverity: map[string]int{}, ByKind: map[string]int{}}
+		}
+		if sc, ok := scans[p.ID]; ok {
+			v.LastScan = &sc
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func (s *Server) getProject(w http.ResponseWriter, r *http.Request, _ principal) {
@@ -85,7 +123,12 @@ func (s *Server) getProject(w http.ResponseWriter, r *http.Request, _ principal)
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	vs, err := s.projectViews(r.Context(), []store.Project{p})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, vs[0])
 }
 
 type scanRequest struct {

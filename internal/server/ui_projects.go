@@ -16,11 +16,8 @@ import (
 
 // projectRow is a project on the projects page.
 type projectRow struct {
-	store.Project
+	projectView
 	Integration string
-	Counts      store.ProjectCounts
-	// Last is the project's newest scan; nil when it was never scanned.
-	Last *store.Scan
 	// Kinds is the open findings by kind, as text.
 	Kinds string
 	// Hook says what the webhook status means and what to do.
@@ -51,9 +48,14 @@ func (s *Server) projectsPage(w http.ResponseWriter, r *http.Request, ws webSess
 		s.uiFail(w, r, &ws, err)
 		return
 	}
+	after, err := queryInt(r, "after", 0, 0)
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
 	ctx := r.Context()
 	q := r.URL.Query().Get("search")
-	ps, err := s.c.Store.Projects(ctx, store.ProjectFilter{IntegrationID: iid, Search: q})
+	ps, err := s.c.Store.Projects(ctx, store.ProjectFilter{IntegrationID: iid, Search: q, AfterID: after, Limit: uiPageSize})
 	if err != nil {
 		s.uiFail(w, r, &ws, err)
 		return
@@ -63,12 +65,7 @@ func (s *Server) projectsPage(w http.ResponseWriter, r *http.Request, ws webSess
 		s.uiFail(w, r, &ws, err)
 		return
 	}
-	counts, err := s.c.Store.CountProjectFindings(ctx)
-	if err != nil {
-		s.uiFail(w, r, &ws, err)
-		return
-	}
-	scans, err := s.c.Store.NewestScans(ctx)
+	vs, err := s.projectViews(ctx, ps)
 	if err != nil {
 		s.uiFail(w, r, &ws, err)
 		return
@@ -80,25 +77,28 @@ func (s *Server) projectsPage(w http.ResponseWriter, r *http.Request, ws webSess
 		}
 	}
 	rows := []projectRow{}
-	for _, p := range ps {
-		name, ok := names[p.IntegrationID]
+	for _, v := range vs {
+		name, ok := names[v.IntegrationID]
 		if !ok {
 			continue
 		}
-		row := projectRow{Project: p, Integration: name, Counts: counts[p.ID], Hook: hookText(p)}
+		row := projectRow{projectView: v, Integration: name, Hook: hookText(v.Project)}
 		var kinds []string
 		for _, k := range findingKinds {
-			if n := row.Counts.ByKind[string(k)]; n > 0 {
+			if n := v.OpenFindings.ByKind[string(k)]; n > 0 {
 				kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
 			}
 		}
 		row.Kinds = strings.Join(kinds, ", ")
-		if sc, ok := scans[p.ID]; ok {
-			row.Last = &sc
-		}
 		rows = append(rows, row)
 	}
-	s.render(w, r, "projects.html", &ws, "Projects", map[string]any{"Rows": rows, "Integrations": ins, "IntegrationID": iid, "Search": q, "Severities": finding.Severities})
+	next := ""
+	if p := newPage(ps, uiPageSize, func(p store.Project) int64 { return p.ID }); p.Next != nil {
+		nq := r.URL.Query()
+		nq.Set("after", strconv.FormatInt(*p.Next, 10))
+		next = "/projects?" + nq.Encode()
+	}
+	s.render(w, r, "projects.html", &ws, "Projects", map[string]any{"Next": next, "Rows": rows, "Integrations": ins, "IntegrationID": iid, "Search": q, "Severities": finding.Severities})
 }
 
 func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, ws webSession) {

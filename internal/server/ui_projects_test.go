@@ -3,8 +3,10 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -73,8 +75,46 @@ func uiProjects(t *testing.T, engine store.Dialect) {
 	if strings.Contains(page, "platform/payments") || !strings.Contains(page, "billing/invoices") {
 		t.Errorf("integration filter:\n%s", page)
 	}
+	// 50 projects a page, then a link to the next.
+	for i := range 55 {
+		x := store.Project{IntegrationID: in.ID, GitLabID: int64(1000 + i), Path: fmt.Sprintf("fleet/svc%02d", i), DefaultBranch: "main"}
+		if _, err := h.store.UpsertProject(ctx, &x, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, page = b.get("/projects?search=fleet")
+	m := regexp.MustCompile(`<a href="(/projects\?[^"]+)" rel="next">`).FindStringSubmatch(page)
+	if strings.Count(page, `href="/projects/`) != 50 || m == nil {
+		t.Fatalf("first page: %d rows, next %v", strings.Count(page, `href="/projects/`), m)
+	}
+	_, page = b.get(html.UnescapeString(m[1]))
+	if strings.Count(page, `href="/projects/`) != 5 || !strings.Contains(page, "fleet/svc54") || strings.Contains(page, `rel="next"`) {
+		t.Errorf("second page:\n%s", page)
+	}
 	if resp, page := b.get("/projects?integration_id=x"); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "integration_id") {
 		t.Errorf("bad integration_id: %d\n%s", resp.StatusCode, page)
+	}
+
+	// The API serves the same counts and newest scan.
+	var api struct {
+		store.Project
+		OpenFindings store.ProjectCounts `json:"open_findings"`
+		LastScan     *store.Scan         `json:"last_scan"`
+	}
+	h.admin("GET", fmt.Sprintf("/api/v1/projects/%d", p.ID), nil, 200, &api)
+	if api.OpenFindings.Open != 3 || api.OpenFindings.BySeverity["critical"] != 1 || api.OpenFindings.BySeverity["low"] != 0 || api.OpenFindings.ByKind["vulnerability"] != 3 || api.LastScan == nil || api.LastScan.Status != store.ScanQueued {
+		t.Errorf("API project %+v last scan %+v", api.OpenFindings, api.LastScan)
+	}
+	var apiList struct {
+		Items []struct {
+			ID           int64               `json:"id"`
+			OpenFindings store.ProjectCounts `json:"open_findings"`
+			LastScan     *store.Scan         `json:"last_scan"`
+		} `json:"items"`
+	}
+	h.admin("GET", fmt.Sprintf("/api/v1/projects?integration_id=%d&search=billing", in.ID), nil, 200, &apiList)
+	if len(apiList.Items) != 1 || apiList.Items[0].ID != q.ID || apiList.Items[0].OpenFindings.Open != 0 || apiList.Items[0].OpenFindings.BySeverity == nil || apiList.Items[0].LastScan != nil {
+		t.Errorf("API list %+v", apiList.Items)
 	}
 
 	// The project page: open findings (not the dismissed one), its scans.
