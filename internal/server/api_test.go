@@ -287,7 +287,7 @@ func TestOpenAPI(t *testing.T) {
 	check("IntegrationView", h.admin("POST", "/api/v1/integrations", map[string]any{"url": h.gl.URL, "token": tok.Value}, 201, nil))
 	check("PageIntegrationView", h.admin("GET", "/api/v1/integrations", nil, 200, nil))
 	check("PageAPIToken", h.admin("GET", "/api/v1/tokens", nil, 200, nil))
-	check("PageProject", h.admin("GET", "/api/v1/projects", nil, 200, nil))
+	check("PageProjectView", h.admin("GET", "/api/v1/projects", nil, 200, nil))
 	check("PageScan", h.admin("GET", "/api/v1/scans", nil, 200, nil))
 	check("PageFinding", h.admin("GET", "/api/v1/findings", nil, 200, nil))
 	check("PageAuditEntry", h.admin("GET", "/api/v1/audit", nil, 200, nil))

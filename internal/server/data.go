@@ -102,52 +102,73 @@ func (e *DataError) Unwrap() error { return e.Err }
 // MaxBundleUpload bounds an uploaded bundle.
 const MaxBundleUpload = 4 << 30
 
+// uploadError is a refused upload with its HTTP status.
+type uploadError struct {
+	Status int
+	apiError
+}
+
+func (e uploadError) Error() string { return e.Message }
+
+// errUploadsDisabled refuses uploads on a server without trusted keys.
+var errUploadsDisabled = uploadError{http.StatusServiceUnavailable, apiError{Code: "data_uploads_disabled", Message: "this server takes no bundle uploads",
+	Hint: "set trusted_keys (AIRLOCK_TRUSTED_KEYS) to the public keys bundles must be signed by, and restart"}}
+
 func (s *Server) uploadBundle(w http.ResponseWriter, r *http.Request, p principal) {
-	if s.c.Data == nil {
-		writeError(w, http.StatusServiceUnavailable, apiError{Code: "data_uploads_disabled", Message: "this server takes no bundle uploads",
-			Hint: "set trusted_keys (AIRLOCK_TRUSTED_KEYS) to the public keys bundles must be signed by, and restart"})
+	res, err := s.importUpload(r.Context(), http.MaxBytesReader(w, r.Body, MaxBundleUpload), p)
+	var ue uploadError
+	if errors.As(err, &ue) {
+		writeError(w, ue.Status, ue.apiError)
 		return
 	}
-	f, err := os.CreateTemp(s.c.Data.TempDir(), ".upload-*.bundle")
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// importUpload writes an uploaded bundle (body, bounded by the caller to
+// MaxBundleUpload) to a temporary file, imports it and audits the import:
+// POST /api/v1/data/bundles and the data page's upload form. A refusal
+// is an uploadError.
+func (s *Server) importUpload(ctx context.Context, body io.Reader, p principal) (DataImport, error) {
+	if s.c.Data == nil {
+		return DataImport{}, errUploadsDisabled
+	}
+	f, err := os.CreateTemp(s.c.Data.TempDir(), ".upload-*.bundle")
+	if err != nil {
+		return DataImport{}, err
+	}
 	defer os.Remove(f.Name())
-	n, err := io.Copy(f, http.MaxBytesReader(w, r.Body, MaxBundleUpload))
+	n, err := io.Copy(f, body)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		writeError(w, http.StatusRequestEntityTooLarge, apiError{Code: "too_large", Message: fmt.Sprintf("a bundle is at most %d bytes", int64(MaxBundleUpload))})
-		return
+		return DataImport{}, uploadError{http.StatusRequestEntityTooLarge, apiError{Code: "too_large", Message: fmt.Sprintf("a bundle is at most %d bytes", int64(MaxBundleUpload))}}
 	case err != nil:
-		writeError(w, http.StatusBadRequest, apiError{Code: "upload_failed", Message: "reading the upload: " + err.Error()})
-		return
+		return DataImport{}, uploadError{http.StatusBadRequest, apiError{Code: "upload_failed", Message: "reading the upload: " + err.Error()}}
 	case n == 0:
-		writeError(w, http.StatusUnprocessableEntity, apiError{Code: "empty_upload", Message: "the request body is empty: send the bundle file as the body (curl --data-binary @FILE)"})
-		return
+		return DataImport{}, uploadError{http.StatusUnprocessableEntity, apiError{Code: "empty_upload", Message: "the request body is empty: send the bundle file as the body (curl --data-binary @FILE)"}}
 	}
-	res, err := s.c.Data.ImportBundle(r.Context(), f.Name())
+	res, err := s.c.Data.ImportBundle(ctx, f.Name())
 	var de *DataError
 	if errors.As(err, &de) {
-		writeError(w, de.Status, apiError{Code: de.Code, Message: de.Err.Error()})
-		return
+		return res, uploadError{de.Status, apiError{Code: de.Code, Message: de.Err.Error()}}
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return res, err
 	}
 	if res.Status == "imported" {
-		if err := s.c.Store.Audit(r.Context(), store.AuditEntry{At: s.c.Now(), Actor: p.actor(), Action: "data.import", Target: "bundle:" + res.Bundle.ID,
+		if err := s.c.Store.Audit(ctx, store.AuditEntry{At: s.c.Now(), Actor: p.actor(), Action: "data.import", Target: "bundle:" + res.Bundle.ID,
 			Detail: fmt.Sprintf("signer %s, source %q, created %s", res.Bundle.Signer, res.Bundle.Source, res.Bundle.Created.Format(time.RFC3339))}); err != nil {
-			s.fail(w, r, err)
-			return
+			return res, err
 		}
 	}
-	writeJSON(w, http.StatusOK, res)
+	return res, nil
 }
 
 func (s *Server) dataStatus(w http.ResponseWriter, r *http.Request, _ principal) {

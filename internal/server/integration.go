@@ -517,9 +517,18 @@ func (s *Server) updateIntegration(w http.ResponseWriter, r *http.Request, p pri
 
 // save writes in with an audit entry, optionally queueing discovery.
 func (s *Server) save(w http.ResponseWriter, r *http.Request, p principal, in store.Integration, action, discover string) {
-	ctx := r.Context()
+	if err := s.saveIntegration(r.Context(), p, in, action, discover); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.view(in))
+}
+
+// saveIntegration stores the changed integration with an audit entry and,
+// when discover says why, queues its discovery.
+func (s *Server) saveIntegration(ctx context.Context, p principal, in store.Integration, action, discover string) error {
 	now := s.c.Now()
-	err := s.c.Store.InTx(ctx, func(t *store.Tx) error {
+	return s.c.Store.InTx(ctx, func(t *store.Tx) error {
 		if err := t.UpdateIntegration(ctx, &in, now); err != nil {
 			return err
 		}
@@ -532,11 +541,6 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, p principal, in st
 		}
 		return nil
 	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.view(in))
 }
 
 func (s *Server) testIntegration(w http.ResponseWriter, r *http.Request, p principal) {
@@ -576,38 +580,52 @@ func (s *Server) rotateToken(w http.ResponseWriter, r *http.Request, p principal
 		s.fail(w, r, err)
 		return
 	}
+	in, err := s.rotate(r.Context(), in, req, p)
+	var ce checkError
+	if errors.As(err, &ce) {
+		checkFailed(w, ce.Check)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.view(in))
+}
+
+// rotate tests the new token and, when it works, keeps it (sealed) with
+// the check's result and queues discovery: PUT
+// /api/v1/integrations/{id}/token and the integration page's form. A
+// failed test is a checkError and changes nothing.
+func (s *Server) rotate(ctx context.Context, in store.Integration, req rotateRequest, p principal) (store.Integration, error) {
 	ir := integrationRequest{Token: &req.Token}
 	if req.TokenKind != "" {
 		ir.TokenKind = &req.TokenKind
 	}
 	if strings.TrimSpace(req.Token) == "" {
-		s.fail(w, r, apiError{Code: "invalid_field", Field: "token", Message: "token is required"})
-		return
+		return in, apiError{Code: "invalid_field", Field: "token", Message: "token is required"}
 	}
 	old := integration.StoredCheck(in).Username
 	var conn integration.Connection
 	if err := applyConnection(ir, &in, &conn); err != nil {
-		s.fail(w, r, err)
-		return
+		return in, err
 	}
-	res, err := s.check(r.Context(), conn)
+	res, err := s.check(ctx, conn)
 	if err != nil {
-		checkFailed(w, res)
-		return
+		return in, newCheckError(res)
 	}
 	if old != "" && res.Username != old {
 		res.Warnings = append(res.Warnings, integration.CheckMessage{Code: "user_changed", Message: fmt.Sprintf("the new token belongs to %s, the old one to %s: the projects and roles seen may change", res.Username, old)})
 	}
 	sealed, err := s.c.Keyring.Seal([]byte(conn.Token), integration.AAD(in.ID, integration.FieldToken))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return in, err
 	}
 	in.TokenSealed = sealed
 	in.Check, _ = json.Marshal(res)
 	now := s.c.Now()
 	in.CheckedAt = &now
-	s.save(w, r, p, in, "integration.rotate_token", "token rotated")
+	return in, s.saveIntegration(ctx, p, in, "integration.rotate_token", "token rotated")
 }
 
 type selectionRequest struct {

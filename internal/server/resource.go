@@ -71,7 +71,45 @@ func (s *Server) listProjects(w http.ResponseWriter, r *http.Request, _ principa
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newPage(ps, lim, func(p store.Project) int64 { return p.ID }))
+	vs, err := s.projectViews(r.Context(), ps)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newPage(vs, lim, func(p projectView) int64 { return p.ID }))
+}
+
+// projectView is a project in the API and on the projects page, with
+// its open findings (neither fixed nor dismissed) and its newest scan.
+type projectView struct {
+	store.Project
+	OpenFindings store.ProjectCounts `json:"open_findings"`
+	// LastScan is the newest scan of any branch; absent when the project
+	// was never scanned.
+	LastScan *store.Scan `json:"last_scan,omitempty"`
+}
+
+func (s *Server) projectViews(ctx context.Context, ps []store.Project) ([]projectView, error) {
+	counts, err := s.c.Store.CountProjectFindings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scans, err := s.c.Store.NewestScans(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]projectView, 0, len(ps))
+	for _, p := range ps {
+		v := projectView{Project: p, OpenFindings: counts[p.ID]}
+		if v.OpenFindings.BySeverity == nil {
+			v.OpenFindings = store.ProjectCounts{BySeverity: map[string]int{}, ByKind: map[string]int{}}
+		}
+		if sc, ok := scans[p.ID]; ok {
+			v.LastScan = &sc
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func (s *Server) getProject(w http.ResponseWriter, r *http.Request, _ principal) {
@@ -85,7 +123,12 @@ func (s *Server) getProject(w http.ResponseWriter, r *http.Request, _ principal)
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	vs, err := s.projectViews(r.Context(), []store.Project{p})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, vs[0])
 }
 
 type scanRequest struct {
@@ -106,16 +149,25 @@ func (s *Server) scanProject(w http.ResponseWriter, r *http.Request, pr principa
 			return
 		}
 	}
-	ctx := r.Context()
-	p, err := s.c.Store.Project(ctx, id)
+	sc, err := s.requestScan(r.Context(), id, req.Branch, pr)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	branch, sha, err := s.scannable(ctx, p, strings.TrimSpace(req.Branch))
+	writeJSON(w, http.StatusAccepted, sc)
+}
+
+// requestScan queues a manual scan of a project's branch (its default
+// branch when empty): POST /api/v1/projects/{id}/scans and the project
+// page's "Scan now" form.
+func (s *Server) requestScan(ctx context.Context, id int64, branch string, pr principal) (store.Scan, error) {
+	p, err := s.c.Store.Project(ctx, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return store.Scan{}, err
+	}
+	branch, sha, err := s.scannable(ctx, p, strings.TrimSpace(branch))
+	if err != nil {
+		return store.Scan{}, err
 	}
 	var sc store.Scan
 	err = s.c.Store.InTx(ctx, func(t *store.Tx) error {
@@ -125,11 +177,7 @@ func (s *Server) scanProject(w http.ResponseWriter, r *http.Request, pr principa
 		}
 		return t.Audit(ctx, store.AuditEntry{At: s.c.Now(), Actor: pr.actor(), Action: "scan.request", Target: fmt.Sprintf("project:%d", p.ID), Detail: branch})
 	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, sc)
+	return sc, err
 }
 
 // scannable checks that a scan of the project's branch (its default

@@ -82,6 +82,8 @@ type options struct {
 	changePoll time.Duration
 	// gitlab configures the GitLab stand-in.
 	gitlab []gitlabtest.Option
+	// data is the server's vulnerability data manager (uploads).
+	data server.DataManager
 }
 
 func newHarness(t testing.TB, d store.Dialect, o options) *harness {
@@ -145,7 +147,7 @@ func newHarness(t testing.TB, d store.Dialect, o options) *harness {
 	if _, err := server.Bootstrap(ctx, h.store, adminToken, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	h.srv, err = server.New(server.Config{Store: h.store, Keyring: kr, Jobs: client, Logger: log, PublicURL: ts.URL, Version: "test", Agents: h.hub})
+	h.srv, err = server.New(server.Config{Store: h.store, Keyring: kr, Jobs: client, Logger: log, PublicURL: ts.URL, Version: "test", Agents: h.hub, Data: o.data})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -111,6 +111,17 @@ type uiHandler func(w http.ResponseWriter, r *http.Request, ws webSession)
 // viewer. UI routes are not API routes: they are not in the OpenAPI
 // document.
 func (s *Server) ui(pattern string, need store.Role, h uiHandler) {
+	s.uiRoute(pattern, need, h, true)
+}
+
+// uiUpload is a form post whose body is a file too large to parse as a
+// form first: the handler bounds the body and checks the CSRF token
+// itself (uploadForm).
+func (s *Server) uiUpload(pattern string, need store.Role, h uiHandler) {
+	s.uiRoute(pattern, need, h, false)
+}
+
+func (s *Server) uiRoute(pattern string, need store.Role, h uiHandler, form bool) {
 	_, path, _ := strings.Cut(pattern, " ")
 	s.mux.Handle(pattern, s.instrument(path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		securityHeaders(w)
@@ -127,7 +138,7 @@ func (s *Server) ui(pattern string, need store.Role, h uiHandler) {
 			http.Error(w, "sign in first: your session has expired or was revoked", http.StatusUnauthorized)
 			return
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if form && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 			if !sameSecret(r.PostFormValue(csrfField), ws.CSRF) {
 				http.Error(w, "the form's CSRF token is missing or not this session's: reload the page and try again", http.StatusForbidden)

@@ -18,6 +18,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/gitlab"
 	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/store"
+	"github.com/airlock-sec/airlock/internal/tunnel"
 )
 
 // The web UI: server-rendered pages over the same functions as the API
@@ -110,8 +111,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, ws 
 func (s *Server) uiFail(w http.ResponseWriter, r *http.Request, ws *webSession, err error) {
 	var ae apiError
 	var ue upstreamError
+	var upe uploadError
+	var ce checkError
 	status, e := http.StatusInternalServerError, uiError{Message: "internal error; the server log has details"}
 	switch {
+	case errors.As(err, &ce):
+		status, e = http.StatusUnprocessableEntity, uiError{Message: "Test Connection failed: " + ce.Message, Hint: ce.Hint}
+	case errors.As(err, &upe):
+		status, e = upe.Status, uiError{Message: upe.Message, Hint: upe.Hint}
 	case errors.As(err, &ue):
 		status, e = http.StatusBadGateway, uiError{Message: ue.Message, Hint: ue.Hint}
 	case errors.As(err, &ae):
@@ -142,6 +149,10 @@ func (s *Server) registerUI() {
 	s.ui("GET /integrations/{id}", store.RoleViewer, s.integrationPage)
 	s.ui("POST /integrations/{id}/delete", store.RoleAdmin, s.deleteIntegrationForm)
 	s.ui("POST /integrations/{id}/selection", store.RoleAdmin, s.selectionForm)
+	s.ui("POST /integrations/{id}/token", store.RoleAdmin, s.rotateForm)
+	s.ui("GET /projects", store.RoleViewer, s.projectsPage)
+	s.ui("GET /projects/{id}", store.RoleViewer, s.projectPage)
+	s.ui("POST /projects/{id}/scans", store.RoleAdmin, s.scanNowForm)
 	s.ui("GET /findings", store.RoleViewer, s.findingsPage)
 	s.ui("GET /findings/{id}", store.RoleViewer, s.findingPage)
 	s.ui("POST /findings/{id}/dismiss", store.RoleAdmin, s.dismissForm)
@@ -149,6 +160,8 @@ func (s *Server) registerUI() {
 	s.ui("GET /fix-plans", store.RoleViewer, s.fixPlansPage)
 	s.ui("POST /fix-plans/{id}/decision", store.RoleAdmin, s.decisionForm)
 	s.ui("GET /audit", store.RoleAdmin, s.auditPage)
+	s.ui("GET /data", store.RoleViewer, s.dataPage)
+	s.uiUpload("POST /data/bundles", store.RoleAdmin, s.bundleForm)
 }
 
 // card is an integration on the hub.
@@ -266,7 +279,34 @@ func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request, ws webS
 			shown = append(shown, p)
 		}
 	}
-	s.render(w, r, "integration.html", &ws, in.Name, map[string]any{"Card": c, "Projects": shown, "Query": r.URL.Query().Get("q"), "Total": len(ps)})
+	agents := []tunnel.AgentInfo{}
+	if s.c.Agents != nil && in.ViaAgent {
+		agents = s.c.Agents.Agents(in.AgentPool)
+	}
+	s.render(w, r, "integration.html", &ws, in.Name, map[string]any{"Card": c, "Projects": shown, "Query": r.URL.Query().Get("q"), "Total": len(ps), "Agents": agents, "OAuth": in.TokenKind == string(gitlab.TokenOAuth)})
+}
+
+// rotateForm replaces the integration's token through the API's rotate:
+// the new token is tested first, and a failed test keeps the old one.
+func (s *Server) rotateForm(w http.ResponseWriter, r *http.Request, ws webSession) {
+	in, ok := s.uiIntegration(w, r, ws)
+	if !ok {
+		return
+	}
+	if in.TokenKind == string(gitlab.TokenOAuth) {
+		s.uiFail(w, r, &ws, apiError{Code: "oauth_token", Field: "token", Message: "this integration authorizes through a GitLab OAuth application: its tokens are refreshed, not pasted", Hint: "to change the authorizing user, connect again with the connect wizard"})
+		return
+	}
+	in, err := s.rotate(r.Context(), in, rotateRequest{Token: r.PostFormValue("token")}, ws.P)
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	notice := "token rotated: it was tested and projects are being discovered again"
+	for _, m := range integration.StoredCheck(in).Warnings {
+		notice += "; " + m.Message
+	}
+	back(w, r, fmt.Sprintf("/integrations/%d", in.ID), notice)
 }
 
 func (s *Server) selectionForm(w http.ResponseWriter, r *http.Request, ws webSession) {

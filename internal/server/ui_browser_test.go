@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -142,7 +143,8 @@ func (d *uiDriver) check(step string, ok bool, format string, args ...any) {
 // TestUIBrowser drives the web UI in headless Chromium against a real
 // server and the GitLab stand-in: sign in, the connect wizard (a wrong
 // token's actionable error, Test Connection, Connect), a selection
-// change, dismissing and reopening a finding, approving a fix plan.
+// change, dismissing and reopening a finding, approving a fix plan,
+// Projects to a project and its Scan now.
 func TestUIBrowser(t *testing.T) {
 	d := newUIDriver(t, "")
 	h := newHarness(t, store.SQLite, options{work: true})
@@ -275,6 +277,20 @@ func TestUIBrowser(t *testing.T) {
 	fp, err := h.store.FixPlan(context.Background(), id)
 	if err != nil || fp.State == store.PlanProposed || fp.Reason != "patch bump, tests pass" || !strings.HasPrefix(fp.DecidedBy, "token:") {
 		t.Fatalf("plan %+v: %v", fp, err)
+	}
+
+	// Projects: from the navigation to the project, then Scan now.
+	d.run("scan now",
+		chromedp.Navigate(h.url+"/"),
+		chromedp.Click(chromedp.CSS(`nav a[href="/projects"]`)),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`a[href="/projects/%d"]`, pr.ID))),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/projects/%d"]`, pr.ID))),
+		chromedp.WaitVisible(chromedp.CSS("#scan-now")),
+		chromedp.Click(chromedp.CSS("#scan-now")),
+	)
+	d.waitNotice("scan now", "queued")
+	if ss, err := h.store.Scans(context.Background(), store.ScanFilter{ProjectID: pr.ID}); err != nil || !slices.ContainsFunc(ss, func(s store.Scan) bool { return s.Trigger == store.TriggerManual }) {
+		t.Fatalf("no manual scan queued: %+v %v", ss, err)
 	}
 
 	// The wizard through a GitLab OAuth application: the callback URL to

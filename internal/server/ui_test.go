@@ -241,14 +241,14 @@ func TestUISessionsAndCSRF(t *testing.T) {
 // finding and the hub. The target is under 200 ms a page (ms/page).
 func BenchmarkUIPages(b *testing.B) {
 	h := newHarness(b, store.SQLite, options{})
-	_, fs := seedFindings(b, h, 10000)
+	p, fs := seedFindings(b, h, 10000)
 	if n := h.count(`SELECT COUNT(*) FROM finding`); n != 10000 {
 		b.Fatalf("%d findings seeded", n)
 	}
 	br := newBrowser(b, h.url)
 	br.signIn(adminToken)
 	deep := fs[0].ID + 9000
-	for _, path := range []string{"/", "/findings?state=open", fmt.Sprintf("/findings?state=open&after=%d", deep), "/findings?severity=critical&state=open", fmt.Sprintf("/findings/%d", fs[5].ID), "/integrations"} {
+	for _, path := range []string{"/", "/findings?state=open", fmt.Sprintf("/findings?state=open&after=%d", deep), "/findings?severity=critical&state=open", fmt.Sprintf("/findings/%d", fs[5].ID), "/integrations", "/projects", fmt.Sprintf("/projects/%d", p.ID)} {
 		b.Run(strings.NewReplacer("/", "_", "?", "_").Replace(path), func(b *testing.B) {
 			for b.Loop() {
 				resp, body := br.get(path)

@@ -96,3 +96,57 @@ GROUP BY p.id, p.path ORDER BY 3 DESC, 4 DESC, 5 DESC, 6 DESC, 7 DESC, p.id LIMI
 	})
 	return s, err
 }
+
+// ProjectCounts are a project's open findings (not fixed, not
+// dismissed) by severity and by kind.
+type ProjectCounts struct {
+	BySeverity map[string]int `json:"by_severity"`
+	ByKind     map[string]int `json:"by_kind"`
+	Open       int            `json:"open"`
+}
+
+// CountProjectFindings counts the open findings of every project that has
+// any, by project ID.
+func (q Queries) CountProjectFindings(ctx context.Context) (map[int64]ProjectCounts, error) {
+	rows, err := q.query(ctx, `SELECT f.project_id, f.severity, f.kind, COUNT(*) FROM finding f WHERE `+openFinding+` GROUP BY f.project_id, f.severity, f.kind`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]ProjectCounts{}
+	for rows.Next() {
+		var id int64
+		var sev, kind string
+		var n int
+		if err := rows.Scan(&id, &sev, &kind, &n); err != nil {
+			return nil, err
+		}
+		c, ok := out[id]
+		if !ok {
+			c = ProjectCounts{BySeverity: map[string]int{}, ByKind: map[string]int{}}
+		}
+		c.BySeverity[sev] += n
+		c.ByKind[kind] += n
+		c.Open += n
+		out[id] = c
+	}
+	return out, rows.Err()
+}
+
+// NewestScans is every project's newest scan (of any branch, status or
+// trigger), by project ID.
+func (q Queries) NewestScans(ctx context.Context) (map[int64]Scan, error) {
+	rows, err := q.query(ctx, `SELECT `+scanColumns+` FROM scan WHERE id IN (SELECT MAX(id) FROM scan GROUP BY project_id)`)
+	if err != nil {
+		return nil, err
+	}
+	ss, err := collect(rows, scanScan)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]Scan, len(ss))
+	for _, s := range ss {
+		out[s.ProjectID] = s
+	}
+	return out, nil
+}

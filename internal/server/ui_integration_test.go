@@ -1,0 +1,150 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
+	"github.com/airlock-sec/airlock/internal/netx"
+	"github.com/airlock-sec/airlock/internal/store"
+	"github.com/airlock-sec/airlock/internal/tunnel"
+)
+
+// TestUIRotateToken: the integration page's token form goes through the
+// API's rotation: a token that fails Test Connection is refused with the
+// reason and the old token stays; a working one is kept, audited, and
+// the change of user is said; viewers get no form.
+func TestUIRotateToken(t *testing.T) {
+	h := newHarness(t, store.SQLite, options{})
+	gl := h.gl
+	_, tok, _ := gitlabSetup(gl, gitlabtest.Maintainer)
+	var in integrationView
+	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value}, 201, &in)
+	ctx := context.Background()
+	before, err := h.store.Integration(ctx, in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, h.url)
+	b.signIn(adminToken)
+	path := fmt.Sprintf("/integrations/%d", in.ID)
+	_, page := b.get(path)
+	for _, want := range []string{`action="` + path + `/token"`, `type="password" id="token" name="token"`, "None: the server reaches GitLab directly."} {
+		if !strings.Contains(page, want) {
+			t.Errorf("integration page lacks %q", want)
+		}
+	}
+	token := csrf(t, page)
+
+	revoked := gl.AddToken(gitlabtest.Token{Value: "glpat-revoked-token-000000000", UserID: 1, Scopes: []string{"api"}, Revoked: true})
+	resp, body := b.post(path+"/token", url.Values{"csrf_token": {token}, "token": {revoked.Value}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Test Connection failed") || strings.Contains(body, revoked.Value) {
+		t.Errorf("revoked token: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, body := b.post(path+"/token", url.Values{"csrf_token": {token}, "token": {" "}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "token is required") {
+		t.Errorf("empty token: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, _ := b.post(path+"/token", url.Values{"token": {revoked.Value}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("rotation without csrf: %d", resp.StatusCode)
+	}
+	after, _ := h.store.Integration(ctx, in.ID)
+	if !bytes.Equal(after.TokenSealed, before.TokenSealed) {
+		t.Fatal("a refused rotation changed the token")
+	}
+
+	other := gl.AddUser(gitlabtest.User{Username: "second-bot", Name: "Second", Email: "second@example.com"})
+	gl.AddProject(gitlabtest.Project{Path: "platform/second", Members: map[int]gitlabtest.AccessLevel{other.ID: gitlabtest.Maintainer}})
+	good := gl.AddToken(gitlabtest.Token{Value: "glpat-rotated-good-111111111", UserID: other.ID, Scopes: []string{"api", "read_repository", "write_repository"}})
+	resp, body = b.post(path+"/token", url.Values{"csrf_token": {token}, "token": {good.Value}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), path+"?notice=") {
+		t.Fatalf("rotation: %d %q\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	_, page = b.get(resp.Header.Get("Location"))
+	if !strings.Contains(page, "token rotated") || !strings.Contains(page, "the new token belongs to second-bot, the old one to airlock-bot") || strings.Contains(page, good.Value) {
+		t.Errorf("page after rotation:\n%s", page)
+	}
+	after, _ = h.store.Integration(ctx, in.ID)
+	if bytes.Equal(after.TokenSealed, before.TokenSealed) {
+		t.Fatal("the rotation kept the old token")
+	}
+	var res struct {
+		OK       bool   `json:"ok"`
+		Username string `json:"username"`
+	}
+	h.admin("POST", fmt.Sprintf("/api/v1/integrations/%d/test", in.ID), nil, 200, &res)
+	if !res.OK || res.Username != "second-bot" {
+		t.Errorf("test after rotation: %+v", res)
+	}
+	if n := h.count(`SELECT COUNT(*) FROM audit WHERE action = 'integration.rotate_token'`); n != 1 {
+		t.Errorf("%d rotation audit entries", n)
+	}
+
+	var vt struct {
+		Token string `json:"token"`
+	}
+	h.admin("POST", "/api/v1/tokens", map[string]any{"name": "auditor", "role": "viewer"}, http.StatusCreated, &vt)
+	v := newBrowser(t, h.url)
+	vcsrf := v.signIn(vt.Token)
+	if _, page := v.get(path); strings.Contains(page, `name="token"`) {
+		t.Error("a viewer is offered the token form")
+	}
+	if resp, _ := v.post(path+"/token", url.Values{"csrf_token": {vcsrf}, "token": {good.Value}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("viewer rotation: %d", resp.StatusCode)
+	}
+}
+
+// TestUIIntegrationAgents: an integration through an agent pool lists
+// the pool's connected agents (the API's list), and says when none is.
+func TestUIIntegrationAgents(t *testing.T) {
+	h := newHarness(t, store.SQLite, options{agents: true})
+	gl := h.gl
+	_, tok, _ := gitlabSetup(gl, gitlabtest.Maintainer)
+	var key struct {
+		Key string `json:"key"`
+	}
+	h.admin("POST", "/api/v1/agent-keys", map[string]string{"pool": "dc1"}, http.StatusCreated, &key)
+	serverClient, _ := netx.NewClient(netx.Config{Allow: []string{strings.TrimPrefix(h.url, "http://")}})
+	gitlabClient, _ := netx.NewClient(netx.Config{Allow: []string{strings.TrimPrefix(gl.URL, "http://")}})
+	a, err := tunnel.NewAgent(tunnel.AgentConfig{Server: h.url, Key: key.Key, GitLabURL: gl.URL, GitLabToken: tok.Value,
+		ServerClient: serverClient, GitLabClient: gitlabClient, Version: "test-ui", MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	stopped := false
+	stop := func() {
+		if !stopped {
+			cancel()
+			<-done
+			stopped = true
+		}
+	}
+	defer stop()
+	eventually(t, 10*time.Second, "the agent", func() bool { return len(h.hub.Agents("dc1")) == 1 })
+	var in integrationView
+	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "via_agent": true, "agent_pool": "dc1", "name": "corp"}, http.StatusCreated, &in)
+	b := newBrowser(t, h.url)
+	b.signIn(adminToken)
+	path := fmt.Sprintf("/integrations/%d", in.ID)
+	_, page := b.get(path)
+	id := h.hub.Agents("dc1")[0].ID
+	for _, want := range []string{"Agents of the pool dc1 connected now", "<td>" + id + "</td><td>test-ui"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("integration page lacks %q:\n%s", want, page)
+		}
+	}
+	stop()
+	eventually(t, 10*time.Second, "the agent gone", func() bool { return len(h.hub.Agents("dc1")) == 0 })
+	_, page = b.get(path)
+	if !strings.Contains(page, "No agent of the pool is connected") || strings.Contains(page, "<td>"+id+"</td>") {
+		t.Errorf("integration page without agents:\n%s", page)
+	}
+}
