@@ -30,7 +30,7 @@ func hookText(p store.Project) string {
 	case store.HookRegistered:
 		return "registered: pushes and merge requests are scanned"
 	case store.HookNeedsMaintainer:
-		return "needs maintainer: the integration's token may not add webhooks here (GitLab requires the Maintainer role), so pushes and merge requests are not scanned; give the token's user the Maintainer role on the project, then run Discover on the integration"
+		return "needs maintainer: the integration's token may not add webhooks here (GitLab requires the Maintainer role), so pushes and merge requests are not scanned; give the token's user the Maintainer role on the project, then run discovery again (save the integration's selection, or POST /api/v1/integrations/{id}/discover)"
 	case store.HookFailed:
 		if p.HookError != "" {
 			return "failed: " + p.HookError
