@@ -221,19 +221,35 @@ type siteSecretRules struct {
 	det *secret.Detector
 }
 
-// siteRules reads the secret rules the last bundle imported into the
-// database at dbPath brought; nil when there is no database or no rules.
-func siteRules(ctx context.Context, dbPath string) (*siteSecretRules, scan.Notice, error) {
+// sitePayloads reads, in one opening of the database at dbPath, what the
+// data bundles imported into it brought for the analyzers: secret rules,
+// IaC policies and the license table, by kind. None when there is no
+// database or none readable: the vulnerability analyzer says so when it
+// runs, and the others keep what is embedded.
+func sitePayloads(ctx context.Context, dbPath string) (map[bundle.Kind]*vulndb.Payload, error) {
 	db, err := vulndb.Open(ctx, dbPath, vulndb.Options{ReadOnly: true})
 	if err != nil {
-		// No database, or none readable: the vulnerability analyzer says
-		// so when it runs; secret detection keeps the embedded rules.
-		return nil, scan.Notice{}, nil
+		return nil, nil
 	}
 	defer db.Close()
-	p, err := db.Payload(ctx, string(bundle.KindSecretRules))
-	if err != nil || p == nil {
-		return nil, scan.Notice{}, err
+	out := map[bundle.Kind]*vulndb.Payload{}
+	for _, k := range []bundle.Kind{bundle.KindSecretRules, bundle.KindIaCPolicies, bundle.KindLicenseNames} {
+		p, err := db.Payload(ctx, string(k))
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			out[k] = p
+		}
+	}
+	return out, nil
+}
+
+// siteRules builds the secret rules of a bundle's payload (nil: none),
+// with the notice that says they are used.
+func siteRules(p *vulndb.Payload) (*siteSecretRules, scan.Notice, error) {
+	if p == nil {
+		return nil, scan.Notice{}, nil
 	}
 	site, err := payloadRules(p)
 	if err != nil {
@@ -245,17 +261,11 @@ func siteRules(ctx context.Context, dbPath string) (*siteSecretRules, scan.Notic
 		len(cfg.Rules), shortID(p.Bundle), p.ImportedAt.Format(time.DateOnly))}, nil
 }
 
-// siteIaC returns the IaC policies of the data bundle imported into the
-// database, if any, with the notice that says they run.
-func siteIaC(ctx context.Context, dbPath string) (*iac.Set, *scan.Notice, error) {
-	db, err := vulndb.Open(ctx, dbPath, vulndb.Options{ReadOnly: true})
-	if err != nil {
+// siteIaC compiles the IaC policies of a bundle's payload (nil: none),
+// with the notice that says they run.
+func siteIaC(ctx context.Context, p *vulndb.Payload) (*iac.Set, *scan.Notice, error) {
+	if p == nil {
 		return nil, nil, nil
-	}
-	defer db.Close()
-	p, err := db.Payload(ctx, string(bundle.KindIaCPolicies))
-	if err != nil || p == nil {
-		return nil, nil, err
 	}
 	set, err := bundle.CompileIaCPolicies(ctx, p.Data, "bundle "+shortID(p.Bundle))
 	if err != nil {
@@ -266,17 +276,11 @@ func siteIaC(ctx context.Context, dbPath string) (*iac.Set, *scan.Notice, error)
 		len(set.Policies), shortID(p.Bundle), p.ImportedAt.Format(time.DateOnly))}, nil
 }
 
-// siteLicenseTable returns the license table of the data bundle imported
-// into the database, if any.
-func siteLicenseTable(ctx context.Context, dbPath string) (*license.Table, error) {
-	db, err := vulndb.Open(ctx, dbPath, vulndb.Options{ReadOnly: true})
-	if err != nil {
+// siteLicenseTable reads the license table of a bundle's payload (nil:
+// none).
+func siteLicenseTable(p *vulndb.Payload) (*license.Table, error) {
+	if p == nil {
 		return nil, nil
-	}
-	defer db.Close()
-	p, err := db.Payload(ctx, string(bundle.KindLicenseNames))
-	if err != nil || p == nil {
-		return nil, err
 	}
 	return bundle.LicenseTable(p.Data, "bundle "+shortID(p.Bundle))
 }

@@ -80,50 +80,56 @@ func (d *serverData) refresh(ctx context.Context) error {
 		return err
 	}
 	d.data.VulnDB, d.data.Sources = d.db, sources(srcs)
-	p, err := d.db.Payload(ctx, string(bundle.KindSecretRules))
-	if err != nil {
-		return err
-	}
-	switch {
-	case p == nil:
-		d.data.Rules, d.data.RuleDefaults, d.rulesOf = d.embedded, nil, ""
-	case p.SHA256 != d.rulesOf:
+	p, err := d.payload(ctx, bundle.KindSecretRules, &d.rulesOf, func(p *vulndb.Payload) error {
 		site, err := payloadRules(p)
 		if err == nil {
-			d.data.Rules, d.data.RuleDefaults, d.rulesOf = site.det, site.cfg, p.SHA256
+			d.data.Rules, d.data.RuleDefaults = site.det, site.cfg
 			d.log.Info("secret detection uses the rules of a data bundle", "bundle", shortID(p.Bundle), "rules", len(site.cfg.Rules))
-		} else {
-			// Verified when imported; keep the rules in use.
-			d.log.Error("the secret rules of a data bundle cannot be used; the previous rules stay", "bundle", shortID(p.Bundle), "error", err.Error())
 		}
-	}
-	ip, err := d.db.Payload(ctx, string(bundle.KindIaCPolicies))
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	if ip != nil && ip.SHA256 != d.iacOf {
-		set, err := bundle.CompileIaCPolicies(ctx, ip.Data, "bundle "+shortID(ip.Bundle))
-		if err == nil {
-			d.data.IaCPolicies, d.iacOf = set, ip.SHA256
-			d.log.Info("IaC scanning runs the policies of a data bundle beside the embedded ones", "bundle", shortID(ip.Bundle), "policies", len(set.Policies))
-		} else {
-			d.log.Error("the IaC policies of a data bundle cannot be used; the previous ones stay", "bundle", shortID(ip.Bundle), "error", err.Error())
-		}
+	if p == nil {
+		d.data.Rules, d.data.RuleDefaults, d.rulesOf = d.embedded, nil, ""
 	}
-	lp, err := d.db.Payload(ctx, string(bundle.KindLicenseNames))
-	if err != nil {
+	if _, err := d.payload(ctx, bundle.KindIaCPolicies, &d.iacOf, func(p *vulndb.Payload) error {
+		set, err := bundle.CompileIaCPolicies(ctx, p.Data, "bundle "+shortID(p.Bundle))
+		if err == nil {
+			d.data.IaCPolicies = set
+			d.log.Info("IaC scanning runs the policies of a data bundle beside the embedded ones", "bundle", shortID(p.Bundle), "policies", len(set.Policies))
+		}
+		return err
+	}); err != nil {
 		return err
 	}
-	if lp != nil && lp.SHA256 != d.namesOf {
-		t, err := bundle.LicenseTable(lp.Data, "bundle "+shortID(lp.Bundle))
+	_, err = d.payload(ctx, bundle.KindLicenseNames, &d.namesOf, func(p *vulndb.Payload) error {
+		t, err := bundle.LicenseTable(p.Data, "bundle "+shortID(p.Bundle))
 		if err == nil {
-			d.data.LicenseNames, d.data.LicensePackages, d.namesOf = t.Names, t.Packages, lp.SHA256
-			d.log.Info("the license analyzer reads the license table of a data bundle", "bundle", shortID(lp.Bundle), "entries", t.Len())
-		} else {
-			d.log.Error("the license table of a data bundle cannot be used; the previous one stays", "bundle", shortID(lp.Bundle), "error", err.Error())
+			d.data.LicenseNames, d.data.LicensePackages = t.Names, t.Packages
+			d.log.Info("the license analyzer reads the license table of a data bundle", "bundle", shortID(p.Bundle), "entries", t.Len())
 		}
+		return err
+	})
+	return err
+}
+
+// payload reads the payload of a kind and, when its digest is not *of
+// (the one in use), hands it to use, recording the digest on success. A
+// payload use refuses was verified when imported: the failure is logged
+// and what is in use stays.
+func (d *serverData) payload(ctx context.Context, kind bundle.Kind, of *string, use func(*vulndb.Payload) error) (*vulndb.Payload, error) {
+	p, err := d.db.Payload(ctx, string(kind))
+	if err != nil || p == nil || p.SHA256 == *of {
+		return p, err
 	}
-	return nil
+	if err := use(p); err != nil {
+		d.log.Error("the "+string(kind)+" of a data bundle cannot be used; what was in use stays", "bundle", shortID(p.Bundle), "error", err.Error())
+		return p, nil
+	}
+	*of = p.SHA256
+	return p, nil
 }
 
 // Current is job.Config.Data.

@@ -28,20 +28,9 @@ func workerDataCatchUp(t *testing.T, d store.Dialect) {
 	ctx := context.Background()
 	st := storetest.Open(t, d)
 	dir := t.TempDir()
-	if _, err := bundle.GenerateKey(filepath.Join(dir, "k")); err != nil {
-		t.Fatal(err)
-	}
-	key, _ := bundle.LoadPrivateKey(filepath.Join(dir, "k.key"))
-	kr, err := bundle.LoadKeyring(filepath.Join(dir, "k.pub"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bf := filepath.Join(dir, "data.bundle")
 	rules := filepath.Join(dir, "rules.toml")
 	writeFiles(t, dir, map[string]string{"rules.toml": siteRulesTOML})
-	if _, _, err := bundle.Build(ctx, bf, []string{"../../testdata/osv-sample/PyPI/all.zip", rules}, bundle.BuildOptions{Key: key, Source: "t"}); err != nil {
-		t.Fatal(err)
-	}
+	bf, kr := signedBundle(t, dir, "t", "../../testdata/osv-sample/PyPI/all.zip", rules)
 	embedded, err := secret.NewDetector(secret.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
@@ -78,4 +67,27 @@ func workerDataCatchUp(t *testing.T, d store.Dialect) {
 	if cur := untrusting.Current(); cur.Err == nil || !strings.Contains(cur.Err.Error(), "older than the server's") || !strings.Contains(cur.Err.Error(), "no trusted keys") {
 		t.Fatalf("a worker without trusted keys: %+v, want a refusal", cur.Err)
 	}
+}
+
+// signedBundle makes a key pair k.key/k.pub in dir and a bundle
+// dir/data.bundle of inputs signed with it, from source; it returns the
+// bundle's path and the keyring that trusts it.
+func signedBundle(t *testing.T, dir, source string, inputs ...string) (string, *bundle.Keyring) {
+	t.Helper()
+	if _, err := bundle.GenerateKey(filepath.Join(dir, "k")); err != nil {
+		t.Fatal(err)
+	}
+	key, err := bundle.LoadPrivateKey(filepath.Join(dir, "k.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := bundle.LoadKeyring(filepath.Join(dir, "k.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bf := filepath.Join(dir, "data.bundle")
+	if _, _, err := bundle.Build(context.Background(), bf, inputs, bundle.BuildOptions{Key: key, Source: source}); err != nil {
+		t.Fatal(err)
+	}
+	return bf, kr
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,8 +57,7 @@ func (c dataSyncConfig) options(keys *bundle.Keyring) (*datasync.Options, error)
 		return nil, nil
 	}
 	for i, raw := range c.URLs {
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		if _, ok := datasync.Host(raw); !ok {
 			return nil, fmt.Errorf("data_sync.urls[%d]: %q is not an http(s) URL", i, raw)
 		}
 	}

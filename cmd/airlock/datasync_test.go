@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/airlock-sec/airlock/internal/bundle"
 	"github.com/airlock-sec/airlock/internal/datasync"
 	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/store"
@@ -63,19 +62,8 @@ func serverDataSync(t *testing.T, d store.Dialect) {
 	ctx := context.Background()
 	st := storetest.Open(t, d)
 	dir := t.TempDir()
-	if _, err := bundle.GenerateKey(filepath.Join(dir, "k")); err != nil {
-		t.Fatal(err)
-	}
-	key, _ := bundle.LoadPrivateKey(filepath.Join(dir, "k.key"))
-	kr, err := bundle.LoadKeyring(filepath.Join(dir, "k.pub"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bf := filepath.Join(dir, "data.bundle")
 	pol := iacProject(t, map[string]string{"img.rego": siteIaCPolicy})
-	if _, _, err := bundle.Build(ctx, bf, []string{"../../testdata/osv-sample/PyPI/all.zip", pol}, bundle.BuildOptions{Key: key, Source: "site-mirror"}); err != nil {
-		t.Fatal(err)
-	}
+	bf, kr := signedBundle(t, dir, "site-mirror", "../../testdata/osv-sample/PyPI/all.zip", pol)
 	raw, err := os.ReadFile(bf)
 	if err != nil {
 		t.Fatal(err)
@@ -210,16 +198,8 @@ func TestDataSyncConfig(t *testing.T) {
 // TestServeDataSync: 'airlock serve' with AIRLOCK_DATA_SYNC_URLS fetches
 // the bundle at start and reports the sync in GET /api/v1/data.
 func TestServeDataSync(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
-	if _, err := bundle.GenerateKey(filepath.Join(dir, "k")); err != nil {
-		t.Fatal(err)
-	}
-	key, _ := bundle.LoadPrivateKey(filepath.Join(dir, "k.key"))
-	bf := filepath.Join(dir, "data.bundle")
-	if _, _, err := bundle.Build(ctx, bf, []string{"../../testdata/osv-sample/PyPI/all.zip"}, bundle.BuildOptions{Key: key, Source: "site-mirror"}); err != nil {
-		t.Fatal(err)
-	}
+	bf, _ := signedBundle(t, dir, "site-mirror", "../../testdata/osv-sample/PyPI/all.zip")
 	raw, err := os.ReadFile(bf)
 	if err != nil {
 		t.Fatal(err)

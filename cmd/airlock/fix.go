@@ -12,48 +12,14 @@ import (
 
 	"github.com/airlock-sec/airlock/internal/analyzer"
 	"github.com/airlock-sec/airlock/internal/fix"
-	"github.com/airlock-sec/airlock/internal/registry"
 	"github.com/airlock-sec/airlock/internal/scan"
 	"github.com/airlock-sec/airlock/internal/vuln"
 )
 
-// registryFlag collects --registry ECOSYSTEM=URL flags.
-type registryFlag map[string]registry.Mirror
-
-func (r registryFlag) String() string { return "" }
-
-func (r registryFlag) Set(s string) error {
-	k, m, err := registry.ParseFlag(s)
-	if err != nil {
-		return err
-	}
-	r[k] = m
-	return nil
-}
-
-// registries resolves the mirrors from the flags, the environment, the
-// user's configuration file and the native tools' own settings.
-func registries(flags registryFlag, configFile string) (*registry.Set, error) {
-	file, err := registry.LoadUserConfig(configFile)
-	if err != nil {
-		return nil, err
-	}
-	home, _ := os.UserHomeDir()
-	ucd, _ := os.UserConfigDir()
-	cfg, err := registry.Resolve(flags, os.Getenv, file, registry.Native(os.Getenv, home, ucd))
-	if err != nil {
-		return nil, err
-	}
-	// The npm mirror, wherever it was named, takes the user's .npmrc
-	// credentials for it unless airlock's configuration gives some.
-	return registry.New(registry.WithNPMRC(cfg, os.Getenv, home))
-}
-
 func cmdFix(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("airlock fix", flag.ContinueOnError)
 	dbPath := fs.String("db", defaultDB(), "vulnerability database file (env AIRLOCK_DB)")
-	regs := registryFlag{}
-	fs.Var(regs, "registry", "the mirror of an ecosystem, ECOSYSTEM=URL (go, npm, pypi, maven, crates, rubygems, packagist); repeatable (env AIRLOCK_REGISTRY_<ECOSYSTEM>)")
+	regs := addRegistryFlag(fs)
 	regConfig := fs.String("registry-config", "", "configuration file with a registries: section (default: the user's airlock/config.yaml)")
 	write := fs.Bool("write", false, "apply the changes to the files (default: print the diff only)")
 	strategy := fs.String("strategy", "minimal", "target version: minimal (lowest fixing release of the major line), patch-latest, latest-in-major")
@@ -98,7 +64,7 @@ func cmdFix(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer db.Close()
-	set, err := registries(regs, *regConfig)
+	set, err := openRegistries(regs, *regConfig)
 	if err != nil {
 		return err
 	}

@@ -38,9 +38,10 @@ func addRegistryFlag(fs *flag.FlagSet) registryFlags {
 }
 
 // openRegistries resolves the CLI's mirrors: flags, environment, the user
-// configuration file, then the native tools' explicit settings.
-func openRegistries(flags registryFlags) (*registry.Set, error) {
-	file, err := registry.LoadUserConfig(os.Getenv("AIRLOCK_USER_CONFIG"))
+// configuration file (configFile; empty: the default one), then the
+// native tools' explicit settings.
+func openRegistries(flags registryFlags, configFile string) (*registry.Set, error) {
+	file, err := registry.LoadUserConfig(configFile)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/analyzer"
 	analyzers "github.com/airlock-sec/airlock/internal/analyzer/list"
 	"github.com/airlock-sec/airlock/internal/analyzer/secretscan"
+	"github.com/airlock-sec/airlock/internal/bundle"
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/iac"
 	"github.com/airlock-sec/airlock/internal/iac/policies"
@@ -132,12 +133,18 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// a format that carries them.
 	asm.Analyzers.License.Always = slices.Contains(names, "license") || f == report.Licenses || f == report.CycloneDX
 	if wants("risk") || wants("license") {
-		if asm.Env.Registries, err = openRegistries(registries); err != nil {
+		if asm.Env.Registries, err = openRegistries(registries, os.Getenv("AIRLOCK_USER_CONFIG")); err != nil {
+			return err
+		}
+	}
+	var site map[bundle.Kind]*vulndb.Payload
+	if wants("secret") || wants("iac") || wants("license") {
+		if site, err = sitePayloads(ctx, *dbPath); err != nil {
 			return err
 		}
 	}
 	if wants("license") {
-		t, err := siteLicenseTable(ctx, *dbPath)
+		t, err := siteLicenseTable(site[bundle.KindLicenseNames])
 		if err != nil {
 			return err
 		}
@@ -160,12 +167,12 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		asm.Analyzers.Secret = secretscan.Config{Detector: det, Operator: *secretConfig != "", History: *history, Since: *since}
 		if *secretConfig == "" {
-			site, note, err := siteRules(ctx, *dbPath)
+			rules, note, err := siteRules(site[bundle.KindSecretRules])
 			if err != nil {
 				return err
 			}
-			if site != nil {
-				asm.Analyzers.Secret.Detector, asm.Analyzers.Secret.Defaults = site.det, site.cfg
+			if rules != nil {
+				asm.Analyzers.Secret.Detector, asm.Analyzers.Secret.Defaults = rules.det, rules.cfg
 				siteNotice = &note
 			}
 		}
@@ -177,7 +184,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if wants("iac") {
 		asm.Analyzers.IaC.PoliciesOnly = *iacPoliciesOnly
 		if !*iacPoliciesOnly {
-			if asm.Analyzers.IaC.Site, iacNotice, err = siteIaC(ctx, *dbPath); err != nil {
+			if asm.Analyzers.IaC.Site, iacNotice, err = siteIaC(ctx, site[bundle.KindIaCPolicies]); err != nil {
 				return err
 			}
 		}

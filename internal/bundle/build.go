@@ -120,10 +120,32 @@ func Build(ctx context.Context, out string, inputs []string, o BuildOptions) (*M
 type baseData struct {
 	// records by origin, then record id.
 	records map[string]map[string]baseRecord
-	rules   string // sha256 of the base's secret rules
-	iac     string // sha256 of the base's IaC policies
-	// licenses is the sha256 of the base's license table.
-	licenses string
+	// payloads are the sha256 of the base's members of the other kinds
+	// (secret rules, IaC policies, license table), of which a bundle
+	// carries one each.
+	payloads map[Kind]string
+}
+
+// has reports whether the base carries the member of kind with that
+// digest: an incremental bundle leaves it out.
+func (b *baseData) has(kind Kind, digest string) bool {
+	return b != nil && b.payloads[kind] == digest
+}
+
+// dataMember writes the generated file of a member of its own kind
+// (secret rules aside, which are carried as given) into work and
+// describes it; nil when the base carries the same bytes.
+func dataMember(work string, i int, base *baseData, m Member, data []byte) (*Built, string, error) {
+	sum := sha256.Sum256(data)
+	m.SHA256, m.Size = hex.EncodeToString(sum[:]), int64(len(data))
+	if base.has(m.Kind, m.SHA256) {
+		return nil, "", nil
+	}
+	file := filepath.Join(work, fmt.Sprintf("member-%d.json", i))
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		return nil, "", fmt.Errorf("bundle: %w", err)
+	}
+	return &Built{Member: m}, file, nil
 }
 
 type baseRecord struct {
@@ -143,15 +165,11 @@ func readBase(ctx context.Context, b *Bundle, work string) (*baseData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bundle: base: %w", err)
 	}
-	bd := &baseData{records: map[string]map[string]baseRecord{}}
+	bd := &baseData{records: map[string]map[string]baseRecord{}, payloads: map[Kind]string{}}
 	for _, e := range ex {
 		switch e.Kind {
-		case KindSecretRules:
-			bd.rules = e.SHA256
-		case KindIaCPolicies:
-			bd.iac = e.SHA256
-		case KindLicenseNames:
-			bd.licenses = e.SHA256
+		case KindSecretRules, KindIaCPolicies, KindLicenseNames:
+			bd.payloads[e.Kind] = e.SHA256
 		case KindOSV:
 			recs := bd.records[e.Origin]
 			if recs == nil {
@@ -313,7 +331,7 @@ func secretMember(in string, fi os.FileInfo, base *baseData) (*Built, string, er
 	sum := sha256.Sum256(raw)
 	b := &Built{Member: Member{Name: memberPrefix + "secret-rules.toml", Kind: KindSecretRules, SHA256: hex.EncodeToString(sum[:]),
 		Size: int64(len(raw)), Records: len(cfg.Rules), From: in, SourceDate: fi.ModTime().UTC().Truncate(time.Second)}}
-	if base != nil && base.rules == b.SHA256 {
+	if base.has(KindSecretRules, b.SHA256) {
 		return nil, "", nil
 	}
 	return b, in, nil

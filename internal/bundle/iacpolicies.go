@@ -2,8 +2,6 @@ package bundle
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -72,18 +70,8 @@ func iacMember(ctx context.Context, in, work string, i int, base *baseData) (*Bu
 	if err != nil {
 		return nil, "", fmt.Errorf("bundle: input %w", err)
 	}
-	sum := sha256.Sum256(raw)
-	digest := hex.EncodeToString(sum[:])
-	if base != nil && base.iac == digest {
-		return nil, "", nil
-	}
-	file := filepath.Join(work, fmt.Sprintf("member-%d.json", i))
-	if err := os.WriteFile(file, raw, 0o600); err != nil {
-		return nil, "", fmt.Errorf("bundle: %w", err)
-	}
-	b := &Built{Member: Member{Name: memberPrefix + "iac-policies.json", Kind: KindIaCPolicies, SHA256: digest,
-		Size: int64(len(raw)), Records: len(set.Policies), From: in, SourceDate: newest.UTC().Truncate(time.Second)}}
-	return b, file, nil
+	return dataMember(work, i, base, Member{Name: memberPrefix + "iac-policies.json", Kind: KindIaCPolicies,
+		Records: len(set.Policies), From: in, SourceDate: newest.UTC().Truncate(time.Second)}, raw)
 }
 
 // CompileIaCPolicies compiles the IaC policies a bundle carried (an

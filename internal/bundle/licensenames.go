@@ -2,8 +2,6 @@ package bundle
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -50,17 +48,8 @@ func licenseMember(in string, fi os.FileInfo, work string, i int, base *baseData
 	if err != nil {
 		return nil, "", fmt.Errorf("bundle: %w", err)
 	}
-	sum := sha256.Sum256(data)
-	digest := hex.EncodeToString(sum[:])
-	if base != nil && base.licenses == digest {
-		return nil, "", nil
-	}
-	file := filepath.Join(work, fmt.Sprintf("member-%d.json", i))
-	if err := os.WriteFile(file, data, 0o600); err != nil {
-		return nil, "", fmt.Errorf("bundle: %w", err)
-	}
-	return &Built{Member: Member{Name: memberPrefix + "license-names.json", Kind: KindLicenseNames, SHA256: digest,
-		Size: int64(len(data)), Records: table.Len(), From: in, SourceDate: fi.ModTime().UTC().Truncate(time.Second)}}, file, nil
+	return dataMember(work, i, base, Member{Name: memberPrefix + "license-names.json", Kind: KindLicenseNames,
+		Records: table.Len(), From: in, SourceDate: fi.ModTime().UTC().Truncate(time.Second)}, data)
 }
 
 // LicenseTable reads a license-names payload.

@@ -171,27 +171,20 @@ func (m *Manifest) check() error {
 				return bad(f("origin"), "%q is given to two members", mb.Origin)
 			}
 			origins[mb.Origin] = true
-		case KindSecretRules:
-			if origins[string(KindSecretRules)] {
-				return bad(f("kind"), "a bundle carries one secret rule set")
+		case KindSecretRules, KindIaCPolicies, KindLicenseNames:
+			if origins[string(mb.Kind)] {
+				return bad(f("kind"), "a bundle carries one %s", onePer[mb.Kind])
 			}
-			origins[string(KindSecretRules)] = true
-		case KindIaCPolicies:
-			if origins[string(KindIaCPolicies)] {
-				return bad(f("kind"), "a bundle carries one set of IaC policies")
-			}
-			origins[string(KindIaCPolicies)] = true
-		case KindLicenseNames:
-			if origins[string(KindLicenseNames)] {
-				return bad(f("kind"), "a bundle carries one license table")
-			}
-			origins[string(KindLicenseNames)] = true
+			origins[string(mb.Kind)] = true
 		default:
 			return bad(f("kind"), "unknown kind %q (this airlock reads %s, %s, %s, %s)", mb.Kind, KindOSV, KindSecretRules, KindIaCPolicies, KindLicenseNames)
 		}
 	}
 	return nil
 }
+
+// onePer names, for the kinds a bundle carries one of, what that one is.
+var onePer = map[Kind]string{KindSecretRules: "secret rule set", KindIaCPolicies: "set of IaC policies", KindLicenseNames: "license table"}
 
 func isDigest(s string) bool {
 	if len(s) != 64 {

@@ -78,6 +78,16 @@ type validators struct {
 	LastModified string `json:"last_modified,omitempty"`
 }
 
+// Host returns the host of a location a sync can fetch: an http(s) URL
+// with a host; ok is false for anything else.
+func Host(raw string) (host string, ok bool) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", false
+	}
+	return u.Host, true
+}
+
 // Sync fetches every URL and imports what changed. URLs are handled one by
 // one; the first failure stops the sync, with what came before imported.
 func Sync(ctx context.Context, db *vulndb.DB, urls []string, o Options) ([]Result, error) {
@@ -86,11 +96,11 @@ func Sync(ctx context.Context, db *vulndb.DB, urls []string, o Options) ([]Resul
 	}
 	var hosts []string
 	for _, raw := range urls {
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		host, ok := Host(raw)
+		if !ok {
 			return nil, fmt.Errorf("sync: %q is not an http(s) URL", raw)
 		}
-		hosts = append(hosts, u.Host)
+		hosts = append(hosts, host)
 	}
 	client, err := netx.NewClient(netx.Config{CAPEM: o.CAPEM, ProxyURL: o.ProxyURL, NoProxy: o.NoProxy, FromEnvironment: o.FromEnvironment, Allow: hosts})
 	if err != nil {

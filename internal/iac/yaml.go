@@ -2,6 +2,7 @@ package iac
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,6 +58,31 @@ func ParseYAML(file string, content []byte) (docs []YAMLDoc, err error) {
 		}
 		docs = append(docs, YAMLDoc{Value: v, Index: c.idx, Start: n.Content[0].Line, End: max(c.last, n.Content[0].Line)})
 	}
+}
+
+// ParseFiles runs parse on each file of in until ctx ends: the documents
+// of every file (those read before an error included), and for each file
+// parse refuses an error problem "not read as <what>: ..." at the line a
+// *LineError names.
+func ParseFiles(ctx context.Context, in *Input, what string, parse func(path string, content []byte) ([]*Document, error)) ([]*Document, []Problem) {
+	var docs []*Document
+	var probs []Problem
+	for _, f := range in.Files {
+		if ctx.Err() != nil {
+			break
+		}
+		ds, err := parse(f.Path, f.Content)
+		if err != nil {
+			line := 0
+			var le *LineError
+			if errors.As(err, &le) {
+				line = le.Line
+			}
+			probs = append(probs, Errorf(f.Path, line, "not read as %s: %v", what, err))
+		}
+		docs = append(docs, ds...)
+	}
+	return docs, probs
 }
 
 // LineError is an error at a line of a file.

@@ -91,31 +91,7 @@ func nameKey(s string) string {
 // classifiers are) are normalised one by one. ok is false when the text is
 // not an expression and not a known name; it is returned unchanged.
 func Normalize(declared string) (expr string, ok bool) {
-	d := strings.TrimSpace(declared)
-	if d == "" {
-		return "", false
-	}
-	if valid(d) {
-		return d, true
-	}
-	if id, found := names[nameKey(d)]; found {
-		return id, true
-	}
-	if strings.Contains(d, " OR ") {
-		var parts []string
-		for _, p := range strings.Split(strings.Trim(d, "()"), " OR ") {
-			n, ok := Normalize(p)
-			if !ok {
-				return d, false
-			}
-			parts = append(parts, wrap(n))
-		}
-		if len(parts) == 1 {
-			return parts[0], true
-		}
-		return "(" + strings.Join(parts, " OR ") + ")", true
-	}
-	return d, false
+	return Names(nil).Normalize(declared)
 }
 
 // wrap parenthesises a compound expression.
@@ -283,10 +259,19 @@ func NewNames(file string, table map[string]string) (Names, error) {
 // Normalize is the package's Normalize with the site's names first.
 func (n Names) Normalize(declared string) (string, bool) {
 	d := strings.TrimSpace(declared)
-	if id, ok := n[nameKey(d)]; ok && d != "" {
+	if d == "" {
+		return "", false
+	}
+	if id, ok := n[nameKey(d)]; ok {
 		return id, true
 	}
-	if strings.Contains(d, " OR ") && len(n) > 0 && !valid(d) {
+	if valid(d) {
+		return d, true
+	}
+	if id, found := names[nameKey(d)]; found {
+		return id, true
+	}
+	if strings.Contains(d, " OR ") {
 		var parts []string
 		for _, p := range strings.Split(strings.Trim(d, "()"), " OR ") {
 			e, ok := n.Normalize(p)
@@ -300,5 +285,5 @@ func (n Names) Normalize(declared string) (string, bool) {
 		}
 		return "(" + strings.Join(parts, " OR ") + ")", true
 	}
-	return Normalize(declared)
+	return d, false
 }

@@ -95,8 +95,7 @@ func (h *Hosts) Permits(addr string) bool {
 		return false
 	}
 	if _, _, err := net.SplitHostPort(addr); err != nil {
-		addr = net.JoinHostPort(addr, "0")
-		return h.allow.permits(addr)
+		addr = net.JoinHostPort(addr, "0") // a bare host: only an any-port entry admits it
 	}
 	return h.allow.permits(addr)
 }

@@ -39,27 +39,13 @@ func (*Parser) FileRequired(p string) bool { return names.MatchString(path.Base(
 
 // Parse implements iac.Parser: one document per file.
 func (*Parser) Parse(ctx context.Context, in *iac.Input) ([]*iac.Document, []iac.Problem) {
-	var docs []*iac.Document
-	var probs []iac.Problem
-	for _, f := range in.Files {
-		if ctx.Err() != nil {
-			break
+	return iac.ParseFiles(ctx, in, "a Compose file", func(path string, content []byte) ([]*iac.Document, error) {
+		d, err := Parse(path, content)
+		if d == nil {
+			return nil, err
 		}
-		d, err := Parse(f.Path, f.Content)
-		if err != nil {
-			line := 0
-			var le *iac.LineError
-			if errors.As(err, &le) {
-				line = le.Line
-			}
-			probs = append(probs, iac.Errorf(f.Path, line, "not read as a Compose file: %v", err))
-			continue
-		}
-		if d != nil {
-			docs = append(docs, d)
-		}
-	}
-	return docs, probs
+		return []*iac.Document{d}, err
+	})
 }
 
 // Parse reads one Compose file; nil for an empty one.

@@ -65,24 +65,7 @@ func (*Parser) ContentRequired(_ string, head []byte) bool {
 
 // Parse implements iac.Parser: one document per object.
 func (*Parser) Parse(ctx context.Context, in *iac.Input) ([]*iac.Document, []iac.Problem) {
-	var docs []*iac.Document
-	var probs []iac.Problem
-	for _, f := range in.Files {
-		if ctx.Err() != nil {
-			break
-		}
-		ds, err := Parse(f.Path, f.Content)
-		if err != nil {
-			line := 0
-			var le *iac.LineError
-			if errors.As(err, &le) {
-				line = le.Line
-			}
-			probs = append(probs, iac.Errorf(f.Path, line, "not read as a Kubernetes manifest: %v", err))
-		}
-		docs = append(docs, ds...)
-	}
-	return docs, probs
+	return iac.ParseFiles(ctx, in, "a Kubernetes manifest", Parse)
 }
 
 // Parse reads the objects of one manifest file. Documents that are not
