@@ -344,6 +344,8 @@ func (r *Runner) queueScan(ctx context.Context, t *store.Tx, p store.Project, tr
 type Inserter interface {
 	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	// JobRetry makes a scheduled job available now.
+	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
 }
 
 // QueueScan creates the scan row s and its job in t. A merge request or

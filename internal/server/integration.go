@@ -14,6 +14,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/airlock-sec/airlock/internal/gitlab"
 	"github.com/airlock-sec/airlock/internal/integration"
@@ -735,6 +738,10 @@ func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request, p pri
 func (s *Server) remove(ctx context.Context, in store.Integration, p principal) (deleteAnswer, error) {
 	now := s.c.Now()
 	in.DiscoveryStatus = "deleting"
+	// The purge job waits for the removal below (it would otherwise race
+	// it for the same hooks and leave the answer without them); if this
+	// process dies first, the job starts when the bound is reached.
+	var purge int64
 	err := s.c.Store.InTx(ctx, func(t *store.Tx) error {
 		if err := t.UpdateIntegration(ctx, &in, now); err != nil {
 			return err
@@ -742,12 +749,20 @@ func (s *Server) remove(ctx context.Context, in store.Integration, p principal) 
 		if err := t.Audit(ctx, store.AuditEntry{At: now, Actor: p.actor(), Action: "integration.delete", Target: fmt.Sprintf("integration:%d", in.ID), Detail: in.URL}); err != nil {
 			return err
 		}
-		_, err := s.c.Jobs.InsertTx(ctx, t.SQL(), job.PurgeArgs{IntegrationID: in.ID}, nil)
+		res, err := s.c.Jobs.InsertTx(ctx, t.SQL(), job.PurgeArgs{IntegrationID: in.ID}, &river.InsertOpts{ScheduledAt: time.Now().Add(s.c.HookRemovalTimeout)})
+		if err == nil {
+			purge = res.Job.ID
+		}
 		return err
 	})
 	if err != nil {
 		return deleteAnswer{}, err
 	}
+	defer func() {
+		if _, err := s.c.Jobs.JobRetry(context.WithoutCancel(ctx), purge); err != nil {
+			s.log.WarnContext(ctx, "purge job not started now; it starts when its schedule is reached", "integration_id", in.ID, "error", err.Error())
+		}
+	}()
 	s.forgetSecret(in.ID)
 	// The hooks are removed now, within a bound, so that the answer can
 	// list those GitLab refused; the purge job removes any left (and
