@@ -236,9 +236,10 @@ func TestAgentNetnsIsolation(t *testing.T) {
 	// The server's direct attempt fails: the stand-in's address is the
 	// namespace's own loopback, where nothing listens.
 	before := len(gl.Requests())
-	b := api("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value, "name": "direct"}, http.StatusUnprocessableEntity, nil)
-	if !strings.Contains(string(b), "refused") {
-		t.Errorf("the direct integration's error does not say the connection was refused: %s", b)
+	var direct struct{ Error integration.CheckMessage }
+	b := api("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value, "name": "direct"}, http.StatusUnprocessableEntity, &direct)
+	if direct.Error.Code != "unreachable" || !strings.Contains(direct.Error.Hint, "refused the connection") {
+		t.Errorf("the direct integration's error is not a refused connection: %s", b)
 	}
 	if n := len(gl.Requests()) - before; n != 0 {
 		t.Fatalf("the server reached GitLab directly from its namespace (%d requests)", n)
