@@ -5,6 +5,7 @@ package list
 
 import (
 	"github.com/airlock-sec/airlock/internal/iac"
+	"github.com/airlock-sec/airlock/internal/iac/cloudformation"
 	"github.com/airlock-sec/airlock/internal/iac/compose"
 	"github.com/airlock-sec/airlock/internal/iac/dockerfile"
 	"github.com/airlock-sec/airlock/internal/iac/kubernetes"
@@ -18,5 +19,6 @@ func All() []iac.Parser {
 		terraform.New(),
 		compose.New(),
 		kubernetes.New(),
+		cloudformation.New(),
 	}
 }
