@@ -8,6 +8,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/iac/cloudformation"
 	"github.com/airlock-sec/airlock/internal/iac/compose"
 	"github.com/airlock-sec/airlock/internal/iac/dockerfile"
+	"github.com/airlock-sec/airlock/internal/iac/gitlabci"
 	"github.com/airlock-sec/airlock/internal/iac/kubernetes"
 	"github.com/airlock-sec/airlock/internal/iac/terraform"
 )
@@ -20,5 +21,6 @@ func All() []iac.Parser {
 		compose.New(),
 		kubernetes.New(),
 		cloudformation.New(),
+		gitlabci.New(),
 	}
 }
