@@ -126,7 +126,10 @@ func Load(in *iac.Input, file string, content []byte) (*iac.Document, []iac.Prob
 	if cfg == nil {
 		return nil, l.probs
 	}
-	l.idx = idx
+	l.root = idx
+	if l.root == nil {
+		l.root = &loc{}
+	}
 	d := l.document(file, cfg)
 	return d, l.probs
 }
@@ -143,7 +146,7 @@ func (e *fileError) Unwrap() error { return e.err }
 type loader struct {
 	in    *iac.Input
 	files map[string][]byte
-	idx   iac.Index
+	root  *loc
 	probs []iac.Problem
 	count int
 }
@@ -273,7 +276,7 @@ func (l *loader) read(p string) ([]byte, error) {
 // load reads a file and its includes, merged: included files first in
 // order, the file itself last (it wins). stack holds the files being
 // read, for cycles.
-func (l *loader) load(file string, content []byte, stack []string) (map[string]any, iac.Index, error) {
+func (l *loader) load(file string, content []byte, stack []string) (map[string]any, *loc, error) {
 	cfg, idx, err := l.file(file, content)
 	if err != nil {
 		return nil, nil, &fileError{file: file, err: err}
@@ -282,7 +285,7 @@ func (l *loader) load(file string, content []byte, stack []string) (map[string]a
 		return nil, nil, nil
 	}
 	stack = append(stack, file)
-	out, oidx := map[string]any{}, iac.Index{}
+	out, oloc := map[string]any{}, &loc{}
 	for _, inc := range includes(cfg, idx) {
 		if inc.kind != "local" {
 			l.probs = append(l.probs, iac.Problem{Level: iac.LevelInfo, Path: file, Line: inc.line,
@@ -306,42 +309,96 @@ func (l *loader) load(file string, content []byte, stack []string) (map[string]a
 				l.probs = append(l.probs, iac.Errorf(file, inc.line, "include %s: %v", p, err))
 				continue
 			}
-			sub, sidx, err := l.load(p, b, stack)
+			sub, sloc, err := l.load(p, b, stack)
 			if err != nil {
 				return nil, nil, err
 			}
 			if sub != nil {
-				deepMerge(out, oidx, sub, sidx, nil)
+				deepMerge(out, oloc, sub, sloc)
 			}
 		}
 	}
 	delete(cfg, "include")
-	for k := range idx {
-		if under(k, iac.Key("include")) {
-			delete(idx, k)
-		}
-	}
-	deepMerge(out, oidx, cfg, idx, nil)
-	return out, oidx, nil
+	own := tree(idx)
+	delete(own.kids, "include")
+	deepMerge(out, oloc, cfg, own)
+	return out, oloc, nil
 }
 
-// move replaces the entries at and under key to in dst with those at
-// and under from in src.
-func move(dst, src iac.Index, from, to string) {
-	for k := range dst {
-		if under(k, to) {
-			delete(dst, k)
-		}
-	}
-	for k, n := range src {
-		if under(k, from) {
-			dst[to+k[len(from):]] = n
-		}
-	}
+// loc is an index as a tree: where a part of a configuration is, and
+// where its keys are. Merging moves whole subtrees.
+type loc struct {
+	n    *iac.Node
+	kids map[string]*loc
 }
 
-func under(k, prefix string) bool {
-	return strings.HasPrefix(k, prefix) && (len(k) == len(prefix) || k[len(prefix)] == 0x1f)
+// tree turns an index (of one file) into a loc tree.
+func tree(x iac.Index) *loc {
+	root := &loc{}
+	for k, n := range x {
+		cur := root
+		if k != "" {
+			for _, part := range strings.Split(k[1:], "\x1f") {
+				cur = cur.child(part)
+			}
+		}
+		cur.n = &n
+	}
+	return root
+}
+
+func (l *loc) child(k string) *loc {
+	if l.kids == nil {
+		l.kids = map[string]*loc{}
+	}
+	c := l.kids[k]
+	if c == nil {
+		c = &loc{}
+		l.kids[k] = c
+	}
+	return c
+}
+
+func (l *loc) get(k string) *loc {
+	if l == nil {
+		return nil
+	}
+	return l.kids[k]
+}
+
+func (l *loc) node() iac.Node {
+	if l == nil || l.n == nil {
+		return iac.Node{}
+	}
+	return *l.n
+}
+
+// copy is a deep copy, for a job that another extends.
+func (l *loc) copy() *loc {
+	if l == nil {
+		return nil
+	}
+	c := &loc{n: l.n}
+	if l.kids != nil {
+		c.kids = make(map[string]*loc, len(l.kids))
+		for k, v := range l.kids {
+			c.kids[k] = v.copy()
+		}
+	}
+	return c
+}
+
+// flatten writes the tree into x under prefix.
+func (l *loc) flatten(x iac.Index, prefix string) {
+	if l == nil {
+		return
+	}
+	if l.n != nil && l.n.Path != "" && l.n.Start >= 1 {
+		x[prefix] = *l.n
+	}
+	for k, c := range l.kids {
+		c.flatten(x, prefix+"\x1f"+k)
+	}
 }
 
 // document resolves extends and makes the policies' input.
@@ -349,40 +406,58 @@ func (l *loader) document(file string, cfg map[string]any) *iac.Document {
 	jobs := map[string]any{}
 	hidden := map[string]any{}
 	value := map[string]any{}
-	idx := iac.Index{}
-	idx.Set(iac.Node{Path: file, Start: 1, End: 1})
-	r := &resolver{cfg: cfg, idx: l.idx, done: map[string]map[string]any{}, didx: map[string]iac.Index{}, l: l, file: file}
+	root := &loc{n: &iac.Node{Path: file, Start: 1, End: 1}}
+	r := &resolver{cfg: cfg, root: l.root, done: map[string]map[string]any{}, dloc: map[string]*loc{}, l: l, file: file}
 	for k, v := range cfg {
 		if reserved[k] {
 			value[k] = v
-			move(idx, l.idx, iac.Key(k), iac.Key(k))
+			if c := l.root.get(k); c != nil {
+				root.child(k).n, root.child(k).kids = c.n, c.kids
+			}
 			continue
 		}
 		if _, ok := v.(map[string]any); !ok {
 			continue // an anchor holder or a mistake; GitLab rejects non-mapping jobs
 		}
-		job, jidx := r.job(k, nil)
+		job, jloc := r.job(k, nil)
 		dst, kind := jobs, "jobs"
 		if strings.HasPrefix(k, ".") {
 			dst, kind = hidden, "hidden"
 		}
 		dst[k] = job
-		move(idx, jidx, iac.Key(k), iac.Key(kind, k))
-		n := idx[iac.Key(kind, k)]
-		n.Resource = "job " + k
-		idx[iac.Key(kind, k)] = n
+		c := root.child(kind).child(k)
+		if jloc != nil {
+			c.kids = jloc.kids
+			if jloc.n != nil {
+				n := *jloc.n
+				c.n = &n
+			}
+		}
+		if c.n == nil {
+			c.n = &iac.Node{}
+		}
+		c.n.Resource = "job " + k
 	}
 	for _, k := range []string{"default", "variables"} {
-		if n, ok := idx[iac.Key(k)]; ok {
+		if c := root.get(k); c != nil && c.n != nil {
+			n := *c.n
 			n.Resource = k
-			idx[iac.Key(k)] = n
+			c.n = &n
 		}
 	}
 	value["jobs"], value["hidden"] = jobs, hidden
-	// Nodes of empty files or keys GitLab filled have no path: drop them.
-	for k, n := range idx {
-		if n.Path == "" || n.Start < 1 {
-			delete(idx, k)
+	idx := iac.Index{}
+	root.flatten(idx, "")
+	// Resources on nodes without a line still name the job.
+	for _, kind := range []string{"jobs", "hidden"} {
+		jl := root.get(kind)
+		if jl == nil {
+			continue
+		}
+		for k, c := range jl.kids {
+			if c.n != nil && c.n.Start < 1 {
+				idx[iac.Key(kind, k)] = iac.Node{Path: file, Start: 1, End: 1, Resource: c.n.Resource}
+			}
 		}
 	}
 	return &iac.Document{Input: "gitlabci", Path: file, Value: value, Index: idx}
@@ -391,22 +466,23 @@ func (l *loader) document(file string, cfg map[string]any) *iac.Document {
 // resolver resolves extends: once per job.
 type resolver struct {
 	cfg  map[string]any
-	idx  iac.Index
+	root *loc
 	done map[string]map[string]any
-	didx map[string]iac.Index
+	dloc map[string]*loc
 	l    *loader
 	file string
 }
 
-// job returns a job with what it extends merged in, and its index
-// rooted at the job's name.
-func (r *resolver) job(name string, stack []string) (map[string]any, iac.Index) {
+// job returns a job with what it extends merged in, and its locations.
+func (r *resolver) job(name string, stack []string) (map[string]any, *loc) {
 	if j, ok := r.done[name]; ok {
-		return j, r.didx[name]
+		return j, r.dloc[name]
 	}
 	raw, _ := r.cfg[name].(map[string]any)
-	own := iac.Index{}
-	move(own, r.idx, iac.Key(name), iac.Key(name))
+	own := r.root.get(name)
+	if own == nil {
+		own = &loc{}
+	}
 	var parents []string
 	switch x := raw["extends"].(type) {
 	case string:
@@ -419,10 +495,10 @@ func (r *resolver) job(name string, stack []string) (map[string]any, iac.Index) 
 		}
 	}
 	if len(parents) == 0 {
-		r.done[name], r.didx[name] = raw, own
+		r.done[name], r.dloc[name] = raw, own
 		return raw, own
 	}
-	at := own[iac.Key(name, "extends")]
+	at := own.get("extends").node()
 	problem := func(format string, args ...any) {
 		path := at.Path
 		if path == "" {
@@ -435,8 +511,7 @@ func (r *resolver) job(name string, stack []string) (map[string]any, iac.Index) 
 		problem("extends nests more than %d deep", maxExtends)
 		return raw, own
 	}
-	out := map[string]any{}
-	oidx := iac.Index{}
+	out, oloc := map[string]any{}, &loc{n: own.n}
 	for _, p := range parents {
 		if containsName(stack, p) {
 			problem("extends cycle: %s -> %s", strings.Join(stack, " -> "), p)
@@ -446,21 +521,17 @@ func (r *resolver) job(name string, stack []string) (map[string]any, iac.Index) 
 			problem("extends %s, which is not a job of this configuration", p)
 			continue
 		}
-		pj, pidx := r.job(p, stack)
-		rerooted := iac.Index{}
-		move(rerooted, pidx, iac.Key(p), iac.Key(name))
-		deepMerge(out, oidx, copyValue(pj).(map[string]any), rerooted, []any{name})
+		pj, ploc := r.job(p, stack)
+		deepMerge(out, oloc, copyValue(pj).(map[string]any), ploc.copy())
 	}
 	self := map[string]any{}
 	for k, v := range raw {
 		self[k] = v
 	}
-	deepMerge(out, oidx, self, own, []any{name})
-	if n, ok := own[iac.Key(name)]; ok {
-		oidx[iac.Key(name)] = n
-	}
-	r.done[name], r.didx[name] = out, oidx
-	return out, oidx
+	deepMerge(out, oloc, self, own.copy())
+	oloc.n = own.n
+	r.done[name], r.dloc[name] = out, oloc
+	return out, oloc
 }
 
 func containsName(stack []string, n string) bool {
@@ -472,22 +543,30 @@ func containsName(stack []string, n string) bool {
 	return false
 }
 
-// deepMerge merges src (indexed by sidx, rooted at at) into dst
-// (indexed by didx): mappings merged, anything else replaced.
-func deepMerge(dst map[string]any, didx iac.Index, src map[string]any, sidx iac.Index, at []any) {
+// deepMerge merges src (located by sloc) into dst (located by dloc):
+// mappings merged, anything else replaced, src winning.
+func deepMerge(dst map[string]any, dloc *loc, src map[string]any, sloc *loc) {
 	for k, sv := range src {
-		p := append(at[:len(at):len(at)], k)
+		sk := sloc.get(k)
 		if dm, ok := dst[k].(map[string]any); ok {
 			if sm, ok := sv.(map[string]any); ok {
-				if n, ok := sidx[iac.Key(p...)]; ok {
-					didx[iac.Key(p...)] = n
+				c := dloc.child(k)
+				if sk != nil && sk.n != nil {
+					c.n = sk.n
 				}
-				deepMerge(dm, didx, sm, sidx, p)
+				deepMerge(dm, c, sm, sk)
 				continue
 			}
 		}
 		dst[k] = sv
-		move(didx, sidx, iac.Key(p...), iac.Key(p...))
+		if sk != nil {
+			if dloc.kids == nil {
+				dloc.kids = map[string]*loc{}
+			}
+			dloc.kids[k] = sk
+		} else if dloc.kids != nil {
+			delete(dloc.kids, k)
+		}
 	}
 }
 

@@ -16,9 +16,9 @@ import (
 	"github.com/airlock-sec/airlock/internal/iac"
 )
 
-// tree is an in-memory repository: the claimed files are those the
+// memTree is an in-memory repository: the claimed files are those the
 // parser requires, the rest are read through ReadFile and ReadDir.
-func tree(files map[string]string) *iac.Input {
+func memTree(files map[string]string) *iac.Input {
 	in := &iac.Input{
 		ReadFile: func(p string) ([]byte, error) {
 			if s, ok := files[p]; ok {
@@ -62,7 +62,7 @@ func seed(t *testing.T, name string) string {
 // extends resolved (a later parent wins, the job itself last), merge
 // keys expanded, every key located in the file it is written in.
 func TestIncludesAndExtends(t *testing.T) {
-	in := tree(map[string]string{
+	in := memTree(map[string]string{
 		".gitlab-ci.yml": seed(t, "pipeline.gitlab-ci.yml"),
 		"ci/build.yml":   seed(t, "build.yml"),
 		"ci/test.yml":    ".deploy:\n  image: registry.example/deploy:2\n  variables:\n    TARGET: staging\n    DEPLOY_ONLY: \"1\"\n\nunit:\n  script: [go test ./...]\n",
@@ -132,7 +132,7 @@ func TestIncludesAndExtends(t *testing.T) {
 // part of it, not as a pipeline of its own; a glob include reads every
 // matching file.
 func TestIncludedNotRoot(t *testing.T) {
-	in := tree(map[string]string{
+	in := memTree(map[string]string{
 		".gitlab-ci.yml":            "include:\n  - local: 'ci/*.gitlab-ci.yml'\n",
 		"ci/a.gitlab-ci.yml":        "a:\n  script: [a]\n",
 		"ci/b.gitlab-ci.yml":        "b:\n  script: [b]\n",
@@ -190,7 +190,7 @@ func TestErrors(t *testing.T) {
 		}, []string{"error ci/x.yml:1: not read as a GitLab CI configuration: did not find expected node content"}, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			docs, probs := New().Parse(context.Background(), tree(c.files))
+			docs, probs := New().Parse(context.Background(), memTree(c.files))
 			var got []string
 			for _, p := range probs {
 				got = append(got, string(p.Level)+" "+p.Path+":"+itoa(p.Line)+": "+p.Message)
@@ -222,7 +222,7 @@ func TestBomb(t *testing.T) {
 		}
 		b.WriteString("]\n")
 	}
-	_, probs := New().Parse(context.Background(), tree(map[string]string{".gitlab-ci.yml": b.String()}))
+	_, probs := New().Parse(context.Background(), memTree(map[string]string{".gitlab-ci.yml": b.String()}))
 	if len(probs) != 1 || !strings.Contains(probs[0].Message, "YAML bomb") {
 		t.Fatalf("%+v", probs)
 	}
@@ -240,7 +240,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		in := tree(map[string]string{".gitlab-ci.yml": string(b), "ci/build.yml": "x:\n  script: [a]\n", "ci/test.yml": "include: /.gitlab-ci.yml\n"})
+		in := memTree(map[string]string{".gitlab-ci.yml": string(b), "ci/build.yml": "x:\n  script: [a]\n", "ci/test.yml": "include: /.gitlab-ci.yml\n"})
 		docs, _ := New().Parse(context.Background(), in)
 		for _, d := range docs {
 			if _, err := json.Marshal(d.Value); err != nil {
