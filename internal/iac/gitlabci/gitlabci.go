@@ -294,7 +294,7 @@ func (l *loader) load(file string, content []byte, stack []string) (map[string]a
 		}
 		paths, err := l.expand(inc.target)
 		if err != nil {
-			l.probs = append(l.probs, iac.Errorf(file, inc.line, "include %s: %v", inc.target, err))
+			l.probs = append(l.probs, iac.Problem{Level: iac.LevelWarning, Path: file, Line: inc.line, Message: fmt.Sprintf("include %s is not read: %v", inc.target, err)})
 			continue
 		}
 		for _, p := range paths {
@@ -306,7 +306,9 @@ func (l *loader) load(file string, content []byte, stack []string) (map[string]a
 			}
 			b, err := l.read(p)
 			if err != nil {
-				l.probs = append(l.probs, iac.Errorf(file, inc.line, "include %s: %v", p, err))
+				// GitLab would refuse the pipeline; the files that are
+				// there are still read.
+				l.probs = append(l.probs, iac.Problem{Level: iac.LevelWarning, Path: file, Line: inc.line, Message: fmt.Sprintf("include %s is not read (the pipeline is read without it): %v", p, err)})
 				continue
 			}
 			sub, sloc, err := l.load(p, b, stack)

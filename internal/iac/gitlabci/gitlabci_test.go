@@ -174,7 +174,7 @@ func TestErrors(t *testing.T) {
 		}, []string{"error ci/b.yml:2: not read as a GitLab CI configuration: include cycle: .gitlab-ci.yml -> ci/a.yml -> ci/b.yml -> .gitlab-ci.yml"}, 0},
 		{"missing include", map[string]string{
 			".gitlab-ci.yml": "include: ci/none.yml\njob:\n  script: [x]\n",
-		}, []string{"error .gitlab-ci.yml:1: include ci/none.yml: file does not exist"}, 1},
+		}, []string{"warning .gitlab-ci.yml:1: include ci/none.yml is not read (the pipeline is read without it): file does not exist"}, 1},
 		{"extends cycle", map[string]string{
 			".gitlab-ci.yml": seed(t, "extends-cycle.gitlab-ci.yml"),
 		}, []string{"error .gitlab-ci.yml:4: job other: extends cycle: job -> other -> job"}, 1},

@@ -23,5 +23,5 @@ deny contains res if {
 	ref := ci.expand(x.image, x.env)
 	not ci.unknown_ref(ref)
 	not ci.pinned(ref)
-	res := {"msg": sprintf("image %s is not pinned", [ref]), "path": x.path, "attribute": "image", "expected": "a version tag or a digest", "actual": ref}
+	res := {"msg": sprintf("image %s is not pinned", [ref]), "path": ci.image_at(x), "attribute": "image", "expected": "a version tag or a digest", "actual": ref}
 }

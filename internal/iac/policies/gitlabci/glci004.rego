@@ -19,5 +19,5 @@ deny contains res if {
 	ref := ci.expand(x.image, x.env)
 	not ci.unknown_ref(ref)
 	not ci.pinned(ref)
-	res := {"msg": sprintf("service %s is not pinned", [ref]), "path": x.path, "attribute": "services", "expected": "a version tag or a digest", "actual": ref}
+	res := {"msg": sprintf("service %s is not pinned", [ref]), "path": ci.image_at(x), "attribute": "services", "expected": "a version tag or a digest", "actual": ref}
 }

@@ -57,26 +57,26 @@ image_name(v) := v.name if {
 # images are every image a pipeline runs, with where it is written and
 # the variables it is expanded with: the default's, the top-level one,
 # each job's, and services of each.
-images contains {"image": image_name(input["default"].image), "path": image_path(input["default"].image, ["default", "image"]), "env": env({}), "service": false} if image_name(input["default"].image)
+images contains {"image": image_name(input["default"].image), "path": image_path(input["default"].image, ["default", "image"]), "env": env({}), "service": false, "job": ""} if image_name(input["default"].image)
 
-images contains {"image": image_name(input.image), "path": image_path(input.image, ["image"]), "env": env({}), "service": false} if image_name(input.image)
+images contains {"image": image_name(input.image), "path": image_path(input.image, ["image"]), "env": env({}), "service": false, "job": ""} if image_name(input.image)
 
-images contains {"image": image_name(j.image), "path": image_path(j.image, ["jobs", name, "image"]), "env": env(j), "service": false} if {
+images contains {"image": image_name(j.image), "path": image_path(j.image, ["jobs", name, "image"]), "env": env(j), "service": false, "job": name} if {
 	some name, j in jobs
 	image_name(j.image)
 }
 
-images contains {"image": image_name(s), "path": image_path(s, ["default", "services", k]), "env": env({}), "service": true} if {
+images contains {"image": image_name(s), "path": image_path(s, ["default", "services", k]), "env": env({}), "service": true, "job": ""} if {
 	some k, s in object.get(object.get(input, "default", {}), "services", [])
 	image_name(s)
 }
 
-images contains {"image": image_name(s), "path": image_path(s, ["services", k]), "env": env({}), "service": true} if {
+images contains {"image": image_name(s), "path": image_path(s, ["services", k]), "env": env({}), "service": true, "job": ""} if {
 	some k, s in object.get(input, "services", [])
 	image_name(s)
 }
 
-images contains {"image": image_name(s), "path": image_path(s, ["jobs", name, "services", k]), "env": env(j), "service": true} if {
+images contains {"image": image_name(s), "path": image_path(s, ["jobs", name, "services", k]), "env": env(j), "service": true, "job": name} if {
 	some name, j in jobs
 	some k, s in object.get(j, "services", [])
 	image_name(s)
@@ -86,6 +86,26 @@ images contains {"image": image_name(s), "path": image_path(s, ["jobs", name, "s
 image_path(v, p) := p if not is_object(v)
 
 image_path(v, p) := array.concat(p, ["name"]) if is_object(v)
+
+# image_at is where a finding about an image lands: where the variable
+# it is written as ("$IMAGE") is set, the job's or the global one, else
+# where the image is written.
+image_at(x) := p if {
+	m := regex.find_all_string_submatch_n(`^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$`, x.image, 1)
+	count(m) == 1
+	p := var_path(x.job, m[0][1])
+} else := x.path
+
+var_path(job, name) := value_path(["jobs", job, "variables", name], jobs[job].variables[name]) if {
+	job != ""
+	jobs[job].variables[name] != null
+} else := value_path(["variables", name], input.variables[name]) if {
+	input.variables[name] != null
+}
+
+value_path(p, v) := array.concat(p, ["value"]) if is_object(v)
+
+value_path(p, v) := p if not is_object(v)
 
 # pinned: an image reference with a digest, or a tag other than latest.
 # unknown_ref: a reference whose name or tag is still a variable.
