@@ -29,8 +29,17 @@ variables contains {"vars": j.variables, "path": ["jobs", name, "variables"], "j
 	is_object(j.variables)
 }
 
-# env is what a job sees: the global variables, overridden by its own.
-env(job) := object.union(vars_of(object.get(input, "variables", {})), vars_of(object.get(job, "variables", {})))
+# env is what a job sees: the global variables it inherits (all, none
+# with inherit:variables false, or the ones it lists), overridden by its
+# own.
+env(job) := object.union(inherited(job), vars_of(object.get(job, "variables", {})))
+
+inherited(job) := vars_of(object.get(input, "variables", {})) if {
+	object.get(object.get(job, "inherit", {}), "variables", true) == true
+} else := {k: v |
+	some k, v in vars_of(object.get(input, "variables", {}))
+	k in object.get(object.get(job, "inherit", {}), "variables", [])
+}
 
 vars_of(vs) := {k: value(v) | some k, v in vs; value(v)} if is_object(vs)
 
