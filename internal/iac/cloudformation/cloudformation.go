@@ -58,7 +58,7 @@ func (*Parser) MaySniff(p string) bool {
 }
 
 var (
-	formatVersion = regexp.MustCompile(`(?m)^\s*["']?AWSTemplateFormatVersion["']?\s*:`)
+	formatVersion = regexp.MustCompile(`(?m)^['"]?AWSTemplateFormatVersion['"]?\s*:|"AWSTemplateFormatVersion"\s*:`)
 	resourcesKey  = regexp.MustCompile(`(?m)^Resources\s*:|"Resources"\s*:\s*\{`)
 	awsType       = regexp.MustCompile(`["']?Type["']?\s*:\s*["']?AWS::[A-Za-z0-9]+::`)
 )

@@ -193,6 +193,7 @@ func TestSniff(t *testing.T) {
 		{"Type: AWS::S3::Bucket\n", false},
 		{"{\n \"Resources\": {\"B\": {\"Type\": \"AWS::S3::Bucket\"}}}", true},
 		{"apiVersion: v1\nkind: ConfigMap\n", false},
+		{"checks:\n  example: |\n    AWSTemplateFormatVersion: 2010-09-09\n", false},
 		{"Resources:\n  - name: x\n", false},
 	} {
 		if got := p.ContentRequired("x.yaml", []byte(c.head)); got != c.want {
