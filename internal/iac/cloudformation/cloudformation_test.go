@@ -3,6 +3,7 @@ package cloudformation
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -258,5 +259,21 @@ func TestSelfReference(t *testing.T) {
 	}
 	if _, ok := p["Z"].(map[string]any); !ok {
 		t.Errorf("Z: %v", p["Z"])
+	}
+}
+
+// BenchmarkParse: a template of 500 resources with intrinsics to resolve.
+func BenchmarkParse(b *testing.B) {
+	var s strings.Builder
+	s.WriteString("AWSTemplateFormatVersion: \"2010-09-09\"\nParameters:\n  Env:\n    Type: String\n    Default: prod\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\nResources:\n")
+	for i := 0; i < 500; i++ {
+		fmt.Fprintf(&s, "  Bucket%d:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Sub \"${Env}-b%d\"\n      AccessControl: !If [IsProd, Private, PublicRead]\n      Tags:\n        - Key: n\n          Value: !Join [\"-\", [!Ref Env, x]]\n", i, i)
+	}
+	src := []byte(s.String())
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, err := Parse("t.yaml", src); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

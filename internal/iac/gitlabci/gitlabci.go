@@ -72,6 +72,9 @@ func (p *Parser) Parse(ctx context.Context, in *iac.Input) ([]*iac.Document, []i
 	// Files that another claimed file includes are read as part of it.
 	included := map[string]bool{}
 	for _, f := range in.Files {
+		if len(in.Files) == 1 {
+			break // nothing else claimed can include it
+		}
 		l := &loader{in: in, files: files}
 		cfg, _, err := l.file(f.Path, f.Content)
 		if err == nil {

@@ -3,6 +3,7 @@ package gitlabci
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -253,4 +254,25 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkParse: a pipeline of 300 jobs extending templates from an
+// included file.
+func BenchmarkParse(b *testing.B) {
+	var main, inc strings.Builder
+	main.WriteString("include: ci/templates.yml\nvariables:\n  GO: \"1.22\"\n")
+	for i := 0; i < 20; i++ {
+		fmt.Fprintf(&inc, ".t%d:\n  image: golang:$GO\n  variables:\n    A%d: x\n  before_script: [go version]\n", i, i)
+	}
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&main, "job%d:\n  extends: [.t%d, .t%d]\n  script:\n    - go test ./pkg%d/...\n", i, i%20, (i+1)%20, i)
+	}
+	in := memTree(map[string]string{".gitlab-ci.yml": main.String(), "ci/templates.yml": inc.String()})
+	b.SetBytes(int64(main.Len() + inc.Len()))
+	for b.Loop() {
+		docs, probs := New().Parse(context.Background(), in)
+		if len(docs) != 1 || len(probs) != 0 {
+			b.Fatal(len(docs), probs)
+		}
+	}
 }
