@@ -19,6 +19,7 @@
 package gitlabci
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -152,6 +153,8 @@ type loader struct {
 	root  *loc
 	probs []iac.Problem
 	count int
+	// unfetched: the configuration has includes airlock does not read.
+	unfetched bool
 }
 
 // file parses one file into its top-level mapping and index.
@@ -291,6 +294,7 @@ func (l *loader) load(file string, content []byte, stack []string) (map[string]a
 	out, oloc := map[string]any{}, &loc{}
 	for _, inc := range includes(cfg, idx) {
 		if inc.kind != "local" {
+			l.unfetched = true
 			l.probs = append(l.probs, iac.Problem{Level: iac.LevelInfo, Path: file, Line: inc.line,
 				Message: fmt.Sprintf("%s include %s is not fetched: airlock reads local includes only", inc.kind, inc.target)})
 			continue
@@ -413,7 +417,14 @@ func (l *loader) document(file string, cfg map[string]any) *iac.Document {
 	value := map[string]any{}
 	root := &loc{n: &iac.Node{Path: file, Start: 1, End: 1}}
 	r := &resolver{cfg: cfg, root: l.root, done: map[string]map[string]any{}, dloc: map[string]*loc{}, l: l, file: file}
-	for k, v := range cfg {
+	// In key order, so problems come out the same every time.
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := cfg[k]
 		if reserved[k] {
 			value[k] = v
 			if c := l.root.get(k); c != nil {
@@ -523,7 +534,13 @@ func (r *resolver) job(name string, stack []string) (map[string]any, *loc) {
 			return raw, own
 		}
 		if _, ok := r.cfg[p].(map[string]any); !ok {
-			problem("extends %s, which is not a job of this configuration", p)
+			// GitLab refuses the pipeline, unless the parent comes from an
+			// include airlock does not fetch: the job is read without it.
+			level, why := iac.LevelWarning, "not a job of this configuration"
+			if r.l.unfetched {
+				level, why = iac.LevelInfo, "not a job of this configuration or of its local includes (it may come from an include that is not fetched)"
+			}
+			r.l.probs = append(r.l.probs, iac.Problem{Level: level, Path: cmp.Or(at.Path, r.file), Line: at.Start, Message: fmt.Sprintf("job %s: extends %s, %s", name, p, why)})
 			continue
 		}
 		pj, ploc := r.job(p, stack)

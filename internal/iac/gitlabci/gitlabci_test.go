@@ -181,7 +181,13 @@ func TestErrors(t *testing.T) {
 		}, []string{"error .gitlab-ci.yml:4: job other: extends cycle: job -> other -> job"}, 1},
 		{"unknown parent", map[string]string{
 			".gitlab-ci.yml": "job:\n  extends: .nothing\n  script: [x]\n",
-		}, []string{"error .gitlab-ci.yml:2: job job: extends .nothing, which is not a job of this configuration"}, 1},
+		}, []string{"warning .gitlab-ci.yml:2: job job: extends .nothing, not a job of this configuration"}, 1},
+		{"parent from a remote include", map[string]string{
+			".gitlab-ci.yml": "include:\n  - template: Jobs/SAST.gitlab-ci.yml\njob:\n  extends: .sast-analyzer\n  script: [x]\n",
+		}, []string{
+			"info .gitlab-ci.yml:2: template include Jobs/SAST.gitlab-ci.yml is not fetched: airlock reads local includes only",
+			"info .gitlab-ci.yml:4: job job: extends .sast-analyzer, not a job of this configuration or of its local includes (it may come from an include that is not fetched)",
+		}, 1},
 		{"not a mapping", map[string]string{
 			".gitlab-ci.yml": "- a\n- b\n",
 		}, []string{"error .gitlab-ci.yml:1: not read as a GitLab CI configuration: a GitLab CI configuration is a mapping of keywords and jobs"}, 0},

@@ -24,7 +24,17 @@ deny contains res if {
 	s := ci.value(v)
 	count(s) >= 8
 	not contains(s, "$")
-	not regex.match(`^(true|false|none|null|changeme|[-_./:a-z0-9]*\.(ya?ml|json|pem|pub|txt|key))$`, lower(s))
+	not placeholder(s)
 	path := array.concat(x.path, [name])
 	res := {"msg": sprintf("variable %s holds a literal secret", [name]), "path": path, "attribute": name, "expected": "a masked CI/CD variable", "actual": "a literal value"}
 }
+
+# placeholder: values that are not secrets though the name says so:
+# booleans, file names and paths, URLs without credentials, sentences.
+placeholder(s) if regex.match(`^(true|false|none|null|changeme|[-_./:a-z0-9]*\.(ya?ml|json|pem|pub|txt|key))$`, lower(s))
+
+placeholder(s) if regex.match(`^(/|\./|~/)`, s)
+
+placeholder(s) if regex.match(`^[a-z][a-z0-9+.-]*://[^@/]+(/|$)`, s)
+
+placeholder(s) if regex.match(`\s`, s)

@@ -179,7 +179,10 @@ as_list(x) := x if is_array(x)
 as_list(x) := [x] if not is_array(x)
 
 # secret_name matches names that hold credentials.
-secret_name(name) if regex.match(`(?i)(passw(or)?d|passwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)`, name)
+secret_name(name) if {
+	regex.match(`(?i)(passw(or)?d|passwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential)`, name)
+	not regex.match(`(?i)_(URL|URI|HOST|PATH|FILE|DIR|NAME|USER|USERNAME|ENDPOINT|REGION|TYPE|MODE|ENABLED|DISABLED|EXPIRY|TTL)S?$`, name)
+}
 
 # secret_refs are the secret-named variables a script line expands.
 secret_refs(line) := {m[1] |
