@@ -16,7 +16,8 @@ package airlock.cloudformation.cfn076
 import data.lib.cloudformation as cfn
 
 deny contains res if {
-	some i, r in cfn.resources("AWS::Lambda::Function")
+	some i, r in input.resources
+	r.type in {"AWS::Lambda::Function", "AWS::Serverless::Function"}
 	vars := object.get(object.get(r.properties, "Environment", {}), "Variables", {})
 	some name, v in vars
 	cfn.secret_name(name)
