@@ -86,7 +86,7 @@ type converter struct {
 	depth int
 }
 
-var plainInt = regexp.MustCompile(`^-?[0-9]{1,18}$`)
+var plainInt = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,17})$`)
 
 func (c *converter) conv(n *yaml.Node) (*nd, error) {
 	if c.nodes++; c.nodes > iac.MaxYAMLNodes {
