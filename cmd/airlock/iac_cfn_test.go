@@ -104,13 +104,19 @@ deploy:
   script:
     - curl -fsSL https://get.example.com/tool | sh
     - echo "using $DEPLOY_PASSWORD"
+
+deploy-staging:
+  extends: .deploy
+  script:
+    - ./deploy.sh staging
 `
 
 // TestIaCCloudFormationAndGitLabCI: a realistic CloudFormation template
 // (YAML with short-form intrinsics, parameter defaults and a condition
 // decided from them) and a JSON one, and a .gitlab-ci.yml with a local
 // include and extends, through the binary: each finding at its file and
-// line, named by the resource (type and logical id; job).
+// line, named by the resource (type and logical id; the job that writes
+// it).
 func TestIaCCloudFormationAndGitLabCI(t *testing.T) {
 	dir := iacProject(t, map[string]string{
 		"infra/stack.yaml":   cfnStack,
@@ -138,7 +144,11 @@ func TestIaCCloudFormationAndGitLabCI(t *testing.T) {
 		t.Fatalf("%v\n%s", err, r.stdout)
 	}
 	got := map[string]bool{}
+	inheritedImage := 0
 	for _, f := range rep.Findings {
+		if f.ID == "GLCI003" && f.Location.Path == "ci/deploy.yml" {
+			inheritedImage++
+		}
 		got[fmt.Sprintf("%s %s:%d %s %s", f.ID, f.Location.Path, f.Location.StartLine, f.IaC.Input, f.IaC.Resource)] = true
 		if f.Location.Path == "config/values.yaml" {
 			t.Errorf("a YAML file that is no template was read: %+v", f)
@@ -152,7 +162,7 @@ func TestIaCCloudFormationAndGitLabCI(t *testing.T) {
 		"CFN040 infra/stack.yaml:55 cloudformation AWS::IAM::Role AppRole",
 		"CFN054 infra/key.json:7 cloudformation AWS::KMS::Key Key",
 		"GLCI001 ci/deploy.yml:7 gitlabci job deploy",
-		"GLCI003 ci/deploy.yml:2 gitlabci job deploy",
+		"GLCI003 ci/deploy.yml:2 gitlabci job .deploy",
 		"GLCI005 ci/deploy.yml:9 gitlabci job deploy",
 		"GLCI007 ci/deploy.yml:10 gitlabci job deploy",
 		"GLCI006 .gitlab-ci.yml:6 gitlabci variables",
@@ -162,9 +172,13 @@ func TestIaCCloudFormationAndGitLabCI(t *testing.T) {
 		}
 	}
 	for k := range got {
-		if strings.HasPrefix(k, "CFN011 ") || strings.Contains(k, "ci/deploy.yml") && strings.Contains(k, "job .deploy") {
+		// An inherited image is reported once, on the template that sets it.
+		if strings.HasPrefix(k, "CFN011 ") || strings.HasPrefix(k, "GLCI003 ci/deploy.yml:2") && !strings.HasSuffix(k, "job .deploy") {
 			t.Errorf("unexpected %s", k)
 		}
+	}
+	if inheritedImage != 1 {
+		t.Errorf("the image both deploy jobs inherit from .deploy is reported %d times, want once", inheritedImage)
 	}
 	if t.Failed() {
 		t.Logf("findings:\n%s", r.stdout)

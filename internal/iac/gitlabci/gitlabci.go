@@ -397,6 +397,18 @@ func (l *loc) copy() *loc {
 	return c
 }
 
+// name sets the resource of every node that names none.
+func (l *loc) name(resource string) {
+	if l.n != nil && l.n.Resource == "" {
+		n := *l.n
+		n.Resource = resource
+		l.n = &n
+	}
+	for _, c := range l.kids {
+		c.name(resource)
+	}
+}
+
 // flatten writes the tree into x under prefix.
 func (l *loc) flatten(x iac.Index, prefix string) {
 	if l == nil {
@@ -544,7 +556,13 @@ func (r *resolver) job(name string, stack []string) (map[string]any, *loc) {
 			continue
 		}
 		pj, ploc := r.job(p, stack)
-		deepMerge(out, oloc, copyValue(pj).(map[string]any), ploc.copy())
+		inherited := ploc.copy()
+		// What a job inherits is edited in the job that writes it: its
+		// keys name that job as their resource.
+		for _, c := range inherited.kids {
+			c.name("job " + p)
+		}
+		deepMerge(out, oloc, copyValue(pj).(map[string]any), inherited)
 	}
 	self := map[string]any{}
 	for k, v := range raw {

@@ -111,12 +111,13 @@ func TestIncludesAndExtends(t *testing.T) {
 		line     int
 		resource string
 	}{
-		{[]any{"jobs", "deploy", "image"}, "ci/test.yml", 2, "job deploy"},
-		{[]any{"jobs", "deploy", "stage"}, "ci/build.yml", 2, "job deploy"},
+		{[]any{"jobs", "deploy", "image"}, "ci/test.yml", 2, "job .deploy"},
+		{[]any{"jobs", "deploy", "stage"}, "ci/build.yml", 2, "job .base"},
 		{[]any{"jobs", "deploy", "variables", "TARGET"}, ".gitlab-ci.yml", 32, "job deploy"},
-		{[]any{"jobs", "deploy", "variables", "FROM_BASE"}, "ci/build.yml", 5, "job deploy"},
+		{[]any{"jobs", "deploy", "variables", "FROM_BASE"}, "ci/build.yml", 5, "job .base"},
 		{[]any{"jobs", "deploy", "script", 0}, ".gitlab-ci.yml", 34, "job deploy"},
 		{[]any{"jobs", "lint", "image"}, ".gitlab-ci.yml", 25, "job lint"},
+		{[]any{"jobs", "lint", "stage"}, "ci/build.yml", 2, "job .base"},
 		{[]any{"jobs", "unit", "script", 0}, "ci/test.yml", 8, "job unit"},
 		{[]any{"variables", "TAG", "value"}, ".gitlab-ci.yml", 12, "variables"},
 		{[]any{"default", "image"}, ".gitlab-ci.yml", 20, "default"},
