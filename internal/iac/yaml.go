@@ -94,7 +94,7 @@ type LineError struct {
 func (e *LineError) Error() string { return e.Err.Error() }
 func (e *LineError) Unwrap() error { return e.Err }
 
-var plainInt = regexp.MustCompile(`^-?[0-9]{1,18}$`)
+var plainInt = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,17})$`)
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 

@@ -5,8 +5,10 @@ package list
 
 import (
 	"github.com/airlock-sec/airlock/internal/iac"
+	"github.com/airlock-sec/airlock/internal/iac/cloudformation"
 	"github.com/airlock-sec/airlock/internal/iac/compose"
 	"github.com/airlock-sec/airlock/internal/iac/dockerfile"
+	"github.com/airlock-sec/airlock/internal/iac/gitlabci"
 	"github.com/airlock-sec/airlock/internal/iac/kubernetes"
 	"github.com/airlock-sec/airlock/internal/iac/terraform"
 )
@@ -18,5 +20,7 @@ func All() []iac.Parser {
 		terraform.New(),
 		compose.New(),
 		kubernetes.New(),
+		cloudformation.New(),
+		gitlabci.New(),
 	}
 }
