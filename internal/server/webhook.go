@@ -244,9 +244,7 @@ func (s *Server) commitDeliveries(ctx context.Context, batch []*delivery) {
 			})
 		})
 	}
-	if len(batch) > 1 {
-		s.metrics.ingestBatch.Observe(float64(len(batch)))
-	}
+	s.metrics.ingestBatch.Observe(float64(len(batch)))
 	for i, d := range batch {
 		if err != nil {
 			d.err = err
