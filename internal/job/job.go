@@ -15,7 +15,9 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/gitlab"
@@ -276,6 +278,25 @@ func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
 		if _, err := r.Reclaim(ctx, dead); err != nil {
 			return nil, err
 		}
+	}
+	return client, nil
+}
+
+// NewPgxInserter builds a River client that only inserts jobs, in pgx
+// transactions (store.InPgxTx) on PostgreSQL, through River's pgx driver:
+// it passes the job columns as native arrays, which River's database/sql
+// driver does not. The webhook receiver's group commit uses it. Its jobs
+// are the same as NewClient's: same table, same defaults (each kind's
+// InsertOpts), worked by the store's clients.
+func NewPgxInserter(logger *slog.Logger) (*river.Client[pgx.Tx], error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	// No pool: such a client cannot start or insert outside a
+	// transaction, which is all it is for.
+	client, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Logger: logger.With("component", "river")})
+	if err != nil {
+		return nil, fmt.Errorf("job: %w", err)
 	}
 	return client, nil
 }

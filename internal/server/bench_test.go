@@ -208,6 +208,26 @@ func BenchmarkWebhookIngest(b *testing.B) {
 				b.Fatalf("%d webhook_event jobs, want %d", n, b.N)
 			}
 			slices.Sort(latency)
+			// The average group commit, from the receiver's histogram.
+			resp, err := http.Get(h.url + "/metrics")
+			if err != nil {
+				b.Fatal(err)
+			}
+			m, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var sum, groups float64
+			for l := range strings.SplitSeq(string(m), "\n") {
+				if v, ok := strings.CutPrefix(l, "airlock_webhook_ingest_batch_size_sum "); ok {
+					fmt.Sscan(v, &sum)
+				}
+				if v, ok := strings.CutPrefix(l, "airlock_webhook_ingest_batch_size_count "); ok {
+					fmt.Sscan(v, &groups)
+				}
+			}
+			if groups == 0 || sum != float64(b.N) {
+				b.Fatalf("group commit histogram: %v deliveries in %v groups, want %d", sum, groups, b.N)
+			}
+			b.ReportMetric(sum/groups, "batch")
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
 			b.ReportMetric(ms(latency[len(latency)/2]), "p50-ms")
 			b.ReportMetric(ms(latency[min(len(latency)-1, len(latency)*99/100)]), "p99-ms")

@@ -28,7 +28,7 @@ func newMetrics(reg *prometheus.Registry, st *store.Store, version string) *metr
 		webhooks:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "airlock_webhook_deliveries_total", Help: "GitLab webhook deliveries by event and outcome (accepted, duplicate, rejected, error)."}, []string{"event", "outcome"}),
 		webhookLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "airlock_webhook_ingest_seconds", Help: "Time to verify, store and enqueue a webhook delivery.", Buckets: prometheus.ExponentialBuckets(0.0002, 2, 16)}),
 		egressRefused:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "airlock_egress_refused_total", Help: "Outbound connections refused because the destination is not a configured GitLab instance, mirror or agent route."}, []string{"destination"}),
-		ingestBatch:    prometheus.NewHistogram(prometheus.HistogramOpts{Name: "airlock_webhook_ingest_batch_size", Help: "Deliveries committed together by the webhook receiver's group commit (groups of more than one).", Buckets: prometheus.ExponentialBuckets(2, 2, 9)}),
+		ingestBatch:    prometheus.NewHistogram(prometheus.HistogramOpts{Name: "airlock_webhook_ingest_batch_size", Help: "Deliveries committed together by the webhook receiver's group commit.", Buckets: prometheus.ExponentialBuckets(1, 2, 10)}),
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{Name: "airlock_build_info", Help: "Always 1; labels describe the build.", ConstLabels: prometheus.Labels{"version": version, "database": string(st.Dialect())}})
 	build.Set(1)

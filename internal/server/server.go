@@ -17,9 +17,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/riverqueue/river"
 
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/keyring"
@@ -75,6 +77,9 @@ type Server struct {
 	touched   map[int64]time.Time
 
 	ingest ingestor
+	// pgxJobs inserts the webhook jobs in pgx transactions on
+	// PostgreSQL (nil on SQLite, where Jobs does).
+	pgxJobs *river.Client[pgx.Tx]
 }
 
 // route is one registered endpoint, for the OpenAPI consistency test.
@@ -110,6 +115,10 @@ func New(c Config) (*Server, error) {
 	s.ingest.limit = 1
 	if c.Store.Dialect() == store.Postgres {
 		s.ingest.limit = 4
+		var err error
+		if s.pgxJobs, err = job.NewPgxInserter(c.Logger); err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
 	}
 	s.register()
 	return s, nil

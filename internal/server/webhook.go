@@ -205,7 +205,14 @@ func (s *Server) commitDeliveries(ctx context.Context, batch []*delivery) {
 		es[i] = d.e
 	}
 	var fresh []bool
-	err := s.c.Store.InTx(ctx, func(t *store.Tx) error {
+	// One code path on both engines: the rows in one statement, then
+	// their jobs. On PostgreSQL the transaction is pgx's and River's pgx
+	// driver copies the jobs in (COPY, native arrays); database/sql's
+	// driver would send lib/pq arrays that are encoded as text and parsed
+	// again, the largest CPU cost of ingestion there.
+	record := func(t interface {
+		RecordEvents(context.Context, []*store.WebhookEvent) ([]bool, error)
+	}, insert func([]river.InsertManyParams) error) error {
 		var err error
 		if fresh, err = t.RecordEvents(ctx, es); err != nil {
 			return err
@@ -219,12 +226,25 @@ func (s *Server) commitDeliveries(ctx context.Context, batch []*delivery) {
 		if len(params) == 0 {
 			return nil
 		}
-		_, err = s.c.Jobs.InsertManyTx(ctx, t.SQL(), params)
-		return err
-	})
-	if len(batch) > 1 {
-		s.metrics.ingestBatch.Observe(float64(len(batch)))
+		return insert(params)
 	}
+	var err error
+	if s.pgxJobs != nil {
+		err = s.c.Store.InPgxTx(ctx, func(t store.PgxTx) error {
+			return record(t, func(params []river.InsertManyParams) error {
+				_, err := s.pgxJobs.InsertManyFastTx(ctx, t.Pgx(), params)
+				return err
+			})
+		})
+	} else {
+		err = s.c.Store.InTx(ctx, func(t *store.Tx) error {
+			return record(t, func(params []river.InsertManyParams) error {
+				_, err := s.c.Jobs.InsertManyTx(ctx, t.SQL(), params)
+				return err
+			})
+		})
+	}
+	s.metrics.ingestBatch.Observe(float64(len(batch)))
 	for i, d := range batch {
 		if err != nil {
 			d.err = err

@@ -35,6 +35,18 @@ func (q Queries) RecordEvent(ctx context.Context, e *WebhookEvent) (bool, error)
 // statement (the webhook receiver's group commit), and reports for each
 // whether it is new. A key twice in es is stored once, for the first.
 func (q Queries) RecordEvents(ctx context.Context, es []*WebhookEvent) ([]bool, error) {
+	query, args := recordEventsQuery(es)
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return freshEvents(rows, es)
+}
+
+// recordEventsQuery is RecordEvents' statement, with ? placeholders, and
+// its arguments.
+func recordEventsQuery(es []*WebhookEvent) (string, []any) {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO webhook_event (integration_id, delivery_key, event, received_at, payload, outcome) VALUES `)
 	args := make([]any, 0, 6*len(es))
@@ -46,10 +58,19 @@ func (q Queries) RecordEvents(ctx context.Context, es []*WebhookEvent) ([]bool, 
 		args = append(args, e.IntegrationID, e.DeliveryKey, e.Event, millis(e.ReceivedAt), e.Payload, e.Outcome)
 	}
 	b.WriteString(` ON CONFLICT (integration_id, delivery_key) DO NOTHING RETURNING id, integration_id, delivery_key`)
-	rows, err := q.query(ctx, b.String(), args...)
-	if err != nil {
-		return nil, err
-	}
+	return b.String(), args
+}
+
+// eventRows is what both database/sql's and pgx's rows offer.
+type eventRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// freshEvents reads the ids RecordEvents' statement returned into es
+// and reports which of es are new.
+func freshEvents(rows eventRows, es []*WebhookEvent) ([]bool, error) {
 	type key struct {
 		integration int64
 		delivery    string
@@ -59,12 +80,10 @@ func (q Queries) RecordEvents(ctx context.Context, es []*WebhookEvent) ([]bool, 
 		var id int64
 		var k key
 		if err := rows.Scan(&id, &k.integration, &k.delivery); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		ids[k] = id
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
