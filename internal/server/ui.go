@@ -191,7 +191,10 @@ func status(in store.Integration) (st, problem, hint string, res *integration.Ch
 	if !c.OK {
 		st, problem, hint = StatusDisconnected, "the last test failed", "run Test Connection"
 		if c.Error != nil {
-			problem, hint = c.Error.Message, c.Error.Hint
+			problem = c.Error.Message
+			if c.Error.Hint != "" {
+				hint = c.Error.Hint
+			}
 		}
 		return st, problem, hint, &c
 	}
