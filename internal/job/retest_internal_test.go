@@ -14,7 +14,9 @@ import (
 // TestConnectionFailure: auth, TLS, network and agent failures re-test
 // the integration; a failure of one project or request does not.
 func TestConnectionFailure(t *testing.T) {
-	ge := func(c gitlab.Code) error { return fmt.Errorf("discover integration 1: %w", &gitlab.Error{Code: c, Message: string(c)}) }
+	ge := func(c gitlab.Code) error {
+		return fmt.Errorf("discover integration 1: %w", &gitlab.Error{Code: c, Message: string(c)})
+	}
 	for _, c := range []struct {
 		err  error
 		want bool
