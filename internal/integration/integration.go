@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/airlock-sec/airlock/internal/gitlab"
 	"github.com/airlock-sec/airlock/internal/keyring"
@@ -112,6 +113,27 @@ type CheckResult struct {
 	Warnings   []CheckMessage `json:"warnings,omitempty"`
 	Error      *CheckMessage  `json:"error,omitempty"`
 	CheckedVia string         `json:"checked_via,omitempty"`
+	// LastOKAt is when a test of the integration last succeeded: this
+	// one's time when it did, else carried from the previous result
+	// (nil when none ever did). The hub says "last worked at" with it.
+	LastOKAt *time.Time `json:"last_ok_at,omitempty"`
+}
+
+// Record stores res as in's latest test result, tested at now, carrying
+// the time it last worked over from the previous result when this one
+// failed.
+func Record(in *store.Integration, res CheckResult, now time.Time) {
+	if res.OK {
+		t := now.UTC()
+		res.LastOKAt = &t
+	} else if prev := StoredCheck(*in); prev.OK && in.CheckedAt != nil {
+		t := in.CheckedAt.UTC()
+		res.LastOKAt = &t
+	} else {
+		res.LastOKAt = prev.LastOKAt
+	}
+	in.Check, _ = json.Marshal(res)
+	in.CheckedAt = &now
 }
 
 // CheckMessage is a warning or an error with a stable code.

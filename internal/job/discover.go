@@ -44,7 +44,7 @@ func (w *discoverWorker) Work(ctx context.Context, j *river.Job[DiscoverArgs]) e
 // Discover lists the integration's projects, records them, applies the
 // selection, installs or removes webhooks and queues a first scan of
 // every newly selected project.
-func (r *Runner) Discover(ctx context.Context, integrationID int64) error {
+func (r *Runner) Discover(ctx context.Context, integrationID int64) (err error) {
 	// One discovery of an integration at a time: two would both find a
 	// project without airlock's hook and both add one.
 	release, err := r.lease(ctx, discoveryLease(integrationID), "discover")
@@ -59,6 +59,7 @@ func (r *Runner) Discover(ctx context.Context, integrationID int64) error {
 	if in.DiscoveryStatus == "deleting" {
 		return nil
 	}
+	defer func() { r.retestOnFailure(ctx, in.ID, err) }()
 	gl, _, err := r.gitlab(in)
 	if err != nil {
 		return r.discoveryFailed(ctx, in, err)
@@ -111,7 +112,7 @@ func (r *Runner) Discover(ctx context.Context, integrationID int64) error {
 		}
 		now := r.now()
 		in.DiscoveredAt, in.DiscoveryStatus, in.DiscoveryError = &now, "ok", ""
-		if err := t.UpdateIntegration(ctx, &in, now); err != nil {
+		if err := t.SetDiscovery(ctx, in.ID, in.DiscoveryStatus, in.DiscoveryError, in.DiscoveredAt, now); err != nil {
 			return err
 		}
 		hooks := store.HooksPending
@@ -136,7 +137,7 @@ func (r *Runner) discoveryFailed(ctx context.Context, in store.Integration, caus
 	if msg.Code == string(gitlab.CodeNoProjects) {
 		in.DiscoveryStatus = "no_projects"
 	}
-	if err := r.c.Store.UpdateIntegration(ctx, &in, r.now()); err != nil {
+	if err := r.c.Store.SetDiscovery(ctx, in.ID, in.DiscoveryStatus, in.DiscoveryError, nil, r.now()); err != nil {
 		return err
 	}
 	r.log.WarnContext(ctx, "discovery failed", "integration_id", in.ID, "code", msg.Code, "error", msg.Message)

@@ -225,7 +225,7 @@ func (r *Runner) recordPlans(ctx context.Context, t *store.Tx, projectID int64, 
 // each approved or open plan (opened or updated), within the limits, the
 // most severe first; airlock's merge requests of plans no longer wanted
 // closed with a note.
-func (r *Runner) OpenFixMRs(ctx context.Context, projectID int64) error {
+func (r *Runner) OpenFixMRs(ctx context.Context, projectID int64) (err error) {
 	if r.c.Fix == nil {
 		return nil
 	}
@@ -237,6 +237,7 @@ func (r *Runner) OpenFixMRs(ctx context.Context, projectID int64) error {
 	if err != nil {
 		return err
 	}
+	defer func() { r.retestOnFailure(ctx, in.ID, err) }()
 	gl, _, err := r.gitlab(in)
 	if err != nil {
 		return err

@@ -10,7 +10,9 @@ import (
 
 	"github.com/airlock-sec/airlock/internal/gitlab"
 	"github.com/airlock-sec/airlock/internal/integration"
+	"github.com/airlock-sec/airlock/internal/source"
 	"github.com/airlock-sec/airlock/internal/store"
+	"github.com/airlock-sec/airlock/internal/tunnel"
 )
 
 // HealthArgs is the periodic re-test of every integration, with the
@@ -68,6 +70,13 @@ func (r *Runner) Health(ctx context.Context) error {
 }
 
 func (r *Runner) health(ctx context.Context, in store.Integration) error {
+	return r.test(ctx, in, false)
+}
+
+// test refreshes the integration's OAuth token when it expires soon and
+// re-tests it when force is set, the test is due or a refresh was
+// attempted.
+func (r *Runner) test(ctx context.Context, in store.Integration, force bool) error {
 	now := r.now()
 	refreshed, refreshErr := false, ""
 	if in.TokenKind == string(gitlab.TokenOAuth) {
@@ -77,7 +86,7 @@ func (r *Runner) health(ctx context.Context, in store.Integration) error {
 		}
 	}
 	due := in.CheckedAt == nil || (r.c.HealthInterval >= 0 && now.Sub(*in.CheckedAt) >= r.c.HealthInterval)
-	if !due && !refreshed && refreshErr == "" {
+	if !force && !due && !refreshed && refreshErr == "" {
 		return nil
 	}
 	gl, _, err := r.gitlab(in)
@@ -93,9 +102,10 @@ func (r *Runner) health(ctx context.Context, in store.Integration) error {
 		res.Warnings = append([]integration.CheckMessage{{Code: WarnOAuthRefresh, Message: "the OAuth token could not be refreshed: " + refreshErr,
 			Hint: "re-authorize: connect the instance again with its OAuth application (the current token stops working when it expires)"}}, res.Warnings...)
 	}
-	in.Check, _ = json.Marshal(res)
-	in.CheckedAt = &now
-	return r.c.Store.UpdateIntegration(ctx, &in, now)
+	integration.Record(&in, res, now)
+	// Only the test's columns: a discovery running meanwhile with an
+	// older copy of the row neither loses nor undoes this result.
+	return r.c.Store.SetIntegrationCheck(ctx, in.ID, in.Check, now, now)
 }
 
 // refreshOAuth refreshes the integration's access token when it expires
@@ -161,4 +171,92 @@ func (r *Runner) refreshOAuth(ctx context.Context, in store.Integration) (store.
 		r.log.InfoContext(ctx, "OAuth token refreshed", "integration_id", in.ID, "expires_at", g.ExpiresAt)
 	}
 	return in, err == nil, "", err
+}
+
+// RetestArgs re-tests one integration at once, because a GitLab call of a
+// job failed for an auth, TLS or network reason (connectionFailure): the
+// hub shows the failure without waiting for the periodic re-test.
+type RetestArgs struct {
+	IntegrationID int64 `json:"integration_id"`
+}
+
+// Kind is River's name for the job.
+func (RetestArgs) Kind() string { return "integration_retest" }
+
+// retestDebounce is the least time between two re-tests of one
+// integration that failures ask for: a discovery that fails on every
+// project, or a hundred queued scans, re-test it once.
+const retestDebounce = time.Minute
+
+// InsertOpts makes the re-tests of an integration unique per
+// retestDebounce window.
+func (RetestArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: retestDebounce}}
+}
+
+type retestWorker struct {
+	river.WorkerDefaults[RetestArgs]
+	r *Runner
+}
+
+func (w *retestWorker) Work(ctx context.Context, j *river.Job[RetestArgs]) error {
+	in, err := w.r.c.Store.Integration(ctx, j.Args.IntegrationID)
+	if gone(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if in.DiscoveryStatus == "deleting" {
+		return nil
+	}
+	err = w.r.test(ctx, in, true)
+	if gone(err) {
+		return nil
+	}
+	return err
+}
+
+// connectionFailure reports whether err says that GitLab cannot be used
+// at all right now, rather than that one request or project failed: the
+// token is refused, TLS fails, the network, proxy or agent is down.
+func connectionFailure(err error) bool {
+	if err == nil {
+		return false
+	}
+	switch gitlab.CodeOf(err) {
+	case gitlab.CodeUnauthorized, gitlab.CodeTokenRevoked, gitlab.CodeTokenExpired, gitlab.CodeInsufficientScope,
+		gitlab.CodeTLS, gitlab.CodeTLSUnknownCA,
+		gitlab.CodeUnreachable, gitlab.CodeDNS, gitlab.CodeTimeout, gitlab.CodeProxy, gitlab.CodeProxyBadGateway, gitlab.CodeEgressDenied,
+		integration.CodeAgentNotConnected:
+		return true
+	}
+	if _, ok := errors.AsType[*tunnel.NoAgentError](err); ok {
+		return true
+	}
+	// A clone: git's failures (source.Clone classifies its stderr).
+	for _, e := range []error{source.ErrAuthentication, source.ErrCertificate, source.ErrUnreachable} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// retestOnFailure queues a re-test of the integration when err is a
+// connection failure (connectionFailure). It never fails the caller: a
+// re-test that cannot be queued waits for the periodic one.
+func (r *Runner) retestOnFailure(ctx context.Context, integrationID int64, err error) {
+	// A canceled or timed-out job's failures are its own, not GitLab's.
+	if !connectionFailure(err) || r.client == nil || ctx.Err() != nil {
+		return
+	}
+	res, ierr := r.client.Insert(context.WithoutCancel(ctx), RetestArgs{IntegrationID: integrationID}, nil)
+	if ierr != nil {
+		r.log.WarnContext(ctx, "integration re-test not queued", "integration_id", integrationID, "error", ierr.Error())
+		return
+	}
+	if !res.UniqueSkippedAsDuplicate {
+		r.log.InfoContext(ctx, "integration re-test queued after a failed GitLab call", "integration_id", integrationID, "code", integration.ErrorMessage(err).Code)
+	}
 }

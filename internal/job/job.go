@@ -241,6 +241,7 @@ func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
 		river.AddWorker(workers, &fixMRWorker{r: r})
 		river.AddWorker(workers, &pollWorker{r: r})
 		river.AddWorker(workers, &healthWorker{r: r})
+		river.AddWorker(workers, &retestWorker{r: r})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{
 			QueueDefault: {MaxWorkers: 8},

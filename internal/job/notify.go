@@ -40,7 +40,7 @@ func (w *notifyWorker) Work(ctx context.Context, j *river.Job[NotifyArgs]) error
 // Notify reports a finished merge request scan: it writes (or rewrites)
 // airlock's one note on the merge request listing only what the merge
 // request introduces, and sets the airlock commit status.
-func (r *Runner) Notify(ctx context.Context, scanID int64) error {
+func (r *Runner) Notify(ctx context.Context, scanID int64) (err error) {
 	sc, err := r.c.Store.Scan(ctx, scanID)
 	if err != nil {
 		return err
@@ -56,6 +56,7 @@ func (r *Runner) Notify(ctx context.Context, scanID int64) error {
 	if err != nil {
 		return err
 	}
+	defer func() { r.retestOnFailure(ctx, in.ID, err) }()
 	gl, _, err := r.gitlab(in)
 	if err != nil {
 		return err

@@ -68,6 +68,7 @@ func (r *Runner) Poll(ctx context.Context) (int, error) {
 		queued += n
 		if err != nil {
 			r.log.WarnContext(ctx, "poll of an integration incomplete", "integration_id", in.ID, "error", err.Error())
+			r.retestOnFailure(ctx, in.ID, err)
 			errs = append(errs, fmt.Errorf("integration %d: %w", in.ID, err))
 		}
 	}

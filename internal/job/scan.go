@@ -173,6 +173,7 @@ func (r *Runner) RunScan(ctx context.Context, scanID int64, last bool) error {
 	if err == nil {
 		return nil
 	}
+	r.retestOnFailure(ctx, in.ID, err)
 	if errors.Is(ctx.Err(), context.Canceled) {
 		// Cancelled by a shutdown: River puts the job back.
 		r.log.WarnContext(context.WithoutCancel(ctx), "scan interrupted; it will be retried", "scan_id", sc.ID, "project", p.Path, "error", integration.ErrorMessage(err).Message)

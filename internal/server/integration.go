@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -280,9 +279,8 @@ func (s *Server) create(ctx context.Context, req integrationRequest, p principal
 		e := apiError{Code: string(gitlab.CodeNoProjects), Message: fmt.Sprintf("the token's user (%s) is a member of no project, so there is nothing to scan", res.Username), Hint: "add the user to the groups or projects to scan with at least the Developer role (Maintainer to install webhooks), or use another user's token"}
 		return integrationView{}, checkError{apiError: e, Check: res}
 	}
-	in.Check, _ = json.Marshal(res)
 	now := s.c.Now()
-	in.CheckedAt = &now
+	integration.Record(&in, res, now)
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	err = s.c.Store.InTx(ctx, func(t *store.Tx) error {
@@ -511,9 +509,8 @@ func (s *Server) updateIntegration(w http.ResponseWriter, r *http.Request, p pri
 			checkFailed(w, res)
 			return
 		}
-		in.Check, _ = json.Marshal(res)
 		now := s.c.Now()
-		in.CheckedAt = &now
+		integration.Record(&in, res, now)
 	}
 	s.save(w, r, p, in, "integration.update", "")
 }
@@ -557,9 +554,8 @@ func (s *Server) testIntegration(w http.ResponseWriter, r *http.Request, p princ
 		return
 	}
 	res, _ := s.check(r.Context(), conn)
-	in.Check, _ = json.Marshal(res)
 	now := s.c.Now()
-	in.CheckedAt = &now
+	integration.Record(&in, res, now)
 	if err := s.c.Store.UpdateIntegration(r.Context(), &in, now); err != nil {
 		s.fail(w, r, err)
 		return
@@ -625,9 +621,8 @@ func (s *Server) rotate(ctx context.Context, in store.Integration, req rotateReq
 		return in, err
 	}
 	in.TokenSealed = sealed
-	in.Check, _ = json.Marshal(res)
 	now := s.c.Now()
-	in.CheckedAt = &now
+	integration.Record(&in, res, now)
 	return in, s.saveIntegration(ctx, p, in, "integration.rotate_token", "token rotated")
 }
 

@@ -66,8 +66,8 @@ func parseUI() map[string]*template.Template {
 // drops form-action, since its OAuth form is redirected to GitLab (and
 // browsers apply form-action to the redirects of a form post).
 const (
-	pageCSP   = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-	wizardCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
+	pageCSP   = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	wizardCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
 )
 
 func securityHeaders(w http.ResponseWriter) {
@@ -142,7 +142,9 @@ func (s *Server) registerUI() {
 	s.mux.Handle("POST /login", s.instrument("/login", http.HandlerFunc(s.login)))
 	s.ui("POST /logout", store.RoleViewer, s.logout)
 	s.ui("GET /{$}", store.RoleViewer, s.dashboardPage)
+	s.mux.Handle("GET "+HTMXPath, s.instrument(HTMXPath, http.HandlerFunc(serveHTMX)))
 	s.ui("GET /integrations", store.RoleViewer, s.hubPage)
+	s.ui("GET /integrations/{id}/card", store.RoleViewer, s.hubCard)
 	s.ui("GET /integrations/new", store.RoleAdmin, s.wizardPage)
 	s.ui("POST /integrations/new", store.RoleAdmin, s.wizardForm)
 	s.ui("GET "+oauthCallback, store.RoleAdmin, s.oauthCallbackPage)
@@ -191,7 +193,10 @@ func status(in store.Integration) (st, problem, hint string, res *integration.Ch
 	if !c.OK {
 		st, problem, hint = StatusDisconnected, "the last test failed", "run Test Connection"
 		if c.Error != nil {
-			problem, hint = c.Error.Message, c.Error.Hint
+			problem = c.Error.Message
+			if c.Error.Hint != "" {
+				hint = c.Error.Hint
+			}
 		}
 		return st, problem, hint, &c
 	}
@@ -223,21 +228,57 @@ func (s *Server) hubPage(w http.ResponseWriter, r *http.Request, ws webSession) 
 		if in.DiscoveryStatus == "deleting" {
 			continue
 		}
-		c := card{integrationView: s.view(in)}
-		_, _, _, c.Result = status(in)
-		ps, err := s.c.Store.Projects(r.Context(), store.ProjectFilter{IntegrationID: in.ID})
+		c, err := s.card(r.Context(), in)
 		if err != nil {
 			s.uiFail(w, r, &ws, err)
 			return
 		}
-		for _, p := range ps {
-			if p.Selected {
-				c.Projects++
-			}
-		}
 		cards = append(cards, c)
 	}
 	s.render(w, r, "integrations.html", &ws, "Integrations", cards)
+}
+
+// card is the hub's card of in.
+func (s *Server) card(ctx context.Context, in store.Integration) (card, error) {
+	c := card{integrationView: s.view(in)}
+	_, _, _, c.Result = status(in)
+	ps, err := s.c.Store.Projects(ctx, store.ProjectFilter{IntegrationID: in.ID})
+	if err != nil {
+		return c, err
+	}
+	for _, p := range ps {
+		if p.Selected {
+			c.Projects++
+		}
+	}
+	return c, nil
+}
+
+// hubCard is one hub card alone, which the hub's cards fetch (htmx,
+// every 30 seconds) to replace themselves: the status stays live on an
+// open page.
+func (s *Server) hubCard(w http.ResponseWriter, r *http.Request, ws webSession) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.uiFail(w, r, &ws, store.ErrNotFound)
+		return
+	}
+	in, err := s.c.Store.Integration(r.Context(), id)
+	if err == nil && in.DiscoveryStatus == "deleting" {
+		err = fmt.Errorf("integration %d: %w", id, store.ErrNotFound)
+	}
+	var c card
+	if err == nil {
+		c, err = s.card(r.Context(), in)
+	}
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := uiPages["integrations.html"].ExecuteTemplate(w, "card", c); err != nil {
+		s.log.ErrorContext(r.Context(), "page", "page", "card", "error", err.Error())
+	}
 }
 
 func (s *Server) uiIntegration(w http.ResponseWriter, r *http.Request, ws webSession) (store.Integration, bool) {

@@ -149,6 +149,19 @@ func (q Queries) UpdateIntegration(ctx context.Context, in *Integration, now tim
 	return deleted(res, err)("integration", in.ID)
 }
 
+// SetIntegrationCheck records a test of the integration, changing no
+// other column: a job holding an older copy of the row cannot undo it,
+// nor it the job's changes.
+func (q Queries) SetIntegrationCheck(ctx context.Context, id int64, check json.RawMessage, checkedAt, now time.Time) error {
+	return deleted(q.exec(ctx, `UPDATE integration SET check_json = ?, checked_at = ?, updated_at = ? WHERE id = ?`, checkJSON(check), millis(checkedAt), millis(now), id))("integration", id)
+}
+
+// SetDiscovery records the outcome of a discovery, changing no other
+// column (see SetIntegrationCheck); discoveredAt nil keeps the stored one.
+func (q Queries) SetDiscovery(ctx context.Context, id int64, status, errText string, discoveredAt *time.Time, now time.Time) error {
+	return deleted(q.exec(ctx, `UPDATE integration SET discovery_status = ?, discovery_error = ?, discovered_at = COALESCE(?, discovered_at), updated_at = ? WHERE id = ?`, status, errText, optMillis(discoveredAt), millis(now), id))("integration", id)
+}
+
 // SetHooksStatus records the outcome of the webhook phase.
 func (q Queries) SetHooksStatus(ctx context.Context, id int64, status string, failures []HookFailure) error {
 	if failures == nil {

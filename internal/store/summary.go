@@ -17,8 +17,9 @@ type FindingSummary struct {
 	Riskiest   []ProjectRisk  `json:"riskiest_projects"`
 }
 
-// TrendPoint is the number of findings not fixed at the end of a day
-// (dismissed ones included: dismissals are not dated on the trend).
+// TrendPoint is the number of findings neither fixed nor dismissed at the
+// end of a day: a dismissed finding counts until the day it was dismissed
+// (a reopened one, whose dismissal is gone, counts throughout).
 type TrendPoint struct {
 	Day     time.Time `json:"day"`
 	Unfixed int       `json:"unfixed"`
@@ -67,15 +68,15 @@ func (q Queries) SummarizeFindings(ctx context.Context, now time.Time, days, top
 		args := make([]any, 0, 3*days)
 		for i := range days {
 			at := millis(end.AddDate(0, 0, i-days+1))
-			cols[i] = `COALESCE(SUM(CASE WHEN first_seen_at < ? AND (fixed_at IS NULL OR fixed_at >= ?) THEN 1 ELSE 0 END), 0)`
-			args = append(args, at, at)
+			cols[i] = `COALESCE(SUM(CASE WHEN f.first_seen_at < ? AND (f.fixed_at IS NULL OR f.fixed_at >= ?) AND (d.created_at IS NULL OR d.created_at >= ?) THEN 1 ELSE 0 END), 0)`
+			args = append(args, at, at, at)
 		}
 		counts := make([]int, days)
 		dest := make([]any, days)
 		for i := range counts {
 			dest[i] = &counts[i]
 		}
-		if err := q.row(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM finding`, args...).Scan(dest...); err != nil {
+		if err := q.row(ctx, `SELECT `+strings.Join(cols, ", ")+findingFrom, args...).Scan(dest...); err != nil {
 			return s, err
 		}
 		for i, n := range counts {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -59,6 +60,54 @@ func TestProjectCountsAndNewestScans(t *testing.T) {
 		}
 		if _, ok := scans[c.ID]; ok {
 			t.Error("a project never scanned has a newest scan")
+		}
+	})
+}
+
+// TestTrendExcludesDismissed: the dashboard's trend counts a finding from
+// the day it was found until the day it was fixed or dismissed.
+func TestTrendExcludesDismissed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		in := newIntegration(t, s.Queries)
+		p := newProject(t, s.Queries, in.ID, 1)
+		scan := func(at time.Time, fs ...finding.Finding) {
+			t.Helper()
+			sc := store.Scan{ProjectID: p.ID, Trigger: store.TriggerPush, Branch: "main"}
+			err := s.InTx(ctx, func(tx *store.Tx) error {
+				if err := tx.CreateScan(ctx, &sc, at); err != nil {
+					return err
+				}
+				_, err := tx.RecordFindings(ctx, p.ID, "main", sc.ID, fs, at)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		day := 24 * time.Hour
+		x, y, z := fnd("x", "GO-1", finding.High), fnd("y", "GO-2", finding.High), fnd("z", "GO-3", finding.Low)
+		scan(t0, x, y, z)
+		scan(t0.Add(day), y, z) // x fixed on the second day
+		if err := s.Dismiss(ctx, p.ID, "z", store.Dismissal{Reason: "test", Actor: "t", CreatedAt: t0.Add(2 * day)}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.SummarizeFindings(ctx, t0.Add(4*day), 5, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var unfixed []int
+		for i, pt := range got.Trend {
+			if want := time.Date(2026, 11, 24+i, 0, 0, 0, 0, time.UTC); !pt.Day.Equal(want) {
+				t.Errorf("point %d is for %v, want %v", i, pt.Day, want)
+			}
+			unfixed = append(unfixed, pt.Unfixed)
+		}
+		if diff := cmp.Diff([]int{3, 2, 1, 1, 1}, unfixed); diff != "" {
+			t.Errorf("trend (-want +got)\n%s", diff)
+		}
+		if got.Open != 1 {
+			t.Errorf("open %d, want 1 (y)", got.Open)
 		}
 	})
 }
