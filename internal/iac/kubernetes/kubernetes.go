@@ -64,7 +64,25 @@ func (*Parser) ContentRequired(_ string, head []byte) bool {
 }
 
 // Parse implements iac.Parser: one document per object.
+// Files inside a Helm chart (ChartRoot) are left to the helm parser.
 func (*Parser) Parse(ctx context.Context, in *iac.Input) ([]*iac.Document, []iac.Problem) {
+	if in.ReadFile != nil {
+		charts := map[string]string{}
+		own := *in
+		own.Files = nil
+		for _, f := range in.Files {
+			d := path.Dir(f.Path)
+			root, ok := charts[d]
+			if !ok {
+				root = ChartRoot(in.ReadFile, d)
+				charts[d] = root
+			}
+			if root == "" {
+				own.Files = append(own.Files, f)
+			}
+		}
+		in = &own
+	}
 	return iac.ParseFiles(ctx, in, "a Kubernetes manifest", Parse)
 }
 
@@ -143,4 +161,25 @@ func PodSpecPath(kind string) []any {
 		return []any{"spec", "jobTemplate", "spec", "template", "spec"}
 	}
 	return nil
+}
+
+// ChartRoot returns the directory of the outermost Helm chart (a
+// directory holding Chart.yaml) at or above the slash-separated dir, ""
+// when there is none; read reads a file of the tree ("." is its root).
+// Files inside a chart are the helm parser's: its templates are not YAML
+// and its values are not objects, so they are not read as manifests, and
+// a vendored subchart (charts/x) is rendered with its parent.
+func ChartRoot(read func(string) ([]byte, error), dir string) string {
+	if read == nil {
+		return ""
+	}
+	root := ""
+	for d := path.Clean(dir); ; d = path.Dir(d) {
+		if _, err := read(path.Join(d, "Chart.yaml")); err == nil {
+			root = d
+		}
+		if d == "." || d == "/" || d == "" {
+			return root
+		}
+	}
 }

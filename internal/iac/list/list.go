@@ -7,6 +7,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/iac"
 	"github.com/airlock-sec/airlock/internal/iac/compose"
 	"github.com/airlock-sec/airlock/internal/iac/dockerfile"
+	"github.com/airlock-sec/airlock/internal/iac/helm"
 	"github.com/airlock-sec/airlock/internal/iac/kubernetes"
 	"github.com/airlock-sec/airlock/internal/iac/terraform"
 )
@@ -18,5 +19,6 @@ func All() []iac.Parser {
 		terraform.New(),
 		compose.New(),
 		kubernetes.New(),
+		helm.New(),
 	}
 }
