@@ -9,6 +9,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/iac/dockerfile"
 	"github.com/airlock-sec/airlock/internal/iac/helm"
 	"github.com/airlock-sec/airlock/internal/iac/kubernetes"
+	"github.com/airlock-sec/airlock/internal/iac/kustomize"
 	"github.com/airlock-sec/airlock/internal/iac/terraform"
 )
 
@@ -20,5 +21,6 @@ func All() []iac.Parser {
 		compose.New(),
 		kubernetes.New(),
 		helm.New(),
+		kustomize.New(),
 	}
 }
