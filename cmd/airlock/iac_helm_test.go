@@ -92,3 +92,37 @@ func TestIaCHelmChart(t *testing.T) {
 		t.Errorf("the static template reported %d times for K8S018, want once (rendered, not also read as a manifest)", n)
 	}
 }
+
+// TestIaCKustomization: a base and a prod overlay patching it (the
+// kustomization of internal/iac/kustomize/testdata/app) is built once, as
+// the overlay: findings are in the base's manifest at the line of the
+// attribute (or of the part a patch added to), on the overlay's object,
+// and none comes from reading the base or the patch as plain manifests.
+func TestIaCKustomization(t *testing.T) {
+	files := map[string]string{}
+	root := filepath.Join("..", "..", "internal", "iac", "kustomize", "testdata")
+	err := filepath.Walk(filepath.Join(root, "app"), func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(root, p)
+		files["k8s/"+filepath.ToSlash(rel)] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := iacFindings(t, iacProject(t, files))
+	const base = "k8s/app/base/deployment.yaml"
+	wantIaC(t, got, []iacFinding{
+		iacWant("K8S018", base, 17, "Deployment/prod/prod-api"),
+		iacWant("K8S001", base, 16, "Deployment/prod/prod-api"),
+		iacWant("K8S010", base, 13, "Deployment/prod/prod-api"),
+	})
+	for _, f := range got {
+		if f.IaC.Resource != "Deployment/prod/prod-api" {
+			t.Errorf("finding on an object that is not deployed: %+v", f)
+		}
+	}
+}
