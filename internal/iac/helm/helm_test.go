@@ -231,15 +231,20 @@ func TestKubernetesSkipsCharts(t *testing.T) {
 		}
 		t.Errorf("documents from %v, want k8s/app.yaml only", paths)
 	}
-	// The static template is the helm parser's, at its own lines.
-	hits, _ := scanChart(t, dir)
+	// The static template is the helm parser's: rendered, at its own lines.
+	docs, _ = New().Parse(context.Background(), treeInput(t, dir, New().FileRequired))
 	seen := false
-	for _, h := range hits {
-		if h.resource == "ConfigMap/static" {
+	for _, d := range docs {
+		if d.Locate(nil).Resource == "ConfigMap/static" {
 			seen = true
+			if n := d.Locate([]any{"metadata", "name"}); n.Path != "web/templates/static.yaml" || n.Start != 4 {
+				t.Errorf("static template's name at %s:%d", n.Path, n.Start)
+			}
 		}
 	}
-	_ = seen // a ConfigMap has no finding of its own; rendering is what TestChartFindings checks
+	if !seen {
+		t.Error("the static template was not rendered")
+	}
 }
 
 // TestMapLines: parts of a rendered object land on the template line
