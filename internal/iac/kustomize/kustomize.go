@@ -269,18 +269,24 @@ func (c *copier) dir(d string, k iac.File, probs *[]iac.Problem) error {
 					Message: fmt.Sprintf("remote base %q is never fetched: the kustomization is built without it", s)})
 				continue
 			}
-			keep = append(keep, e)
 			if s != "" {
+				// An entry that is not in the tree is never handed to
+				// kustomize, which would take it for a remote repository
+				// and run git.
 				sub := path.Clean(path.Join(d, s))
-				if strings.HasPrefix(sub, "../") || sub == ".." {
-					continue // outside the tree: kustomize reports it missing
+				_, ferr := c.in.ReadFile(sub)
+				_, derr := c.in.ReadDir(sub)
+				if strings.HasPrefix(sub, "../") || sub == ".." || (ferr != nil && derr != nil) {
+					*probs = append(*probs, iac.Errorf(kpath, lineOf(content, s), "%s entry %q is not in the repository: the kustomization is built without it", field, s))
+					continue
 				}
-				if _, err := c.in.ReadDir(sub); err == nil {
+				if derr == nil {
 					if err := c.dir(sub, iac.File{}, probs); err != nil {
 						return err
 					}
 				}
 			}
+			keep = append(keep, e)
 		}
 		if list != nil {
 			raw[field] = keep

@@ -130,6 +130,7 @@ func TestBadKustomizations(t *testing.T) {
 		"yaml/kustomization.yaml": {Data: []byte("resources: [\n")},
 		"ok/kustomization.yaml":   {Data: []byte("resources:\n  - cm.yaml\n")},
 		"ok/cm.yaml":              {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n")},
+		"host/kustomization.yaml": {Data: []byte("resources:\n  - example.org/team/deploy\n")},
 	}
 	docs, probs := New().Parse(context.Background(), input(t, fsys, New().FileRequired))
 	errs := map[string]bool{}
@@ -141,7 +142,9 @@ func TestBadKustomizations(t *testing.T) {
 			t.Errorf("message names the in-memory root: %s", p.Message)
 		}
 	}
-	if !errs["bad/kustomization.yaml"] || !errs["yaml/kustomization.yaml"] || len(errs) != 2 {
+	// host: an entry that is not in the tree is not taken for a
+	// repository to clone.
+	if !errs["bad/kustomization.yaml"] || !errs["yaml/kustomization.yaml"] || !errs["host/kustomization.yaml"] || len(errs) != 3 {
 		t.Errorf("problems %+v", probs)
 	}
 	if len(docs) != 1 || docs[0].Path != "ok/cm.yaml" || docs[0].Locate(nil).Start != 1 {
