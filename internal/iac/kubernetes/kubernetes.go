@@ -64,7 +64,28 @@ func (*Parser) ContentRequired(_ string, head []byte) bool {
 }
 
 // Parse implements iac.Parser: one document per object.
+// Files inside a Helm chart (ChartRoot) are left to the helm parser,
+// resources and patches of a kustomization (KustomizeOwned) to the
+// kustomize parser.
 func (*Parser) Parse(ctx context.Context, in *iac.Input) ([]*iac.Document, []iac.Problem) {
+	if in.ReadFile != nil {
+		charts := map[string]string{}
+		kusts := map[string]*Kustomization{}
+		own := *in
+		own.Files = nil
+		for _, f := range in.Files {
+			d := path.Dir(f.Path)
+			root, ok := charts[d]
+			if !ok {
+				root = ChartRoot(in.ReadFile, d)
+				charts[d] = root
+			}
+			if root == "" && !KustomizeOwned(in.ReadFile, f.Path, kusts) {
+				own.Files = append(own.Files, f)
+			}
+		}
+		in = &own
+	}
 	return iac.ParseFiles(ctx, in, "a Kubernetes manifest", Parse)
 }
 
@@ -143,4 +164,117 @@ func PodSpecPath(kind string) []any {
 		return []any{"spec", "jobTemplate", "spec", "template", "spec"}
 	}
 	return nil
+}
+
+// ChartRoot returns the directory of the outermost Helm chart (a
+// directory holding Chart.yaml) at or above the slash-separated dir, ""
+// when there is none; read reads a file of the tree ("." is its root).
+// Files inside a chart are the helm parser's: its templates are not YAML
+// and its values are not objects, so they are not read as manifests, and
+// a vendored subchart (charts/x) is rendered with its parent.
+func ChartRoot(read func(string) ([]byte, error), dir string) string {
+	if read == nil {
+		return ""
+	}
+	root := ""
+	for d := path.Clean(dir); ; d = path.Dir(d) {
+		if _, err := read(path.Join(d, "Chart.yaml")); err == nil {
+			root = d
+		}
+		if d == "." || d == "/" || d == "" {
+			return root
+		}
+	}
+}
+
+// KustomizationNames are the names of a kustomization file, in the order
+// kustomize looks for them.
+var KustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+// IsKustomization reports whether the file at p is a kustomization.
+func IsKustomization(p string) bool {
+	b := path.Base(p)
+	for _, n := range KustomizationNames {
+		if b == n {
+			return true
+		}
+	}
+	return false
+}
+
+// Kustomization is what a kustomization refers to, relative to its
+// directory.
+type Kustomization struct {
+	// Dirs are its resources, bases and components (directories or
+	// files: kustomize accepts both in resources).
+	Dirs []string
+	// Files are its resources and patch files.
+	Files []string
+}
+
+// ReadKustomization reads what a kustomization file refers to.
+func ReadKustomization(content []byte) (*Kustomization, error) {
+	ys, err := iac.ParseYAML("kustomization", content)
+	if err != nil {
+		return nil, err
+	}
+	if len(ys) == 0 {
+		return &Kustomization{}, nil
+	}
+	m, _ := ys[0].Value.(map[string]any)
+	k := &Kustomization{}
+	strs := func(field string) []string {
+		var out []string
+		l, _ := m[field].([]any)
+		for _, e := range l {
+			switch v := e.(type) {
+			case string:
+				out = append(out, v)
+			case map[string]any:
+				if p, ok := v["path"].(string); ok {
+					out = append(out, p)
+				}
+			}
+		}
+		return out
+	}
+	for _, f := range []string{"resources", "bases", "components"} {
+		k.Dirs = append(k.Dirs, strs(f)...)
+	}
+	for _, f := range []string{"resources", "patchesStrategicMerge", "patches", "patchesJson6902", "crds"} {
+		k.Files = append(k.Files, strs(f)...)
+	}
+	return k, nil
+}
+
+// KustomizeOwned reports whether the file at p is a resource or a patch
+// of a kustomization in its directory or one above: it is read as part
+// of that kustomization's build (package kustomize), not on its own.
+// cache keeps the kustomizations read, by directory.
+func KustomizeOwned(read func(string) ([]byte, error), p string, cache map[string]*Kustomization) bool {
+	if read == nil {
+		return false
+	}
+	for d := path.Dir(p); ; d = path.Dir(d) {
+		k, ok := cache[d]
+		if !ok {
+			for _, n := range KustomizationNames {
+				if b, err := read(path.Join(d, n)); err == nil {
+					k, _ = ReadKustomization(b)
+					break
+				}
+			}
+			cache[d] = k
+		}
+		if k != nil {
+			for _, f := range k.Files {
+				if path.Join(d, f) == p {
+					return true
+				}
+			}
+		}
+		if d == "." || d == "/" || d == "" {
+			return false
+		}
+	}
 }

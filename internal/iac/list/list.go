@@ -9,7 +9,9 @@ import (
 	"github.com/airlock-sec/airlock/internal/iac/compose"
 	"github.com/airlock-sec/airlock/internal/iac/dockerfile"
 	"github.com/airlock-sec/airlock/internal/iac/gitlabci"
+	"github.com/airlock-sec/airlock/internal/iac/helm"
 	"github.com/airlock-sec/airlock/internal/iac/kubernetes"
+	"github.com/airlock-sec/airlock/internal/iac/kustomize"
 	"github.com/airlock-sec/airlock/internal/iac/terraform"
 )
 
@@ -22,5 +24,7 @@ func All() []iac.Parser {
 		kubernetes.New(),
 		cloudformation.New(),
 		gitlabci.New(),
+		helm.New(),
+		kustomize.New(),
 	}
 }

@@ -1,0 +1,185 @@
+package kustomize
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/airlock-sec/airlock/internal/iac"
+	"github.com/airlock-sec/airlock/internal/iac/kubernetes"
+	"github.com/airlock-sec/airlock/internal/iac/policies"
+)
+
+func input(t testing.TB, fsys fs.FS, claim func(string) bool) *iac.Input {
+	t.Helper()
+	in := &iac.Input{
+		ReadFile: func(p string) ([]byte, error) { return fs.ReadFile(fsys, p) },
+		ReadDir: func(p string) ([]string, error) {
+			es, err := fs.ReadDir(fsys, p)
+			var names []string
+			for _, e := range es {
+				names = append(names, e.Name())
+			}
+			return names, err
+		},
+	}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !claim(p) {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		in.Files = append(in.Files, iac.File{Path: p, Content: b})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+type hit struct {
+	id, path string
+	line     int
+	resource string
+}
+
+// TestOverlay: testdata/app (a base with a latest image and hostPID, a
+// prod overlay adding a namespace, a name prefix, a strategic-merge patch
+// making the container privileged, a JSON 6902 patch adding hostNetwork
+// and a remote base) is built once, as the overlay: findings are in the
+// base's manifest, at the attribute's line, or at the line of the object
+// part the patch added to, on the overlay's object name; the remote base
+// is a warning naming the kustomization and its line.
+func TestOverlay(t *testing.T) {
+	docs, probs := New().Parse(context.Background(), input(t, os.DirFS("testdata"), New().FileRequired))
+	if len(probs) != 1 || probs[0].Path != "app/overlays/prod/kustomization.yaml" || probs[0].Line != 5 || probs[0].Level != iac.LevelWarning {
+		t.Errorf("problems %+v", probs)
+	}
+	if len(docs) != 1 {
+		t.Fatalf("%d documents, want the overlay's one Deployment", len(docs))
+	}
+	set, err := policies.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := set.Eval(context.Background(), docs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hits []hit
+	for _, r := range rs {
+		hits = append(hits, hit{r.Policy.ID, r.Node.Path, r.Node.Start, r.Node.Resource})
+	}
+	const base = "app/base/deployment.yaml"
+	for _, w := range []hit{
+		{"K8S018", base, 17, "Deployment/prod/prod-api"},
+		{"K8S001", base, 16, "Deployment/prod/prod-api"},
+		{"K8S010", base, 13, "Deployment/prod/prod-api"},
+	} {
+		found := false
+		for _, h := range hits {
+			if h == w {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("missing %+v in %+v", w, hits)
+		}
+	}
+	m := docs[0].Value.(map[string]any)
+	if md := m["metadata"].(map[string]any); md["annotations"] != nil {
+		t.Errorf("build annotations left on the object: %v", md["annotations"])
+	}
+}
+
+// TestKubernetesSkipsKustomized: a kustomization's resources and patches
+// are not also read as plain manifests; an unlisted manifest is.
+func TestKubernetesSkipsKustomized(t *testing.T) {
+	fsys := fstest.MapFS{}
+	err := fs.WalkDir(os.DirFS("testdata"), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(os.DirFS("testdata"), p)
+		fsys[p] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys["app/base/extra.yaml"] = &fstest.MapFile{Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n")}
+	k := kubernetes.New()
+	docs, _ := k.Parse(context.Background(), input(t, fsys, k.MaySniff))
+	var paths []string
+	for _, d := range docs {
+		paths = append(paths, d.Path)
+	}
+	if len(paths) != 1 || paths[0] != "app/base/extra.yaml" {
+		t.Errorf("plain manifests read: %v, want app/base/extra.yaml only", paths)
+	}
+}
+
+// TestBadKustomizations: a kustomization that does not build is an
+// error naming it; nothing panics and the other one is still built.
+func TestBadKustomizations(t *testing.T) {
+	fsys := fstest.MapFS{
+		"bad/kustomization.yaml":  {Data: []byte("resources:\n  - missing.yaml\n")},
+		"yaml/kustomization.yaml": {Data: []byte("resources: [\n")},
+		"ok/kustomization.yaml":   {Data: []byte("resources:\n  - cm.yaml\n")},
+		"ok/cm.yaml":              {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n")},
+		"host/kustomization.yaml": {Data: []byte("resources:\n  - example.org/team/deploy\n")},
+	}
+	docs, probs := New().Parse(context.Background(), input(t, fsys, New().FileRequired))
+	errs := map[string]bool{}
+	for _, p := range probs {
+		if p.Level == iac.LevelError {
+			errs[p.Path] = true
+		}
+		if strings.Contains(p.Message, "/tree") {
+			t.Errorf("message names the in-memory root: %s", p.Message)
+		}
+	}
+	// host: an entry that is not in the tree is not taken for a
+	// repository to clone.
+	if !errs["bad/kustomization.yaml"] || !errs["yaml/kustomization.yaml"] || !errs["host/kustomization.yaml"] || len(errs) != 3 {
+		t.Errorf("problems %+v", probs)
+	}
+	if len(docs) != 1 || docs[0].Path != "ok/cm.yaml" || docs[0].Locate(nil).Start != 1 {
+		t.Errorf("documents %+v", docs)
+	}
+}
+
+func FuzzBuild(f *testing.F) {
+	k, err := os.ReadFile("testdata/app/overlays/prod/kustomization.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	m, err := os.ReadFile("testdata/app/base/deployment.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add([]byte("resources:\n  - m.yaml\nnamePrefix: x-\n"), m)
+	f.Add(k, m)
+	f.Fuzz(func(t *testing.T, k, m []byte) {
+		fsys := fstest.MapFS{"k/kustomization.yaml": {Data: k}, "k/m.yaml": {Data: m}}
+		docs, probs := New().Parse(context.Background(), input(t, fsys, New().FileRequired))
+		for _, d := range docs {
+			if d.Locate(nil).Resource == "" {
+				t.Errorf("document without a resource name: %v", d.Value)
+			}
+			for key, n := range d.Index {
+				if n.Start < 1 || n.End < n.Start || !strings.HasPrefix(n.Path, "k/") {
+					t.Errorf("%q: %s:%d-%d", key, n.Path, n.Start, n.End)
+				}
+			}
+		}
+		for _, p := range probs {
+			if !strings.HasPrefix(p.Path, "k/") {
+				t.Errorf("problem outside the tree: %+v", p)
+			}
+		}
+	})
+}
