@@ -222,3 +222,48 @@ func groupCommitWorked(t *testing.T, d store.Dialect) {
 		t.Errorf("%d scans of %s, want 1", n, head)
 	}
 }
+
+// TestWebhookIntegrationCache: the receiver keeps the integration it read
+// for a second, but a delete in this process takes effect at once: a
+// delivery accepted just before DELETE is followed by 404 for the same
+// valid token, and a wrong token is refused while the entry is cached.
+func TestWebhookIntegrationCache(t *testing.T) {
+	for _, d := range storetest.Engines() {
+		t.Run(string(d), func(t *testing.T) {
+			h := newHarness(t, d, options{})
+			_, tok, _ := gitlabSetup(h.gl, gitlabtest.Maintainer)
+			var in integrationView
+			h.admin("POST", "/api/v1/integrations", map[string]any{"url": h.gl.URL, "token": tok.Value}, http.StatusCreated, &in)
+			row, err := h.store.Integration(context.Background(), in.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			secret, err := h.keyring.Open(row.WebhookSealed, integration.AAD(in.ID, integration.FieldWebhook))
+			if err != nil {
+				t.Fatal(err)
+			}
+			send := func(key, token string) int {
+				req, _ := http.NewRequest("POST", in.WebhookURL, bytes.NewReader([]byte(`{"object_kind":"push","ref":"refs/heads/x"}`)))
+				req.Header.Set("X-Gitlab-Event", "Push Hook")
+				req.Header.Set("X-Gitlab-Token", token)
+				req.Header.Set("Idempotency-Key", key)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			if c := send("a", string(secret)); c != http.StatusAccepted {
+				t.Fatalf("first delivery: %d, want 202", c)
+			}
+			if c := send("b", "wrong"); c != http.StatusUnauthorized {
+				t.Errorf("wrong token with the integration cached: %d, want 401", c)
+			}
+			h.admin("DELETE", fmt.Sprintf("/api/v1/integrations/%d", in.ID), nil, http.StatusAccepted, nil)
+			if c := send("c", string(secret)); c != http.StatusNotFound {
+				t.Errorf("delivery right after delete: %d, want 404", c)
+			}
+		})
+	}
+}

@@ -114,7 +114,7 @@ func New(c Config) (*Server, error) {
 	s.metrics = newMetrics(s.reg, c.Store, c.Version)
 	s.ingest.limit = 1
 	if c.Store.Dialect() == store.Postgres {
-		s.ingest.limit = 4
+		s.ingest.limit = 2
 		var err error
 		if s.pgxJobs, err = job.NewPgxInserter(c.Logger); err != nil {
 			return nil, fmt.Errorf("server: %w", err)
