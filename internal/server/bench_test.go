@@ -19,7 +19,6 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
-	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/store"
 	"github.com/airlock-sec/airlock/internal/store/storetest"
@@ -145,16 +144,7 @@ func BenchmarkWebhookIngest(b *testing.B) {
 		b.Run(string(d), func(b *testing.B) {
 			h := newHarness(b, d, options{})
 			_, tok, p := gitlabSetup(h.gl, gitlabtest.Maintainer)
-			var in integrationView
-			h.admin("POST", "/api/v1/integrations", map[string]any{"url": h.gl.URL, "token": tok.Value, "name": "corp"}, http.StatusCreated, &in)
-			row, err := h.store.Integration(context.Background(), in.ID)
-			if err != nil {
-				b.Fatal(err)
-			}
-			secret, err := h.keyring.Open(row.WebhookSealed, integration.AAD(in.ID, integration.FieldWebhook))
-			if err != nil {
-				b.Fatal(err)
-			}
+			in, secret := connectForHooks(b, h, map[string]any{"url": h.gl.URL, "token": tok.Value, "name": "corp"})
 			body := pushPayload(b, raw, p)
 
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders}}

@@ -30,16 +30,7 @@ func TestGroupCommit(t *testing.T) {
 func groupCommit(t *testing.T, d store.Dialect) {
 	h := newHarness(t, d, options{})
 	_, tok, _ := gitlabSetup(h.gl, gitlabtest.Maintainer)
-	var in integrationView
-	h.admin("POST", "/api/v1/integrations", map[string]any{"url": h.gl.URL, "token": tok.Value}, http.StatusCreated, &in)
-	row, err := h.store.Integration(context.Background(), in.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, err := h.keyring.Open(row.WebhookSealed, integration.AAD(in.ID, integration.FieldWebhook))
-	if err != nil {
-		t.Fatal(err)
-	}
+	in, secret := connectForHooks(t, h, map[string]any{"url": h.gl.URL, "token": tok.Value})
 	const deliveries, keys = 400, 50
 	work := make(chan int)
 	var mu sync.Mutex
@@ -232,27 +223,9 @@ func TestWebhookIntegrationCache(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			h := newHarness(t, d, options{})
 			_, tok, _ := gitlabSetup(h.gl, gitlabtest.Maintainer)
-			var in integrationView
-			h.admin("POST", "/api/v1/integrations", map[string]any{"url": h.gl.URL, "token": tok.Value}, http.StatusCreated, &in)
-			row, err := h.store.Integration(context.Background(), in.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			secret, err := h.keyring.Open(row.WebhookSealed, integration.AAD(in.ID, integration.FieldWebhook))
-			if err != nil {
-				t.Fatal(err)
-			}
+			in, secret := connectForHooks(t, h, map[string]any{"url": h.gl.URL, "token": tok.Value})
 			send := func(key, token string) int {
-				req, _ := http.NewRequest("POST", in.WebhookURL, bytes.NewReader([]byte(`{"object_kind":"push","ref":"refs/heads/x"}`)))
-				req.Header.Set("X-Gitlab-Event", "Push Hook")
-				req.Header.Set("X-Gitlab-Token", token)
-				req.Header.Set("Idempotency-Key", key)
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp.Body.Close()
-				return resp.StatusCode
+				return postDelivery(t, in.WebhookURL, token, key, []byte(`{"object_kind":"push","ref":"refs/heads/x"}`))
 			}
 			if c := send("a", string(secret)); c != http.StatusAccepted {
 				t.Fatalf("first delivery: %d, want 202", c)
@@ -266,4 +239,36 @@ func TestWebhookIntegrationCache(t *testing.T) {
 			}
 		})
 	}
+}
+
+// connectForHooks creates an integration through the API and returns it
+// with its opened webhook secret, as GitLab's hooks send it.
+func connectForHooks(t testing.TB, h *harness, body map[string]any) (integrationView, []byte) {
+	t.Helper()
+	var in integrationView
+	h.admin("POST", "/api/v1/integrations", body, http.StatusCreated, &in)
+	row, err := h.store.Integration(context.Background(), in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := h.keyring.Open(row.WebhookSealed, integration.AAD(in.ID, integration.FieldWebhook))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, secret
+}
+
+// postDelivery sends one Push Hook delivery and returns the status code.
+func postDelivery(t testing.TB, url, token, key string, body []byte) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	req.Header.Set("X-Gitlab-Event", "Push Hook")
+	req.Header.Set("X-Gitlab-Token", token)
+	req.Header.Set("Idempotency-Key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -329,18 +329,7 @@ func endToEnd(t *testing.T, d store.Dialect) {
 
 	// Webhook deliveries are de-duplicated and authenticated.
 	body := []byte(`{"object_kind":"push","ref":"refs/heads/other","after":"1111111111111111111111111111111111111111","project_id":1}`)
-	post := func(token, key string) int {
-		req, _ := http.NewRequest("POST", in.WebhookURL, bytes.NewReader(body))
-		req.Header.Set("X-Gitlab-Event", "Push Hook")
-		req.Header.Set("X-Gitlab-Token", token)
-		req.Header.Set("Idempotency-Key", key)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	post := func(token, key string) int { return postDelivery(t, in.WebhookURL, token, key, body) }
 	if c := post("wrong", "k1"); c != 401 {
 		t.Fatalf("wrong token: %d", c)
 	}
