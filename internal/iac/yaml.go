@@ -10,6 +10,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -218,6 +219,9 @@ func (c *yamlConv) value(n *yaml.Node, path []any) (any, error) {
 		c.extend(path, n)
 		return out, nil
 	case yaml.ScalarNode:
+		if path != nil && n.Style&yaml.LiteralStyle != 0 {
+			c.blockLines(n, path)
+		}
 		return scalarValue(n), nil
 	}
 	return nil, nil
@@ -238,10 +242,62 @@ func (c *yamlConv) extend(path []any, n *yaml.Node) {
 // line, where they are).
 func (c *yamlConv) lastOf(n *yaml.Node) int {
 	l := n.Line
+	if n.Kind == yaml.ScalarNode && n.Style&yaml.LiteralStyle != 0 {
+		l += blockHeight(n.Value)
+	}
 	for _, e := range n.Content {
 		l = max(l, c.lastOf(e))
 	}
 	return l
+}
+
+// BlockLines splits a literal block scalar's value (`|`) into its logical
+// lines, the way a shell reads a script: a line ending in a backslash goes
+// on with the next. Each is the text with the continuations joined by a
+// space in place of the backslash and the physical lines it spans, counted from 0 at the block's
+// first line. The newline that ends the block starts no line of its own.
+// Policies split the same way (lib.gitlabci's lines), and the index
+// locates logical line i of a block at path at Key(path..., i).
+func BlockLines(v string) []BlockLine {
+	phys := strings.Split(strings.TrimSuffix(v, "\n"), "\n")
+	var out []BlockLine
+	for j := 0; j < len(phys); j++ {
+		start := j
+		for j < len(phys)-1 && strings.HasSuffix(phys[j], "\\") {
+			j++
+		}
+		text := phys[start]
+		for k := start + 1; k <= j; k++ {
+			text = strings.TrimSuffix(text, "\\") + " " + phys[k]
+		}
+		out = append(out, BlockLine{Text: text, First: start, Last: j})
+	}
+	return out
+}
+
+// BlockLine is one logical line of a block scalar.
+type BlockLine struct {
+	Text        string
+	First, Last int
+}
+
+// blockLines indexes each logical line of a literal block scalar, so a
+// finding about one line of a multi-line script points at that line. A
+// literal block's text starts on the line after its indicator.
+func (c *yamlConv) blockLines(n *yaml.Node, path []any) {
+	ls := BlockLines(n.Value)
+	if len(ls) < 2 {
+		return
+	}
+	for i, l := range ls {
+		c.idx.Set(Node{Path: c.file, Start: n.Line + 1 + l.First, End: n.Line + 1 + l.Last}, append(path[:len(path):len(path)], i)...)
+	}
+	c.last = max(c.last, n.Line+blockHeight(n.Value))
+}
+
+// blockHeight is the number of lines of a literal block's text.
+func blockHeight(v string) int {
+	return strings.Count(strings.TrimSuffix(v, "\n"), "\n") + 1
 }
 
 func scalarValue(n *yaml.Node) any {

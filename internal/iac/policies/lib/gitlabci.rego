@@ -141,30 +141,56 @@ tag(ref) := "" if not contains(last(ref), ":")
 
 # scripts are every line of script, before_script and after_script of
 # the jobs and the default, with where it is; nested lists (from
-# !reference) are flattened one level.
-scripts contains {"job": name, "line": l, "path": ["jobs", name, key, k]} if {
+# !reference) are flattened one level. A multi-line item (a `|` block) is
+# split into its lines as a shell reads them (lines), each located on its
+# own line: the index has Key(path..., i) for line i of a literal block.
+scripts contains {"job": name, "line": l, "path": p} if {
 	some name, j in jobs
 	some key in ["before_script", "script", "after_script"]
-	some k, l in as_list(object.get(j, key, []))
-	is_string(l)
+	some k, item in as_list(object.get(j, key, []))
+	is_string(item)
+	some x in item_lines(item, ["jobs", name, key, k])
+	l := x.line
+	p := x.path
 }
 
-scripts contains {"job": name, "line": l, "path": ["jobs", name, key, k, m]} if {
+scripts contains {"job": name, "line": l, "path": p} if {
 	some name, j in jobs
 	some key in ["before_script", "script", "after_script"]
 	some k, ls in as_list(object.get(j, key, []))
 	is_array(ls)
-	some m, l in ls
-	is_string(l)
+	some m, item in ls
+	is_string(item)
+	some x in item_lines(item, ["jobs", name, key, k, m])
+	l := x.line
+	p := x.path
 }
 
-scripts contains {"job": "", "line": l, "path": array.concat(prefix(top), [key, k])} if {
+scripts contains {"job": "", "line": l, "path": p} if {
 	some top in ["default", ""]
 	src := scope(top)
 	some key in ["before_script", "after_script"]
-	some k, l in as_list(object.get(src, key, []))
-	is_string(l)
+	some k, item in as_list(object.get(src, key, []))
+	is_string(item)
+	some x in item_lines(item, array.concat(prefix(top), [key, k]))
+	l := x.line
+	p := x.path
 }
+
+# item_lines are the lines of a script item with their paths: the item's
+# own for a one-line item, the item's path and the line's index for a
+# block.
+item_lines(item, p) := {{"line": item, "path": p}} if not contains(item, "\n")
+
+item_lines(item, p) := {{"line": l, "path": array.concat(p, [i])} |
+	some i, l in lines(item)
+	l != ""
+} if contains(item, "\n")
+
+# lines splits a block into the lines a shell runs: a backslash at the end
+# of a line continues it (iac.BlockLines splits the same way); the final
+# newline ends the last line.
+lines(s) := split(trim_suffix(replace(s, "\\\n", " "), "\n"), "\n")
 
 scope("default") := object.get(input, "default", {})
 
