@@ -96,8 +96,10 @@ func TestIaCHelmChart(t *testing.T) {
 // TestIaCKustomization: a base and a prod overlay patching it (the
 // kustomization of internal/iac/kustomize/testdata/app) is built once, as
 // the overlay: findings are in the base's manifest at the line of the
-// attribute (or of the part a patch added to), on the overlay's object,
-// and none comes from reading the base or the patch as plain manifests.
+// attribute, or in the patch that writes it (the strategic-merge file, the
+// inline JSON 6902 operation in the kustomization), on the overlay's
+// object, and none comes from reading the base or the patch as plain
+// manifests.
 func TestIaCKustomization(t *testing.T) {
 	files := map[string]string{}
 	root := filepath.Join("..", "..", "internal", "iac", "kustomize", "testdata")
@@ -117,8 +119,9 @@ func TestIaCKustomization(t *testing.T) {
 	const base = "k8s/app/base/deployment.yaml"
 	wantIaC(t, got, []iacFinding{
 		iacWant("K8S018", base, 17, "Deployment/prod/prod-api"),
-		iacWant("K8S001", base, 16, "Deployment/prod/prod-api"),
-		iacWant("K8S010", base, 13, "Deployment/prod/prod-api"),
+		iacWant("K8S011", base, 14, "Deployment/prod/prod-api"),
+		iacWant("K8S001", "k8s/app/overlays/prod/privileged.yaml", 11, "Deployment/prod/prod-api"),
+		iacWant("K8S010", "k8s/app/overlays/prod/kustomization.yaml", 14, "Deployment/prod/prod-api"),
 	})
 	for _, f := range got {
 		if f.IaC.Resource != "Deployment/prod/prod-api" {

@@ -112,13 +112,19 @@ func build(in *iac.Input, f iac.File) (docs []*iac.Document, probs []iac.Problem
 	if err != nil {
 		return nil, append(probs, iac.Errorf(f.Path, 0, "built objects not read: %v", err))
 	}
+	var patches []patch
+	for _, kf := range c.kfiles {
+		if b, err := in.ReadFile(kf); err == nil {
+			patches = append(patches, readPatches(in, kf, b)...)
+		}
+	}
 	sources := map[string][]*iac.Document{}
 	for _, d := range built {
 		src := origin(d.Value.(map[string]any))
 		if src != "" {
 			src = path.Clean(path.Join(path.Dir(f.Path), src))
 		}
-		docs = append(docs, locate(in, d, f.Path, src, sources))
+		docs = append(docs, locate(in, d, f.Path, src, sources, patches))
 	}
 	return docs, probs
 }
@@ -147,8 +153,11 @@ func origin(m map[string]any) string {
 // prefix or suffix added), else the first of its kind; each part of d
 // lands where the source writes it, or on the nearest part above it the
 // source writes (an attribute a patch added lands on the object's
-// block). Without a source everything is on the kustomization.
-func locate(in *iac.Input, d *iac.Document, kfile, src string, cache map[string][]*iac.Document) *iac.Document {
+// block). Without a source everything is on the kustomization. A value a
+// patch writes (a scalar, or a part the source does not have) lands on
+// the patch's line instead: the last patch that writes it, as kustomize
+// applies them.
+func locate(in *iac.Input, d *iac.Document, kfile, src string, cache map[string][]*iac.Document, patches []patch) *iac.Document {
 	m := d.Value.(map[string]any)
 	resource := kubernetes.ResourceName(m)
 	var from *iac.Document
@@ -175,13 +184,36 @@ func locate(in *iac.Input, d *iac.Document, kfile, src string, cache map[string]
 			}
 		}
 	}
+	kind, _ := m["kind"].(string)
+	md, _ := m["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	var mine []*patch
+	for i := range patches {
+		if patches[i].applies(kind, name) {
+			mine = append(mine, &patches[i])
+		}
+	}
 	idx := iac.Index{}
-	walk(d.Value, nil, func(p []any) {
+	walk(d.Value, nil, func(p []any, v any) {
 		var n iac.Node
+		var bp []any
 		if from != nil {
-			n = from.Locate(p)
+			bp = basePath(d.Value, from.Value, p)
+			n = from.Locate(bp)
 		} else {
 			n = iac.Node{Path: kfile, Start: 1, End: 1}
+		}
+		_, collection := v.(map[string]any)
+		if _, list := v.([]any); list {
+			collection = true
+		}
+		if len(p) > 0 && (!collection || from == nil || !hasKey(from, bp)) {
+			for i := len(mine) - 1; i >= 0; i-- {
+				if pn, ok := mine[i].locate(d.Value, p); ok {
+					n = pn
+					break
+				}
+			}
 		}
 		n.Resource = ""
 		idx.Set(n, p...)
@@ -196,8 +228,14 @@ func locate(in *iac.Input, d *iac.Document, kfile, src string, cache map[string]
 	return &iac.Document{Input: "kubernetes", Path: p, Value: d.Value, Index: idx}
 }
 
-func walk(v any, p []any, fn func([]any)) {
-	fn(p)
+// hasKey reports whether the document writes the part at p itself.
+func hasKey(d *iac.Document, p []any) bool {
+	_, ok := d.Index[iac.Key(p...)]
+	return ok
+}
+
+func walk(v any, p []any, fn func([]any, any)) {
+	fn(p, v)
 	switch c := v.(type) {
 	case map[string]any:
 		keys := make([]string, 0, len(c))
@@ -224,6 +262,9 @@ type copier struct {
 	done  map[string]bool
 	files int
 	bytes int
+	// kfiles are the kustomizations copied, bases before the overlays
+	// that use them (the order their patches apply in).
+	kfiles []string
 }
 
 // dir copies the directory d (a kustomization's, k its file when known)
@@ -295,6 +336,7 @@ func (c *copier) dir(d string, k iac.File, probs *[]iac.Problem) error {
 	if k.Path != "" {
 		raw["buildMetadata"] = []any{"originAnnotations"}
 	}
+	c.kfiles = append(c.kfiles, kpath)
 	b, err := yaml.Marshal(raw)
 	if err != nil {
 		return err

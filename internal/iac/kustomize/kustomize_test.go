@@ -50,9 +50,12 @@ type hit struct {
 // prod overlay adding a namespace, a name prefix, a strategic-merge patch
 // making the container privileged, a JSON 6902 patch adding hostNetwork
 // and a remote base) is built once, as the overlay: findings are in the
-// base's manifest, at the attribute's line, or at the line of the object
-// part the patch added to, on the overlay's object name; the remote base
-// is a warning naming the kustomization and its line.
+// base's manifest at the attribute's line, or, for what a patch writes, in
+// the patch at its line (the strategic-merge file; the inline JSON 6902
+// operation's value in the kustomization), on the overlay's object name;
+// a setting missing from a block only the patch writes lands on that
+// block; the remote base is a warning naming the kustomization and its
+// line.
 func TestOverlay(t *testing.T) {
 	docs, probs := New().Parse(context.Background(), input(t, os.DirFS("testdata"), New().FileRequired))
 	if len(probs) != 1 || probs[0].Path != "app/overlays/prod/kustomization.yaml" || probs[0].Line != 5 || probs[0].Level != iac.LevelWarning {
@@ -76,8 +79,10 @@ func TestOverlay(t *testing.T) {
 	const base = "app/base/deployment.yaml"
 	for _, w := range []hit{
 		{"K8S018", base, 17, "Deployment/prod/prod-api"},
-		{"K8S001", base, 16, "Deployment/prod/prod-api"},
-		{"K8S010", base, 13, "Deployment/prod/prod-api"},
+		{"K8S011", base, 14, "Deployment/prod/prod-api"},
+		{"K8S001", "app/overlays/prod/privileged.yaml", 11, "Deployment/prod/prod-api"},
+		{"K8S002", "app/overlays/prod/privileged.yaml", 10, "Deployment/prod/prod-api"},
+		{"K8S010", "app/overlays/prod/kustomization.yaml", 14, "Deployment/prod/prod-api"},
 	} {
 		found := false
 		for _, h := range hits {
@@ -182,4 +187,95 @@ func FuzzBuild(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPatchLines: what patches write is located in the patches, whatever
+// their form: an inline strategic-merge patch (lines inside the
+// kustomization's block), a list element matched by its merge key (the
+// patch's only container is the built object's second), a JSON 6902 file
+// whose target name is a regular expression and the object's name has a
+// suffix; an append ("-") is not located by index and lands on the base's
+// list; containers the merge reordered are still found in the base by
+// name.
+func TestPatchLines(t *testing.T) {
+	fsys := fstest.MapFS{
+		"base/kustomization.yaml": {Data: []byte("resources:\n  - deployment.yaml\n")},
+		"base/deployment.yaml": {Data: []byte(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: sidecar
+          image: registry.example.com/proxy:1.2
+        - name: app
+          image: registry.example.com/app:1.0
+`)},
+		"overlay/kustomization.yaml": {Data: []byte(`resources:
+  - ../base
+nameSuffix: -v2
+patchesStrategicMerge:
+  - |-
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: web
+    spec:
+      template:
+        spec:
+          containers:
+            - name: app
+              securityContext:
+                privileged: true
+patchesJson6902:
+  - target:
+      kind: Deployment
+      name: web.*
+    path: ops.yaml
+`)},
+		"overlay/ops.yaml": {Data: []byte(`- op: add
+  path: /spec/template/spec/hostPID
+  value: true
+- op: replace
+  path: /spec/template/spec/containers/0/image
+  value: registry.example.com/proxy:latest
+- op: add
+  path: /spec/template/spec/containers/-
+  value: {name: extra, image: busybox}
+`)},
+	}
+	docs, probs := New().Parse(context.Background(), input(t, fsys, New().FileRequired))
+	for _, p := range probs {
+		if p.Level == iac.LevelError {
+			t.Errorf("problem %+v", p)
+		}
+	}
+	if len(docs) != 1 {
+		t.Fatalf("%d documents, want 1", len(docs))
+	}
+	for _, c := range []struct {
+		at   []any
+		path string
+		line int
+	}{
+		// The merge puts the patched container (app) first.
+		{[]any{"spec", "template", "spec", "containers", 0, "securityContext", "privileged"}, "overlay/kustomization.yaml", 16},
+		{[]any{"spec", "template", "spec", "containers", 0, "securityContext"}, "overlay/kustomization.yaml", 15},
+		{[]any{"spec", "template", "spec", "containers", 0}, "base/deployment.yaml", 11},
+		{[]any{"spec", "template", "spec", "containers", 1, "image"}, "base/deployment.yaml", 10},
+		{[]any{"spec", "template", "spec", "containers", 1, "name"}, "base/deployment.yaml", 9},
+		{[]any{"spec", "template", "spec", "hostPID"}, "overlay/ops.yaml", 3},
+		// The operation replaced the image of the first container, app.
+		{[]any{"spec", "template", "spec", "containers", 0, "image"}, "overlay/ops.yaml", 6},
+		// Appended by "-": not located in the operation, nor in the
+		// base's other containers.
+		{[]any{"spec", "template", "spec", "containers", 2, "image"}, "base/deployment.yaml", 8},
+	} {
+		n := docs[0].Locate(c.at)
+		if n.Path != c.path || n.Start != c.line {
+			t.Errorf("%v at %s:%d, want %s:%d", c.at, n.Path, n.Start, c.path, c.line)
+		}
+	}
 }
