@@ -25,6 +25,7 @@ type offlineDests struct {
 	mu     sync.Mutex
 	gitlab *netx.Hosts
 	loaded time.Time
+	gen    int64 // netx.ConfigGeneration at the last load
 }
 
 func newOfflineDests(st *store.Store, log *slog.Logger, static ...string) (*offlineDests, error) {
@@ -46,7 +47,7 @@ func (o *offlineDests) permits(addr string) bool {
 	if o.gitlab.Permits(addr) && age < 30*time.Second {
 		return true
 	}
-	if age >= time.Second {
+	if age >= time.Second || o.gen != netx.ConfigGeneration() {
 		o.reload()
 	}
 	return o.gitlab.Permits(addr)
@@ -55,6 +56,7 @@ func (o *offlineDests) permits(addr string) bool {
 // reload reads the integrations' URLs; on failure the previous set stays.
 func (o *offlineDests) reload() {
 	o.loaded = time.Now()
+	o.gen = netx.ConfigGeneration()
 	if o.store == nil {
 		return
 	}

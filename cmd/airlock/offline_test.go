@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
+	"github.com/airlock-sec/airlock/internal/netx"
 	"github.com/airlock-sec/airlock/internal/store"
 	"github.com/airlock-sec/airlock/internal/store/storetest"
 )
@@ -50,6 +52,19 @@ func TestOfflineDests(t *testing.T) {
 	if o.permits("gitlab.other.example:443") {
 		t.Error("a host of no integration is permitted")
 	}
+	// An integration created through the API says so (netx.ConfigChanged):
+	// the next miss reads the integrations again at once.
+	in2 := &store.Integration{Name: "new", URL: "https://gitlab.new.example", TokenKind: "personal", TokenSealed: []byte("x"), WebhookSealed: []byte("y"), Selection: store.SelectAll}
+	if err := st.CreateIntegration(ctx, in2, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if o.permits("gitlab.new.example:443") {
+		t.Fatal("re-read within the second without a change being announced")
+	}
+	netx.ConfigChanged()
+	if !o.permits("gitlab.new.example:443") {
+		t.Error("the integration created just before ConfigChanged is refused")
+	}
 	if _, err := newOfflineDests(st, log, "https:///x"); err == nil {
 		t.Error("a static destination without a host was accepted")
 	}
@@ -68,4 +83,50 @@ func TestScanOffline(t *testing.T) {
 	if *requests != 1 {
 		t.Errorf("%d requests to the mirror, want 1", *requests)
 	}
+}
+
+// TestServeOfflineByDefault: 'airlock serve' starts in offline mode
+// without being told (AIRLOCK_OFFLINE=false turns it off), and offline
+// mode still lets an administrator connect a GitLab instance that is not
+// configured yet: Test Connection (POST /api/v1/connection-tests) and the
+// creation reach it as the instance being configured, and the discovery
+// that follows reaches it as a configured one.
+func TestServeOfflineByDefault(t *testing.T) {
+	gl := gitlabtest.New(t)
+	u := gl.AddUser(gitlabtest.User{Username: "bot"})
+	tok := gl.AddToken(gitlabtest.Token{Value: "glpat-offline-default-000000", UserID: u.ID, Scopes: []string{"api", "read_repository", "write_repository"}})
+	gl.AddProject(gitlabtest.Project{Path: "g/app", Members: map[int]gitlabtest.AccessLevel{u.ID: gitlabtest.Maintainer}})
+
+	const admin = "alk_offline_default_admin_0123456789"
+	s := startServe(t, t.TempDir(), "AIRLOCK_ADMIN_TOKEN="+admin)
+	if !strings.Contains(s.log(), "offline mode: outbound connections go only") {
+		t.Fatalf("serve did not start in offline mode:\n%s", s.log())
+	}
+	if c, body := s.do(t, "POST", "/api/v1/connection-tests", admin, map[string]any{"url": gl.URL, "token": tok.Value}); c != 200 || !strings.Contains(body, `"ok":true`) {
+		t.Fatalf("Test Connection in offline mode: %d %s\n%s", c, body, s.log())
+	}
+	if c, body := s.do(t, "POST", "/api/v1/integrations", admin, map[string]any{"url": gl.URL, "token": tok.Value}); c != 201 {
+		t.Fatalf("create integration in offline mode: %d %s\n%s", c, body, s.log())
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, body := s.do(t, "GET", "/api/v1/projects", admin, nil)
+		if strings.Contains(body, "g/app") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("discovery did not list the project: %s\n%s", body, s.log())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if strings.Contains(s.log(), "outbound connection refused") {
+		t.Errorf("a connection was refused:\n%s", s.log())
+	}
+	s.stop(t)
+
+	off := startServe(t, t.TempDir(), "AIRLOCK_OFFLINE=false")
+	if !strings.Contains(off.log(), "offline mode is off") {
+		t.Errorf("AIRLOCK_OFFLINE=false did not turn offline mode off:\n%s", off.log())
+	}
+	off.stop(t)
 }

@@ -160,6 +160,8 @@ func defaultServerConfig() serverConfig {
 		LogLevel:         "info",
 		LogFormat:        "json",
 		ShutdownTimeout:  30 * time.Second,
+		// Zero egress unless the operator says otherwise (docs/bundles.md).
+		Offline: true,
 
 		ChangePollInterval: 2 * time.Minute,
 	}
@@ -187,6 +189,7 @@ var envNames = map[string]string{
 	"scan_timeout": "AIRLOCK_SCAN_TIMEOUT", "fail_on": "AIRLOCK_FAIL_ON", "log_level": "AIRLOCK_LOG_LEVEL",
 	"log_format": "AIRLOCK_LOG_FORMAT", "shutdown_timeout": "AIRLOCK_SHUTDOWN_TIMEOUT",
 	"trusted_keys": "AIRLOCK_TRUSTED_KEYS", "change_poll_interval": "AIRLOCK_CHANGE_POLL_INTERVAL",
+	"offline": "AIRLOCK_OFFLINE",
 }
 
 // loadServerConfig applies the config file (--config or AIRLOCK_CONFIG)

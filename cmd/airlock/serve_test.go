@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -110,6 +111,26 @@ func (s *served) get(t *testing.T, path, token string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// do sends an API request with a JSON body (nil for none) and returns the
+// status and the body.
+func (s *served) do(t *testing.T, method, path, token string, body any) (int, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, "http://"+s.addr+path, rd)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 var tokenLine = regexp.MustCompile(`(?m)^\s+(alk_[a-z2-7]+)$`)

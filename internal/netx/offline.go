@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -34,7 +35,58 @@ func IsOffline() bool { return offline.Load() != nil }
 // offlineDenies reports whether offline mode refuses addr.
 func offlineDenies(addr string) bool {
 	p := offline.Load()
-	return p != nil && !(*p)(addr)
+	return p != nil && !(*p)(addr) && !candidate(addr)
+}
+
+// candidates are destinations an operator is configuring right now (the
+// GitLab instance of an integration being tested before it is saved),
+// with how many requests hold each.
+var candidates = struct {
+	sync.Mutex
+	n map[string]int
+}{n: map[string]int{}}
+
+// PermitCandidate lets offline mode reach the host of rawURL (an http(s)
+// URL) until the returned function is called: Test Connection and the
+// OAuth code exchange of an integration that is not saved yet, which an
+// administrator's request names. Once saved, the integration's instance
+// is a configured destination like the others.
+func PermitCandidate(rawURL string) (release func(), err error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return func() {}, fmt.Errorf("netx: %q is not a URL with a host", redact(rawURL))
+	}
+	dest := strings.ToLower(hostPort(u))
+	candidates.Lock()
+	candidates.n[dest]++
+	candidates.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			candidates.Lock()
+			if candidates.n[dest]--; candidates.n[dest] <= 0 {
+				delete(candidates.n, dest)
+			}
+			candidates.Unlock()
+		})
+	}, nil
+}
+
+// configGen counts changes to the configured destinations.
+var configGen atomic.Int64
+
+// ConfigChanged says the configured destinations changed (an integration
+// was created or its URL edited): offline mode's permit function reads
+// them again at its next miss instead of waiting for its own interval.
+func ConfigChanged() { configGen.Add(1) }
+
+// ConfigGeneration is the count of ConfigChanged calls.
+func ConfigGeneration() int64 { return configGen.Load() }
+
+func candidate(addr string) bool {
+	candidates.Lock()
+	defer candidates.Unlock()
+	return candidates.n[strings.ToLower(addr)] > 0
 }
 
 // CheckOffline returns a *DeniedError when offline mode refuses the

@@ -103,3 +103,48 @@ func TestNewHosts(t *testing.T) {
 		t.Error("a nil set permits")
 	}
 }
+
+// TestPermitCandidate: in offline mode a destination being configured is
+// reachable while some request holds it (two holders, released twice is
+// harmless), and refused again once every holder has released it.
+func TestPermitCandidate(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	SetOffline(func(string) bool { return false })
+	defer SetOffline(nil)
+	c, err := NewClient(Config{Allow: []string{srv.Listener.Addr().String()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func() error {
+		resp, err := c.Get(srv.URL)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	if err := get(); err == nil {
+		t.Fatal("offline mode let an unconfigured destination through")
+	}
+	r1, err := PermitCandidate(srv.URL + "/api/v4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, _ := PermitCandidate(srv.URL)
+	if err := get(); err != nil {
+		t.Fatalf("a candidate destination was refused: %v", err)
+	}
+	r1()
+	r1()
+	if err := get(); err != nil {
+		t.Fatalf("refused while a second holder still holds it: %v", err)
+	}
+	r2()
+	c.CloseIdleConnections()
+	if err := get(); err == nil {
+		t.Error("the candidate stayed permitted after every holder released it")
+	}
+	if _, err := PermitCandidate("not a url"); err == nil {
+		t.Error("a URL without a host was accepted")
+	}
+}

@@ -155,10 +155,17 @@ func fieldError(field string, err error) apiError {
 	return apiError{Code: "invalid_field", Field: field, Message: err.Error()}
 }
 
-// check runs Test Connection.
+// check runs Test Connection. In offline mode the instance is a
+// permitted destination for the check even before it is saved: the
+// administrator's request is what configures it.
 func (s *Server) check(ctx context.Context, conn integration.Connection) (integration.CheckResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.c.CheckTimeout)
 	defer cancel()
+	if !conn.ViaAgent {
+		if release, err := netx.PermitCandidate(conn.URL); err == nil {
+			defer release()
+		}
+	}
 	gl, err := integration.NewClient(conn, s.log, s.agents())
 	if err != nil {
 		r := integration.NewCheckResult(gitlab.Check{}, err)
@@ -312,6 +319,8 @@ func (s *Server) create(ctx context.Context, req integrationRequest, p principal
 	if err != nil {
 		return integrationView{}, err
 	}
+	// Offline mode reads the configured instances again on its next miss.
+	netx.ConfigChanged()
 	return s.view(in), nil
 }
 
@@ -528,6 +537,7 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, p principal, in st
 // when discover says why, queues its discovery.
 func (s *Server) saveIntegration(ctx context.Context, p principal, in store.Integration, action, discover string) error {
 	now := s.c.Now()
+	defer netx.ConfigChanged() // offline mode: the instance's URL may have changed
 	return s.c.Store.InTx(ctx, func(t *store.Tx) error {
 		if err := t.UpdateIntegration(ctx, &in, now); err != nil {
 			return err

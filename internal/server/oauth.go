@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/airlock-sec/airlock/internal/integration"
+	"github.com/airlock-sec/airlock/internal/netx"
 	"github.com/airlock-sec/airlock/internal/store"
 )
 
@@ -169,6 +170,12 @@ func (s *Server) exchange(ctx context.Context, req integrationRequest, p oauthPe
 	if err != nil {
 		return integration.OAuthToken{}, err
 	}
+	// Offline mode: the instance is being configured, not saved yet.
+	release, err := netx.PermitCandidate(in.URL)
+	if err != nil {
+		return integration.OAuthToken{}, err
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, s.c.CheckTimeout)
 	defer cancel()
 	return integration.ExchangeOAuthCode(ctx, hc, in.URL, p.ClientID, p.Secret, code, p.Redirect, p.Verifier)
