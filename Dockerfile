@@ -2,7 +2,7 @@
 # The airlock image: one static binary on Alpine, which brings the git CLI
 # (clones) and the CA certificates that distroless and scratch images lack.
 # docs/deploy.md explains the choice and how to build, scan and carry it
-# into an offline registry. deploy/dockerfile_test.go runs the build line
+# into an offline registry. TestDockerfileBuild (deploy/iac_test.go) runs the build line
 # below and airlock's own IaC scan of this file.
 
 FROM golang:1.26.8-alpine3.22 AS build

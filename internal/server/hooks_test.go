@@ -45,6 +45,8 @@ func hooksOncePerProject(t *testing.T, d store.Dialect) {
 	for _, p := range append(maintained, developed, guest) {
 		gl.InitRepo(p, map[string]string{"README.md": "hi\n"})
 	}
+	// A project with no commits: GitLab reports empty_repo.
+	empty := gl.AddProject(gitlabtest.Project{Path: "platform/empty", Members: map[int]gitlabtest.AccessLevel{u.ID: gitlabtest.Maintainer}})
 
 	var in hooksView
 	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value, "selection": "all"}, http.StatusCreated, &in)
@@ -78,7 +80,29 @@ func hooksOncePerProject(t *testing.T, d store.Dialect) {
 		if ss := latestScans(h, p.ID, "main"); len(ss) != 0 {
 			t.Errorf("Guest project scanned: %+v", ss)
 		}
-		h.admin("POST", fmt.Sprintf("/api/v1/projects/%d/scans", p.ID), nil, http.StatusUnprocessableEntity, nil)
+		var e struct{ Error struct{ Code string } }
+		h.admin("POST", fmt.Sprintf("/api/v1/projects/%d/scans", p.ID), nil, http.StatusUnprocessableEntity, &e)
+		if e.Error.Code != "no_access" {
+			t.Errorf("manual scan of the Guest project: %+v, want no_access", e)
+		}
+	}
+	emptySeen := false
+	for _, p := range ps.Items {
+		if p.Path != empty.Path {
+			continue
+		}
+		emptySeen = true
+		var e struct{ Error struct{ Code, Message string } }
+		h.admin("POST", fmt.Sprintf("/api/v1/projects/%d/scans", p.ID), nil, http.StatusUnprocessableEntity, &e)
+		if e.Error.Code != "empty_repository" || !strings.Contains(e.Error.Message, empty.Path) {
+			t.Errorf("manual scan of the empty repository: %+v, want empty_repository naming it", e)
+		}
+		if ss := latestScans(h, p.ID, "main"); len(ss) != 0 {
+			t.Errorf("empty repository scanned: %+v", ss)
+		}
+	}
+	if !emptySeen {
+		t.Errorf("the empty project was not discovered")
 	}
 
 	// Manual scans that cannot succeed are refused before they are queued.
@@ -118,8 +142,10 @@ func hooksOncePerProject(t *testing.T, d store.Dialect) {
 		Left    []store.HookFailure `json:"hooks_not_removed"`
 	}
 	h.admin("DELETE", fmt.Sprintf("/api/v1/integrations/%d", in.ID), nil, http.StatusAccepted, &del)
-	if del.Removed != len(maintained) || len(del.Left) != 1 || del.Left[0].Path != refused.Path || !strings.Contains(del.Status, "could not be removed") {
-		t.Errorf("delete answered %+v: want %d removed (the stray one too) and %s listed as not removed", del, len(maintained), refused.Path)
+	// The maintained projects' hooks (the stray one too) but the refused
+	// one, and the empty project's.
+	if del.Removed != len(maintained)+1 || len(del.Left) != 1 || del.Left[0].Path != refused.Path || !strings.Contains(del.Status, "could not be removed") {
+		t.Errorf("delete answered %+v: want %d removed (the stray one and the empty project's too) and %s listed as not removed", del, len(maintained)+1, refused.Path)
 	}
 	for _, p := range maintained[:3] {
 		for _, hk := range gl.Hooks(p) {

@@ -123,7 +123,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	version := r.Header.Get(VersionHeader)
 	outdated, err := checkVersion(h.c.Version, version)
 	if err != nil {
-		refuse(w, http.StatusUpgradeRequired, "agent_version", err.Error(), "upgrade the agent to the server's version: helm upgrade <release> airlock/airlock-agent --set image.tag="+h.c.Version)
+		refuse(w, http.StatusUpgradeRequired, "agent_version", err.Error(), "upgrade the agent to the server's version: helm upgrade <release> deploy/helm/airlock --reuse-values --set image.tag="+h.c.Version)
 		return
 	}
 	ws, err := websocket.Accept(w, r, nil)
@@ -152,7 +152,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.c.Logger.Info("agent connected", "pool", poolName, "agent", a.info.ID, "version", version, "remote_address", r.RemoteAddr)
 	if outdated {
 		h.c.Logger.Warn("agent is outdated", "pool", poolName, "agent", a.info.ID, "version", version, "server_version", h.c.Version,
-			"hint", "helm upgrade <release> airlock/airlock-agent --set image.tag="+h.c.Version)
+			"hint", "helm upgrade <release> deploy/helm/airlock --reuse-values --set image.tag="+h.c.Version)
 	}
 	t := time.NewTicker(h.c.PingInterval)
 	defer t.Stop()
