@@ -92,7 +92,9 @@ func hooksOncePerProject(t *testing.T, d store.Dialect) {
 			continue
 		}
 		emptySeen = true
-		var e struct{ Error struct{ Code, Message string } }
+		var e struct {
+			Error struct{ Code, Message string }
+		}
 		h.admin("POST", fmt.Sprintf("/api/v1/projects/%d/scans", p.ID), nil, http.StatusUnprocessableEntity, &e)
 		if e.Error.Code != "empty_repository" || !strings.Contains(e.Error.Message, empty.Path) {
 			t.Errorf("manual scan of the empty repository: %+v, want empty_repository naming it", e)
