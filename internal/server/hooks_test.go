@@ -1,13 +1,16 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
+	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/store"
 	"github.com/airlock-sec/airlock/internal/store/storetest"
 )
@@ -86,6 +89,36 @@ func hooksOncePerProject(t *testing.T, d store.Dialect) {
 			t.Errorf("manual scan of the Guest project: %+v, want no_access", e)
 		}
 	}
+	// Neither the schedule nor an event scans the Guest project (a system
+	// hook or a hook installed by hand may still deliver its pushes).
+	due, err := h.store.Due(context.Background(), time.Now().Add(time.Hour), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var duePaths []string
+	for _, p := range due {
+		duePaths = append(duePaths, p.Path)
+	}
+	if slices.Contains(duePaths, guest.Path) || slices.Contains(duePaths, empty.Path) || !slices.Contains(duePaths, developed.Path) {
+		t.Errorf("projects due for a scheduled scan: %v; want the Developer project, not the Guest nor the empty one", duePaths)
+	}
+	row, err := h.store.Integration(context.Background(), in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := h.keyring.Open(row.WebhookSealed, integration.AAD(in.ID, integration.FieldWebhook))
+	if err != nil {
+		t.Fatal(err)
+	}
+	push := fmt.Sprintf(`{"object_kind":"push","project_id":%d,"ref":"refs/heads/main","before":"0000000000000000000000000000000000000000","after":"1111111111111111111111111111111111111111","project":{"id":%d}}`, guest.ID, guest.ID)
+	if c := postDelivery(t, in.WebhookURL, string(secret), "guest-push", []byte(push)); c != http.StatusAccepted {
+		t.Fatalf("push delivery for the Guest project: %d", c)
+	}
+	eventually(t, 30*time.Second, "the Guest project's push to be ignored", func() bool {
+		var outcome string
+		h.store.DB().QueryRow(`SELECT outcome FROM webhook_event WHERE delivery_key = 'guest-push'`).Scan(&outcome)
+		return strings.Contains(outcome, "below Reporter")
+	})
 	emptySeen := false
 	for _, p := range ps.Items {
 		if p.Path != empty.Path {
