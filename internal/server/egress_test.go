@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -237,4 +239,46 @@ func pypiMirror() http.Handler {
 			http.NotFound(w, r)
 		}
 	})
+}
+
+// TestEgressRefusalReported: in offline mode a connection to a destination
+// outside the configuration is refused before it is dialled, logged with
+// the destination and counted in airlock_egress_refused_total.
+func TestEgressRefusalReported(t *testing.T) {
+	h := newHarness(t, store.SQLite, options{})
+	hosts, err := netx.NewHosts(h.gl.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	netx.SetOffline(hosts.Permits)
+	t.Cleanup(func() { netx.SetOffline(nil) })
+	netx.Observe(h.srv.ObserveEgress)
+	t.Cleanup(func() { netx.Observe(nil) })
+	var hits int32
+	outside := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { atomic.AddInt32(&hits, 1) }))
+	defer outside.Close()
+	dest := outside.Listener.Addr().String()
+	c, err := netx.NewClient(netx.Config{Allow: []string{dest}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := c.Get(outside.URL); err == nil {
+		resp.Body.Close()
+		t.Fatal("offline mode let a connection outside the configuration through")
+	}
+	if atomic.LoadInt32(&hits) != 0 {
+		t.Error("the refused destination received a request")
+	}
+	resp, err := http.Get(h.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `airlock_egress_refused_total{destination="` + dest + `"} 1`; !strings.Contains(string(b), want) {
+		t.Errorf("/metrics lacks %s", want)
+	}
+	if logs := h.logs.String(); !strings.Contains(logs, "outbound connection refused") || !strings.Contains(logs, dest) {
+		t.Errorf("no log line naming the refused destination:\n%s", logs)
+	}
 }

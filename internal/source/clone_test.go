@@ -83,6 +83,13 @@ func newGitServer(t *testing.T) *gitServer {
 			s.released <- struct{}{}
 			return
 		}
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/moved/"); ok {
+			// A repository that moved: the answer redirects elsewhere.
+			u := *r.URL
+			u.Path = "/" + rest
+			http.Redirect(w, r, u.String(), http.StatusMovedPermanently)
+			return
+		}
 		if user, pw, ok := r.BasicAuth(); !ok || user != "oauth2" || pw != testToken {
 			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
 			http.Error(w, "HTTP Basic: Access denied", http.StatusUnauthorized)
@@ -551,6 +558,25 @@ func TestCloneRefusesOptions(t *testing.T) {
 	}
 }
 
+// TestCloneNoRedirect: a clone whose server answers with a redirect
+// fails; git never follows it, so nothing is fetched from where it points
+// (the token is never sent there), and no workspace is left.
+func TestCloneNoRedirect(t *testing.T) {
+	s := newGitServer(t)
+	r, _, _ := history(t)
+	url := s.publish(t, r, "g/p.git")
+	o := s.options(t, strings.Replace(url, "/g/p.git", "/moved/g/p.git", 1))
+	ws, err := Clone(t.Context(), o)
+	if err == nil {
+		ws.Close()
+		t.Fatal("the clone followed a redirect")
+	}
+	if n := s.requests.Load(); n != 0 {
+		t.Errorf("%d requests reached the redirect's target", n)
+	}
+	assertEmpty(t, o.Dir)
+}
+
 func TestCloneArgs(t *testing.T) {
 	o := CloneOptions{
 		URL:     "https://gitlab.example/g/p.git",
@@ -572,7 +598,7 @@ func TestCloneArgs(t *testing.T) {
 				t.Errorf("argv %q contains %q", line, secret)
 			}
 		}
-		for _, want := range []string{"protocol.allow=never", "protocol.https.allow=always", "core.hooksPath=/dev/null", "credential.helper=", "submodule.recurse=false", "--end-of-options " + o.URL} {
+		for _, want := range []string{"protocol.allow=never", "protocol.https.allow=always", "core.hooksPath=/dev/null", "credential.helper=", "submodule.recurse=false", "http.followRedirects=false", "--end-of-options " + o.URL} {
 			if !strings.Contains(line, want) {
 				t.Errorf("argv %q lacks %q", line, want)
 			}

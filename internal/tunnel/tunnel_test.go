@@ -584,3 +584,33 @@ func TestAgentKilledMidClone(t *testing.T) {
 		t.Fatalf("clone after the agent came back: %v", err)
 	}
 }
+
+// TestAgentCannotReachGitLab: when the agent is connected but its leg to
+// GitLab fails (nothing listens at its GitLab URL), the server's call
+// fails with gitlab_unreachable, says it is the agent that cannot reach
+// GitLab, carries a hint, and the agent audits the error.
+func TestAgentCannotReachGitLab(t *testing.T) {
+	f := newFixture(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + l.Addr().String()
+	l.Close()
+	ra := f.startAgent(f.server.URL, func(c *AgentConfig) {
+		c.GitLabURL = dead
+		c.GitLabClient = client(t, dead, netx.Config{})
+	})
+	waitAgents(t, f.hub, 1)
+	hc := &http.Client{Transport: f.hub.Transport("dc1", dead)}
+	req, _ := http.NewRequest("GET", dead+"/api/v4/version", nil)
+	req.Header.Set(RequestIDHeader, "req-dead")
+	_, err = hc.Do(req)
+	var re *RefusedError
+	if !errors.As(err, &re) || re.Code != "gitlab_unreachable" || !strings.Contains(re.Message, "the agent cannot reach GitLab") || re.Hint == "" {
+		t.Fatalf("error %v (%+v), want gitlab_unreachable with a hint", err, re)
+	}
+	if audit := ra.audit.String(); !strings.Contains(audit, `"request_id":"req-dead"`) || !strings.Contains(audit, `"outcome":"error"`) {
+		t.Errorf("audit:\n%s", audit)
+	}
+}
