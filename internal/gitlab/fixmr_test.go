@@ -3,6 +3,7 @@ package gitlab
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,7 +21,7 @@ func TestUpsertFixMR(t *testing.T) {
 	pid := int64(f.project.ID)
 	m := FixMR{
 		Branch: "airlock/fix/go-golang.org-x-net", Target: "main", Title: "Upgrade golang.org/x/net",
-		Description: "<!-- airlock:fix -->\nfirst", Digest: "d1",
+		Description: "<!-- airlock:fix -->\nfirst", Digest: "d1", Labels: []string{"security", "dependencies"},
 		Files: []FixFile{{Path: "go.mod", Content: []byte("module example.com/app\n\nrequire golang.org/x/net v0.38.0\n")}, {Path: "go.sum", Content: []byte("sum\n"), New: true}},
 	}
 	res, err := f.client.UpsertFixMR(ctx, pid, m)
@@ -41,6 +42,9 @@ func TestUpsertFixMR(t *testing.T) {
 	}
 	if mrs := open(); len(mrs) != 1 || mrs[0].Description != m.Description || mrs[0].TargetBranch != "main" {
 		t.Fatalf("merge requests: %+v", mrs)
+	}
+	if mrs := open(); !slices.Equal(mrs[0].Labels, m.Labels) {
+		t.Errorf("labels %v, want the configured %v", mrs[0].Labels, m.Labels)
 	}
 	head, _ := f.client.BranchHead(ctx, pid, m.Branch)
 	fixes, err := f.client.FixMRs(ctx, pid, "airlock/fix/", "<!-- airlock:fix -->")

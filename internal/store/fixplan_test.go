@@ -110,5 +110,27 @@ func TestFixPlans(t *testing.T) {
 		if a := state("a"); a.State != store.PlanProposed || a.MergedAt != nil || a.MRIID != 0 {
 			t.Errorf("a again: %+v", a)
 		}
+		// Its merge request closed without merging (the webhook's close
+		// action): the open plan is closed, once; a proposed plan of the
+		// other branch is not touched.
+		again := state("a")
+		if _, err := s.DecideFixPlan(ctx, again.ID, true, "alice", "ok", t0.Add(5*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FixPlanOpened(ctx, again.ID, 9, "u", t0.Add(5*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.FixPlanMRChanged(ctx, p.ID, "airlock/fix/a", false, t0.Add(6*time.Hour)); !ok || err != nil {
+			t.Fatalf("closed: %v %v", ok, err)
+		}
+		if a := state("a"); a.State != store.PlanClosed || a.MergedAt != nil {
+			t.Errorf("a after its merge request closed: %+v", a)
+		}
+		if ok, _ := s.FixPlanMRChanged(ctx, p.ID, "airlock/fix/a", false, t0.Add(7*time.Hour)); ok {
+			t.Error("a closed plan changed again")
+		}
+		if ok, _ := s.FixPlanMRChanged(ctx, p.ID, "airlock/fix/b", false, t0.Add(7*time.Hour)); ok {
+			t.Error("a proposed plan was closed by a merge request event")
+		}
 	})
 }

@@ -102,6 +102,16 @@ func bodyParams(r *http.Request) (map[string]string, error) {
 				params[k] = strconv.FormatBool(v)
 			case float64:
 				params[k] = strconv.FormatFloat(v, 'f', -1, 64)
+			case []any:
+				// An array parameter (labels: ["a", "b"]) as GitLab also
+				// takes it: comma-separated.
+				var parts []string
+				for _, e := range v {
+					if s, ok := e.(string); ok {
+						parts = append(parts, s)
+					}
+				}
+				params[k] = strings.Join(parts, ",")
 			}
 		}
 	case "application/x-www-form-urlencoded", "multipart/form-data":

@@ -34,6 +34,7 @@ type MergeRequest struct {
 	UpdatedAt          time.Time
 	ClosedAt           time.Time // zero unless closed
 	ClosedByID         int
+	Labels             []string
 }
 
 // basicUserJSON is GitLab's UserBasic entity (the author of a merge request
@@ -165,7 +166,7 @@ func (s *Server) mrJSON(p *Project, mr *MergeRequest) mrJSON {
 		Assignees:       []basicUserJSON{},
 		Reviewers:       []basicUserJSON{},
 		SourceProjectID: p.ID, TargetProjectID: p.ID,
-		Labels:                      []string{},
+		Labels:                      append([]string{}, mr.Labels...),
 		Draft:                       draft,
 		WorkInProgress:              draft,
 		MergeStatus:                 "can_be_merged",
@@ -354,6 +355,9 @@ func (s *Server) createMergeRequest(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, status, body)
 		return
 	}
+	if v, ok := params["labels"]; ok {
+		mr.Labels = splitLabels(v)
+	}
 	writeJSON(w, http.StatusCreated, s.mrDetailJSON(p, mr, c.user))
 }
 
@@ -474,7 +478,7 @@ func (s *Server) updateMergeRequest(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "body is invalid")
 		return
 	}
-	known := []string{"title", "description", "target_branch", "state_event", "remove_source_branch"}
+	known := []string{"title", "description", "target_branch", "state_event", "remove_source_branch", "labels"}
 	if !slices.ContainsFunc(known, func(k string) bool { _, ok := params[k]; return ok }) {
 		badRequest(w, strings.Join(known, ", ")+" are missing, at least one parameter must be provided")
 		return
@@ -504,6 +508,9 @@ func (s *Server) updateMergeRequest(w http.ResponseWriter, r *http.Request) {
 	if v, ok := params["remove_source_branch"]; ok {
 		mr.RemoveSourceBranch, _ = strconv.ParseBool(v)
 	}
+	if v, ok := params["labels"]; ok {
+		mr.Labels = splitLabels(v)
+	}
 	action := "update"
 	switch {
 	case event == "close" && mr.State == MROpened:
@@ -521,4 +528,15 @@ func (s *Server) updateMergeRequest(w http.ResponseWriter, r *http.Request) {
 		s.dispatchLocked(s.mrHookJobs(p, mr, c.user, action, "", changes))
 	}
 	writeJSON(w, http.StatusOK, s.mrDetailJSON(p, mr, c.user))
+}
+
+// splitLabels reads GitLab's comma-separated labels parameter.
+func splitLabels(v string) []string {
+	out := []string{}
+	for _, l := range strings.Split(v, ",") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
