@@ -75,3 +75,32 @@ func TestToolEnv(t *testing.T) {
 		t.Errorf("the mirror's own proxy is not used: %v", env)
 	}
 }
+
+// TestManualInstructions: a change airlock does not make itself gets the
+// exact command of its ecosystem's tool, with where and what.
+func TestManualInstructions(t *testing.T) {
+	for _, c := range []struct {
+		manifest, name, from, to, want string
+	}{
+		{"web/yarn.lock", "lodash", "4.17.20", "4.17.21", "web/yarn.lock:7: lodash 4.17.20 → 4.17.21: run `yarn up lodash@4.17.21`"},
+		{"pnpm-lock.yaml", "lodash", "4.17.20", "4.17.21", "run `pnpm update lodash@4.17.21`"},
+		{"poetry.lock", "django", "3.2.0", "3.2.25", "run `poetry add django@3.2.25`"},
+		{"uv.lock", "django", "3.2.0", "3.2.25", "run `uv lock --upgrade-package django==3.2.25`"},
+		{"Pipfile.lock", "django", "3.2.0", "3.2.25", "run `pipenv install django==3.2.25`"},
+		{"Gemfile.lock", "rack", "2.2.3", "2.2.8", "run `bundle update rack --conservative` after allowing 2.2.8 in the Gemfile"},
+		{"composer.lock", "guzzlehttp/guzzle", "7.4.0", "7.4.5", "run `composer update guzzlehttp/guzzle --with=guzzlehttp/guzzle:7.4.5`"},
+		{"gradle.lockfile", "org.yaml:snakeyaml", "1.33", "2.0", "raise org.yaml:snakeyaml to 2.0 in the build script and run `gradle dependencies --write-locks`"},
+		{"packages.lock.json", "Newtonsoft.Json", "12.0.1", "13.0.1", "run `dotnet add package Newtonsoft.Json --version 13.0.1` and `dotnet restore --force-evaluate`"},
+		{"Cargo.lock", "time", "0.1.43", "0.1.45", "run `cargo update -p time@0.1.43 --precise 0.1.45`"},
+		{"pom.xml", "org.apache.logging.log4j:log4j-core", "2.14.1", "2.17.1", "<groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>2.17.1</version>"},
+	} {
+		line := 0
+		if strings.HasSuffix(c.manifest, "yarn.lock") {
+			line = 7
+		}
+		got := manualInstruction(Change{Manifest: c.manifest, Line: line, Name: c.name, From: c.from, To: c.to})
+		if !strings.Contains(got, c.want) {
+			t.Errorf("%s: %q lacks %q", c.manifest, got, c.want)
+		}
+	}
+}
