@@ -22,6 +22,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/keyring"
+	"github.com/airlock-sec/airlock/internal/license"
 	"github.com/airlock-sec/airlock/internal/registry"
 	"github.com/airlock-sec/airlock/internal/secret"
 	"github.com/airlock-sec/airlock/internal/server"
@@ -77,6 +78,8 @@ type options struct {
 	fix *job.FixConfig
 	// registries are the mirrors the risk and license analyzers read.
 	registries *registry.Set
+	// licenses is the site's license policy (serve's licenses:).
+	licenses *license.Policy
 	// changePoll polls integrations routed via agent without a webhook
 	// address this often (0: never).
 	changePoll time.Duration
@@ -113,7 +116,7 @@ func newHarness(t testing.TB, d store.Dialect, o options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jc := job.Config{Store: h.store, Keyring: kr, Logger: log, WorkDir: t.TempDir(), HookURL: ts.URL + "/webhooks/gitlab", PublicURL: ts.URL, Rules: rules, VulnDB: o.vulns, PollInterval: o.poll, FailOn: finding.Threshold(finding.High.Rank()), Fix: o.fix, ChangePollInterval: o.changePoll, Registries: o.registries}
+	jc := job.Config{Store: h.store, Keyring: kr, Logger: log, WorkDir: t.TempDir(), HookURL: ts.URL + "/webhooks/gitlab", PublicURL: ts.URL, Rules: rules, VulnDB: o.vulns, PollInterval: o.poll, FailOn: finding.Threshold(finding.High.Rank()), Fix: o.fix, ChangePollInterval: o.changePoll, Registries: o.registries, Licenses: o.licenses}
 	if o.agents {
 		hub, err := tunnel.NewHub(tunnel.HubConfig{Authenticate: server.AgentAuthenticator(h.store, time.Now), Logger: log, Wait: time.Second})
 		if err != nil {
