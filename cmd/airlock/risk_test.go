@@ -217,3 +217,30 @@ func TestRiskRealNPM(t *testing.T) {
 		t.Errorf("exit %d: want express 3 two majors behind, licensed MIT from the mirror\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestLicenseRealGoProxy: a Go module's license comes from the LICENSE
+// file of its zip on the Go module proxy (standing in for the site's
+// mirror), classified by the license analyzer: github.com/google/uuid is
+// BSD-3-Clause.
+func TestLicenseRealGoProxy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network test")
+	}
+	dir := writeTree(t, map[string]string{
+		"go.mod": "module example.com/app\n\ngo 1.22\n\nrequire github.com/google/uuid v1.6.0\n",
+		"go.sum": "github.com/google/uuid v1.6.0 h1:NIvaJDMOsjHA8n1jAhLSgzrAzy1Hgr+hNrb57e+94F0=\ngithub.com/google/uuid v1.6.0/go.mod h1:TIyPZe4MgqvfeYDBFedMoGGpEw/LqOeaOT+nhxU+yHo=\n",
+	})
+	r := airlockEnv(t, binary, isolated(t), nil, "scan", "--scanners", "license", "--format", "json", "--registry", "go=https://proxy.golang.org", dir)
+	if strings.Contains(r.stdout, "the mirror did not answer") {
+		t.Skipf("proxy.golang.org is not reachable from here:\n%s", r.stdout)
+	}
+	rep := parseReport(t, r)
+	var got []string
+	for _, l := range rep.Licenses {
+		got = append(got, l.Name+" "+l.License+" "+l.Source)
+		if strings.Contains(l.Name, "github.com/google/uuid") && l.License == "BSD-3-Clause" && l.Source == "mirror" {
+			return
+		}
+	}
+	t.Errorf("exit %d: want github.com/google/uuid BSD-3-Clause from the mirror, got %v\n%s%s", r.code, got, r.stdout, r.stderr)
+}
