@@ -154,6 +154,25 @@ func TestRiskMalicious(t *testing.T) {
 	}
 }
 
+// TestRiskMaliciousPyPI: the real PyPI malicious-package set: a pinned
+// requirement of a package published as malicious is a critical risk
+// finding naming its MAL- record; a clean pin is not.
+func TestRiskMaliciousPyPI(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "v.db")
+	if r := airlock(t, db, "db", "import", sharedZip(t, "osv-malicious", "PyPI")); r.code != 0 {
+		t.Fatalf("import: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	dir := writeTree(t, map[string]string{"requirements.txt": "exodusdecoderss==1.4.3\nrequests==2.31.0\n"})
+	r := airlockEnv(t, binary, isolated(t, "AIRLOCK_DB="+db), nil, "scan", "--format", "json", "--fail-on", "critical", dir)
+	if r.code != 3 {
+		t.Fatalf("exit %d, want 3\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	rep := parseReport(t, r)
+	if len(rep.Findings) != 1 || rep.Findings[0].Kind != "risk" || rep.Findings[0].ID != "MAL-2024-10026" || rep.Findings[0].Severity != "critical" {
+		t.Errorf("findings %+v, want MAL-2024-10026 as the one critical risk finding", rep.Findings)
+	}
+}
+
 // TestLicenseCLI: --format licenses lists every package; a policy in
 // .airlock.yaml fails the gate on a denied license; CycloneDX carries
 // the licenses.
