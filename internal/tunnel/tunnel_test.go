@@ -18,6 +18,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -613,4 +615,70 @@ func TestAgentCannotReachGitLab(t *testing.T) {
 	if audit := ra.audit.String(); !strings.Contains(audit, `"request_id":"req-dead"`) || !strings.Contains(audit, `"outcome":"error"`) {
 		t.Errorf("audit:\n%s", audit)
 	}
+}
+
+// TestGitLabLegTLSAndProxy: the agent's leg to GitLab has its own proxy
+// and CA: GitLab served over TLS by a certificate of the site's internal
+// CA, reached through a CONNECT proxy, works with the CA given to that
+// leg (as base64, as Helm values carry it); without it the server's call
+// fails with the agent's TLS refusal and a hint naming the internal CA.
+func TestGitLabLegTLSAndProxy(t *testing.T) {
+	f := newFixture(t)
+	caPEM, cert := testCA(t)
+	target, _ := url.Parse(f.gl.URL)
+	tlsGitLab := httptest.NewUnstartedServer(httputil.NewSingleHostReverseProxy(target))
+	tlsGitLab.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	tlsGitLab.StartTLS()
+	defer tlsGitLab.Close()
+	_, port, _ := net.SplitHostPort(tlsGitLab.Listener.Addr().String())
+	proxy := &connectProxy{to: tlsGitLab.Listener.Addr().String()}
+	ps := httptest.NewServer(proxy)
+	defer ps.Close()
+	gitlabURL := "https://airlock.test:" + port
+	call := func() error {
+		c, err := gitlab.New(gitlab.Config{BaseURL: gitlabURL, Token: testToken, HTTPClient: &http.Client{Transport: f.hub.Transport("dc1", gitlabURL)}, Retries: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Check(context.Background())
+		return err
+	}
+
+	t.Run("untrusted", func(t *testing.T) {
+		ra := f.startAgent(f.server.URL, func(c *AgentConfig) {
+			c.GitLabURL = gitlabURL
+			c.GitLabClient = client(t, gitlabURL, netx.Config{ProxyURL: ps.URL})
+		})
+		waitAgents(t, f.hub, 1)
+		err := call()
+		if err == nil || !strings.Contains(errorHint(err), "internal CA") {
+			t.Errorf("call without the CA: %v (hint %q)", err, errorHint(err))
+		}
+		ra.stop()
+		waitAgents(t, f.hub, 0)
+	})
+	t.Run("trusted", func(t *testing.T) {
+		b64 := []byte(base64.StdEncoding.EncodeToString(caPEM))
+		f.startAgent(f.server.URL, func(c *AgentConfig) {
+			c.GitLabURL = gitlabURL
+			c.GitLabClient = client(t, gitlabURL, netx.Config{ProxyURL: ps.URL, CAPEM: b64})
+		})
+		waitAgents(t, f.hub, 1)
+		before := proxy.tunnels.Load()
+		if err := call(); err != nil {
+			t.Fatalf("call through the agent's GitLab leg: %v", err)
+		}
+		if proxy.tunnels.Load() == before {
+			t.Error("the GitLab leg did not go through its proxy")
+		}
+	})
+}
+
+// errorHint is the hint of a refusal the agent answered, if any.
+func errorHint(err error) string {
+	var re *RefusedError
+	if errors.As(err, &re) {
+		return re.Hint
+	}
+	return ""
 }
