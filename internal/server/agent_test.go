@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
+	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/netx"
 	"github.com/airlock-sec/airlock/internal/store"
 	"github.com/airlock-sec/airlock/internal/store/storetest"
@@ -116,6 +117,29 @@ func TestAgentEndToEnd(t *testing.T) {
 		t.Errorf("test without the agent: %s", b)
 	}
 
+	// The server never holds the token: the integration's sealed token
+	// opens to nothing.
+	row, err := h.store.Integration(context.Background(), in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain, err := h.keyring.Open(row.TokenSealed, integration.AAD(in.ID, integration.FieldToken)); err != nil || len(plain) != 0 {
+		t.Errorf("the integration holds a token (%d bytes, %v)", len(plain), err)
+	}
+
+	// Rotation: a second key of the pool works while the first does; once
+	// the first is revoked, it is refused and the second still connects.
+	var key2 struct {
+		ID  int64  `json:"id"`
+		Key string `json:"key"`
+	}
+	h.admin("POST", "/api/v1/agent-keys", map[string]string{"pool": "dc1"}, http.StatusCreated, &key2)
+	_, stop1, done1 := startAgent(key.Key)
+	_, stop2, done2 := startAgent(key2.Key)
+	eventually(t, 10*time.Second, "both keys' agents", func() bool { return len(h.hub.Agents("dc1")) == 2 })
+	stop1()
+	<-done1
+
 	// A revoked key is refused.
 	h.admin("DELETE", fmt.Sprintf("/api/v1/agent-keys/%d", key.ID), nil, http.StatusNoContent, nil)
 	_, _, done = startAgent(key.Key)
@@ -127,4 +151,9 @@ func TestAgentEndToEnd(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("an agent with a revoked key is still running")
 	}
+	if n := len(h.hub.Agents("dc1")); n != 1 {
+		t.Errorf("%d agents after the first key's revocation, want the second key's", n)
+	}
+	stop2()
+	<-done2
 }
