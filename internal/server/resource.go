@@ -282,7 +282,8 @@ func (s *Server) listFindings(w http.ResponseWriter, r *http.Request, _ principa
 }
 
 // findingFilter reads the findings filter of the API and the web UI from
-// the query: limit, after, project_id, state, kind, severity, branch.
+// the query: limit, after, project_id, state, kind, severity, branch,
+// scan_id and change.
 func findingFilter(r *http.Request) (store.FindingFilter, error) {
 	var f store.FindingFilter
 	lim, err := queryInt(r, "limit", 100, 1000)
@@ -300,6 +301,15 @@ func findingFilter(r *http.Request) (store.FindingFilter, error) {
 	}
 	if err == nil {
 		f.Severity, err = enumQuery(r, "severity", finding.Severities)
+	}
+	if err == nil {
+		f.ScanID, err = queryInt(r, "scan_id", 0, 0)
+	}
+	if err == nil {
+		f.Change, err = enumQuery(r, "change", []string{store.ChangeNew, store.ChangeExisting, store.ChangeFixed})
+	}
+	if err == nil && f.Change != "" && f.ScanID == 0 {
+		err = apiError{Code: "invalid_query", Field: "change", Message: "change needs scan_id: it says what that scan changed"}
 	}
 	f.Limit, f.Branch = int(lim), r.URL.Query().Get("branch")
 	return f, err

@@ -132,7 +132,6 @@ func (s *Server) register() {
 	s.public("GET /readyz", s.readyz)
 	s.public("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP)
 	s.public("POST /webhooks/gitlab/{integration}", s.webhook)
-	s.public("GET /scans/{id}", s.scanPage)
 	s.public("GET "+tunnel.ConnectPath, s.agentConnect)
 
 	s.api("GET /api/v1/openapi.json", store.RoleViewer, s.openapi)

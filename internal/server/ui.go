@@ -155,6 +155,10 @@ func (s *Server) registerUI() {
 	s.ui("GET /projects", store.RoleViewer, s.projectsPage)
 	s.ui("GET /projects/{id}", store.RoleViewer, s.projectPage)
 	s.ui("POST /projects/{id}/scans", store.RoleAdmin, s.scanNowForm)
+	// The scan page is where merge request notes and commit statuses
+	// link: the OpenAPI document lists it, without a bearer token.
+	s.ui("GET /scans/{id}", store.RoleViewer, s.scanPage)
+	s.routes = append(s.routes, route{Method: "GET", Path: "/scans/{id}", Public: true})
 	s.ui("GET /findings", store.RoleViewer, s.findingsPage)
 	s.ui("GET /findings/{id}", store.RoleViewer, s.findingPage)
 	s.ui("POST /findings/{id}/dismiss", store.RoleAdmin, s.dismissForm)
@@ -380,6 +384,7 @@ type findingsView struct {
 	Kinds      []finding.Kind
 	Severities []finding.Severity
 	States     []string
+	Changes    []string
 }
 
 // uiPageSize is how many rows a list page shows.
@@ -401,7 +406,7 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request, ws webSess
 		s.uiFail(w, r, &ws, err)
 		return
 	}
-	v := findingsView{Filter: f, Findings: fs, Kinds: findingKinds, Severities: finding.Severities, States: []string{store.FindingOpen, store.FindingFixed, store.FindingDismissed}}
+	v := findingsView{Filter: f, Findings: fs, Kinds: findingKinds, Severities: finding.Severities, States: []string{store.FindingOpen, store.FindingFixed, store.FindingDismissed}, Changes: []string{store.ChangeNew, store.ChangeExisting, store.ChangeFixed}}
 	if p := newPage(fs, int64(f.Limit), func(f store.Finding) int64 { return f.ID }); p.Next != nil {
 		q.Set("after", strconv.FormatInt(*p.Next, 10))
 		v.Next = "/findings?" + q.Encode()
@@ -446,10 +451,16 @@ func (s *Server) findingPage(w http.ResponseWriter, r *http.Request, ws webSessi
 
 // sourceLink is the finding's file and line in GitLab, when it has one.
 func sourceLink(p store.Project, f store.Finding) string {
+	return sourceLinkAt(p, f, f.Branch)
+}
+
+// sourceLinkAt is the finding's file and line in GitLab at ref (a
+// branch or a commit).
+func sourceLinkAt(p store.Project, f store.Finding, ref string) string {
 	if f.Path == "" || p.WebURL == "" {
 		return ""
 	}
-	u := p.WebURL + "/-/blob/" + url.PathEscape(f.Branch) + "/" + (&url.URL{Path: f.Path}).EscapedPath()
+	u := p.WebURL + "/-/blob/" + url.PathEscape(ref) + "/" + (&url.URL{Path: f.Path}).EscapedPath()
 	if f.Line > 0 {
 		u += "#L" + strconv.Itoa(f.Line)
 	}
