@@ -56,6 +56,9 @@ type Config struct {
 	// HookRemovalTimeout bounds the removal of webhooks when an
 	// integration is deleted (default 20s); the purge job finishes it.
 	HookRemovalTimeout time.Duration
+	// MaxBundleUpload bounds an uploaded data bundle (the API's and the
+	// data page's); 0 means DefaultMaxBundleUpload.
+	MaxBundleUpload int64
 	// SessionTTL is how long a web UI session lasts without use (default
 	// 12h); each use extends it.
 	SessionTTL time.Duration
@@ -104,6 +107,9 @@ func New(c Config) (*Server, error) {
 	}
 	if c.HookRemovalTimeout == 0 {
 		c.HookRemovalTimeout = 20 * time.Second
+	}
+	if c.MaxBundleUpload <= 0 {
+		c.MaxBundleUpload = DefaultMaxBundleUpload
 	}
 	if c.SessionTTL == 0 {
 		c.SessionTTL = 12 * time.Hour

@@ -143,6 +143,7 @@ func (s *Server) registerUI() {
 	s.ui("POST /logout", store.RoleViewer, s.logout)
 	s.ui("GET /{$}", store.RoleViewer, s.dashboardPage)
 	s.mux.Handle("GET "+HTMXPath, s.instrument(HTMXPath, http.HandlerFunc(serveHTMX)))
+	s.mux.Handle("GET "+UploadJSPath, s.instrument("/static/upload.js", http.HandlerFunc(serveUploadJS)))
 	s.ui("GET /integrations", store.RoleViewer, s.hubPage)
 	s.ui("GET /integrations/{id}/card", store.RoleViewer, s.hubCard)
 	s.ui("GET /integrations/new", store.RoleAdmin, s.wizardPage)
