@@ -251,8 +251,8 @@ func TestBundleUploadStreams(t *testing.T) {
 	token := b.signIn(adminToken)
 	first := bytes.Repeat([]byte("a"), 64<<10)
 	for _, tc := range []struct {
-		name string
-		send func(body io.Reader) *http.Request
+		name       string
+		send       func(body io.Reader) *http.Request
 		head, tail string
 	}{
 		{"API", func(body io.Reader) *http.Request {
