@@ -381,6 +381,7 @@ func (s *Server) selectionForm(w http.ResponseWriter, r *http.Request, ws webSes
 type findingsView struct {
 	Filter     store.FindingFilter
 	Findings   []store.Finding
+	Rows       []findingRow
 	Next       string
 	Kinds      []finding.Kind
 	Severities []finding.Severity
@@ -407,7 +408,18 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request, ws webSess
 		s.uiFail(w, r, &ws, err)
 		return
 	}
-	v := findingsView{Filter: f, Findings: fs, Kinds: findingKinds, Severities: finding.Severities, States: []string{store.FindingOpen, store.FindingFixed, store.FindingDismissed}, Changes: []string{store.ChangeNew, store.ChangeExisting, store.ChangeFixed}}
+	// The row forms return here, without the notice of a previous one.
+	bq := r.URL.Query()
+	bq.Del("notice")
+	backTo := "/findings"
+	if len(bq) > 0 {
+		backTo += "?" + bq.Encode()
+	}
+	rows := make([]findingRow, 0, len(fs))
+	for _, x := range fs {
+		rows = append(rows, findingRow{F: x, Admin: ws.P.Role == store.RoleAdmin, CSRF: ws.CSRF, Back: backTo})
+	}
+	v := findingsView{Filter: f, Findings: fs, Rows: rows, Kinds: findingKinds, Severities: finding.Severities, States: []string{store.FindingOpen, store.FindingFixed, store.FindingDismissed}, Changes: []string{store.ChangeNew, store.ChangeExisting, store.ChangeFixed}}
 	if p := newPage(fs, int64(f.Limit), func(f store.Finding) int64 { return f.ID }); p.Next != nil {
 		q.Set("after", strconv.FormatInt(*p.Next, 10))
 		v.Next = "/findings?" + q.Encode()
@@ -482,16 +494,82 @@ func (s *Server) reopenForm(w http.ResponseWriter, r *http.Request, ws webSessio
 	}, "finding reopened")
 }
 
+// findingRow is a finding on the findings page, with its triage forms
+// for an admin; Back is the page the forms return to without htmx.
+type findingRow struct {
+	F           store.Finding
+	Admin       bool
+	CSRF, Back  string
+	Error, Done string
+}
+
+// htmxRequest says the request came from htmx (HX-Request), which swaps
+// the answer into the page instead of following a redirect.
+func htmxRequest(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
+
+// triageForm dismisses or reopens a finding. From the findings page
+// through htmx it answers the finding's row, which replaces the old one
+// in place (a refusal is said in the row, with 422); otherwise it
+// redirects to the form's page (back: the findings page's row forms) or
+// the finding's.
 func (s *Server) triageForm(w http.ResponseWriter, r *http.Request, ws webSession, do func(context.Context, int64) error, notice string) {
 	id, err := pathID(r, "id")
 	if err == nil {
 		err = do(r.Context(), id)
 	}
+	to := fmt.Sprintf("/findings/%d", id)
+	if b := r.PostFormValue("back"); b != "" && (strings.HasPrefix(b, "/findings?") || b == "/findings") {
+		to = safeNext(b)
+	}
+	if htmxRequest(r) && id != 0 {
+		f, ferr := s.c.Store.Finding(r.Context(), id)
+		if ferr == nil {
+			row := findingRow{F: f, Admin: true, CSRF: ws.CSRF, Back: to}
+			status := http.StatusOK
+			if err != nil {
+				row.Error, status = uiErrorText(err), http.StatusUnprocessableEntity
+			} else {
+				row.Done = notice
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(status)
+			if err := uiPages["findings.html"].ExecuteTemplate(w, "finding-row", row); err != nil {
+				s.log.ErrorContext(r.Context(), "page", "page", "finding-row", "error", err.Error())
+			}
+			return
+		}
+		if err == nil {
+			err = ferr
+		}
+	}
 	if err != nil {
 		s.uiFail(w, r, &ws, err)
 		return
 	}
-	back(w, r, fmt.Sprintf("/findings/%d", id), notice)
+	u, _ := url.Parse(to)
+	q := u.Query()
+	q.Set("notice", notice)
+	u.RawQuery = q.Encode()
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+// uiErrorText is what uiFail would say about err, in one line.
+func uiErrorText(err error) string {
+	var ae apiError
+	var ce conflictError
+	if errors.As(err, &ce) {
+		ae = ce.apiError
+	}
+	if ae.Message != "" || errors.As(err, &ae) {
+		if ae.Hint != "" {
+			return ae.Message + ". What to do: " + ae.Hint
+		}
+		return ae.Message
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return strings.TrimPrefix(err.Error(), "store: ")
+	}
+	return "internal error; the server log has details"
 }
 
 func (s *Server) fixPlansPage(w http.ResponseWriter, r *http.Request, ws webSession) {
