@@ -2,10 +2,12 @@ package server_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -108,5 +110,56 @@ func TestUIBrowserTriageInPlace(t *testing.T) {
 	d.check("reopen", marker == "same page", "the page navigated (marker %q)", marker)
 	if f, err := h.store.Finding(t.Context(), fs[1].ID); err != nil || f.Dismissal != nil {
 		t.Fatalf("not reopened: %v %+v", err, f.Dismissal)
+	}
+}
+
+// TestUISearchPartials: the projects page's search and the integration
+// page's project search answer htmx (HX-Request) with the list alone,
+// which replaces the one on the page as the user types; a history
+// restore and a plain request get the whole page.
+func TestUISearchPartials(t *testing.T) {
+	h := newHarness(t, store.SQLite, options{})
+	p, _ := seedFindings(t, h, 1)
+	other := store.Project{IntegrationID: p.IntegrationID, GitLabID: 78, Path: "billing/invoices", DefaultBranch: "main"}
+	if _, err := h.store.UpsertProject(t.Context(), &other, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, h.url)
+	b.signIn(adminToken)
+	hxGet := func(path string, header http.Header) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", h.url+path, nil)
+		req.Header = header
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	hx := http.Header{"Hx-Request": {"true"}}
+	code, body := hxGet("/projects?search=billing", hx)
+	if code != 200 || !strings.HasPrefix(body, `<div id="project-list"`) || strings.Contains(body, "<html") || !strings.Contains(body, "billing/invoices") || strings.Contains(body, "platform/payments") {
+		t.Errorf("projects search partial: %d\n%s", code, body)
+	}
+	code, body = hxGet("/projects?search=billing", http.Header{"Hx-Request": {"true"}, "Hx-History-Restore-Request": {"true"}})
+	if code != 200 || !strings.Contains(body, "<html") || !strings.Contains(body, `id="project-list"`) {
+		t.Errorf("history restore: %d\n%s", code, body)
+	}
+	_, page := b.get("/projects")
+	for _, want := range []string{`hx-get="/projects"`, `hx-trigger="keyup changed delay:300ms, search"`, `hx-target="#project-list"`, `<div id="project-list"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("projects page lacks %q", want)
+		}
+	}
+	path := fmt.Sprintf("/integrations/%d", p.IntegrationID)
+	code, body = hxGet(path+"?q=pay", hx)
+	if code != 200 || !strings.HasPrefix(body, `<table id="selection-projects"`) || strings.Contains(body, "<html") || !strings.Contains(body, "platform/payments") || strings.Contains(body, "billing/invoices") || !strings.Contains(body, "1 of 2 projects matching") {
+		t.Errorf("selection search partial: %d\n%s", code, body)
+	}
+	_, page = b.get(path + "?q=pay")
+	if !strings.Contains(page, `hx-target="#selection-projects"`) || !strings.Contains(page, `<table id="selection-projects"`) || !strings.Contains(page, "Save selection") {
+		t.Errorf("integration page:\n%s", page)
 	}
 }

@@ -107,6 +107,27 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, ws 
 	}
 }
 
+// htmxPartial says the request came from htmx to replace a part of the
+// page (HX-Request), not to restore a page from its history, which needs
+// the whole page.
+func htmxPartial(r *http.Request) bool {
+	return htmxRequest(r) && r.Header.Get("HX-History-Restore-Request") != "true"
+}
+
+// renderPart renders only the template block of a page, for htmx to
+// swap in; the block gets what the whole page would.
+func (s *Server) renderPart(w http.ResponseWriter, r *http.Request, name, block string, ws *webSession, data any) {
+	v := uiView{Session: ws, Data: data}
+	if ws != nil {
+		v.CSRF, v.Admin = ws.CSRF, ws.P.Role == store.RoleAdmin
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Add("Vary", "HX-Request")
+	if err := uiPages[name].ExecuteTemplate(w, block, v); err != nil {
+		s.log.ErrorContext(r.Context(), "page", "page", name, "block", block, "error", err.Error())
+	}
+}
+
 // uiFail shows an error the way fail answers it in the API.
 func (s *Server) uiFail(w http.ResponseWriter, r *http.Request, ws *webSession, err error) {
 	var ae apiError
@@ -329,7 +350,13 @@ func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request, ws webS
 	if s.c.Agents != nil && in.ViaAgent {
 		agents = s.c.Agents.Agents(in.AgentPool)
 	}
-	s.render(w, r, "integration.html", &ws, in.Name, map[string]any{"Card": c, "Projects": shown, "Query": r.URL.Query().Get("q"), "Total": len(ps), "Agents": agents, "OAuth": in.TokenKind == string(gitlab.TokenOAuth)})
+	data := map[string]any{"Card": c, "Projects": shown, "Query": r.URL.Query().Get("q"), "Total": len(ps), "Agents": agents, "OAuth": in.TokenKind == string(gitlab.TokenOAuth)}
+	if htmxPartial(r) {
+		// The search as the admin types: the selection's project list.
+		s.renderPart(w, r, "integration.html", "selection-projects", &ws, data)
+		return
+	}
+	s.render(w, r, "integration.html", &ws, in.Name, data)
 }
 
 // rotateForm replaces the integration's token through the API's rotate:
