@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
 	"github.com/airlock-sec/airlock/internal/store"
 )
 
@@ -161,5 +162,34 @@ func TestUISearchPartials(t *testing.T) {
 	_, page = b.get(path + "?q=pay")
 	if !strings.Contains(page, `hx-target="#selection-projects"`) || !strings.Contains(page, `<table id="selection-projects"`) || !strings.Contains(page, "Save selection") {
 		t.Errorf("integration page:\n%s", page)
+	}
+}
+
+// TestUIWizardTestPartial: the wizard's Test Connection through htmx
+// answers its result alone (the form, and the token typed, stay in the
+// page); without htmx the whole wizard comes back.
+func TestUIWizardTestPartial(t *testing.T) {
+	h := newHarness(t, store.SQLite, options{})
+	_, tok, _ := gitlabSetup(h.gl, gitlabtest.Maintainer)
+	b := newBrowser(t, h.url)
+	token := b.signIn(adminToken)
+	form := func(tk string) []byte {
+		return []byte(url.Values{"csrf_token": {token}, "url": {h.gl.URL}, "route": {"direct"}, "auth": {"token"}, "token": {tk}, "action": {"test"}}.Encode())
+	}
+	hx := http.Header{"Hx-Request": {"true"}}
+	resp, body := b.send("/integrations/new", "application/x-www-form-urlencoded", hx, form("glpat-not-the-right-token-000"))
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.HasPrefix(body, `<div id="wizard-result"`) || !strings.Contains(body, `id="wizard-error"`) || strings.Contains(body, "<form") {
+		t.Errorf("htmx test, wrong token: %d\n%s", resp.StatusCode, body)
+	}
+	resp, body = b.send("/integrations/new", "application/x-www-form-urlencoded", hx, form(tok.Value))
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(body, `<div id="wizard-result"`) || !strings.Contains(body, `id="check-ok"`) || strings.Contains(body, tok.Value) {
+		t.Errorf("htmx test: %d\n%s", resp.StatusCode, body)
+	}
+	resp, body = b.send("/integrations/new", "application/x-www-form-urlencoded", nil, form(tok.Value))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<html") || !strings.Contains(body, `id="check-ok"`) {
+		t.Errorf("plain test: %d\n%s", resp.StatusCode, body)
+	}
+	if n := h.count(`SELECT COUNT(*) FROM integration`); n != 0 {
+		t.Errorf("tests saved %d integrations", n)
 	}
 }
