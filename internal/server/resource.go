@@ -220,6 +220,7 @@ func (s *Server) scannable(ctx context.Context, p store.Project, branch string) 
 	case gitlab.CodeForbidden:
 		return "", "", apiError{Code: "no_access", Message: fmt.Sprintf("the integration's token may not read the code of %s", p.Path), Hint: "give the token's user at least the Reporter role on the project"}
 	}
+	s.retestOnFailure(ctx, in.ID, err)
 	msg := integration.ErrorMessage(err)
 	return "", "", upstreamError{apiError{Code: msg.Code, Message: "could not check the branch in GitLab: " + msg.Message, Hint: msg.Hint}}
 }
