@@ -136,7 +136,7 @@ func (r *Runner) refreshOAuth(ctx context.Context, in store.Integration) (store.
 	if err != nil {
 		return in, false, "", err
 	}
-	hc, err := integration.OAuthHTTPClient(conn)
+	hc, err := integration.OAuthHTTPClient(conn, r.agents())
 	if err != nil {
 		return in, false, "", err
 	}
