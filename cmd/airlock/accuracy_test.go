@@ -224,6 +224,9 @@ func TestHelpAndFlagErrors(t *testing.T) {
 			t.Errorf("%s -h: exit %d\n%s", cmd, r.code, r.stderr)
 		}
 	}
+	if r := airlock(t, db, "serve", "--max-bundle-upload", "0"); r.code != exitUsage || !strings.Contains(r.stderr, "max_bundle_upload (--max-bundle-upload, AIRLOCK_MAX_BUNDLE_UPLOAD) is 0: it must be a positive number of bytes") {
+		t.Errorf("serve --max-bundle-upload 0: exit %d\n%s", r.code, r.stderr)
+	}
 	r := airlock(t, db, "scan", "--bogus")
 	if r.code != exitUsage || strings.Count(r.stderr, "bogus") != 1 || strings.Contains(r.stderr, "Usage:") {
 		t.Errorf("scan --bogus: exit %d, stderr %q: want one message", r.code, r.stderr)

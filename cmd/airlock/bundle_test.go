@@ -213,4 +213,12 @@ func TestServeBundleUpload(t *testing.T) {
 		t.Errorf("data status: %d %s", resp.StatusCode, b)
 	}
 	s.stop(t)
+
+	// A server with a smaller upload limit refuses the bundle with 413,
+	// naming the limit.
+	s = startServe(t, filepath.Join(dir, "data2"), "AIRLOCK_ADMIN_TOKEN="+tok, "AIRLOCK_TRUSTED_KEYS="+key+".pub", "AIRLOCK_MAX_BUNDLE_UPLOAD=1024")
+	if code, body := post(good, nil); code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "upload limit of 1 KiB (1024 bytes)") {
+		t.Errorf("upload over max_bundle_upload: %d %s", code, body)
+	}
+	s.stop(t)
 }

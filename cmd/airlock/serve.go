@@ -52,6 +52,9 @@ type serverConfig struct {
 	// TrustedKeys is the .pub file or directory of them that signed data
 	// bundles must be signed by ('airlock db import', 'airlock db verify').
 	TrustedKeys string `yaml:"trusted_keys"`
+	// MaxBundleUpload bounds a bundle uploaded to the server (the API
+	// and the data page), in bytes (serve only).
+	MaxBundleUpload int64 `yaml:"max_bundle_upload"`
 	// Registries is the site's package mirrors (docs/registry.md), read
 	// by the risk and license analyzers.
 	Registries yaml.Node `yaml:"registries"`
@@ -160,6 +163,7 @@ func defaultServerConfig() serverConfig {
 		LogLevel:         "info",
 		LogFormat:        "json",
 		ShutdownTimeout:  30 * time.Second,
+		MaxBundleUpload:  server.DefaultMaxBundleUpload,
 		// Zero egress unless the operator says otherwise (docs/bundles.md).
 		Offline: true,
 
@@ -189,7 +193,7 @@ var envNames = map[string]string{
 	"scan_timeout": "AIRLOCK_SCAN_TIMEOUT", "fail_on": "AIRLOCK_FAIL_ON", "log_level": "AIRLOCK_LOG_LEVEL",
 	"log_format": "AIRLOCK_LOG_FORMAT", "shutdown_timeout": "AIRLOCK_SHUTDOWN_TIMEOUT",
 	"trusted_keys": "AIRLOCK_TRUSTED_KEYS", "change_poll_interval": "AIRLOCK_CHANGE_POLL_INTERVAL",
-	"offline": "AIRLOCK_OFFLINE",
+	"offline": "AIRLOCK_OFFLINE", "max_bundle_upload": "AIRLOCK_MAX_BUNDLE_UPLOAD",
 }
 
 // loadServerConfig applies the config file (--config or AIRLOCK_CONFIG)
@@ -246,6 +250,7 @@ func (c *serverConfig) flags(fs *flag.FlagSet, serve bool) {
 		fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env AIRLOCK_ADDR)")
 		fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL at which GitLab reaches this server, for webhooks (env AIRLOCK_PUBLIC_URL)")
 		fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "on SIGTERM, how long running jobs may finish before they are re-queued (env AIRLOCK_SHUTDOWN_TIMEOUT)")
+		fs.Int64Var(&c.MaxBundleUpload, "max-bundle-upload", c.MaxBundleUpload, "largest data bundle the server takes by upload, in bytes; larger ones get 413 (env AIRLOCK_MAX_BUNDLE_UPLOAD)")
 	}
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory: SQLite database, key file, scan workspaces (env AIRLOCK_DATA_DIR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL instead of SQLite (env AIRLOCK_DATABASE_URL)")
@@ -377,6 +382,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else if len(pos) > 0 {
 		return usageError{fmt.Sprintf("serve takes no arguments (got %q)", pos[0])}
 	}
+	if c.MaxBundleUpload <= 0 {
+		return usageError{fmt.Sprintf("max_bundle_upload (--max-bundle-upload, AIRLOCK_MAX_BUNDLE_UPLOAD) is %d: it must be a positive number of bytes", c.MaxBundleUpload)}
+	}
 	log, err := c.logger(stderr)
 	if err != nil {
 		return err
@@ -453,7 +461,7 @@ func servePlatform(ctx context.Context, c serverConfig, log *slog.Logger, h serv
 			return nil
 		}
 	}
-	srv, err := server.New(server.Config{Store: p.store, Keyring: p.keyring, Jobs: client, Logger: log, PublicURL: c.PublicURL, Version: toolVersion(), Ready: ready, Data: p.data, Agents: hub})
+	srv, err := server.New(server.Config{Store: p.store, Keyring: p.keyring, Jobs: client, Logger: log, PublicURL: c.PublicURL, Version: toolVersion(), Ready: ready, Data: p.data, Agents: hub, MaxBundleUpload: c.MaxBundleUpload})
 	if err != nil {
 		return err
 	}

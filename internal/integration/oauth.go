@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/airlock-sec/airlock/internal/gitlab"
 	"github.com/airlock-sec/airlock/internal/netx"
 )
 
@@ -81,8 +82,16 @@ func AuthorizeURL(base, clientID, redirectURI, state, challenge string) string {
 }
 
 // OAuthHTTPClient is the client for GitLab's token endpoint: the
-// connection's CA and proxy, GitLab's host only.
-func OAuthHTTPClient(c Connection) (*http.Client, error) {
+// connection's CA and proxy, GitLab's host only; for a connection routed
+// via agent, its pool's agents (whose allowlist has POST /oauth/token),
+// as for its API calls.
+func OAuthHTTPClient(c Connection, agents Agents) (*http.Client, error) {
+	if c.ViaAgent {
+		if agents == nil {
+			return nil, &gitlab.Error{Code: CodeAgentNotConnected, Message: ErrNoAgent.Error(), Err: ErrNoAgent}
+		}
+		return &http.Client{Transport: agents.Transport(c.AgentPool, c.URL)}, nil
+	}
 	u, err := url.Parse(c.URL)
 	if err != nil {
 		return nil, err

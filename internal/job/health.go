@@ -136,7 +136,7 @@ func (r *Runner) refreshOAuth(ctx context.Context, in store.Integration) (store.
 	if err != nil {
 		return in, false, "", err
 	}
-	hc, err := integration.OAuthHTTPClient(conn)
+	hc, err := integration.OAuthHTTPClient(conn, r.agents())
 	if err != nil {
 		return in, false, "", err
 	}
@@ -242,6 +242,12 @@ func connectionFailure(err error) bool {
 	}
 	return false
 }
+
+// ConnectionFailure reports whether err, from a GitLab call or a clone,
+// says GitLab cannot be used at all right now (the token refused, TLS,
+// the network, proxy or agent down) rather than that one request or
+// project failed: the failures that queue an integration_retest.
+func ConnectionFailure(err error) bool { return connectionFailure(err) }
 
 // retestOnFailure queues a re-test of the integration when err is a
 // connection failure (connectionFailure). It never fails the caller: a

@@ -99,8 +99,29 @@ type DataError struct {
 func (e *DataError) Error() string { return e.Err.Error() }
 func (e *DataError) Unwrap() error { return e.Err }
 
-// MaxBundleUpload bounds an uploaded bundle.
-const MaxBundleUpload = 4 << 30
+// DefaultMaxBundleUpload bounds an uploaded bundle unless
+// Config.MaxBundleUpload says otherwise.
+const DefaultMaxBundleUpload = 4 << 30
+
+// tooLarge refuses an upload over limit, naming the limit.
+func tooLarge(limit int64) uploadError {
+	return uploadError{http.StatusRequestEntityTooLarge, apiError{Code: "too_large", Message: fmt.Sprintf("the bundle is larger than this server's upload limit of %s (%d bytes)", sizeText(limit), limit),
+		Hint: "build a smaller bundle (an incremental one with --base), import it with 'airlock db import' on the server, or raise max_bundle_upload (AIRLOCK_MAX_BUNDLE_UPLOAD)"}}
+}
+
+// sizeText is a byte count in the largest binary unit that divides it,
+// else in bytes.
+func sizeText(n int64) string {
+	for _, u := range []struct {
+		shift int
+		name  string
+	}{{30, "GiB"}, {20, "MiB"}, {10, "KiB"}} {
+		if n >= 1<<u.shift && n%(1<<u.shift) == 0 {
+			return fmt.Sprintf("%d %s", n>>u.shift, u.name)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
 
 // uploadError is a refused upload with its HTTP status.
 type uploadError struct {
@@ -115,7 +136,15 @@ var errUploadsDisabled = uploadError{http.StatusServiceUnavailable, apiError{Cod
 	Hint: "set trusted_keys (AIRLOCK_TRUSTED_KEYS) to the public keys bundles must be signed by, and restart"}}
 
 func (s *Server) uploadBundle(w http.ResponseWriter, r *http.Request, p principal) {
-	res, err := s.importUpload(r.Context(), http.MaxBytesReader(w, r.Body, MaxBundleUpload), p)
+	limit := s.c.MaxBundleUpload
+	var res DataImport
+	var err error
+	if r.ContentLength > limit {
+		// Refused before reading: the client learns at once.
+		err = tooLarge(limit)
+	} else {
+		res, err = s.importUpload(r.Context(), http.MaxBytesReader(w, r.Body, limit), p)
+	}
 	var ue uploadError
 	if errors.As(err, &ue) {
 		writeError(w, ue.Status, ue.apiError)
@@ -129,7 +158,8 @@ func (s *Server) uploadBundle(w http.ResponseWriter, r *http.Request, p principa
 }
 
 // importUpload writes an uploaded bundle (body, bounded by the caller to
-// MaxBundleUpload) to a temporary file, imports it and audits the import:
+// Config.MaxBundleUpload) to a temporary file as it arrives, never holding
+// it in memory, imports it and audits the import:
 // POST /api/v1/data/bundles and the data page's upload form. A refusal
 // is an uploadError.
 func (s *Server) importUpload(ctx context.Context, body io.Reader, p principal) (DataImport, error) {
@@ -141,14 +171,15 @@ func (s *Server) importUpload(ctx context.Context, body io.Reader, p principal) 
 		return DataImport{}, err
 	}
 	defer os.Remove(f.Name())
-	n, err := io.Copy(f, body)
+	limit := s.c.MaxBundleUpload
+	n, err := io.Copy(f, io.LimitReader(body, limit+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	var mbe *http.MaxBytesError
 	switch {
-	case errors.As(err, &mbe):
-		return DataImport{}, uploadError{http.StatusRequestEntityTooLarge, apiError{Code: "too_large", Message: fmt.Sprintf("a bundle is at most %d bytes", int64(MaxBundleUpload))}}
+	case errors.As(err, &mbe) || n > limit:
+		return DataImport{}, tooLarge(limit)
 	case err != nil:
 		return DataImport{}, uploadError{http.StatusBadRequest, apiError{Code: "upload_failed", Message: "reading the upload: " + err.Error()}}
 	case n == 0:

@@ -179,6 +179,36 @@ func (s *Server) check(ctx context.Context, conn integration.Connection) (integr
 	return r, err
 }
 
+// retestOnFailure queues a re-test of the integration when err, from a
+// GitLab call the server made itself (a manual scan's branch check, the
+// selected projects' lookup, a token rotation's test), is a connection
+// failure (job.ConnectionFailure), as the jobs do: the hub shows it
+// without waiting for the periodic re-test. Re-tests are unique per
+// integration and minute. It never fails the caller.
+func (s *Server) retestOnFailure(ctx context.Context, integrationID int64, err error) {
+	if integrationID == 0 || !job.ConnectionFailure(err) {
+		return
+	}
+	// The request may be over (a client gone, the check's timeout): the
+	// re-test is queued regardless.
+	ctx = context.WithoutCancel(ctx)
+	var skipped bool
+	ierr := s.c.Store.InTx(ctx, func(t *store.Tx) error {
+		res, err := s.c.Jobs.InsertTx(ctx, t.SQL(), job.RetestArgs{IntegrationID: integrationID}, nil)
+		if err == nil {
+			skipped = res.UniqueSkippedAsDuplicate
+		}
+		return err
+	})
+	if ierr != nil {
+		s.log.WarnContext(ctx, "integration re-test not queued", "integration_id", integrationID, "error", ierr.Error())
+		return
+	}
+	if !skipped {
+		s.log.InfoContext(ctx, "integration re-test queued after a failed GitLab call", "integration_id", integrationID, "code", integration.ErrorMessage(err).Code)
+	}
+}
+
 // checkFailed answers a failed Test Connection: 422 with the result.
 func checkFailed(w http.ResponseWriter, res integration.CheckResult) {
 	e := newCheckError(res)
@@ -435,6 +465,7 @@ func (s *Server) checkSelectedIDs(ctx context.Context, in store.Integration, con
 		return apiError{Code: "unknown_projects", Field: "gitlab_project_ids", Message: fmt.Sprintf("GitLab projects %s do not exist or are not visible to the integration's token; nothing was changed", strings.Join(names, ", ")), Hint: "use the gitlab_id of the projects listed by GET /api/v1/projects, or add the token's user to those projects"}
 	}
 	if firstErr != nil {
+		s.retestOnFailure(ctx, in.ID, firstErr)
 		msg := integration.ErrorMessage(firstErr)
 		return upstreamError{apiError{Code: msg.Code, Message: "could not check the selected projects in GitLab: " + msg.Message, Hint: msg.Hint}}
 	}
@@ -621,6 +652,11 @@ func (s *Server) rotate(ctx context.Context, in store.Integration, req rotateReq
 	}
 	res, err := s.check(ctx, conn)
 	if err != nil {
+		// The new token refused says nothing of the stored one, but
+		// TLS or the network failing does: the stored one is re-tested.
+		if code := gitlab.CodeOf(err); code != gitlab.CodeUnauthorized && code != gitlab.CodeTokenRevoked && code != gitlab.CodeTokenExpired && code != gitlab.CodeInsufficientScope {
+			s.retestOnFailure(ctx, in.ID, err)
+		}
 		return in, newCheckError(res)
 	}
 	if old != "" && res.Username != old {

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -67,19 +66,20 @@ func mergeRequestHeadWins(t *testing.T, d store.Dialect, reverse bool) {
 	if st[len(st)-1].State != "failed" {
 		t.Errorf("head status %+v, want failed (it introduces a GitLab token)", st[len(st)-1])
 	}
-	// The note and the status link to a page a browser opens without a
-	// token, which says how to see the scan.
+	// The note and the status link to the web UI's scan page: a browser
+	// without a session is sent to sign in, then sees the scan.
 	link := st[len(st)-1].TargetURL
 	if !strings.HasPrefix(link, h.url+"/scans/") || !strings.Contains(notes[0].Body, "("+link+")") {
 		t.Errorf("status links to %q; the note:\n%s", link, notes[0].Body)
 	}
-	resp, err := http.Get(link)
-	if err != nil {
-		t.Fatal(err)
+	b := newBrowser(t, h.url)
+	path := strings.TrimPrefix(link, h.url)
+	if resp, _ := b.get(path); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login?next=") {
+		t.Errorf("scan page without a session: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(page), h.url+"/api/v1/scans/"+strings.TrimPrefix(link, h.url+"/scans/")) {
+	b.signIn(adminToken)
+	resp, page := b.get(path)
+	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(page, head) || !strings.Contains(page, "merge request !") {
 		t.Errorf("scan page %d %s:\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), page)
 	}
 	var headScans int

@@ -32,16 +32,20 @@ const (
 // oauthPending is the wizard's state between the redirect to GitLab and
 // the callback.
 type oauthPending struct {
-	State    string    `json:"state"`
-	Verifier string    `json:"verifier"`
-	Name     string    `json:"name"`
-	URL      string    `json:"url"`
-	CACert   string    `json:"ca_cert"`
-	ProxyURL string    `json:"proxy_url"`
-	ClientID string    `json:"client_id"`
-	Secret   string    `json:"secret"`
-	Redirect string    `json:"redirect"`
-	Expires  time.Time `json:"expires"`
+	State    string `json:"state"`
+	Verifier string `json:"verifier"`
+	Name     string `json:"name"`
+	URL      string `json:"url"`
+	CACert   string `json:"ca_cert"`
+	ProxyURL string `json:"proxy_url"`
+	// ViaAgent routes the code exchange, and the integration, through
+	// the agent pool AgentPool.
+	ViaAgent  bool      `json:"via_agent,omitempty"`
+	AgentPool string    `json:"agent_pool,omitempty"`
+	ClientID  string    `json:"client_id"`
+	Secret    string    `json:"secret"`
+	Redirect  string    `json:"redirect"`
+	Expires   time.Time `json:"expires"`
 }
 
 // oauthGrant is what create stores with an OAuth integration.
@@ -71,16 +75,15 @@ func (s *Server) callbackURL(r *http.Request) string {
 // oauthAuthorize starts the flow from the wizard's form.
 func (s *Server) oauthAuthorize(w http.ResponseWriter, r *http.Request, ws webSession, v wizardView, req integrationRequest, show func(int, error)) {
 	clientID, secret := strings.TrimSpace(r.PostFormValue("oauth_client_id")), strings.TrimSpace(r.PostFormValue("oauth_client_secret"))
+	// The browser goes to GitLab and back to airlock itself; only the
+	// code exchange is the server's call, through the agents when the
+	// integration is routed via an agent pool.
 	placeholder := "oauth"
-	req.Token, req.ViaAgent = &placeholder, new(bool)
+	req.Token = &placeholder
 	in := store.Integration{}
 	var conn integration.Connection
 	if err := s.requireConnection(req, &in, &conn); err != nil {
 		show(http.StatusUnprocessableEntity, err)
-		return
-	}
-	if v.Route == "agent" {
-		show(http.StatusUnprocessableEntity, apiError{Code: "invalid_field", Field: "route", Message: "an OAuth application connects directly: GitLab sends the browser back to airlock; through an agent pool, use a token"})
 		return
 	}
 	if clientID == "" || secret == "" {
@@ -88,7 +91,7 @@ func (s *Server) oauthAuthorize(w http.ResponseWriter, r *http.Request, ws webSe
 		return
 	}
 	verifier, challenge := integration.PKCE()
-	p := oauthPending{State: randomString(), Verifier: verifier, Name: v.Name, URL: in.URL, CACert: v.CACert, ProxyURL: v.ProxyURL, ClientID: clientID, Secret: secret, Redirect: s.callbackURL(r), Expires: s.c.Now().Add(oauthWait)}
+	p := oauthPending{State: randomString(), Verifier: verifier, Name: v.Name, URL: in.URL, CACert: v.CACert, ProxyURL: v.ProxyURL, ViaAgent: conn.ViaAgent, AgentPool: conn.AgentPool, ClientID: clientID, Secret: secret, Redirect: s.callbackURL(r), Expires: s.c.Now().Add(oauthWait)}
 	b, _ := json.Marshal(p)
 	sealed, err := s.c.Keyring.Seal(b, oauthAAD(ws.ID))
 	if err != nil {
@@ -117,7 +120,11 @@ func (s *Server) oauthCallbackPage(w http.ResponseWriter, r *http.Request, ws we
 		s.uiFail(w, r, &ws, apiError{Code: "oauth_state", Message: "this authorization is not the one this session started, or it took more than ten minutes", Hint: "start again from Connect a GitLab instance"})
 		return
 	}
-	v := wizardView{Name: p.Name, URL: p.URL, Route: "direct", Auth: "oauth", CACert: p.CACert, ProxyURL: p.ProxyURL, ClientID: p.ClientID, PublicURL: s.c.PublicURL, Callback: p.Redirect}
+	route := "direct"
+	if p.ViaAgent {
+		route = "agent"
+	}
+	v := wizardView{Name: p.Name, URL: p.URL, Route: route, AgentPool: p.AgentPool, Auth: "oauth", CACert: p.CACert, ProxyURL: p.ProxyURL, ClientID: p.ClientID, PublicURL: s.c.PublicURL, Callback: p.Redirect}
 	w.Header().Set("Content-Security-Policy", wizardCSP)
 	show := func(e apiError) {
 		v.Error = &uiError{Message: e.Message, Hint: e.Hint}
@@ -130,7 +137,8 @@ func (s *Server) oauthCallbackPage(w http.ResponseWriter, r *http.Request, ws we
 		return
 	}
 	kind, caCert, proxy := "oauth", p.CACert, p.ProxyURL
-	req := integrationRequest{Name: &p.Name, URL: &p.URL, TokenKind: &kind, CACert: &caCert, ProxyURL: &proxy}
+	via, pool := p.ViaAgent, p.AgentPool
+	req := integrationRequest{Name: &p.Name, URL: &p.URL, TokenKind: &kind, CACert: &caCert, ProxyURL: &proxy, ViaAgent: &via, AgentPool: &pool}
 	tok, err := s.exchange(r.Context(), req, p, q.Get("code"))
 	if err != nil {
 		var oe *integration.OAuthError
@@ -166,16 +174,18 @@ func (s *Server) exchange(ctx context.Context, req integrationRequest, p oauthPe
 	if err := applyConnection(req, &in, &conn); err != nil {
 		return integration.OAuthToken{}, err
 	}
-	hc, err := integration.OAuthHTTPClient(conn)
+	hc, err := integration.OAuthHTTPClient(conn, s.agents())
 	if err != nil {
 		return integration.OAuthToken{}, err
 	}
-	// Offline mode: the instance is being configured, not saved yet.
-	release, err := netx.PermitCandidate(in.URL)
-	if err != nil {
-		return integration.OAuthToken{}, err
+	if !conn.ViaAgent {
+		// Offline mode: the instance is being configured, not saved yet.
+		release, err := netx.PermitCandidate(in.URL)
+		if err != nil {
+			return integration.OAuthToken{}, err
+		}
+		defer release()
 	}
-	defer release()
 	ctx, cancel := context.WithTimeout(ctx, s.c.CheckTimeout)
 	defer cancel()
 	return integration.ExchangeOAuthCode(ctx, hc, in.URL, p.ClientID, p.Secret, code, p.Redirect, p.Verifier)

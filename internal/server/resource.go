@@ -220,6 +220,7 @@ func (s *Server) scannable(ctx context.Context, p store.Project, branch string) 
 	case gitlab.CodeForbidden:
 		return "", "", apiError{Code: "no_access", Message: fmt.Sprintf("the integration's token may not read the code of %s", p.Path), Hint: "give the token's user at least the Reporter role on the project"}
 	}
+	s.retestOnFailure(ctx, in.ID, err)
 	msg := integration.ErrorMessage(err)
 	return "", "", upstreamError{apiError{Code: msg.Code, Message: "could not check the branch in GitLab: " + msg.Message, Hint: msg.Hint}}
 }
@@ -282,7 +283,8 @@ func (s *Server) listFindings(w http.ResponseWriter, r *http.Request, _ principa
 }
 
 // findingFilter reads the findings filter of the API and the web UI from
-// the query: limit, after, project_id, state, kind, severity, branch.
+// the query: limit, after, project_id, state, kind, severity, branch,
+// scan_id and change.
 func findingFilter(r *http.Request) (store.FindingFilter, error) {
 	var f store.FindingFilter
 	lim, err := queryInt(r, "limit", 100, 1000)
@@ -300,6 +302,15 @@ func findingFilter(r *http.Request) (store.FindingFilter, error) {
 	}
 	if err == nil {
 		f.Severity, err = enumQuery(r, "severity", finding.Severities)
+	}
+	if err == nil {
+		f.ScanID, err = queryInt(r, "scan_id", 0, 0)
+	}
+	if err == nil {
+		f.Change, err = enumQuery(r, "change", []string{store.ChangeNew, store.ChangeExisting, store.ChangeFixed})
+	}
+	if err == nil && f.Change != "" && f.ScanID == 0 {
+		err = apiError{Code: "invalid_query", Field: "change", Message: "change needs scan_id: it says what that scan changed"}
 	}
 	f.Limit, f.Branch = int(lim), r.URL.Query().Get("branch")
 	return f, err

@@ -84,3 +84,54 @@ func retestOnFailure(t *testing.T, d store.Dialect, fault gitlabtest.Fault, code
 		t.Fatalf("%d re-tests queued, want 1 (2 across a minute boundary)", retests)
 	}
 }
+
+// TestRetestOnServerCall: a GitLab call the server makes itself (here a
+// manual scan's check that the branch exists, and a selection's lookup
+// of a project) queues the integration's re-test when it fails for a
+// network reason, once per minute, as a job's would; a missing branch,
+// or a new token GitLab refuses when rotating, does not.
+func TestRetestOnServerCall(t *testing.T) {
+	for _, d := range storetest.Engines() {
+		t.Run(string(d), func(t *testing.T) {
+			h := newHarness(t, d, options{})
+			_, tok, glp := gitlabSetup(h.gl, gitlabtest.Maintainer)
+			h.gl.InitRepo(glp, map[string]string{"README.md": "# payments\n"})
+			var in integrationView
+			h.admin("POST", "/api/v1/integrations", map[string]any{"url": h.gl.URL, "token": tok.Value, "name": "corp"}, http.StatusCreated, &in)
+			p := store.Project{IntegrationID: in.ID, GitLabID: int64(glp.ID), Path: "platform/payments", DefaultBranch: "main", AccessLevel: 40, Selected: true, Visible: true}
+			if _, err := h.store.UpsertProject(t.Context(), &p, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			retests := func() int {
+				return h.count(`SELECT COUNT(*) FROM river_job WHERE kind = 'integration_retest'`)
+			}
+			scans := fmt.Sprintf("/api/v1/projects/%d/scans", p.ID)
+			h.admin("POST", scans, map[string]string{"branch": "nope"}, http.StatusUnprocessableEntity, nil)
+			h.admin("PUT", fmt.Sprintf("/api/v1/integrations/%d/token", in.ID), map[string]string{"token": "glpat-not-the-right-token-000"}, http.StatusUnprocessableEntity, nil)
+			if n := retests(); n != 0 {
+				t.Fatalf("%d re-tests after a missing branch and a refused new token", n)
+			}
+			h.gl.InjectFaults(func(*http.Request) gitlabtest.Fault { return gitlabtest.Fault{Drop: true} })
+			body := h.admin("POST", scans, map[string]string{}, http.StatusBadGateway, nil)
+			if !strings.Contains(string(body), "could not check the branch") {
+				t.Errorf("scan request: %s", body)
+			}
+			if n := retests(); n != 1 {
+				t.Fatalf("%d re-tests after the branch check failed, want 1", n)
+			}
+			arg := `json_extract(args, '$.integration_id')`
+			if d == store.Postgres {
+				arg = `(args->>'integration_id')::bigint`
+			}
+			if n := h.count(`SELECT COUNT(*) FROM river_job WHERE kind = 'integration_retest' AND `+arg+` = %d`, in.ID); n != 1 {
+				t.Errorf("the re-test is not integration %d's", in.ID)
+			}
+			// Unique per integration and minute: a second failure, of the
+			// selection's project lookup, queues no second re-test.
+			h.admin("PUT", fmt.Sprintf("/api/v1/integrations/%d/selection", in.ID), map[string]any{"selection": "list", "gitlab_project_ids": []int64{424242}}, http.StatusBadGateway, nil)
+			if n := retests(); n != 1 {
+				t.Errorf("%d re-tests after two failures in a minute, want 1", n)
+			}
+		})
+	}
+}

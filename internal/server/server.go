@@ -56,6 +56,9 @@ type Config struct {
 	// HookRemovalTimeout bounds the removal of webhooks when an
 	// integration is deleted (default 20s); the purge job finishes it.
 	HookRemovalTimeout time.Duration
+	// MaxBundleUpload bounds an uploaded data bundle (the API's and the
+	// data page's); 0 means DefaultMaxBundleUpload.
+	MaxBundleUpload int64
 	// SessionTTL is how long a web UI session lasts without use (default
 	// 12h); each use extends it.
 	SessionTTL time.Duration
@@ -105,6 +108,9 @@ func New(c Config) (*Server, error) {
 	if c.HookRemovalTimeout == 0 {
 		c.HookRemovalTimeout = 20 * time.Second
 	}
+	if c.MaxBundleUpload <= 0 {
+		c.MaxBundleUpload = DefaultMaxBundleUpload
+	}
 	if c.SessionTTL == 0 {
 		c.SessionTTL = 12 * time.Hour
 	}
@@ -132,7 +138,6 @@ func (s *Server) register() {
 	s.public("GET /readyz", s.readyz)
 	s.public("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP)
 	s.public("POST /webhooks/gitlab/{integration}", s.webhook)
-	s.public("GET /scans/{id}", s.scanPage)
 	s.public("GET "+tunnel.ConnectPath, s.agentConnect)
 
 	s.api("GET /api/v1/openapi.json", store.RoleViewer, s.openapi)

@@ -87,6 +87,8 @@ type options struct {
 	gitlab []gitlabtest.Option
 	// data is the server's vulnerability data manager (uploads).
 	data server.DataManager
+	// maxUpload bounds uploaded bundles (0: the server's default).
+	maxUpload int64
 }
 
 func newHarness(t testing.TB, d store.Dialect, o options) *harness {
@@ -150,7 +152,7 @@ func newHarness(t testing.TB, d store.Dialect, o options) *harness {
 	if _, err := server.Bootstrap(ctx, h.store, adminToken, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	h.srv, err = server.New(server.Config{Store: h.store, Keyring: kr, Jobs: client, Logger: log, PublicURL: ts.URL, Version: "test", Agents: h.hub, Data: o.data})
+	h.srv, err = server.New(server.Config{Store: h.store, Keyring: kr, Jobs: client, Logger: log, PublicURL: ts.URL, Version: "test", Agents: h.hub, Data: o.data, MaxBundleUpload: o.maxUpload})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"net/http"
 )
 
@@ -30,4 +32,26 @@ func serveHTMX(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'")
 	w.Write(htmxJS)
+}
+
+// uploadJS is the data page's upload with a progress bar (docs/ui.md,
+// "Uploading a bundle"); without it the form posts as usual.
+//
+//go:embed static/upload.js
+var uploadJS []byte
+
+// UploadJSPath is where the data page loads upload.js from; the name
+// holds the start of its SHA-256, so it may be cached for good.
+var UploadJSPath = func() string {
+	sum := sha256.Sum256(uploadJS)
+	return "/static/upload-" + hex.EncodeToString(sum[:6]) + ".js"
+}()
+
+func serveUploadJS(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/javascript; charset=utf-8")
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'")
+	w.Write(uploadJS)
 }

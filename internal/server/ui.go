@@ -107,6 +107,27 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, ws 
 	}
 }
 
+// htmxPartial says the request came from htmx to replace a part of the
+// page (HX-Request), not to restore a page from its history, which needs
+// the whole page.
+func htmxPartial(r *http.Request) bool {
+	return htmxRequest(r) && r.Header.Get("HX-History-Restore-Request") != "true"
+}
+
+// renderPart renders only the template block of a page, for htmx to
+// swap in; the block gets what the whole page would.
+func (s *Server) renderPart(w http.ResponseWriter, r *http.Request, name, block string, ws *webSession, data any) {
+	v := uiView{Session: ws, Data: data}
+	if ws != nil {
+		v.CSRF, v.Admin = ws.CSRF, ws.P.Role == store.RoleAdmin
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Add("Vary", "HX-Request")
+	if err := uiPages[name].ExecuteTemplate(w, block, v); err != nil {
+		s.log.ErrorContext(r.Context(), "page", "page", name, "block", block, "error", err.Error())
+	}
+}
+
 // uiFail shows an error the way fail answers it in the API.
 func (s *Server) uiFail(w http.ResponseWriter, r *http.Request, ws *webSession, err error) {
 	var ae apiError
@@ -143,6 +164,7 @@ func (s *Server) registerUI() {
 	s.ui("POST /logout", store.RoleViewer, s.logout)
 	s.ui("GET /{$}", store.RoleViewer, s.dashboardPage)
 	s.mux.Handle("GET "+HTMXPath, s.instrument(HTMXPath, http.HandlerFunc(serveHTMX)))
+	s.mux.Handle("GET "+UploadJSPath, s.instrument("/static/upload.js", http.HandlerFunc(serveUploadJS)))
 	s.ui("GET /integrations", store.RoleViewer, s.hubPage)
 	s.ui("GET /integrations/{id}/card", store.RoleViewer, s.hubCard)
 	s.ui("GET /integrations/new", store.RoleAdmin, s.wizardPage)
@@ -155,6 +177,10 @@ func (s *Server) registerUI() {
 	s.ui("GET /projects", store.RoleViewer, s.projectsPage)
 	s.ui("GET /projects/{id}", store.RoleViewer, s.projectPage)
 	s.ui("POST /projects/{id}/scans", store.RoleAdmin, s.scanNowForm)
+	// The scan page is where merge request notes and commit statuses
+	// link: the OpenAPI document lists it, without a bearer token.
+	s.ui("GET /scans/{id}", store.RoleViewer, s.scanPage)
+	s.routes = append(s.routes, route{Method: "GET", Path: "/scans/{id}", Public: true})
 	s.ui("GET /findings", store.RoleViewer, s.findingsPage)
 	s.ui("GET /findings/{id}", store.RoleViewer, s.findingPage)
 	s.ui("POST /findings/{id}/dismiss", store.RoleAdmin, s.dismissForm)
@@ -324,7 +350,13 @@ func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request, ws webS
 	if s.c.Agents != nil && in.ViaAgent {
 		agents = s.c.Agents.Agents(in.AgentPool)
 	}
-	s.render(w, r, "integration.html", &ws, in.Name, map[string]any{"Card": c, "Projects": shown, "Query": r.URL.Query().Get("q"), "Total": len(ps), "Agents": agents, "OAuth": in.TokenKind == string(gitlab.TokenOAuth)})
+	data := map[string]any{"Card": c, "Projects": shown, "Query": r.URL.Query().Get("q"), "Total": len(ps), "Agents": agents, "OAuth": in.TokenKind == string(gitlab.TokenOAuth)}
+	if htmxPartial(r) {
+		// The search as the admin types: the selection's project list.
+		s.renderPart(w, r, "integration.html", "selection-projects", &ws, data)
+		return
+	}
+	s.render(w, r, "integration.html", &ws, in.Name, data)
 }
 
 // rotateForm replaces the integration's token through the API's rotate:
@@ -376,10 +408,12 @@ func (s *Server) selectionForm(w http.ResponseWriter, r *http.Request, ws webSes
 type findingsView struct {
 	Filter     store.FindingFilter
 	Findings   []store.Finding
+	Rows       []findingRow
 	Next       string
 	Kinds      []finding.Kind
 	Severities []finding.Severity
 	States     []string
+	Changes    []string
 }
 
 // uiPageSize is how many rows a list page shows.
@@ -401,7 +435,18 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request, ws webSess
 		s.uiFail(w, r, &ws, err)
 		return
 	}
-	v := findingsView{Filter: f, Findings: fs, Kinds: findingKinds, Severities: finding.Severities, States: []string{store.FindingOpen, store.FindingFixed, store.FindingDismissed}}
+	// The row forms return here, without the notice of a previous one.
+	bq := r.URL.Query()
+	bq.Del("notice")
+	backTo := "/findings"
+	if len(bq) > 0 {
+		backTo += "?" + bq.Encode()
+	}
+	rows := make([]findingRow, 0, len(fs))
+	for _, x := range fs {
+		rows = append(rows, findingRow{F: x, Admin: ws.P.Role == store.RoleAdmin, CSRF: ws.CSRF, Back: backTo})
+	}
+	v := findingsView{Filter: f, Findings: fs, Rows: rows, Kinds: findingKinds, Severities: finding.Severities, States: []string{store.FindingOpen, store.FindingFixed, store.FindingDismissed}, Changes: []string{store.ChangeNew, store.ChangeExisting, store.ChangeFixed}}
 	if p := newPage(fs, int64(f.Limit), func(f store.Finding) int64 { return f.ID }); p.Next != nil {
 		q.Set("after", strconv.FormatInt(*p.Next, 10))
 		v.Next = "/findings?" + q.Encode()
@@ -446,10 +491,16 @@ func (s *Server) findingPage(w http.ResponseWriter, r *http.Request, ws webSessi
 
 // sourceLink is the finding's file and line in GitLab, when it has one.
 func sourceLink(p store.Project, f store.Finding) string {
+	return sourceLinkAt(p, f, f.Branch)
+}
+
+// sourceLinkAt is the finding's file and line in GitLab at ref (a
+// branch or a commit).
+func sourceLinkAt(p store.Project, f store.Finding, ref string) string {
 	if f.Path == "" || p.WebURL == "" {
 		return ""
 	}
-	u := p.WebURL + "/-/blob/" + url.PathEscape(f.Branch) + "/" + (&url.URL{Path: f.Path}).EscapedPath()
+	u := p.WebURL + "/-/blob/" + url.PathEscape(ref) + "/" + (&url.URL{Path: f.Path}).EscapedPath()
 	if f.Line > 0 {
 		u += "#L" + strconv.Itoa(f.Line)
 	}
@@ -470,16 +521,82 @@ func (s *Server) reopenForm(w http.ResponseWriter, r *http.Request, ws webSessio
 	}, "finding reopened")
 }
 
+// findingRow is a finding on the findings page, with its triage forms
+// for an admin; Back is the page the forms return to without htmx.
+type findingRow struct {
+	F           store.Finding
+	Admin       bool
+	CSRF, Back  string
+	Error, Done string
+}
+
+// htmxRequest says the request came from htmx (HX-Request), which swaps
+// the answer into the page instead of following a redirect.
+func htmxRequest(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
+
+// triageForm dismisses or reopens a finding. From the findings page
+// through htmx it answers the finding's row, which replaces the old one
+// in place (a refusal is said in the row, with 422); otherwise it
+// redirects to the form's page (back: the findings page's row forms) or
+// the finding's.
 func (s *Server) triageForm(w http.ResponseWriter, r *http.Request, ws webSession, do func(context.Context, int64) error, notice string) {
 	id, err := pathID(r, "id")
 	if err == nil {
 		err = do(r.Context(), id)
 	}
+	to := fmt.Sprintf("/findings/%d", id)
+	if b := r.PostFormValue("back"); b != "" && (strings.HasPrefix(b, "/findings?") || b == "/findings") {
+		to = safeNext(b)
+	}
+	if htmxRequest(r) && id != 0 {
+		f, ferr := s.c.Store.Finding(r.Context(), id)
+		if ferr == nil {
+			row := findingRow{F: f, Admin: true, CSRF: ws.CSRF, Back: to}
+			status := http.StatusOK
+			if err != nil {
+				row.Error, status = uiErrorText(err), http.StatusUnprocessableEntity
+			} else {
+				row.Done = notice
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(status)
+			if err := uiPages["findings.html"].ExecuteTemplate(w, "finding-row", row); err != nil {
+				s.log.ErrorContext(r.Context(), "page", "page", "finding-row", "error", err.Error())
+			}
+			return
+		}
+		if err == nil {
+			err = ferr
+		}
+	}
 	if err != nil {
 		s.uiFail(w, r, &ws, err)
 		return
 	}
-	back(w, r, fmt.Sprintf("/findings/%d", id), notice)
+	u, _ := url.Parse(to)
+	q := u.Query()
+	q.Set("notice", notice)
+	u.RawQuery = q.Encode()
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+// uiErrorText is what uiFail would say about err, in one line.
+func uiErrorText(err error) string {
+	var ae apiError
+	var ce conflictError
+	if errors.As(err, &ce) {
+		ae = ce.apiError
+	}
+	if ae.Message != "" || errors.As(err, &ae) {
+		if ae.Hint != "" {
+			return ae.Message + ". What to do: " + ae.Hint
+		}
+		return ae.Message
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return strings.TrimPrefix(err.Error(), "store: ")
+	}
+	return "internal error; the server log has details"
 }
 
 func (s *Server) fixPlansPage(w http.ResponseWriter, r *http.Request, ws webSession) {

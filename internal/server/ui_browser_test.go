@@ -181,18 +181,22 @@ func TestUIBrowser(t *testing.T) {
 	if n := h.count(`SELECT COUNT(*) FROM integration`); n != 0 {
 		t.Fatalf("a failed test saved %d integrations", n)
 	}
+	// Test Connection answers in place through htmx: the page does not
+	// navigate, and the form keeps what was typed.
+	d.run("mark the wizard", chromedp.Evaluate[chromedp.Void](`window.airlockMarker = "same page"`))
 	var okText, urlValue string
 	urlValue = get(d, "wizard test connection", chromedp.Value(chromedp.CSS("#url")))
 	d.run("wizard test connection",
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("token").value = ""`),
 		chromedp.SendKeys(chromedp.CSS("#token"), tok.Value),
 		chromedp.Click(chromedp.CSS("#test")),
 		chromedp.WaitVisible(chromedp.CSS("#check-ok")),
 	)
 	okText = d.text("wizard test connection", "#check-ok")
-	d.check("wizard test connection", urlValue == gl.URL && strings.Contains(okText, "airlock-bot"), "url %q, result %q", urlValue, okText)
+	marker := get(d, "wizard test connection", chromedp.Evaluate[string](`String(window.airlockMarker) + " " + document.querySelectorAll("#wizard-error").length`))
+	d.check("wizard test connection", urlValue == gl.URL && strings.Contains(okText, "airlock-bot") && marker == "same page 0", "url %q, result %q, marker and errors %q", urlValue, okText, marker)
 	var notice string
 	d.run("wizard connect",
-		chromedp.SendKeys(chromedp.CSS("#token"), tok.Value),
 		chromedp.Click(chromedp.CSS("#connect")),
 		chromedp.WaitVisible(chromedp.CSS("#save-selection")),
 	)

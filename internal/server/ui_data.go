@@ -41,7 +41,7 @@ func (s *Server) dataPage(w http.ResponseWriter, r *http.Request, ws webSession)
 		records += src.Records
 		rows = append(rows, row)
 	}
-	v := map[string]any{"Sources": rows, "Records": records, "Bundles": st.Bundles, "Sync": st.Sync, "Uploads": s.c.Data != nil, "Max": MaxBundleUpload >> 20}
+	v := map[string]any{"Sources": rows, "Records": records, "Bundles": st.Bundles, "Sync": st.Sync, "Uploads": s.c.Data != nil, "Max": sizeText(s.c.MaxBundleUpload), "MaxBytes": s.c.MaxBundleUpload, "Script": UploadJSPath}
 	if s.c.Data == nil {
 		v["Disabled"] = errUploadsDisabled
 	}
@@ -72,10 +72,22 @@ const csrfHeader = "X-CSRF-Token"
 // form sends it), or as the raw body with the CSRF token in the
 // X-CSRF-Token header. It imports through importUpload, as the API does.
 func (s *Server) bundleForm(w http.ResponseWriter, r *http.Request, ws webSession) {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBundleUpload+maxBody)
+	limit := s.c.MaxBundleUpload
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var res DataImport
 	var err error
+	if mt == "multipart/form-data" {
+		// The form's other fields and its boundaries are small: a body
+		// much larger than the limit is refused before it is read.
+		limit += maxBody
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if r.ContentLength > limit {
+		// Refused before reading, so the browser learns at once;
+		// the CSRF token is not read either, and nothing happens.
+		s.uiFail(w, r, &ws, tooLarge(s.c.MaxBundleUpload))
+		return
+	}
 	if mt == "multipart/form-data" {
 		res, err = s.multipartBundle(w, r, ws)
 		if err == errCSRF {

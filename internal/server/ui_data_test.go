@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -180,4 +182,127 @@ func TestUIDataDisabled(t *testing.T) {
 		t.Errorf("upload: %d\n%s", resp.StatusCode, body)
 	}
 	h.admin("POST", "/api/v1/data/bundles", nil, http.StatusServiceUnavailable, nil)
+}
+
+// TestBundleUploadLimit: an upload over the configured limit is refused
+// with 413 naming the limit, by the API and the data page alike, whether
+// its length is declared (refused before the body is read) or not
+// (refused once the limit is passed); nothing is imported and no
+// temporary file stays.
+func TestBundleUploadLimit(t *testing.T) {
+	data := &fakeData{dir: t.TempDir()}
+	h := newHarness(t, store.SQLite, options{data: data, maxUpload: 1024})
+	big := bytes.Repeat([]byte("x"), 4096)
+	const limit = "1 KiB (1024 bytes)"
+	api := func(body io.Reader) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", h.url+"/api/v1/data/bundles", body)
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		req.Header.Set("Content-Type", "application/octet-stream")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := api(bytes.NewReader(big)); code != http.StatusRequestEntityTooLarge || !strings.Contains(body, `"too_large"`) || !strings.Contains(body, limit) {
+		t.Errorf("API, declared length: %d %s", code, body)
+	}
+	// io.MultiReader hides the length: the body is sent chunked.
+	if code, body := api(io.MultiReader(bytes.NewReader(big))); code != http.StatusRequestEntityTooLarge || !strings.Contains(body, limit) {
+		t.Errorf("API, chunked: %d %s", code, body)
+	}
+	if code, body := api(io.MultiReader(strings.NewReader("good"))); code != http.StatusOK {
+		t.Errorf("API, under the limit: %d %s", code, body)
+	}
+
+	b := newBrowser(t, h.url)
+	token := b.signIn(adminToken)
+	if resp, body := b.send("/data/bundles", "application/octet-stream", http.Header{"X-Csrf-Token": {token}}, big); resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, limit) {
+		t.Errorf("page, raw body: %d\n%s", resp.StatusCode, body)
+	}
+	// The form's body is a little larger than the file: the file itself
+	// is held to the limit as it is read.
+	resp, body := multipartUpload(t, b, [][2]string{{"csrf_token", token}, {"bundle", string(big)}})
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, limit) || !strings.Contains(body, "max_bundle_upload") {
+		t.Errorf("page, form: %d\n%s", resp.StatusCode, body)
+	}
+	_, page := b.get("/data")
+	if !strings.Contains(page, `data-max-bytes="1024"`) || !strings.Contains(page, "at most 1 KiB") {
+		t.Errorf("the data page does not say the limit:\n%s", page)
+	}
+	if n := len(data.st.Bundles); n != 1 {
+		t.Errorf("%d bundles imported, want the one under the limit", n)
+	}
+	if left, _ := filepath.Glob(filepath.Join(data.dir, "*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// TestBundleUploadStreams: the API and the page write an upload to disk
+// as it arrives: while the client still holds back the rest of the body,
+// the part sent is already in the temporary file.
+func TestBundleUploadStreams(t *testing.T) {
+	data := &fakeData{dir: t.TempDir()}
+	h := newHarness(t, store.SQLite, options{data: data})
+	b := newBrowser(t, h.url)
+	token := b.signIn(adminToken)
+	first := bytes.Repeat([]byte("a"), 64<<10)
+	for _, tc := range []struct {
+		name       string
+		send       func(body io.Reader) *http.Request
+		head, tail string
+	}{
+		{"API", func(body io.Reader) *http.Request {
+			req, _ := http.NewRequest("POST", h.url+"/api/v1/data/bundles", body)
+			req.Header.Set("Authorization", "Bearer "+adminToken)
+			return req
+		}, "", ""},
+		{"page", func(body io.Reader) *http.Request {
+			req, _ := http.NewRequest("POST", h.url+"/data/bundles", body)
+			req.Header.Set("Content-Type", "multipart/form-data; boundary=BOUNDARY")
+			return req
+		}, "--BOUNDARY\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" + token + "\r\n--BOUNDARY\r\nContent-Disposition: form-data; name=\"bundle\"; filename=\"db.bundle\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+			"\r\n--BOUNDARY--\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pr, pw := io.Pipe()
+			done := make(chan *http.Response, 1)
+			go func() {
+				resp, err := b.c.Do(tc.send(pr))
+				if err != nil {
+					t.Error(err)
+					close(done)
+					return
+				}
+				done <- resp
+			}()
+			pw.Write([]byte(tc.head))
+			pw.Write(first)
+			// The server has the first part on disk before the rest is sent.
+			var size int64
+			for size < int64(len(first)) {
+				files, _ := filepath.Glob(filepath.Join(data.dir, ".upload-*"))
+				if len(files) == 1 {
+					if fi, err := os.Stat(files[0]); err == nil {
+						size = fi.Size()
+					}
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			pw.Write([]byte("more" + tc.tail))
+			pw.Close()
+			resp := <-done
+			if resp == nil {
+				return
+			}
+			resp.Body.Close()
+			// Not a bundle the fake trusts: refused once all of it came.
+			if resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("status %d, want 422", resp.StatusCode)
+			}
+		})
+	}
 }

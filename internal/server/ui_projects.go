@@ -98,7 +98,13 @@ func (s *Server) projectsPage(w http.ResponseWriter, r *http.Request, ws webSess
 		nq.Set("after", strconv.FormatInt(*p.Next, 10))
 		next = "/projects?" + nq.Encode()
 	}
-	s.render(w, r, "projects.html", &ws, "Projects", map[string]any{"Next": next, "Rows": rows, "Integrations": ins, "IntegrationID": iid, "Search": q, "Severities": finding.Severities})
+	data := map[string]any{"Next": next, "Rows": rows, "Integrations": ins, "IntegrationID": iid, "Search": q, "Severities": finding.Severities}
+	if htmxPartial(r) {
+		// The search as the user types: the list alone.
+		s.renderPart(w, r, "projects.html", "project-list", &ws, data)
+		return
+	}
+	s.render(w, r, "projects.html", &ws, "Projects", data)
 }
 
 func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, ws webSession) {

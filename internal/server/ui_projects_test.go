@@ -54,7 +54,7 @@ func uiProjects(t *testing.T, engine store.Dialect) {
 	}
 	row := rowOf(t, page, fmt.Sprintf(`href="/projects/%d"`, p.ID))
 	// critical 1, high 1, medium 1, low 0 (dismissed), info 0.
-	for _, want := range []string{"platform/payments", "<td>1</td><td>1</td><td>1</td><td>0</td>", "vulnerability 3", "queued · main", "needs maintainer", "Maintainer role", `data-hook="needs_maintainer"`} {
+	for _, want := range []string{"platform/payments", "<td>1</td><td>1</td><td>1</td><td>0</td>", "vulnerability 3", ">queued</a> · main", "needs maintainer", "Maintainer role", `data-hook="needs_maintainer"`} {
 		if !strings.Contains(row, want) {
 			t.Errorf("payments row lacks %q:\n%s", want, row)
 		}

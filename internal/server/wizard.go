@@ -52,6 +52,13 @@ func (s *Server) wizardForm(w http.ResponseWriter, r *http.Request, ws webSessio
 			s.uiFail(w, r, &ws, err)
 			return
 		}
+		if htmxPartial(r) && r.PostFormValue("action") == "test" {
+			// Test Connection through htmx: its result alone, in
+			// place; the form keeps what was typed, the token too.
+			w.WriteHeader(status)
+			s.renderPart(w, r, "wizard.html", "wizard-result", &ws, v)
+			return
+		}
 		w.WriteHeader(status)
 		s.render(w, r, "wizard.html", &ws, "Connect GitLab", v)
 	}

@@ -227,9 +227,26 @@ type FindingFilter struct {
 	Kind         string
 	Severity     string
 	Fingerprints []string
-	AfterID      int64
-	Limit        int
+	// ScanID keeps the findings of one scan: those of its project and
+	// branch it saw (first seen by it or before, last seen by it or
+	// after) or fixed. Findings keep only their first, last and fixing
+	// scan, so a finding fixed and found again later also shows in the
+	// scans between. A scan that did not succeed recorded none.
+	ScanID int64
+	// Change narrows ScanID's findings to those it found first
+	// (ChangeNew), had seen before (ChangeExisting) or fixed
+	// (ChangeFixed).
+	Change  string
+	AfterID int64
+	Limit   int
 }
+
+// What a scan changed about a finding (FindingFilter.Change).
+const (
+	ChangeNew      = "new"
+	ChangeExisting = "existing"
+	ChangeFixed    = "fixed"
+)
 
 // Findings lists findings by ID.
 func (q Queries) Findings(ctx context.Context, f FindingFilter) ([]Finding, error) {
@@ -259,6 +276,20 @@ func (q Queries) Findings(ctx context.Context, f FindingFilter) ([]Finding, erro
 		where = append(where, "f.fingerprint IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(f.Fingerprints)), ", ")+")")
 		for _, fp := range f.Fingerprints {
 			args = append(args, fp)
+		}
+	}
+	if f.ScanID != 0 {
+		where = append(where, "EXISTS (SELECT 1 FROM scan s WHERE s.id = ? AND s.status = ? AND s.project_id = f.project_id AND s.branch = f.branch)")
+		args = append(args, f.ScanID, ScanSucceeded)
+		switch f.Change {
+		case ChangeNew:
+			where, args = append(where, "f.first_scan_id = ?"), append(args, f.ScanID)
+		case ChangeExisting:
+			where, args = append(where, "f.first_scan_id < ? AND f.last_scan_id >= ?"), append(args, f.ScanID, f.ScanID)
+		case ChangeFixed:
+			where, args = append(where, "f.fixed_scan_id = ?"), append(args, f.ScanID)
+		default:
+			where, args = append(where, "f.first_scan_id <= ? AND (f.last_scan_id >= ? OR f.fixed_scan_id = ?)"), append(args, f.ScanID, f.ScanID, f.ScanID)
 		}
 	}
 	if f.AfterID != 0 {
