@@ -193,3 +193,33 @@ func TestUIWizardTestPartial(t *testing.T) {
 		t.Errorf("tests saved %d integrations", n)
 	}
 }
+
+// TestUIBrowserProjectSearch: in Chromium, typing in the projects page's
+// search replaces the list through htmx as the user types (no submit, no
+// navigation), and the address follows the search.
+func TestUIBrowserProjectSearch(t *testing.T) {
+	d := newUIDriver(t, "")
+	h := newHarness(t, store.SQLite, options{})
+	d.base = h.url
+	p, _ := seedFindings(t, h, 1)
+	other := store.Project{IntegrationID: p.IntegrationID, GitLabID: 78, Path: "billing/invoices", DefaultBranch: "main"}
+	if _, err := h.store.UpsertProject(t.Context(), &other, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	d.run("sign in",
+		chromedp.Navigate(h.url+"/projects"),
+		chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), adminToken),
+		chromedp.Submit(chromedp.CSS("#token")),
+		chromedp.WaitVisible(chromedp.CSS("#p-search")),
+	)
+	d.run("mark the page", chromedp.Evaluate[chromedp.Void](`window.airlockMarker = "same page"`))
+	d.run("search",
+		chromedp.SendKeys(chromedp.CSS("#p-search"), "billing"),
+		chromedp.Poll[chromedp.Void](`!document.getElementById("project-list").textContent.includes("platform/payments")`),
+	)
+	list := d.text("search", "#project-list")
+	marker := get(d, "search", chromedp.Evaluate[string](`String(window.airlockMarker)`))
+	loc := d.location("search")
+	d.check("search", marker == "same page" && strings.Contains(list, "billing/invoices") && strings.Contains(loc, "search=billing"), "marker %q, at %s, list %q", marker, loc, list)
+}
