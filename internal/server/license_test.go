@@ -62,4 +62,17 @@ func TestSiteLicensePolicy(t *testing.T) {
 			t.Errorf("the MIT package has a finding: %+v", f)
 		}
 	}
+	// The findings filters by package and rule (the API's and the page's).
+	for q, want := range map[string]int{
+		"package=copyleft-lib&rule_id=license/denied":         1,
+		"package=copyleft-lib%401.2.3&rule_id=license/denied": 1,
+		"package=permissive-lib&rule_id=license/denied":       0,
+		"package=copyleft-lib&rule_id=license/unknown":        0,
+	} {
+		var got list[store.Finding]
+		h.admin("GET", fmt.Sprintf("/api/v1/findings?project_id=%d&%s", pr.ID, q), nil, 200, &got)
+		if len(got.Items) != want {
+			t.Errorf("findings?%s: %d, want %d", q, len(got.Items), want)
+		}
+	}
 }

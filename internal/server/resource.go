@@ -313,6 +313,7 @@ func findingFilter(r *http.Request) (store.FindingFilter, error) {
 		err = apiError{Code: "invalid_query", Field: "change", Message: "change needs scan_id: it says what that scan changed"}
 	}
 	f.Limit, f.Branch = int(lim), r.URL.Query().Get("branch")
+	f.Package, f.RuleID = strings.TrimSpace(r.URL.Query().Get("package")), strings.TrimSpace(r.URL.Query().Get("rule_id"))
 	return f, err
 }
 

@@ -226,6 +226,11 @@ type FindingFilter struct {
 	State        string // open, fixed, dismissed
 	Kind         string
 	Severity     string
+	// Package keeps the findings of one package: its name (every
+	// version) or name@version.
+	Package string
+	// RuleID keeps one rule's or advisory's findings.
+	RuleID       string
 	Fingerprints []string
 	// ScanID keeps the findings of one scan: those of its project and
 	// branch it saw (first seen by it or before, last seen by it or
@@ -272,6 +277,14 @@ func (q Queries) Findings(ctx context.Context, f FindingFilter) ([]Finding, erro
 	if f.Severity != "" {
 		where, args = append(where, "f.severity = ?"), append(args, f.Severity)
 	}
+	if f.Package != "" {
+		// The column holds name@version; a name alone matches every
+		// version.
+		where, args = append(where, "(f.package = ? OR f.package LIKE ? ESCAPE '\\')"), append(args, f.Package, likeEscape(f.Package)+"@%")
+	}
+	if f.RuleID != "" {
+		where, args = append(where, "f.rule_id = ?"), append(args, f.RuleID)
+	}
 	if len(f.Fingerprints) > 0 {
 		where = append(where, "f.fingerprint IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(f.Fingerprints)), ", ")+")")
 		for _, fp := range f.Fingerprints {
@@ -309,4 +322,9 @@ func (q Queries) Findings(ctx context.Context, f FindingFilter) ([]Finding, erro
 		return nil, err
 	}
 	return collect(rows, scanFinding)
+}
+
+// likeEscape escapes LIKE's wildcards (and the escape) in s.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/airlock-sec/airlock/internal/finding"
+	"github.com/airlock-sec/airlock/internal/inventory"
 	"github.com/airlock-sec/airlock/internal/store"
 	"github.com/airlock-sec/airlock/internal/store/storetest"
 )
@@ -370,4 +371,65 @@ func TestDataBundles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFindingFilterPackageAndRule: findings filter by package (a name
+// matches every version, name@version one; LIKE's wildcards in a name are
+// literal) and by rule or advisory id.
+func TestFindingFilterPackageAndRule(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		in := newIntegration(t, s.Queries)
+		p := newProject(t, s.Queries, in.ID, 1)
+		withPkg := func(fp, id, name, version string) finding.Finding {
+			f := fnd(fp, id, finding.High)
+			f.Package = &inventory.Package{Name: name, Version: version}
+			return f
+		}
+		fs := []finding.Finding{
+			withPkg("a", "GHSA-1", "lodash", "4.17.20"),
+			withPkg("b", "GHSA-2", "lodash", "4.17.15"),
+			withPkg("c", "GHSA-1", "lodash.merge", "4.6.0"),
+			withPkg("d", "GHSA-3", "@babel/core", "7.0.0"),
+			withPkg("e", "GHSA-4", "my_pkg", "1.0.0"),
+			withPkg("f", "GHSA-4", "myXpkg", "1.0.0"),
+			fnd("g", "aws-access-key-id", finding.High),
+		}
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			sc := store.Scan{ProjectID: p.ID, Trigger: store.TriggerPush, Branch: "main"}
+			if err := tx.CreateScan(ctx, &sc, t0); err != nil {
+				return err
+			}
+			_, err := tx.RecordFindings(ctx, p.ID, "main", sc.ID, fs, t0)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			f    store.FindingFilter
+			want string
+		}{
+			{store.FindingFilter{Package: "lodash"}, "ab"},
+			{store.FindingFilter{Package: "lodash@4.17.15"}, "b"},
+			{store.FindingFilter{Package: "@babel/core"}, "d"},
+			{store.FindingFilter{Package: "my_pkg"}, "e"},
+			{store.FindingFilter{Package: "lodash%"}, ""},
+			{store.FindingFilter{RuleID: "GHSA-1"}, "ac"},
+			{store.FindingFilter{RuleID: "GHSA-1", Package: "lodash"}, "a"},
+			{store.FindingFilter{RuleID: "aws-access-key-id"}, "g"},
+		} {
+			got, err := s.Findings(ctx, c.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fps string
+			for _, f := range got {
+				fps += f.Fingerprint
+			}
+			if fps != c.want {
+				t.Errorf("%+v: %q, want %q", c.f, fps, c.want)
+			}
+		}
+	})
 }
