@@ -221,11 +221,11 @@ func (q Queries) Finding(ctx context.Context, id int64) (Finding, error) {
 
 // FindingFilter narrows a finding listing; zero fields do not filter.
 type FindingFilter struct {
-	ProjectID    int64
-	Branch       string
-	State        string // open, fixed, dismissed
-	Kind         string
-	Severity     string
+	ProjectID int64
+	Branch    string
+	State     string // open, fixed, dismissed
+	Kind      string
+	Severity  string
 	// Package keeps the findings of one package: its name (every
 	// version) or name@version.
 	Package string
