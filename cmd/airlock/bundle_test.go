@@ -63,6 +63,19 @@ func TestBundleCycle(t *testing.T) {
 	if r := run(nil, "db", "import", bundleFile); r.code != 1 || !strings.Contains(r.stderr, "--trusted-keys") {
 		t.Errorf("import without trusted keys: exit %d %s", r.code, r.stderr)
 	}
+	// Trusted through the configuration file (AIRLOCK_CONFIG's
+	// trusted_keys), as serve reads it: the signer's key verifies, another
+	// key's refuses.
+	for _, c := range []struct {
+		pub  string
+		code int
+	}{{key + ".pub", 0}, {other + ".pub", 1}} {
+		cfg := filepath.Join(dir, "config-"+filepath.Base(c.pub)+".yaml")
+		os.WriteFile(cfg, []byte("trusted_keys: "+c.pub+"\n"), 0o600)
+		if r := run([]string{"AIRLOCK_CONFIG=" + cfg}, "db", "verify", bundleFile); r.code != c.code {
+			t.Errorf("verify with trusted_keys %s in the config file: exit %d, want %d\n%s%s", filepath.Base(c.pub), r.code, c.code, r.stdout, r.stderr)
+		}
+	}
 	if _, err := os.Stat(db); err == nil {
 		if r := run(nil, "db", "status"); strings.Contains(r.stdout, "PyPI") {
 			t.Errorf("a refused import left data:\n%s", r.stdout)
