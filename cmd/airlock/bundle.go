@@ -49,7 +49,7 @@ func cmdDBBundle(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	since := fs.String("since", "", "an earlier bundle: write an incremental bundle of what changed since it")
 	source := fs.String("source", "airlock", "the bundle's source name: a site refuses a bundle older than one it imported from the same signer and source")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: airlock db bundle --sign NAME.key --out FILE [flags] INPUT...\n\nPacks OSV all.zip files (vulnerabilities, malicious packages), directories of\nOSV JSON records, a gitleaks TOML rule set, a directory of Rego IaC\npolicies and a license table (NAME.licenses.yaml) into one signed bundle to carry\ninto an offline network ('airlock db import --trusted-keys').\n\nFlags:")
+		fmt.Fprintln(stderr, "Usage: airlock db bundle --sign NAME.key --out FILE [flags] INPUT...\n\nPacks OSV all.zip files (vulnerabilities, malicious packages), directories of\nOSV JSON records (or http(s) URLs of them, downloaded first on a connected\nmachine), a gitleaks TOML rule set, a directory of Rego IaC\npolicies and a license table (NAME.licenses.yaml) into one signed bundle to carry\ninto an offline network ('airlock db import --trusted-keys').\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	inputs, err := parse(fs, args, stderr)
@@ -67,6 +67,34 @@ func cmdDBBundle(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	key, err := bundle.LoadPrivateKey(*sign)
 	if err != nil {
 		return err
+	}
+	// On a connected machine an INPUT may be an http(s) URL (an OSV
+	// all.zip, say): it is downloaded first, through the proxy the
+	// environment names, and packed like a local file.
+	var urls []int
+	for i, in := range inputs {
+		if _, ok := datasync.Host(in); ok {
+			urls = append(urls, i)
+		}
+	}
+	if len(urls) > 0 {
+		tmp, err := os.MkdirTemp("", "airlock-bundle-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		var list []string
+		for _, i := range urls {
+			list = append(list, inputs[i])
+		}
+		local, err := datasync.Download(ctx, list, tmp, datasync.Options{FromEnvironment: true})
+		if err != nil {
+			return err
+		}
+		for j, i := range urls {
+			fmt.Fprintf(stdout, "downloaded %s\n", inputs[i])
+			inputs[i] = local[j]
+		}
 	}
 	o := bundle.BuildOptions{Key: key, Source: *source}
 	if *since != "" {

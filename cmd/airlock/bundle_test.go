@@ -235,3 +235,47 @@ func TestServeBundleUpload(t *testing.T) {
 	}
 	s.stop(t)
 }
+
+// TestBundleFromURLs: on a connected machine db bundle takes http(s) URLs
+// as inputs: each is downloaded and packed like a carried-in file, an
+// archive at the root's ECOSYSTEM/all.zip named osv/ECOSYSTEM/all.zip as
+// a carried-in copy would be; a URL that cannot be fetched fails the
+// command naming it, with no bundle written.
+func TestBundleFromURLs(t *testing.T) {
+	zip, err := os.ReadFile("../../testdata/osv-sample/PyPI/all.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/PyPI/all.zip" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(zip)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	run := func(args ...string) result {
+		t.Helper()
+		return airlockEnv(t, binary, []string{"AIRLOCK_DB=" + filepath.Join(dir, "v.db"), "AIRLOCK_CONFIG=", "AIRLOCK_TRUSTED_KEYS="}, nil, args...)
+	}
+	key := filepath.Join(dir, "signer")
+	if r := run("db", "keygen", "--out", key); r.code != 0 {
+		t.Fatalf("keygen: %s", r.stderr)
+	}
+	out := filepath.Join(dir, "data.bundle")
+	r := run("db", "bundle", "--sign", key+".key", "--out", out, srv.URL+"/PyPI/all.zip")
+	if r.code != 0 || !strings.Contains(r.stdout, "downloaded "+srv.URL+"/PyPI/all.zip") || !strings.Contains(r.stdout, "PyPI records as osv/PyPI/all.zip") {
+		t.Fatalf("bundle from a URL: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := run("db", "import", "--trusted-keys", key+".pub", out); r.code != 0 || !strings.Contains(r.stdout, "PyPI records") {
+		t.Fatalf("import: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	missing := filepath.Join(dir, "missing.bundle")
+	if r := run("db", "bundle", "--sign", key+".key", "--out", missing, srv.URL+"/Go/all.zip"); r.code != 1 || !strings.Contains(r.stderr, srv.URL+"/Go/all.zip") || !strings.Contains(r.stderr, "404") {
+		t.Errorf("a URL that is not there: exit %d %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("a bundle was written although an input could not be fetched")
+	}
+}

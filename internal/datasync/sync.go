@@ -18,6 +18,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,12 +89,9 @@ func Host(raw string) (host string, ok bool) {
 	return u.Host, true
 }
 
-// Sync fetches every URL and imports what changed. URLs are handled one by
-// one; the first failure stops the sync, with what came before imported.
-func Sync(ctx context.Context, db *vulndb.DB, urls []string, o Options) ([]Result, error) {
-	if len(urls) == 0 {
-		return nil, errors.New("sync: no URL given")
-	}
+// newClient is a client that reaches the hosts of urls only, and follows
+// a redirect only to one of them.
+func newClient(urls []string, o Options) (*http.Client, error) {
 	var hosts []string
 	for _, raw := range urls {
 		host, ok := Host(raw)
@@ -106,7 +104,6 @@ func Sync(ctx context.Context, db *vulndb.DB, urls []string, o Options) ([]Resul
 	if err != nil {
 		return nil, err
 	}
-	// A redirect is followed only to a host the sync was given.
 	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 5 {
 			return errors.New("too many redirects")
@@ -117,6 +114,109 @@ func Sync(ctx context.Context, db *vulndb.DB, urls []string, o Options) ([]Resul
 			}
 		}
 		return fmt.Errorf("redirect to %s, which is not a host given to sync", req.URL.Host)
+	}
+	return client, nil
+}
+
+// Download fetches each URL into dir as Sync does (the last segments of
+// the URL's path kept, so an OSV archive gets the origin a carried-in copy
+// would; at most MaxFileSize; aborted when nothing arrives for the idle
+// timeout) and returns the local paths, in order: 'airlock db bundle' on a
+// connected machine packs them.
+func Download(ctx context.Context, urls []string, dir string, o Options) ([]string, error) {
+	client, err := newClient(urls, o)
+	if err != nil {
+		return nil, err
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = time.Minute
+	}
+	var out []string
+	for i, raw := range urls {
+		local, _, err := func() (string, int64, error) {
+			ctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+			if err != nil {
+				return "", 0, err
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				if hint, ok := netx.Explain(err); ok {
+					return "", 0, fmt.Errorf("%v (%s)", err, hint)
+				}
+				return "", 0, err
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return "", 0, fmt.Errorf("the server answered %s", resp.Status)
+			}
+			// Each URL in a directory of its own: two all.zip of one
+			// ecosystem from different places must not collide.
+			return save(ctx, cancel, resp, filepath.Join(dir, strconv.Itoa(i)), o.IdleTimeout)
+		}()
+		if err != nil {
+			return out, fmt.Errorf("download %s: %w", raw, err)
+		}
+		out = append(out, local)
+	}
+	return out, nil
+}
+
+// save writes a response's body under work, at the last segments of the
+// URL's path, bounded in size and aborted when idle.
+func save(ctx context.Context, cancel context.CancelFunc, resp *http.Response, work string, idle time.Duration) (string, int64, error) {
+	if resp.ContentLength > MaxFileSize {
+		return "", 0, fmt.Errorf("%d bytes, over the %d-byte limit", resp.ContentLength, int64(MaxFileSize))
+	}
+	// The file keeps the last segments of the URL's path, so that an
+	// archive gets the origin a carried-in copy would
+	// (https://mirror/osv/PyPI/all.zip -> osv/PyPI/all.zip).
+	segs := strings.Split(strings.Trim(path.Clean(resp.Request.URL.Path), "/"), "/")
+	if len(segs) > 3 {
+		segs = segs[len(segs)-3:]
+	}
+	if len(segs) == 2 {
+		// ECOSYSTEM/all.zip at the root, as OSV's own bucket lays them
+		// out: named osv/ECOSYSTEM/all.zip, as the carried-in copy would
+		// be, not after the temporary directory (a new origin each time).
+		segs = append([]string{"osv"}, segs...)
+	}
+	for _, s := range segs {
+		if s == "" || s == "." || s == ".." {
+			return "", 0, errors.New("the URL has no file name")
+		}
+	}
+	local := filepath.Join(append([]string{work}, segs...)...)
+	if err := os.MkdirAll(filepath.Dir(local), 0o700); err != nil {
+		return "", 0, err
+	}
+	f, err := os.Create(local)
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := copyIdle(ctx, cancel, f, resp.Body, idle)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case err != nil:
+		return "", n, fmt.Errorf("download: %v", err)
+	case resp.ContentLength >= 0 && n != resp.ContentLength:
+		return "", n, fmt.Errorf("download cut short: %d of %d bytes", n, resp.ContentLength)
+	}
+	return local, n, nil
+}
+
+// Sync fetches every URL and imports what changed. URLs are handled one by
+// one; the first failure stops the sync, with what came before imported.
+func Sync(ctx context.Context, db *vulndb.DB, urls []string, o Options) ([]Result, error) {
+	if len(urls) == 0 {
+		return nil, errors.New("sync: no URL given")
+	}
+	client, err := newClient(urls, o)
+	if err != nil {
+		return nil, err
 	}
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = time.Minute
@@ -176,8 +276,6 @@ func syncOne(ctx context.Context, client *http.Client, db *vulndb.DB, raw string
 		return &Result{URL: raw, Status: Unchanged}, prev, nil
 	case resp.StatusCode != http.StatusOK:
 		return nil, prev, fail("the server answered %s", resp.Status)
-	case resp.ContentLength > MaxFileSize:
-		return nil, prev, fail("%d bytes, over the %d-byte limit", resp.ContentLength, int64(MaxFileSize))
 	}
 	next := validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
 
@@ -186,35 +284,9 @@ func syncOne(ctx context.Context, client *http.Client, db *vulndb.DB, raw string
 		return nil, prev, fail("%v", err)
 	}
 	defer os.RemoveAll(work)
-	// The file keeps the last segments of the URL's path, so that an
-	// archive gets the origin a carried-in copy would
-	// (https://mirror/osv/PyPI/all.zip -> osv/PyPI/all.zip).
-	segs := strings.Split(strings.Trim(path.Clean(resp.Request.URL.Path), "/"), "/")
-	if len(segs) > 3 {
-		segs = segs[len(segs)-3:]
-	}
-	for _, s := range segs {
-		if s == "" || s == "." || s == ".." {
-			return nil, prev, fail("the URL has no file name")
-		}
-	}
-	local := filepath.Join(append([]string{work}, segs...)...)
-	if err := os.MkdirAll(filepath.Dir(local), 0o700); err != nil {
-		return nil, prev, fail("%v", err)
-	}
-	f, err := os.Create(local)
+	local, n, err := save(ctx, cancel, resp, work, o.IdleTimeout)
 	if err != nil {
 		return nil, prev, fail("%v", err)
-	}
-	n, err := copyIdle(ctx, cancel, f, resp.Body, o.IdleTimeout)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	switch {
-	case err != nil:
-		return nil, prev, fail("download: %v", err)
-	case resp.ContentLength >= 0 && n != resp.ContentLength:
-		return nil, prev, fail("download cut short: %d of %d bytes", n, resp.ContentLength)
 	}
 	res := &Result{URL: raw, Status: Imported, Bytes: n}
 	if bundle.IsBundle(local) {
