@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -59,22 +57,11 @@ func TestCrashRecovery(t *testing.T) {
 	first := startServe(t, dir, "AIRLOCK_ADMIN_TOKEN="+admin)
 	api := func(s *served, method, path string, body any, out any) int {
 		t.Helper()
-		var rd io.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		}
-		req, _ := http.NewRequest(method, "http://"+s.addr+path, rd)
-		req.Header.Set("Authorization", "Bearer "+admin)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
+		code, b := s.do(t, method, path, admin, body)
 		if out != nil {
-			json.NewDecoder(resp.Body).Decode(out)
+			json.Unmarshal([]byte(b), out)
 		}
-		return resp.StatusCode
+		return code
 	}
 	if c := api(first, "POST", "/api/v1/integrations", map[string]any{"url": front.URL, "token": tok.Value}, nil); c != 201 {
 		t.Fatalf("create integration: %d\n%s", c, first.log())

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
-	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/store"
 	"github.com/airlock-sec/airlock/internal/store/storetest"
 )
@@ -102,14 +101,7 @@ func hooksOncePerProject(t *testing.T, d store.Dialect) {
 	if slices.Contains(duePaths, guest.Path) || slices.Contains(duePaths, empty.Path) || !slices.Contains(duePaths, developed.Path) {
 		t.Errorf("projects due for a scheduled scan: %v; want the Developer project, not the Guest nor the empty one", duePaths)
 	}
-	row, err := h.store.Integration(context.Background(), in.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, err := h.keyring.Open(row.WebhookSealed, integration.AAD(in.ID, integration.FieldWebhook))
-	if err != nil {
-		t.Fatal(err)
-	}
+	secret := hookSecret(t, h, in.ID)
 	push := fmt.Sprintf(`{"object_kind":"push","project_id":%d,"ref":"refs/heads/main","before":"0000000000000000000000000000000000000000","after":"1111111111111111111111111111111111111111","project":{"id":%d}}`, guest.ID, guest.ID)
 	if c := postDelivery(t, in.WebhookURL, string(secret), "guest-push", []byte(push)); c != http.StatusAccepted {
 		t.Fatalf("push delivery for the Guest project: %d", c)

@@ -247,15 +247,21 @@ func connectForHooks(t testing.TB, h *harness, body map[string]any) (integration
 	t.Helper()
 	var in integrationView
 	h.admin("POST", "/api/v1/integrations", body, http.StatusCreated, &in)
-	row, err := h.store.Integration(context.Background(), in.ID)
+	return in, hookSecret(t, h, in.ID)
+}
+
+// hookSecret opens integration id's webhook secret.
+func hookSecret(t testing.TB, h *harness, id int64) []byte {
+	t.Helper()
+	row, err := h.store.Integration(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, err := h.keyring.Open(row.WebhookSealed, integration.AAD(in.ID, integration.FieldWebhook))
+	secret, err := h.keyring.Open(row.WebhookSealed, integration.AAD(id, integration.FieldWebhook))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return in, secret
+	return secret
 }
 
 // postDelivery sends one Push Hook delivery and returns the status code.
