@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -114,12 +115,7 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, ws webSessi
 		return
 	}
 	ctx := r.Context()
-	p, err := s.c.Store.Project(ctx, id)
-	if err != nil {
-		s.uiFail(w, r, &ws, err)
-		return
-	}
-	in, err := s.c.Store.Integration(ctx, p.IntegrationID)
+	p, in, err := s.projectAndIntegration(ctx, id)
 	if err != nil {
 		s.uiFail(w, r, &ws, err)
 		return
@@ -154,4 +150,14 @@ func (s *Server) scanNowForm(w http.ResponseWriter, r *http.Request, ws webSessi
 		return
 	}
 	back(w, r, fmt.Sprintf("/projects/%d", id), fmt.Sprintf("scan %d of %s queued", sc.ID, sc.Branch))
+}
+
+// projectAndIntegration loads a project and its integration.
+func (s *Server) projectAndIntegration(ctx context.Context, projectID int64) (store.Project, store.Integration, error) {
+	p, err := s.c.Store.Project(ctx, projectID)
+	if err != nil {
+		return p, store.Integration{}, err
+	}
+	in, err := s.c.Store.Integration(ctx, p.IntegrationID)
+	return p, in, err
 }

@@ -44,12 +44,7 @@ func (s *Server) scanPage(w http.ResponseWriter, r *http.Request, ws webSession)
 		s.uiFail(w, r, &ws, err)
 		return
 	}
-	p, err := s.c.Store.Project(ctx, sc.ProjectID)
-	if err != nil {
-		s.uiFail(w, r, &ws, err)
-		return
-	}
-	in, err := s.c.Store.Integration(ctx, p.IntegrationID)
+	p, in, err := s.projectAndIntegration(ctx, sc.ProjectID)
 	if err != nil {
 		s.uiFail(w, r, &ws, err)
 		return
