@@ -336,6 +336,7 @@ func (c *copier) dir(d string, k iac.File, probs *[]iac.Problem) error {
 	if k.Path != "" {
 		raw["buildMetadata"] = []any{"originAnnotations"}
 	}
+	fixDeprecated(raw)
 	c.kfiles = append(c.kfiles, kpath)
 	b, err := yaml.Marshal(raw)
 	if err != nil {
@@ -391,4 +392,51 @@ func lineOf(content []byte, s string) int {
 		}
 	}
 	return 0
+}
+
+// fixDeprecated moves a kustomization's deprecated fields to the ones
+// that replace them, as 'kustomize edit fix' does, in the copy that is
+// built: kustomize would otherwise print a warning for each straight to
+// the process's standard error (into the server's JSON log). The order
+// patches apply in is kept: strategic-merge patches before the entries
+// of patches, JSON 6902 patches after them. vars has no equivalent and is
+// left (kustomize still warns about it).
+func fixDeprecated(raw map[string]any) {
+	list := func(k string) []any {
+		l, _ := raw[k].([]any)
+		return l
+	}
+	if b := list("bases"); len(b) > 0 {
+		raw["resources"] = append(list("resources"), b...)
+	}
+	delete(raw, "bases")
+	if it := list("imageTags"); len(it) > 0 {
+		raw["images"] = append(list("images"), it...)
+	}
+	delete(raw, "imageTags")
+	var patches []any
+	for _, e := range list("patchesStrategicMerge") {
+		if p, ok := e.(string); ok {
+			if strings.Contains(p, "\n") {
+				patches = append(patches, map[string]any{"patch": p})
+			} else {
+				patches = append(patches, map[string]any{"path": p})
+			}
+		}
+	}
+	patches = append(patches, list("patches")...)
+	for _, e := range list("patchesJson6902") {
+		if m, ok := e.(map[string]any); ok {
+			patches = append(patches, m)
+		}
+	}
+	if len(patches) > 0 {
+		raw["patches"] = patches
+	}
+	delete(raw, "patchesStrategicMerge")
+	delete(raw, "patchesJson6902")
+	if cl, ok := raw["commonLabels"].(map[string]any); ok && len(cl) > 0 {
+		raw["labels"] = append(list("labels"), map[string]any{"pairs": cl, "includeSelectors": true})
+	}
+	delete(raw, "commonLabels")
 }

@@ -2,6 +2,7 @@ package kustomize
 
 import (
 	"context"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -277,5 +278,76 @@ patchesJson6902:
 		if n.Path != c.path || n.Start != c.line {
 			t.Errorf("%v at %s:%d, want %s:%d", c.at, n.Path, n.Start, c.path, c.line)
 		}
+	}
+}
+
+// TestDeprecatedFieldsQuiet: a kustomization written with the deprecated
+// fields (bases, commonLabels, imageTags, patchesStrategicMerge,
+// patchesJson6902) builds as kustomize builds it, and nothing is written
+// to the process's standard error (kustomize's own warning would land in
+// the server's JSON log).
+func TestDeprecatedFieldsQuiet(t *testing.T) {
+	fsys := fstest.MapFS{
+		"base/kustomization.yaml": {Data: []byte("resources:\n  - deployment.yaml\n")},
+		"base/deployment.yaml": {Data: []byte(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: app
+          image: registry.example.com/app:1.0
+`)},
+		"overlay/kustomization.yaml": {Data: []byte(`bases:
+  - ../base
+commonLabels:
+  team: payments
+imageTags:
+  - name: registry.example.com/app
+    newTag: "2.0"
+patchesStrategicMerge:
+  - privileged.yaml
+patchesJson6902:
+  - target: {group: apps, version: v1, kind: Deployment, name: web}
+    path: ops.yaml
+`)},
+		"overlay/privileged.yaml": {Data: []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          securityContext:\n            privileged: true\n")},
+		"overlay/ops.yaml":        {Data: []byte("- op: add\n  path: /spec/template/spec/hostPID\n  value: true\n")},
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = w
+	docs, probs := New().Parse(context.Background(), input(t, fsys, New().FileRequired))
+	os.Stderr = saved
+	w.Close()
+	printed, _ := io.ReadAll(r)
+	if len(printed) != 0 {
+		t.Errorf("written to standard error:\n%s", printed)
+	}
+	if len(probs) != 0 || len(docs) != 1 {
+		t.Fatalf("%d documents, problems %+v", len(docs), probs)
+	}
+	m := docs[0].Value.(map[string]any)
+	spec := m["spec"].(map[string]any)
+	sel := spec["selector"].(map[string]any)["matchLabels"].(map[string]any)
+	pod := spec["template"].(map[string]any)["spec"].(map[string]any)
+	c := pod["containers"].([]any)[0].(map[string]any)
+	if sel["team"] != "payments" || c["image"] != "registry.example.com/app:2.0" || pod["hostPID"] != true ||
+		c["securityContext"].(map[string]any)["privileged"] != true {
+		t.Errorf("built object %v", m)
+	}
+	if n := docs[0].Locate([]any{"spec", "template", "spec", "containers", 0, "securityContext", "privileged"}); n.Path != "overlay/privileged.yaml" || n.Start != 11 {
+		t.Errorf("privileged at %s:%d, want overlay/privileged.yaml:11", n.Path, n.Start)
 	}
 }
