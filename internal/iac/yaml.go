@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,6 +35,14 @@ type YAMLDoc struct {
 // than the core ones read as their plain value (CloudFormation's !Ref is
 // the caller's business: Tag keeps it). An error names the line.
 func ParseYAML(file string, content []byte) (docs []YAMLDoc, err error) {
+	return ParseYAMLTagged(file, content)
+}
+
+// ParseYAMLTagged is ParseYAML keeping the given local tags: a node
+// tagged with one of them (GitLab CI's !reference) is read as a mapping of
+// the tag to the node's plain value, {"!reference": [".setup", "script"]},
+// located like any mapping.
+func ParseYAMLTagged(file string, content []byte, tags ...string) (docs []YAMLDoc, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			docs, err = nil, fmt.Errorf("the YAML parser failed on this file")
@@ -52,7 +61,7 @@ func ParseYAML(file string, content []byte) (docs []YAMLDoc, err error) {
 		if len(n.Content) == 0 {
 			continue
 		}
-		c := &yamlConv{file: file, idx: Index{}}
+		c := &yamlConv{file: file, idx: Index{}, tags: tags}
 		v, err := c.value(n.Content[0], []any{})
 		if err != nil {
 			return docs, err
@@ -112,6 +121,7 @@ var yamlPrefix = regexp.MustCompile(`^yaml: (line \d+: )?`)
 func yamlErrText(err error) string { return yamlPrefix.ReplaceAllString(err.Error(), "") }
 
 type yamlConv struct {
+	tags  []string // local tags kept (ParseYAMLTagged)
 	file  string
 	idx   Index
 	nodes int
@@ -143,6 +153,15 @@ func (c *yamlConv) value(n *yaml.Node, path []any) (any, error) {
 			return nil
 		}
 		return append(path[:len(path):len(path)], k)
+	}
+	if n.Tag != "" && n.Kind != yaml.AliasNode && slices.Contains(c.tags, n.Tag) {
+		plain := *n
+		plain.Tag, plain.Style = "", plain.Style&^yaml.TaggedStyle
+		v, err := c.value(&plain, sub(n.Tag))
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{n.Tag: v}, nil
 	}
 	switch n.Kind {
 	case yaml.AliasNode:

@@ -55,3 +55,25 @@ after: 1
 		t.Errorf("BlockLines = %+v, want %+v", got, wantLines)
 	}
 }
+
+// TestParseYAMLTagged: a kept local tag reads as a mapping of the tag to
+// the plain value, located like one; without it the plain value.
+func TestParseYAMLTagged(t *testing.T) {
+	src := []byte("job:\n  script:\n    - echo hi\n    - !reference [.setup, script]\n")
+	docs, err := ParseYAMLTagged("ci.yml", src, "!reference")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := docs[0].Value.(map[string]any)["job"].(map[string]any)["script"].([]any)
+	want := map[string]any{"!reference": []any{".setup", "script"}}
+	if !reflect.DeepEqual(script[1], want) {
+		t.Errorf("tagged item %#v, want %#v", script[1], want)
+	}
+	if n := docs[0].Index[Key("job", "script", 1, "!reference")]; n.Start != 4 {
+		t.Errorf("the tagged value is at line %d, want 4", n.Start)
+	}
+	plain, _ := ParseYAML("ci.yml", src)
+	if got := plain[0].Value.(map[string]any)["job"].(map[string]any)["script"].([]any)[1]; !reflect.DeepEqual(got, []any{".setup", "script"}) {
+		t.Errorf("untagged read %#v", got)
+	}
+}

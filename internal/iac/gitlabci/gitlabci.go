@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/airlock-sec/airlock/internal/iac"
@@ -57,11 +58,16 @@ var reserved = map[string]bool{
 	"image": true, "services": true, "before_script": true, "after_script": true, "cache": true, "spec": true,
 }
 
-// Limits GitLab applies: includes per pipeline, extends depth.
+// Limits GitLab applies: includes per pipeline, extends depth, nested
+// !reference tags.
 const (
-	maxIncludes = 150
-	maxExtends  = 11
+	maxIncludes   = 150
+	maxExtends    = 11
+	maxReferences = 10
 )
+
+// refTag is GitLab's tag for reusing another job's section.
+const refTag = "!reference"
 
 // Parse implements iac.Parser: one document per configuration that no
 // other claimed file includes.
@@ -134,6 +140,7 @@ func Load(in *iac.Input, file string, content []byte) (*iac.Document, []iac.Prob
 	if l.root == nil {
 		l.root = &loc{}
 	}
+	l.references(file, cfg)
 	d := l.document(file, cfg)
 	return d, l.probs
 }
@@ -159,7 +166,7 @@ type loader struct {
 
 // file parses one file into its top-level mapping and index.
 func (l *loader) file(name string, content []byte) (map[string]any, iac.Index, error) {
-	ys, err := iac.ParseYAML(name, content)
+	ys, err := iac.ParseYAMLTagged(name, content, refTag)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -628,4 +635,109 @@ func copyValue(v any) any {
 		return l
 	}
 	return v
+}
+
+// references replaces every !reference [job, key, ...] of the merged
+// configuration with a copy of the section it names, located where that
+// section is written and naming its job as the resource (a finding in it
+// is edited there, and reported once however many jobs reuse it). A
+// reference inside a list brings a list (GitLab flattens it one level; so
+// do the policies). An unknown section is a warning at the tag's line and
+// the job is read without it; nesting is bounded as GitLab bounds it.
+func (l *loader) references(file string, cfg map[string]any) {
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v, lc := l.resolveRefs(file, cfg, cfg[k], l.root.get(k), 0)
+		cfg[k] = v
+		if lc != nil {
+			l.root.child(k).n, l.root.child(k).kids = lc.n, lc.kids
+		}
+	}
+}
+
+// resolveRefs resolves the references in v (located by lc).
+func (l *loader) resolveRefs(file string, cfg map[string]any, v any, lc *loc, depth int) (any, *loc) {
+	switch x := v.(type) {
+	case map[string]any:
+		if raw, ok := x[refTag]; ok && len(x) == 1 {
+			return l.deref(file, cfg, raw, lc, depth)
+		}
+		for k, e := range x {
+			nv, nl := l.resolveRefs(file, cfg, e, lc.get(k), depth)
+			x[k] = nv
+			if nl != nil && lc != nil {
+				lc.child(k).n, lc.child(k).kids = nl.n, nl.kids
+			}
+		}
+	case []any:
+		for i, e := range x {
+			k := strconv.Itoa(i)
+			nv, nl := l.resolveRefs(file, cfg, e, lc.get(k), depth)
+			x[i] = nv
+			if nl != nil && lc != nil {
+				lc.child(k).n, lc.child(k).kids = nl.n, nl.kids
+			}
+		}
+	}
+	return v, lc
+}
+
+// deref is the section a !reference names, resolved in turn.
+func (l *loader) deref(file string, cfg map[string]any, raw any, lc *loc, depth int) (any, *loc) {
+	at := lc.node()
+	if at.Path == "" {
+		at.Path = file
+	}
+	var path []string
+	list, _ := raw.([]any)
+	for _, e := range list {
+		if s, ok := e.(string); ok {
+			path = append(path, s)
+		}
+	}
+	warn := func(format string, a ...any) (any, *loc) {
+		l.probs = append(l.probs, iac.Problem{Level: iac.LevelWarning, Path: at.Path, Line: at.Start, Message: fmt.Sprintf(format, a...)})
+		return raw, lc
+	}
+	if len(path) < 2 || len(path) != len(list) {
+		return warn("!reference %v: name a job (or a top-level section) and the keys in it, such as [.setup, script]", list)
+	}
+	if depth >= maxReferences {
+		return warn("!reference %v: references nest more than %d deep", path, maxReferences)
+	}
+	var cur any = cfg
+	tl := l.root
+	for _, k := range path {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return warn("!reference %v: %s is not a section of this configuration or of its local includes", path, strings.Join(path, "."))
+		}
+		if cur, ok = m[k]; !ok {
+			level := "not a section of this configuration or of its local includes"
+			if l.unfetched {
+				level += " (it may come from an include that is not fetched)"
+			}
+			return warn("!reference %v: %s is %s", path, strings.Join(path, "."), level)
+		}
+		tl = tl.get(k)
+	}
+	v, vl := l.resolveRefs(file, cfg, copyValue(cur), tl.copy(), depth+1)
+	out := &loc{}
+	if lc != nil {
+		out.n = lc.n // the reference's own line
+	}
+	if vl != nil {
+		for _, c := range vl.kids {
+			c.name("job " + path[0])
+		}
+		out.kids = vl.kids
+		if out.n == nil {
+			out.n = vl.n
+		}
+	}
+	return v, out
 }

@@ -283,3 +283,48 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// TestReferences: !reference [job, key] brings a copy of that section,
+// located where it is written and naming its job; references nest; an
+// unknown section is a warning at the tag's line and is left unresolved.
+func TestReferences(t *testing.T) {
+	src := `.setup:
+  script:
+    - apk add curl
+    - curl -fsSL https://get.example | sh
+.vars:
+  variables:
+    MODE: !reference [.defaults, mode]
+.defaults:
+  mode: fast
+build:
+  variables: !reference [.vars, variables]
+  script:
+    - !reference [.setup, script]
+    - make
+  after_script:
+    - !reference [.nothing, script]
+`
+	d, probs := Load(memTree(map[string]string{".gitlab-ci.yml": src}), ".gitlab-ci.yml", []byte(src))
+	if d == nil {
+		t.Fatalf("no document: %+v", probs)
+	}
+	build := d.Value.(map[string]any)["jobs"].(map[string]any)["build"].(map[string]any)
+	want := []any{[]any{"apk add curl", "curl -fsSL https://get.example | sh"}, "make"}
+	if diff := cmp.Diff(want, build["script"]); diff != "" {
+		t.Errorf("script (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]any{"MODE": "fast"}, build["variables"]); diff != "" {
+		t.Errorf("variables (-want +got):\n%s", diff)
+	}
+	n := d.Locate([]any{"jobs", "build", "script", 0, 1})
+	if n.Path != ".gitlab-ci.yml" || n.Start != 4 || n.Resource != "job .setup" {
+		t.Errorf("the referenced line is located at %+v, want line 4 of job .setup", n)
+	}
+	if n := d.Locate([]any{"jobs", "build", "script", 1}); n.Start != 14 || n.Resource != "job build" {
+		t.Errorf("the job's own line is located at %+v, want line 14 of job build", n)
+	}
+	if len(probs) != 1 || probs[0].Level != iac.LevelWarning || probs[0].Line != 16 || !strings.Contains(probs[0].Message, ".nothing.script") {
+		t.Errorf("problems %+v, want one warning at line 16 naming .nothing.script", probs)
+	}
+}
