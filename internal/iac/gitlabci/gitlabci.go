@@ -64,6 +64,7 @@ const (
 	maxIncludes   = 150
 	maxExtends    = 11
 	maxReferences = 10
+	maxDerefs     = 2000
 )
 
 // refTag is GitLab's tag for reusing another job's section.
@@ -162,6 +163,7 @@ type loader struct {
 	count int
 	// unfetched: the configuration has includes airlock does not read.
 	unfetched bool
+	derefs    int // !reference tags resolved
 }
 
 // file parses one file into its top-level mapping and index.
@@ -708,6 +710,12 @@ func (l *loader) deref(file string, cfg map[string]any, raw any, lc *loc, depth 
 	}
 	if depth >= maxReferences {
 		return warn("!reference %v: references nest more than %d deep", path, maxReferences)
+	}
+	// Sections that reference themselves several times would multiply
+	// at each level: a bound on the copies, like the YAML reader's on
+	// aliases.
+	if l.derefs++; l.derefs > maxDerefs {
+		return warn("!reference %v: more than %d references resolved in one configuration", path, maxDerefs)
 	}
 	var cur any = cfg
 	tl := l.root

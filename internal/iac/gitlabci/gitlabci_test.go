@@ -328,3 +328,20 @@ build:
 		t.Errorf("problems %+v, want one warning at line 16 naming .nothing.script", probs)
 	}
 }
+
+// TestReferenceBomb: sections that reference themselves many times do not
+// multiply without bound: the configuration is read with a warning.
+func TestReferenceBomb(t *testing.T) {
+	src := ".a:\n  script:\n" + strings.Repeat("    - !reference [.a, script]\n", 10) + "job:\n  script:\n    - !reference [.a, script]\n"
+	d, probs := Load(memTree(map[string]string{".gitlab-ci.yml": src}), ".gitlab-ci.yml", []byte(src))
+	if d == nil {
+		t.Fatalf("no document: %+v", probs)
+	}
+	found := false
+	for _, p := range probs {
+		found = found || strings.Contains(p.Message, "references resolved in one configuration") || strings.Contains(p.Message, "nest more than")
+	}
+	if !found {
+		t.Errorf("no warning about the references: %+v", probs[:min(len(probs), 3)])
+	}
+}
