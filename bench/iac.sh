@@ -55,7 +55,7 @@ report() { # name CMD...
 # checks embedded in the binary; its own cache directory per run set.
 trivy=()
 if [ -n "${TRIVY:-}" ]; then
-  trivy=("$TRIVY" config --quiet --format json --skip-check-update --cache-dir "$work/trivy-cache")
+  trivy=("$TRIVY" config --quiet --format json --skip-check-update --skip-version-check --cache-dir "$work/trivy-cache")
 fi
 
 echo "machine: $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p')), load $(cut -d' ' -f1-3 /proc/loadavg)"
