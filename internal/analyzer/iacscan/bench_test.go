@@ -376,16 +376,27 @@ func BenchmarkInput(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// Each file goes to the parser the analyzer gives it: the first
+	// that claims its name, else the first that claims its content
+	// (Kubernetes manifests are recognised by their content).
+	byParser := map[string][]iac.File{}
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		rel = filepath.ToSlash(rel)
+		body, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if p := parserFor(rel, body); p != nil {
+			byParser[p.Name()] = append(byParser[p.Name()], iac.File{Path: rel, Content: body})
+		}
+		return nil
+	})
 	for _, p := range list.All() {
-		var files []iac.File
-		filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-			rel, _ := filepath.Rel(dir, path)
-			if err == nil && !d.IsDir() && p.FileRequired(filepath.ToSlash(rel)) {
-				body, _ := os.ReadFile(path)
-				files = append(files, iac.File{Path: filepath.ToSlash(rel), Content: body})
-			}
-			return nil
-		})
+		files := byParser[p.Name()]
 		if len(files) == 0 {
 			continue
 		}
@@ -406,4 +417,20 @@ func BenchmarkInput(b *testing.B) {
 		})
 		b.Logf("%s: %d files, %d documents", p.Name(), len(files), len(docs))
 	}
+}
+
+// parserFor is the parser the analyzer reads a file with.
+func parserFor(p string, body []byte) iac.Parser {
+	for _, x := range list.All() {
+		if x.FileRequired(p) {
+			return x
+		}
+	}
+	head := body[:min(len(body), analyzer.SniffSize)]
+	for _, x := range list.All() {
+		if s, ok := x.(iac.Sniffer); ok && s.MaySniff(p) && s.ContentRequired(p, head) {
+			return x
+		}
+	}
+	return nil
 }
