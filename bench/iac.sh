@@ -16,7 +16,9 @@
 # its embedded checks), findings counted from its JSON (failures, per
 # file type).
 #
-# Usage: bench/iac.sh [AIRLOCK_BINARY]     (RUNS=7 by default)
+# Start-up alone is each tool on an empty directory.
+#
+# Usage: bench/iac.sh [AIRLOCK_BINARY]     (RUNS=7 by default; needs jq)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-7}
@@ -73,4 +75,9 @@ for tree in small large; do
     report "trivy $tree" "${trivy[@]}" "$dir"
   fi
 done
+mkdir -p "$work/empty"
+report "airlock start-up" "$bin" scan --scanners iac --format json "$work/empty"
+if [ ${#trivy[@]} -gt 0 ]; then
+  report "trivy start-up" "${trivy[@]}" "$work/empty"
+fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
