@@ -138,10 +138,172 @@ volumes:
   data: {}
 `
 
+// k8sObjects is one manifest file of ten Kubernetes objects, a
+// service's worth: a hardened Deployment and a careless one, a
+// StatefulSet, a CronJob, a Service of each type, a ConfigMap, a Role
+// and its RoleBinding, and a NetworkPolicy.
+func k8sObjects(n int) string {
+	return fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api-%[1]d
+  namespace: svc-%[1]d
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: api-%[1]d}
+  template:
+    metadata:
+      labels: {app: api-%[1]d}
+    spec:
+      automountServiceAccountToken: false
+      securityContext:
+        runAsNonRoot: true
+        seccompProfile: {type: RuntimeDefault}
+      containers:
+        - name: api
+          image: registry.example.com/api@sha256:4b4f1f3a6c2d9e0b7a8c5d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a
+          ports: [{containerPort: 8080}]
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: {drop: [ALL]}
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+            limits: {cpu: 500m, memory: 256Mi}
+          livenessProbe: {httpGet: {path: /healthz, port: 8080}}
+          readinessProbe: {httpGet: {path: /ready, port: 8080}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker-%[1]d
+spec:
+  selector:
+    matchLabels: {app: worker-%[1]d}
+  template:
+    metadata:
+      labels: {app: worker-%[1]d}
+    spec:
+      hostNetwork: %[2]t
+      containers:
+        - name: worker
+          image: acme/worker:latest
+          env:
+            - name: DB_PASSWORD
+              value: hunter2-%[1]d
+          securityContext:
+            privileged: %[2]t
+            capabilities: {add: [NET_RAW]}
+      volumes:
+        - name: run
+          hostPath: {path: /var/run}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db-%[1]d
+  namespace: svc-%[1]d
+spec:
+  serviceName: db-%[1]d
+  selector:
+    matchLabels: {app: db-%[1]d}
+  template:
+    metadata:
+      labels: {app: db-%[1]d}
+    spec:
+      containers:
+        - name: postgres
+          image: postgres:16.4
+          securityContext:
+            runAsUser: 0
+          resources:
+            limits: {memory: 1Gi}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: backup-%[1]d
+  namespace: svc-%[1]d
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+            - name: backup
+              image: acme/backup:2.1
+              args: [--target, s3://backups-%[1]d]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api-%[1]d
+  namespace: svc-%[1]d
+spec:
+  selector: {app: api-%[1]d}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: debug-%[1]d
+  namespace: svc-%[1]d
+spec:
+  type: NodePort
+  selector: {app: api-%[1]d}
+  ports: [{port: 9090, nodePort: 3%04[1]d}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: api-%[1]d
+  namespace: svc-%[1]d
+data:
+  LOG_LEVEL: info
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: reader-%[1]d
+  namespace: svc-%[1]d
+rules:
+  - apiGroups: [""]
+    resources: [pods, secrets]
+    verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: reader-%[1]d
+  namespace: svc-%[1]d
+subjects:
+  - kind: ServiceAccount
+    name: api-%[1]d
+roleRef:
+  kind: Role
+  name: reader-%[1]d
+  apiGroup: rbac.authorization.k8s.io
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-%[1]d
+  namespace: svc-%[1]d
+spec:
+  podSelector: {matchLabels: {app: api-%[1]d}}
+  policyTypes: [Ingress]
+  ingress:
+    - from: [{podSelector: {matchLabels: {role: frontend}}}]
+`, n, n%2 == 0)
+}
+
 // writeTree writes an IaC tree: roots Terraform root modules of files
-// files of ten resources each, dockerfiles Dockerfiles and composes
-// Compose files.
-func writeTree(tb testing.TB, dir string, roots, files, dockerfiles, composes int) {
+// files of ten resources each, dockerfiles Dockerfiles, composes
+// Compose files and manifests Kubernetes manifests of ten objects each.
+func writeTree(tb testing.TB, dir string, roots, files, dockerfiles, composes, manifests int) {
 	put := func(name, body string) {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -166,6 +328,9 @@ func writeTree(tb testing.TB, dir string, roots, files, dockerfiles, composes in
 	for i := 0; i < composes; i++ {
 		put(fmt.Sprintf("deploy/d%d/compose.yaml", i), benchCompose)
 	}
+	for i := 0; i < manifests; i++ {
+		put(fmt.Sprintf("k8s/svc%d.yaml", i), k8sObjects(i))
+	}
 }
 
 // TestWriteBenchTree writes the benchmark trees for bench/iac.sh when
@@ -175,21 +340,22 @@ func TestWriteBenchTree(t *testing.T) {
 	if dir == "" {
 		t.Skip("set AIRLOCK_IAC_BENCH_TREE to a directory to write the benchmark trees into")
 	}
-	writeTree(t, filepath.Join(dir, "small"), 1, 12, 4, 2)
-	writeTree(t, filepath.Join(dir, "large"), 5, 10, 20, 10)
+	writeTree(t, filepath.Join(dir, "small"), 1, 12, 4, 2, 0)
+	writeTree(t, filepath.Join(dir, "large"), 5, 10, 20, 10, 30)
 }
 
 // BenchmarkScan is the whole iac analyzer through the engine on the
 // large tree (500 Terraform resources in 50 files, 20 Dockerfiles, 10
-// Compose files) and the small one (12 .tf, 4 Dockerfiles, 2 Compose).
+// Compose files, 300 Kubernetes objects in 30 files) and the small one
+// (12 .tf, 4 Dockerfiles, 2 Compose).
 func BenchmarkScan(b *testing.B) {
 	for _, c := range []struct {
-		name                                string
-		roots, files, dockerfiles, composes int
-	}{{"large", 5, 10, 20, 10}, {"small", 1, 12, 4, 2}} {
+		name                                           string
+		roots, files, dockerfiles, composes, manifests int
+	}{{"large", 5, 10, 20, 10, 30}, {"small", 1, 12, 4, 2, 0}} {
 		b.Run(c.name, func(b *testing.B) {
 			dir := b.TempDir()
-			writeTree(b, dir, c.roots, c.files, c.dockerfiles, c.composes)
+			writeTree(b, dir, c.roots, c.files, c.dockerfiles, c.composes, c.manifests)
 			a := iacscan.New(iacscan.Config{})
 			for b.Loop() {
 				res, err := scan.Run(context.Background(), dir, scan.Options{Analyzers: []analyzer.Analyzer{a}})
@@ -205,21 +371,32 @@ func BenchmarkScan(b *testing.B) {
 // parse, and the policies' evaluation of its documents, on one core.
 func BenchmarkInput(b *testing.B) {
 	dir := b.TempDir()
-	writeTree(b, dir, 5, 10, 20, 10)
+	writeTree(b, dir, 5, 10, 20, 10, 30)
 	set, err := policiesBuiltin()
 	if err != nil {
 		b.Fatal(err)
 	}
+	// Each file goes to the parser the analyzer gives it: the first
+	// that claims its name, else the first that claims its content
+	// (Kubernetes manifests are recognised by their content).
+	byParser := map[string][]iac.File{}
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		rel = filepath.ToSlash(rel)
+		body, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if p := parserFor(rel, body); p != nil {
+			byParser[p.Name()] = append(byParser[p.Name()], iac.File{Path: rel, Content: body})
+		}
+		return nil
+	})
 	for _, p := range list.All() {
-		var files []iac.File
-		filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-			rel, _ := filepath.Rel(dir, path)
-			if err == nil && !d.IsDir() && p.FileRequired(filepath.ToSlash(rel)) {
-				body, _ := os.ReadFile(path)
-				files = append(files, iac.File{Path: filepath.ToSlash(rel), Content: body})
-			}
-			return nil
-		})
+		files := byParser[p.Name()]
 		if len(files) == 0 {
 			continue
 		}
@@ -240,4 +417,20 @@ func BenchmarkInput(b *testing.B) {
 		})
 		b.Logf("%s: %d files, %d documents", p.Name(), len(files), len(docs))
 	}
+}
+
+// parserFor is the parser the analyzer reads a file with.
+func parserFor(p string, body []byte) iac.Parser {
+	for _, x := range list.All() {
+		if x.FileRequired(p) {
+			return x
+		}
+	}
+	head := body[:min(len(body), analyzer.SniffSize)]
+	for _, x := range list.All() {
+		if s, ok := x.(iac.Sniffer); ok && s.MaySniff(p) && s.ContentRequired(p, head) {
+			return x
+		}
+	}
+	return nil
 }

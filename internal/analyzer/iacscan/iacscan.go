@@ -13,7 +13,9 @@ import (
 	"io/fs"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/airlock-sec/airlock/internal/analyzer"
 	"github.com/airlock-sec/airlock/internal/finding"
@@ -107,12 +109,15 @@ func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.O
 	// The embedded policies compile while the files are read and parsed.
 	builtin := make(chan error, 1)
 	var embedded *iac.Set
+	var compile time.Duration
 	if a.c.PoliciesOnly || len(in.Files) == 0 {
 		builtin <- nil
 	} else {
 		go func() {
 			var err error
+			t := time.Now()
 			embedded, err = policies.Builtin()
+			compile = time.Since(t)
 			builtin <- err
 		}()
 	}
@@ -133,12 +138,15 @@ func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.O
 		byParser[x] = append(byParser[x], iac.File{Path: p, Content: b})
 	}
 	var docs []*iac.Document
+	var times []inputTime
 	for _, x := range a.c.Parsers {
 		fs := byParser[x]
 		if len(fs) == 0 {
 			continue
 		}
+		t := time.Now()
 		ds, probs := parse(ctx, x, &iac.Input{Files: fs, ReadFile: files.read, ReadDir: files.readDir})
+		times = append(times, inputTime{name: x.Name(), files: len(fs), docs: len(ds), parse: time.Since(t)})
 		docs = append(docs, ds...)
 		for _, p := range probs {
 			out.Notices = append(out.Notices, analyzer.Notice{Level: analyzer.NoticeLevel(p.Level), Path: p.Path, Line: p.Line, Message: p.Message})
@@ -167,7 +175,53 @@ func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.O
 	out.Findings = findings(results, files, &out.Notices)
 	out.Notices = append(out.Notices, analyzer.Notice{Level: analyzer.NoticeInfo, Message: fmt.Sprintf(
 		"iac: %d files read, %d documents evaluated with %d policies", len(in.Files), len(docs), policyCount(sets))})
+	if len(times) > 0 {
+		out.Notices = append(out.Notices, analyzer.Notice{Level: analyzer.NoticeInfo, Message: timing(times, results, compile)})
+	}
 	return out, nil
+}
+
+// inputTime is one input type's share of a scan.
+type inputTime struct {
+	name            string
+	files, docs     int
+	parse, evaluate time.Duration
+}
+
+// timing says where the scan's time went, per input type: the parse of
+// its files (one goroutine per input type, in turn) and the evaluation
+// of its documents with every policy, summed over the documents (the
+// documents are evaluated on all cores at once, so the sums add up to
+// more than the wall time on a multi-core machine). compile is the
+// embedded policies' compile, which runs beside the reading and parsing.
+func timing(times []inputTime, rs []docResults, compile time.Duration) string {
+	byName := map[string]*inputTime{}
+	for i := range times {
+		byName[times[i].name] = &times[i]
+	}
+	for _, r := range rs {
+		if t := byName[r.doc.Input]; t != nil {
+			t.evaluate += r.took
+		}
+	}
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+	parts := make([]string, 0, len(times))
+	for _, t := range times {
+		parts = append(parts, fmt.Sprintf("%s %d %s, %d %s, parse %s, evaluate %s", t.name,
+			t.files, plural(t.files, "file", "files"), t.docs, plural(t.docs, "document", "documents"), ms(t.parse), ms(t.evaluate)))
+	}
+	head := "iac time: "
+	if compile > 0 {
+		head += "embedded policies compiled in " + ms(compile) + "; "
+	}
+	return head + strings.Join(parts, "; ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func policyCount(sets []*iac.Set) int {
@@ -195,6 +249,8 @@ func parse(ctx context.Context, x iac.Parser, in *iac.Input) (docs []*iac.Docume
 type docResults struct {
 	doc     *iac.Document
 	results []iac.Result
+	// took is the time the document's evaluation took.
+	took time.Duration
 }
 
 // evaluate runs the sets on every document on all cores.
@@ -211,6 +267,7 @@ func evaluate(ctx context.Context, sets []*iac.Set, docs []*iac.Document, progre
 			defer wg.Done()
 			for i := range next {
 				out[i].doc = docs[i]
+				t := time.Now()
 				for _, s := range sets {
 					rs, err := s.Eval(ctx, docs[i])
 					if err != nil {
@@ -219,6 +276,7 @@ func evaluate(ctx context.Context, sets []*iac.Set, docs []*iac.Document, progre
 					}
 					out[i].results = append(out[i].results, rs...)
 				}
+				out[i].took = time.Since(t)
 				mu.Lock()
 				done++
 				progress(analyzer.Progress{Stage: "iac", Done: done, Total: len(docs)})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -189,3 +190,27 @@ func TestLargeFile(t *testing.T) {
 }
 
 func policiesBuiltin() (*iac.Set, error) { return policies.Builtin() }
+
+// TestTimingNotice: the scan says, per input type read, how many files
+// and documents it had and how long their parse and evaluation took.
+func TestTimingNotice(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"Dockerfile":     "FROM alpine:3.20\nRUN apk add curl\n",
+		"svc/Dockerfile": "FROM alpine:3.20\nUSER 1000\n",
+		"main.tf":        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n",
+	})
+	res := run(t, root, iacscan.Config{})
+	var timing string
+	for _, n := range res.Notices {
+		if n.Level == analyzer.NoticeInfo && strings.HasPrefix(n.Message, "iac time: ") {
+			timing = n.Message
+		}
+	}
+	re := regexp.MustCompile(`^iac time: embedded policies compiled in [0-9.]+ ms; ` +
+		`dockerfile 2 files, 2 documents, parse [0-9.]+ ms, evaluate [0-9.]+ ms; ` +
+		`terraform 1 file, 1 document, parse [0-9.]+ ms, evaluate [0-9.]+ ms$`)
+	if !re.MatchString(timing) {
+		t.Errorf("timing notice %q does not match %s", timing, re)
+	}
+}

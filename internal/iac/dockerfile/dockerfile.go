@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -151,6 +152,10 @@ func Parse(file string, content []byte) (doc *iac.Document, err error) {
 	return d, nil
 }
 
+// varRef is a variable reference ($NAME, ${NAME}, ${NAME:-x}) in a
+// FROM name after regexp.QuoteMeta.
+var varRef = regexp.MustCompile(`\\\$(\\\{[^}]*\\\}|[a-z_][a-z0-9_]*)`)
+
 // stage reads a FROM instruction.
 func stage(n *parser.Node, prev []any, lex *shell.Lex, args argEnv) map[string]any {
 	var words []string
@@ -164,7 +169,11 @@ func stage(n *parser.Node, prev []any, lex *shell.Lex, args argEnv) map[string]a
 	if len(words) >= 3 && strings.EqualFold(words[1], "as") {
 		name = strings.ToLower(words[2])
 	}
-	if expanded, _, err := lex.ProcessWord(image, args); err == nil && expanded != "" {
+	// Only a FROM whose every variable is a global ARG is expanded: the
+	// others (BuildKit's automatic TARGETOS and the like, or an ARG
+	// declared later) keep their "$", never a half-empty name such as
+	// "binaries-" for "binaries-$TARGETOS".
+	if expanded, unmatched, err := lex.ProcessWord(image, args); err == nil && expanded != "" && len(unmatched) == 0 {
 		image = expanded
 	}
 	platform := ""
@@ -175,8 +184,15 @@ func stage(n *parser.Node, prev []any, lex *shell.Lex, args argEnv) map[string]a
 	}
 	from := map[string]any{"image": image, "platform": platform, "stage": false, "name": "", "tag": "", "digest": "", "line": n.StartLine}
 	lower := strings.ToLower(image)
+	// A name with a variable left in it ("binaries-$TARGETOS") names an
+	// earlier stage when, whatever the variable, it can be one.
+	var pattern *regexp.Regexp
+	if strings.Contains(lower, "$") {
+		pattern = regexp.MustCompile("^" + varRef.ReplaceAllString(regexp.QuoteMeta(lower), ".*") + "$")
+	}
 	for _, p := range prev {
-		if p.(map[string]any)["name"] == lower && lower != "" {
+		prevName := p.(map[string]any)["name"].(string)
+		if prevName != "" && (prevName == lower || pattern != nil && pattern.MatchString(prevName)) {
 			from["stage"] = true
 		}
 	}

@@ -2,6 +2,7 @@ package dockerfile
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,6 +50,40 @@ func TestShape(t *testing.T) {
 		if diff := cmp.Diff(c.want, d.Locate(c.path)); diff != "" {
 			t.Errorf("Locate(%v) (-want +got):\n%s", c.path, diff)
 		}
+	}
+}
+
+// TestFromVariables: a FROM whose variables are all global ARGs is
+// expanded; one with a variable that is not (BuildKit's automatic
+// TARGETOS) keeps it, and names an earlier stage when it can be one
+// whatever the variable ("binaries-$TARGETOS" and binaries-linux).
+func TestFromVariables(t *testing.T) {
+	src := `ARG GO=1.22
+ARG DEBUG
+FROM golang:${GO} AS build
+FROM scratch AS binaries-linux
+FROM binaries-$TARGETOS AS binaries
+FROM build-${TARGETOS}${DEBUG:+-debug} AS other
+FROM registry.example.com/$TEAM/base
+`
+	d, err := Parse("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range d.Value.(map[string]any)["stages"].([]any) {
+		f := s.(map[string]any)["from"].(map[string]any)
+		got = append(got, fmt.Sprintf("%s stage=%v", f["image"], f["stage"]))
+	}
+	want := []string{
+		"golang:1.22 stage=false",
+		"scratch stage=true",
+		"binaries-$TARGETOS stage=true",
+		"build-${TARGETOS}${DEBUG:+-debug} stage=false",
+		"registry.example.com/$TEAM/base stage=false",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("FROM images (-want +got):\n%s", diff)
 	}
 }
 

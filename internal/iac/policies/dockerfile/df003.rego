@@ -17,7 +17,8 @@ deny contains res if {
 	some i, j
 	c := input.stages[i].commands[j]
 	c.cmd == "add"
-	some src in array.slice(c.value, 0, count(c.value) - 1)
+	some word in array.slice(c.value, 0, count(c.value) - 1)
+	src := trim(word, `"'`)
 	regex.match(`^(https?|ftp)://`, src)
 	not checksum(c)
 	res := {"msg": sprintf("ADD downloads %s without a checksum", [src]), "path": ["stages", i, "commands", j], "attribute": "ADD", "expected": "a verified download (ADD --checksum or curl + sha256sum)", "actual": src}

@@ -20,7 +20,7 @@ deny contains res if {
 	srcs := array.slice(c.value, 0, count(c.value) - 1)
 	count(srcs) > 0
 	every s in srcs {
-		not regex.match(`^(https?|ftp)://|^git@|\.(tar|tgz|tar\.gz|tar\.bz2|tbz2|tar\.xz|txz|zip|gz|bz2|xz)$`, s)
+		not regex.match(`^(https?|ftp)://|^git@|\.(tar|tgz|tar\.gz|tar\.bz2|tbz2|tar\.xz|txz|zip|gz|bz2|xz)$`, trim(s, `"'`))
 	}
 	res := {"msg": "ADD copies local files: use COPY", "path": ["stages", i, "commands", j], "attribute": "ADD", "expected": "COPY", "actual": c.original}
 }

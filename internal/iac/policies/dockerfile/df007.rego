@@ -17,7 +17,7 @@ import data.lib.dockerfile
 deny contains res if {
 	some r in dockerfile.runs
 	some cmd in dockerfile.commands(r.script)
-	regex.match(`^(sudo\s+)?(\S+=\S+\s+)*apt-get\s+(.*\s)?install(\s|$)`, cmd)
+	regex.match(`^(sudo\s+)?(\S+=\S+\s+)*(xx-)?apt-get\s+(.*\s)?install(\s|$)`, cmd)
 	not contains(cmd, "--no-install-recommends")
 	not regex.match(`(?i)Install-Recommends=(false|0|no)`, cmd)
 	res := {"msg": "apt-get install without --no-install-recommends", "path": dockerfile.path(r), "attribute": "RUN", "expected": "--no-install-recommends", "actual": cmd}

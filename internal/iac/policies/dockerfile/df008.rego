@@ -18,7 +18,7 @@ import data.lib.dockerfile
 deny contains res if {
 	some r in dockerfile.runs
 	some cmd in dockerfile.commands(r.script)
-	regex.match(`^(sudo\s+)?(\S+=\S+\s+)*apt-get\s+(.*\s)?install(\s|$)`, cmd)
+	regex.match(`^(sudo\s+)?(\S+=\S+\s+)*(xx-)?apt-get\s+(.*\s)?install(\s|$)`, cmd)
 	ws := dockerfile.words(cmd)
 	some k, w in ws
 	k > install_at(ws)

@@ -3,3 +3,5 @@ FROM golang:1.22 AS build
 FROM ${BASE}
 FROM build
 FROM scratch
+FROM scratch AS binaries-linux
+FROM binaries-$TARGETOS
