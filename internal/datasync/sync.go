@@ -136,15 +136,8 @@ func Download(ctx context.Context, urls []string, dir string, o Options) ([]stri
 		local, _, err := func() (string, int64, error) {
 			ctx, cancel := context.WithCancel(ctx)
 			defer cancel()
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+			resp, err := fetch(ctx, client, raw, validators{})
 			if err != nil {
-				return "", 0, err
-			}
-			resp, err := client.Do(req)
-			if err != nil {
-				if hint, ok := netx.Explain(err); ok {
-					return "", 0, fmt.Errorf("%v (%s)", err, hint)
-				}
 				return "", 0, err
 			}
 			defer resp.Body.Close()
@@ -161,6 +154,29 @@ func Download(ctx context.Context, urls []string, dir string, o Options) ([]stri
 		out = append(out, local)
 	}
 	return out, nil
+}
+
+// fetch GETs raw, conditionally when prev holds validators; a transport
+// failure says what to do about it where netx knows.
+func fetch(ctx context.Context, client *http.Client, raw string, prev validators) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+	if err != nil {
+		return nil, err
+	}
+	if prev.ETag != "" {
+		req.Header.Set("If-None-Match", prev.ETag)
+	}
+	if prev.LastModified != "" {
+		req.Header.Set("If-Modified-Since", prev.LastModified)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		if hint, ok := netx.Explain(err); ok {
+			return nil, fmt.Errorf("%v (%s)", err, hint)
+		}
+		return nil, err
+	}
+	return resp, nil
 }
 
 // save writes a response's body under work, at the last segments of the
@@ -253,21 +269,8 @@ func syncOne(ctx context.Context, client *http.Client, db *vulndb.DB, raw string
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+	resp, err := fetch(ctx, client, raw, prev)
 	if err != nil {
-		return nil, prev, fail("%v", err)
-	}
-	if prev.ETag != "" {
-		req.Header.Set("If-None-Match", prev.ETag)
-	}
-	if prev.LastModified != "" {
-		req.Header.Set("If-Modified-Since", prev.LastModified)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		if hint, ok := netx.Explain(err); ok {
-			return nil, prev, fail("%v (%s)", err, hint)
-		}
 		return nil, prev, fail("%v", err)
 	}
 	defer resp.Body.Close()

@@ -311,7 +311,7 @@ func (c *yamlConv) blockLines(n *yaml.Node, path []any) {
 	for i, l := range ls {
 		c.idx.Set(Node{Path: c.file, Start: n.Line + 1 + l.First, End: n.Line + 1 + l.Last}, append(path[:len(path):len(path)], i)...)
 	}
-	c.last = max(c.last, n.Line+blockHeight(n.Value))
+	c.last = max(c.last, n.Line+ls[len(ls)-1].Last+1) // the block's physical lines
 }
 
 // blockHeight is the number of lines of a literal block's text.

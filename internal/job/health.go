@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/airlock-sec/airlock/internal/gitlab"
 	"github.com/airlock-sec/airlock/internal/integration"
@@ -174,7 +176,7 @@ func (r *Runner) refreshOAuth(ctx context.Context, in store.Integration) (store.
 }
 
 // RetestArgs re-tests one integration at once, because a GitLab call of a
-// job failed for an auth, TLS or network reason (connectionFailure): the
+// job failed for an auth, TLS or network reason (ConnectionFailure): the
 // hub shows the failure without waiting for the periodic re-test.
 type RetestArgs struct {
 	IntegrationID int64 `json:"integration_id"`
@@ -217,10 +219,12 @@ func (w *retestWorker) Work(ctx context.Context, j *river.Job[RetestArgs]) error
 	return err
 }
 
-// connectionFailure reports whether err says that GitLab cannot be used
-// at all right now, rather than that one request or project failed: the
-// token is refused, TLS fails, the network, proxy or agent is down.
-func connectionFailure(err error) bool {
+// ConnectionFailure reports whether err, from a GitLab call or a clone,
+// says that GitLab cannot be used at all right now, rather than that one
+// request or project failed: the token is refused, TLS fails, the
+// network, proxy or agent is down. These failures queue an
+// integration_retest.
+func ConnectionFailure(err error) bool {
 	if err == nil {
 		return false
 	}
@@ -243,26 +247,30 @@ func connectionFailure(err error) bool {
 	return false
 }
 
-// ConnectionFailure reports whether err, from a GitLab call or a clone,
-// says GitLab cannot be used at all right now (the token refused, TLS,
-// the network, proxy or agent down) rather than that one request or
-// project failed: the failures that queue an integration_retest.
-func ConnectionFailure(err error) bool { return connectionFailure(err) }
-
 // retestOnFailure queues a re-test of the integration when err is a
-// connection failure (connectionFailure). It never fails the caller: a
+// connection failure (ConnectionFailure). It never fails the caller: a
 // re-test that cannot be queued waits for the periodic one.
 func (r *Runner) retestOnFailure(ctx context.Context, integrationID int64, err error) {
 	// A canceled or timed-out job's failures are its own, not GitLab's.
-	if !connectionFailure(err) || r.client == nil || ctx.Err() != nil {
+	if !ConnectionFailure(err) || r.client == nil || ctx.Err() != nil {
 		return
 	}
-	res, ierr := r.client.Insert(context.WithoutCancel(ctx), RetestArgs{IntegrationID: integrationID}, nil)
+	QueueRetest(context.WithoutCancel(ctx), r.log, integrationID, err, func(ctx context.Context, args river.JobArgs) (*rivertype.JobInsertResult, error) {
+		return r.client.Insert(ctx, args, nil)
+	})
+}
+
+// QueueRetest queues the re-test of an integration after err, a
+// connection failure, through insert (River's Insert, or an InsertTx in
+// a transaction of the caller's). Re-tests are unique per integration and
+// minute; the outcome is logged and never fails the caller.
+func QueueRetest(ctx context.Context, log *slog.Logger, integrationID int64, err error, insert func(context.Context, river.JobArgs) (*rivertype.JobInsertResult, error)) {
+	res, ierr := insert(ctx, RetestArgs{IntegrationID: integrationID})
 	if ierr != nil {
-		r.log.WarnContext(ctx, "integration re-test not queued", "integration_id", integrationID, "error", ierr.Error())
+		log.WarnContext(ctx, "integration re-test not queued", "integration_id", integrationID, "error", ierr.Error())
 		return
 	}
 	if !res.UniqueSkippedAsDuplicate {
-		r.log.InfoContext(ctx, "integration re-test queued after a failed GitLab call", "integration_id", integrationID, "code", integration.ErrorMessage(err).Code)
+		log.InfoContext(ctx, "integration re-test queued after a failed GitLab call", "integration_id", integrationID, "code", integration.ErrorMessage(err).Code)
 	}
 }

@@ -43,8 +43,8 @@ func TestConnectionFailure(t *testing.T) {
 		{context.DeadlineExceeded, false},
 		{errors.New("disk full"), false},
 	} {
-		if got := connectionFailure(c.err); got != c.want {
-			t.Errorf("connectionFailure(%v) = %v, want %v", c.err, got, c.want)
+		if got := ConnectionFailure(c.err); got != c.want {
+			t.Errorf("ConnectionFailure(%v) = %v, want %v", c.err, got, c.want)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/airlock-sec/airlock/internal/gitlab"
 	"github.com/airlock-sec/airlock/internal/integration"
@@ -191,22 +192,13 @@ func (s *Server) retestOnFailure(ctx context.Context, integrationID int64, err e
 	}
 	// The request may be over (a client gone, the check's timeout): the
 	// re-test is queued regardless.
-	ctx = context.WithoutCancel(ctx)
-	var skipped bool
-	ierr := s.c.Store.InTx(ctx, func(t *store.Tx) error {
-		res, err := s.c.Jobs.InsertTx(ctx, t.SQL(), job.RetestArgs{IntegrationID: integrationID}, nil)
-		if err == nil {
-			skipped = res.UniqueSkippedAsDuplicate
-		}
-		return err
+	job.QueueRetest(context.WithoutCancel(ctx), s.log, integrationID, err, func(ctx context.Context, args river.JobArgs) (res *rivertype.JobInsertResult, err error) {
+		err = s.c.Store.InTx(ctx, func(t *store.Tx) error {
+			res, err = s.c.Jobs.InsertTx(ctx, t.SQL(), args, nil)
+			return err
+		})
+		return res, err
 	})
-	if ierr != nil {
-		s.log.WarnContext(ctx, "integration re-test not queued", "integration_id", integrationID, "error", ierr.Error())
-		return
-	}
-	if !skipped {
-		s.log.InfoContext(ctx, "integration re-test queued after a failed GitLab call", "integration_id", integrationID, "code", integration.ErrorMessage(err).Code)
-	}
 }
 
 // checkFailed answers a failed Test Connection: 422 with the result.

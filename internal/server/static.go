@@ -23,15 +23,18 @@ const (
 	HTMXSHA256 = "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717"
 )
 
-// serveHTMX serves the embedded htmx with a year-long, immutable cache
-// lifetime: a new version has a new path.
-func serveHTMX(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Content-Type", "text/javascript; charset=utf-8")
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'")
-	w.Write(htmxJS)
+// serveScript serves an embedded script with a year-long, immutable
+// cache lifetime: its path changes with its content (htmx's version,
+// upload.js's hash).
+func serveScript(js []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "text/javascript; charset=utf-8")
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", "default-src 'none'")
+		w.Write(js)
+	}
 }
 
 // uploadJS is the data page's upload with a progress bar (docs/ui.md,
@@ -46,12 +49,3 @@ var UploadJSPath = func() string {
 	sum := sha256.Sum256(uploadJS)
 	return "/static/upload-" + hex.EncodeToString(sum[:6]) + ".js"
 }()
-
-func serveUploadJS(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Content-Type", "text/javascript; charset=utf-8")
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'")
-	w.Write(uploadJS)
-}

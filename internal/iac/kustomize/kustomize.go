@@ -112,11 +112,12 @@ func build(in *iac.Input, f iac.File) (docs []*iac.Document, probs []iac.Problem
 	if err != nil {
 		return nil, append(probs, iac.Errorf(f.Path, 0, "built objects not read: %v", err))
 	}
+	// The patches and source manifests are read from the copy the build
+	// read, not from the tree again.
+	read := func(p string) ([]byte, error) { return fs.ReadFile(path.Join(root, p)) }
 	var patches []patch
 	for _, kf := range c.kfiles {
-		if b, err := in.ReadFile(kf); err == nil {
-			patches = append(patches, readPatches(in, kf, b)...)
-		}
+		patches = append(patches, readPatches(read, kf.Path, kf.Content)...)
 	}
 	sources := map[string][]*iac.Document{}
 	for _, d := range built {
@@ -124,7 +125,7 @@ func build(in *iac.Input, f iac.File) (docs []*iac.Document, probs []iac.Problem
 		if src != "" {
 			src = path.Clean(path.Join(path.Dir(f.Path), src))
 		}
-		docs = append(docs, locate(in, d, f.Path, src, sources, patches))
+		docs = append(docs, locate(read, d, f.Path, src, sources, patches))
 	}
 	return docs, probs
 }
@@ -157,14 +158,14 @@ func origin(m map[string]any) string {
 // patch writes (a scalar, or a part the source does not have) lands on
 // the patch's line instead: the last patch that writes it, as kustomize
 // applies them.
-func locate(in *iac.Input, d *iac.Document, kfile, src string, cache map[string][]*iac.Document, patches []patch) *iac.Document {
+func locate(read func(string) ([]byte, error), d *iac.Document, kfile, src string, cache map[string][]*iac.Document, patches []patch) *iac.Document {
 	m := d.Value.(map[string]any)
 	resource := kubernetes.ResourceName(m)
 	var from *iac.Document
-	if src != "" && in.ReadFile != nil {
+	if src != "" {
 		ds, ok := cache[src]
 		if !ok {
-			if b, err := in.ReadFile(src); err == nil {
+			if b, err := read(src); err == nil {
 				ds, _ = kubernetes.Parse(src, b)
 			}
 			cache[src] = ds
@@ -262,9 +263,10 @@ type copier struct {
 	done  map[string]bool
 	files int
 	bytes int
-	// kfiles are the kustomizations copied, bases before the overlays
-	// that use them (the order their patches apply in).
-	kfiles []string
+	// kfiles are the kustomizations copied, as written in the tree,
+	// bases before the overlays that use them (the order their patches
+	// apply in).
+	kfiles []iac.File
 }
 
 // dir copies the directory d (a kustomization's, k its file when known)
@@ -337,7 +339,7 @@ func (c *copier) dir(d string, k iac.File, probs *[]iac.Problem) error {
 		raw["buildMetadata"] = []any{"originAnnotations"}
 	}
 	fixDeprecated(raw)
-	c.kfiles = append(c.kfiles, kpath)
+	c.kfiles = append(c.kfiles, iac.File{Path: kpath, Content: content})
 	b, err := yaml.Marshal(raw)
 	if err != nil {
 		return err

@@ -23,9 +23,9 @@ type patch struct {
 
 // readPatches lists the patches of the kustomization at kfile, in the
 // order kustomize applies them: patchesStrategicMerge, patches,
-// patchesJson6902. A patch that cannot be read is left to kustomize,
-// which reports it.
-func readPatches(in *iac.Input, kfile string, content []byte) []patch {
+// patchesJson6902. A patch file is read through read; one that cannot be
+// read is left to kustomize, which reports it.
+func readPatches(read func(string) ([]byte, error), kfile string, content []byte) []patch {
 	ys, err := iac.ParseYAML(kfile, content)
 	if err != nil || len(ys) == 0 {
 		return nil
@@ -34,16 +34,16 @@ func readPatches(in *iac.Input, kfile string, content []byte) []patch {
 	idx := ys[0].Index
 	dir := path.Dir(kfile)
 	var out []patch
-	// read parses a patch from its file (ref) or inline text at key.
-	read := func(ref string, inline string, key []any) []iac.YAMLDoc {
+	// load parses a patch from its file (ref) or inline text at key.
+	load := func(ref string, inline string, key []any) []iac.YAMLDoc {
 		if inline != "" {
 			return inlinePatch(kfile, inline, idx, key)
 		}
 		p := path.Clean(path.Join(dir, ref))
-		if strings.HasPrefix(p, "../") || in.ReadFile == nil {
+		if strings.HasPrefix(p, "../") {
 			return nil
 		}
-		b, err := in.ReadFile(p)
+		b, err := read(p)
 		if err != nil {
 			return nil
 		}
@@ -71,9 +71,9 @@ func readPatches(in *iac.Input, kfile string, content []byte) []patch {
 	for i, e := range smp {
 		s, _ := e.(string)
 		if strings.Contains(s, "\n") {
-			add("", "", read("", s, []any{"patchesStrategicMerge", i}))
+			add("", "", load("", s, []any{"patchesStrategicMerge", i}))
 		} else if s != "" {
-			add("", "", read(s, "", nil))
+			add("", "", load(s, "", nil))
 		}
 	}
 	for _, field := range []string{"patches", "patchesJson6902"} {
@@ -91,7 +91,7 @@ func readPatches(in *iac.Input, kfile string, content []byte) []patch {
 			if ref == "" && inline == "" {
 				continue
 			}
-			add(kind, name, read(ref, inline, []any{field, i, "patch"}))
+			add(kind, name, load(ref, inline, []any{field, i, "patch"}))
 		}
 	}
 	return out
@@ -153,7 +153,7 @@ func (p *patch) applies(kind, name string) bool {
 // at: ok is false when the patch does not write it.
 func (p *patch) locate(built any, at []any) (iac.Node, bool) {
 	if p.smp != nil {
-		pp, followed := smpPath(built, p.smp.Value, at)
+		pp, followed, _ := smpPath(built, p.smp.Value, at)
 		if followed < len(at) {
 			return iac.Node{}, false
 		}
@@ -231,41 +231,41 @@ var mergeKeys = []string{"name", "mountPath", "containerPort", "devicePath", "ip
 // built one was merged from (a patch, or the base), side by side: map keys
 // as they are, a list element by its merge key (the element of the other
 // with the same name, mountPath, ...), since a strategic merge reorders
-// lists. It returns the path in the other object and how many elements of
-// at it could follow (len(at) when the other has all of it).
-func smpPath(built, other any, at []any) ([]any, int) {
-	var out []any
+// lists. It returns the path in the other object, how many elements of
+// at it could follow (len(at) when the other has all of it), and the part
+// of the built object it stopped at (at[:n]).
+func smpPath(built, other any, at []any) (path []any, n int, stop any) {
 	for i, e := range at {
 		switch k := e.(type) {
 		case string:
 			om, ok := other.(map[string]any)
 			bm, _ := built.(map[string]any)
 			if !ok {
-				return out, i
+				return path, i, built
 			}
 			if other, ok = om[k]; !ok {
-				return out, i
+				return path, i, built
 			}
 			built = bm[k]
-			out = append(out, k)
+			path = append(path, k)
 		case int:
 			ol, ok := other.([]any)
 			bl, _ := built.([]any)
 			if !ok || k >= len(bl) {
-				return out, i
+				return path, i, built
 			}
 			be, _ := bl[k].(map[string]any)
 			j := matchElement(be, ol)
 			if j < 0 {
-				return out, i
+				return path, i, built
 			}
 			other, built = ol[j], bl[k]
-			out = append(out, j)
+			path = append(path, j)
 		default:
-			return out, i
+			return path, i, built
 		}
 	}
-	return out, len(at)
+	return path, len(at), built
 }
 
 // basePath is at in the base the built object came from: followed by
@@ -274,61 +274,42 @@ func smpPath(built, other any, at []any) ([]any, int) {
 // keeps its index; one whose key the base lacks (a patch added it) stops
 // at the list.
 func basePath(built, base any, at []any) []any {
-	bp, n := smpPath(built, base, at)
+	bp, n, stop := smpPath(built, base, at)
 	if n < len(at) {
-		if _, isInt := at[n].(int); isInt && keyed(valueAt(built, at[:n+1])) {
-			return bp
+		if k, isInt := at[n].(int); isInt {
+			if l, _ := stop.([]any); k < len(l) {
+				if _, _, keyed := mergeKey(l[k]); keyed {
+					return bp
+				}
+			}
 		}
 	}
 	return append(bp, at[n:]...)
 }
 
-// keyed reports whether v is a list element with a merge key.
-func keyed(v any) bool {
+// mergeKey is the merge key a list element is identified by, and its
+// value; ok is false for an element without one.
+func mergeKey(v any) (key string, value any, ok bool) {
 	m, _ := v.(map[string]any)
 	for _, mk := range mergeKeys {
-		if _, ok := m[mk]; ok {
-			return true
+		if v, ok := m[mk]; ok {
+			return mk, v, true
 		}
 	}
-	return false
-}
-
-// valueAt is the part of v at p; nil when there is none.
-func valueAt(v any, p []any) any {
-	for _, e := range p {
-		switch k := e.(type) {
-		case string:
-			m, _ := v.(map[string]any)
-			v = m[k]
-		case int:
-			l, _ := v.([]any)
-			if k >= len(l) {
-				return nil
-			}
-			v = l[k]
-		}
-	}
-	return v
+	return "", nil, false
 }
 
 // matchElement is the index in pl of the element with the same merge key
 // as be; -1 when there is none.
 func matchElement(be map[string]any, pl []any) int {
-	if be == nil {
+	mk, v, ok := mergeKey(be)
+	if !ok {
 		return -1
 	}
-	for _, mk := range mergeKeys {
-		v, ok := be[mk]
-		if !ok {
-			continue
+	for j, e := range pl {
+		if pe, _ := e.(map[string]any); pe != nil && iac.Key(pe[mk]) == iac.Key(v) {
+			return j
 		}
-		for j, e := range pl {
-			if pe, _ := e.(map[string]any); pe != nil && iac.Key(pe[mk]) == iac.Key(v) {
-				return j
-			}
-		}
-		return -1
 	}
 	return -1
 }
