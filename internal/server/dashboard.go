@@ -67,7 +67,7 @@ func trendSVG(points []store.TrendPoint) template.HTML {
 		maxV = max(maxV, p.Unfixed)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg role="img" aria-labelledby="trend-title" viewBox="0 0 %d %d" width="100%%" style="max-width:%dpx" xmlns="http://www.w3.org/2000/svg">`, svgW, svgH, svgW)
+	fmt.Fprintf(&b, `<svg role="img" aria-labelledby="trend-title" class="trend" viewBox="0 0 %d %d" width="100%%" xmlns="http://www.w3.org/2000/svg">`, svgW, svgH)
 	fmt.Fprintf(&b, `<title id="trend-title">Findings not fixed, last %d days: from %d to %d</title>`, len(points), first(points), last(points))
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#57606a"/>`, svgPad, svgH-svgPad, svgW-10, svgH-svgPad)
 	fmt.Fprintf(&b, `<text x="2" y="14" font-size="11" fill="#1f2328">%d</text><text x="2" y="%d" font-size="11" fill="#1f2328">0</text>`, maxV, svgH-svgPad)

@@ -61,15 +61,20 @@ func oauthAAD(sessionID int64) []byte {
 // callbackURL is the address GitLab sends the admin back to: the
 // application's callback URL to register.
 func (s *Server) callbackURL(r *http.Request) string {
-	base := s.c.PublicURL
-	if base == "" {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
+	return s.baseURL(r) + oauthCallback
+}
+
+// baseURL is this server's address as browsers and agents reach it:
+// the public URL, else the request's.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.c.PublicURL != "" {
+		return strings.TrimSuffix(s.c.PublicURL, "/")
 	}
-	return base + oauthCallback
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }
 
 // oauthAuthorize starts the flow from the wizard's form.

@@ -23,18 +23,29 @@ const (
 	HTMXSHA256 = "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717"
 )
 
-// serveScript serves an embedded script with a year-long, immutable
-// cache lifetime: its path changes with its content (htmx's version,
-// upload.js's hash).
-func serveScript(js []byte) http.HandlerFunc {
+// serveAsset serves an embedded file with a year-long, immutable cache
+// lifetime: its path changes with its content (htmx's version, the
+// others' hash).
+func serveAsset(contentType string, body []byte) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Type", "text/javascript; charset=utf-8")
+		h.Set("Content-Type", contentType)
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Content-Security-Policy", "default-src 'none'")
-		w.Write(js)
+		w.Write(body)
 	}
+}
+
+func serveScript(js []byte) http.HandlerFunc {
+	return serveAsset("text/javascript; charset=utf-8", js)
+}
+
+// hashedPath is /static/NAME-HASH.EXT, HASH the start of the content's
+// SHA-256, so that the file may be cached for good.
+func hashedPath(name, ext string, body []byte) string {
+	sum := sha256.Sum256(body)
+	return "/static/" + name + "-" + hex.EncodeToString(sum[:6]) + "." + ext
 }
 
 // uploadJS is the data page's upload with a progress bar (docs/ui.md,
@@ -43,9 +54,23 @@ func serveScript(js []byte) http.HandlerFunc {
 //go:embed static/upload.js
 var uploadJS []byte
 
-// UploadJSPath is where the data page loads upload.js from; the name
-// holds the start of its SHA-256, so it may be cached for good.
-var UploadJSPath = func() string {
-	sum := sha256.Sum256(uploadJS)
-	return "/static/upload-" + hex.EncodeToString(sum[:6]) + ".js"
-}()
+// UploadJSPath is where the data page loads upload.js from.
+var UploadJSPath = hashedPath("upload", "js", uploadJS)
+
+// copyJS adds a Copy button to what a page marks copyable (docs/ui.md,
+// "Copying"); without it the same text is on the page to select.
+//
+//go:embed static/copy.js
+var copyJS []byte
+
+// CopyJSPath is where every page loads copy.js from.
+var CopyJSPath = hashedPath("copy", "js", copyJS)
+
+// styleCSS is the pages' one stylesheet: no inline style is allowed
+// (style-src 'self').
+//
+//go:embed static/airlock.css
+var styleCSS []byte
+
+// StylePath is where every page loads the stylesheet from.
+var StylePath = hashedPath("airlock", "css", styleCSS)

@@ -38,7 +38,7 @@ func TestUIFindingsTriage(t *testing.T) {
 	hx := http.Header{"Hx-Request": {"true"}}
 	dismiss := fmt.Sprintf("/findings/%d/dismiss", fs[0].ID)
 	resp, body := b.send(dismiss, "application/x-www-form-urlencoded", hx, form(url.Values{"csrf_token": {token}, "reason": {"test fixture"}, "back": {"/findings?limit=50&state=open"}}))
-	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(body, fmt.Sprintf(`<tr id="finding-row-%d" data-state="dismissed">`, fs[0].ID)) || strings.Contains(body, "<html") ||
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(body, fmt.Sprintf(`<tr id="finding-row-%d" data-state="dismissed" `, fs[0].ID)) || strings.Contains(body, "<html") ||
 		!strings.Contains(body, fmt.Sprintf(`hx-post="/findings/%d/reopen"`, fs[0].ID)) || !strings.Contains(body, "test fixture") || !strings.Contains(body, "finding dismissed") {
 		t.Errorf("htmx dismiss: %d\n%s", resp.StatusCode, body)
 	}
@@ -47,7 +47,7 @@ func TestUIFindingsTriage(t *testing.T) {
 	}
 	// A refusal: in the row, with 422.
 	resp, body = b.send(fmt.Sprintf("/findings/%d/dismiss", fs[1].ID), "application/x-www-form-urlencoded", hx, form(url.Values{"csrf_token": {token}, "reason": {"  "}}))
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.HasPrefix(body, fmt.Sprintf(`<tr id="finding-row-%d" data-state="open">`, fs[1].ID)) || !strings.Contains(body, "reason is required") {
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.HasPrefix(body, fmt.Sprintf(`<tr id="finding-row-%d" data-state="open" `, fs[1].ID)) || !strings.Contains(body, "reason is required") {
 		t.Errorf("htmx dismiss without a reason: %d\n%s", resp.StatusCode, body)
 	}
 	// The CSRF token is checked for htmx too.

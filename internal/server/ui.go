@@ -45,7 +45,9 @@ func parseUI() map[string]*template.Template {
 			}
 			return ""
 		},
-		"join": strings.Join,
+		"join":      strings.Join,
+		"stylePath": func() string { return StylePath },
+		"copyPath":  func() string { return CopyJSPath },
 	}
 	names, err := fs.Glob(uiFS, "ui/*.html")
 	if err != nil {
@@ -66,8 +68,8 @@ func parseUI() map[string]*template.Template {
 // drops form-action, since its OAuth form is redirected to GitLab (and
 // browsers apply form-action to the redirects of a form post).
 const (
-	pageCSP   = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-	wizardCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
+	pageCSP   = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	wizardCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
 )
 
 func securityHeaders(w http.ResponseWriter) {
@@ -165,6 +167,8 @@ func (s *Server) registerUI() {
 	s.ui("GET /{$}", store.RoleViewer, s.dashboardPage)
 	s.mux.Handle("GET "+HTMXPath, s.instrument(HTMXPath, serveScript(htmxJS)))
 	s.mux.Handle("GET "+UploadJSPath, s.instrument("/static/upload.js", serveScript(uploadJS)))
+	s.mux.Handle("GET "+CopyJSPath, s.instrument("/static/copy.js", serveScript(copyJS)))
+	s.mux.Handle("GET "+StylePath, s.instrument("/static/airlock.css", serveAsset("text/css; charset=utf-8", styleCSS)))
 	s.ui("GET /integrations", store.RoleViewer, s.hubPage)
 	s.ui("GET /integrations/{id}/card", store.RoleViewer, s.hubCard)
 	s.ui("GET /integrations/new", store.RoleAdmin, s.wizardPage)

@@ -20,11 +20,36 @@ type wizardView struct {
 	Error                    *uiError
 	Field                    string
 	PublicURL                string
+	// ServerURL is where agents dial (the public URL, else this
+	// request's); Pools the agent pools with a key or an agent
+	// connected; NewKey the key just created, shown this once.
+	ServerURL string
+	Pools     []agentPool
+	NewKey    *newAgentKeyView
+}
+
+// newAgentKeyView is a key created in the wizard, with the commands
+// that start an agent with it.
+type newAgentKeyView struct {
+	Pool, Key, Helm, Run string
+}
+
+// wizardAgents fills in the pools; a failure to list them is the page's.
+func (s *Server) wizardAgents(r *http.Request, v *wizardView) error {
+	v.ServerURL = s.baseURL(r)
+	pools, err := s.agentPools(r.Context())
+	v.Pools = pools
+	return err
 }
 
 func (s *Server) wizardPage(w http.ResponseWriter, r *http.Request, ws webSession) {
 	w.Header().Set("Content-Security-Policy", wizardCSP)
-	s.render(w, r, "wizard.html", &ws, "Connect GitLab", wizardView{Route: "direct", Auth: "token", PublicURL: s.c.PublicURL, Callback: s.callbackURL(r)})
+	v := wizardView{Route: "direct", Auth: "token", PublicURL: s.c.PublicURL, Callback: s.callbackURL(r)}
+	if err := s.wizardAgents(r, &v); err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	s.render(w, r, "wizard.html", &ws, "Connect GitLab", v)
 }
 
 // wizardForm is the wizard's post: "test" runs Test Connection and shows
@@ -41,6 +66,10 @@ func (s *Server) wizardForm(w http.ResponseWriter, r *http.Request, ws webSessio
 		req.Token = nil // the agents hold the token
 	}
 	show := func(status int, err error) {
+		if lerr := s.wizardAgents(r, &v); lerr != nil {
+			s.uiFail(w, r, &ws, lerr)
+			return
+		}
 		var ae apiError
 		var ce checkError
 		switch {
@@ -52,12 +81,19 @@ func (s *Server) wizardForm(w http.ResponseWriter, r *http.Request, ws webSessio
 			s.uiFail(w, r, &ws, err)
 			return
 		}
-		if htmxPartial(r) && r.PostFormValue("action") == "test" {
-			// Test Connection through htmx: its result alone, in
+		if htmxPartial(r) {
+			// Through htmx, the part the action changed alone, in
 			// place; the form keeps what was typed, the token too.
-			w.WriteHeader(status)
-			s.renderPart(w, r, "wizard.html", "wizard-result", &ws, v)
-			return
+			switch r.PostFormValue("action") {
+			case "test":
+				w.WriteHeader(status)
+				s.renderPart(w, r, "wizard.html", "wizard-result", &ws, v)
+				return
+			case "agent_key", "agents":
+				w.WriteHeader(status)
+				s.renderPart(w, r, "wizard.html", "wizard-agents", &ws, v)
+				return
+			}
 		}
 		w.WriteHeader(status)
 		s.render(w, r, "wizard.html", &ws, "Connect GitLab", v)
@@ -65,6 +101,24 @@ func (s *Server) wizardForm(w http.ResponseWriter, r *http.Request, ws webSessio
 	switch r.PostFormValue("action") {
 	case "authorize":
 		s.oauthAuthorize(w, r, ws, v, req, show)
+	case "agent_key":
+		// A key for the pool typed, shown once, with the commands that
+		// start an agent of that pool in GitLab's network.
+		k, key, err := s.newAgentKey(r.Context(), v.AgentPool, "agent_pool", ws.P)
+		if err != nil {
+			show(http.StatusUnprocessableEntity, err)
+			return
+		}
+		gitlabURL := v.URL
+		if gitlabURL == "" {
+			gitlabURL = "https://GITLAB"
+		}
+		base := s.baseURL(r)
+		v.NewKey = &newAgentKeyView{Pool: k.Pool, Key: key, Helm: AgentHelmLine(base, gitlabURL, key), Run: AgentRunLine(base, gitlabURL, key)}
+		show(http.StatusOK, nil)
+	case "agents":
+		// The pools again: has the agent connected yet?
+		show(http.StatusOK, nil)
 	case "test":
 		res, err := s.testConnection(r.Context(), req)
 		if err != nil {
@@ -87,7 +141,7 @@ func (s *Server) wizardForm(w http.ResponseWriter, r *http.Request, ws webSessio
 		}
 		back(w, r, fmt.Sprintf("/integrations/%d", in.ID), "connected: choose which projects to scan (all, all and future, or pick from the list), then save")
 	default:
-		show(http.StatusUnprocessableEntity, apiError{Code: "invalid_field", Field: "action", Message: "action must be test, connect or authorize"})
+		show(http.StatusUnprocessableEntity, apiError{Code: "invalid_field", Field: "action", Message: "action must be test, connect, authorize, agent_key or agents"})
 	}
 }
 

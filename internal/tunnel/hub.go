@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -248,6 +249,20 @@ func (h *Hub) Close() {
 	for _, a := range all {
 		a.conn.Close()
 	}
+}
+
+// Pools names the pools with an agent connected now, sorted.
+func (h *Hub) Pools() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for name, p := range h.pools {
+		if len(p.agents) > 0 {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Agents lists the agents connected in a pool.
