@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/airlock-sec/airlock/internal/store"
 )
@@ -44,6 +45,25 @@ func TestUIBrowserCopyRow(t *testing.T) {
 	button := d.text("copy", row+" button.copy")
 	status := d.text("copy", "#copy-status")
 	d.check("copy", copied == want && button == "Copied" && strings.Contains(status, "Copied"), "copied %q (want %q), button %q, status %q", copied, want, button, status)
+
+	// The keyboard alone reaches the button, with a visible focus, and
+	// presses it.
+	d.run("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(row+" button.copy")))
+	for i := 0; ; i++ {
+		if i == 200 {
+			d.fail("keyboard", fmt.Errorf("200 presses of Tab did not reach the row's Copy button"))
+		}
+		d.run("keyboard", chromedp.KeyEvent(kb.Tab))
+		if get(d, "keyboard", chromedp.Evaluate[bool](fmt.Sprintf(`document.activeElement === document.querySelector(%q)`, row+" button.copy"))) {
+			break
+		}
+	}
+	outline := get(d, "keyboard", chromedp.Evaluate[string](`getComputedStyle(document.activeElement).outlineStyle + " " + getComputedStyle(document.activeElement).outlineColor`))
+	d.check("keyboard", outline == "solid rgb(154, 103, 0)", "the focused button's outline is %q", outline)
+	d.run("keyboard copy",
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).getAttribute("data-copied") === %q`, row, want)),
+	)
 
 	// The clipboard holds it: paste into the reason field.
 	reason := fmt.Sprintf("#reason-%d", f.ID)

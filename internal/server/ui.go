@@ -447,8 +447,14 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request, ws webSess
 		backTo += "?" + bq.Encode()
 	}
 	rows := make([]findingRow, 0, len(fs))
+	projects := map[int64]store.Project{}
 	for _, x := range fs {
-		rows = append(rows, findingRow{F: x, Admin: ws.P.Role == store.RoleAdmin, CSRF: ws.CSRF, Back: backTo})
+		row := findingRow{F: x, Admin: ws.P.Role == store.RoleAdmin, CSRF: ws.CSRF, Back: backTo}
+		if err := s.rowProject(r.Context(), &row, projects); err != nil {
+			s.uiFail(w, r, &ws, err)
+			return
+		}
+		rows = append(rows, row)
 	}
 	v := findingsView{Filter: f, Findings: fs, Rows: rows, Kinds: findingKinds, Severities: finding.Severities, States: []string{store.FindingOpen, store.FindingFixed, store.FindingDismissed}, Changes: []string{store.ChangeNew, store.ChangeExisting, store.ChangeFixed}}
 	if p := newPage(fs, int64(f.Limit), func(f store.Finding) int64 { return f.ID }); p.Next != nil {
@@ -527,11 +533,29 @@ func (s *Server) reopenForm(w http.ResponseWriter, r *http.Request, ws webSessio
 
 // findingRow is a finding on the findings page, with its triage forms
 // for an admin; Back is the page the forms return to without htmx.
+// Project is the finding's project's path, Source its file and line in
+// GitLab.
 type findingRow struct {
-	F           store.Finding
-	Admin       bool
-	CSRF, Back  string
-	Error, Done string
+	F               store.Finding
+	Admin           bool
+	CSRF, Back      string
+	Error, Done     string
+	Project, Source string
+}
+
+// rowProject fills in the row's project path and GitLab link, reading
+// each project once a page (seen).
+func (s *Server) rowProject(ctx context.Context, row *findingRow, seen map[int64]store.Project) error {
+	p, ok := seen[row.F.ProjectID]
+	if !ok {
+		var err error
+		if p, err = s.c.Store.Project(ctx, row.F.ProjectID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		seen[row.F.ProjectID] = p
+	}
+	row.Project, row.Source = p.Path, sourceLink(p, row.F)
+	return nil
 }
 
 // htmxRequest says the request came from htmx (HX-Request), which swaps
@@ -556,6 +580,10 @@ func (s *Server) triageForm(w http.ResponseWriter, r *http.Request, ws webSessio
 		f, ferr := s.c.Store.Finding(r.Context(), id)
 		if ferr == nil {
 			row := findingRow{F: f, Admin: true, CSRF: ws.CSRF, Back: to}
+			if perr := s.rowProject(r.Context(), &row, map[int64]store.Project{}); perr != nil {
+				s.uiFail(w, r, &ws, perr)
+				return
+			}
 			status := http.StatusOK
 			if err != nil {
 				row.Error, status = uiErrorText(err), http.StatusUnprocessableEntity
