@@ -200,7 +200,10 @@ func (s *Server) registerUI() {
 type card struct {
 	integrationView
 	Projects int
-	Result   *integration.CheckResult
+	// Agents is how many agents of the pool are connected now (through
+	// a pool only).
+	Agents int
+	Result *integration.CheckResult
 }
 
 // Integration statuses on the hub and in the API.
@@ -272,6 +275,9 @@ func (s *Server) hubPage(w http.ResponseWriter, r *http.Request, ws webSession) 
 func (s *Server) card(ctx context.Context, in store.Integration) (card, error) {
 	c := card{integrationView: s.view(in)}
 	_, _, _, c.Result = status(in)
+	if in.ViaAgent && s.c.Agents != nil {
+		c.Agents = len(s.c.Agents.Agents(in.AgentPool))
+	}
 	ps, err := s.c.Store.Projects(ctx, store.ProjectFilter{IntegrationID: in.ID})
 	if err != nil {
 		return c, err

@@ -117,6 +117,17 @@ func TestWizardAgentPool(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Agents of the pool dc1 connected now") || !strings.Contains(body, "<td>"+id+"</td>") {
 		t.Errorf("integration page: %d\n%s", resp.StatusCode, body)
 	}
+	// The hub's card counts the pool's agents.
+	if _, body = b.get("/integrations"); !strings.Contains(body, `through agent pool <code>dc1</code>: <span class="agents">1 agent connected</span>`) {
+		t.Errorf("hub:\n%s", body)
+	}
+	cancel()
+	<-done
+	done <- nil
+	eventually(t, 10*time.Second, "the agent gone", func() bool { return len(h.hub.Agents("dc1")) == 0 })
+	if _, body = b.get("/integrations"); !strings.Contains(body, `<span class="agents">no agent connected</span>`) {
+		t.Errorf("hub without the agent:\n%s", body)
+	}
 }
 
 // TestAgentHelmLineQuoting: values a shell or helm --set would split are
