@@ -25,13 +25,7 @@ func TestUIBrowserCopyRow(t *testing.T) {
 	_, fs := seedFindings(t, h, 3)
 	f := fs[0]
 	row := fmt.Sprintf("#finding-row-%d", f.ID)
-	d.run("sign in",
-		chromedp.Navigate(h.url+"/findings?state=open"),
-		chromedp.WaitVisible(chromedp.CSS("#token")),
-		chromedp.SendKeys(chromedp.CSS("#token"), adminToken),
-		chromedp.Submit(chromedp.CSS("#token")),
-		chromedp.WaitVisible(chromedp.CSS(row+" button.copy")),
-	)
+	d.signIn("/findings?state=open", row+" button.copy")
 	bg := get(d, "stylesheet", chromedp.Evaluate[string](`getComputedStyle(document.querySelector("header")).backgroundColor`))
 	d.check("stylesheet", bg == "rgb(31, 35, 40)", "the header's background is %q: the stylesheet did not apply", bg)
 

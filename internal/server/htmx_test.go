@@ -93,13 +93,7 @@ func TestUIBrowserHTMXCard(t *testing.T) {
 		t.Fatal(err)
 	}
 	card := fmt.Sprintf("#integration-card-%d", in.ID)
-	d.run("sign in",
-		chromedp.Navigate(h.url+"/integrations"),
-		chromedp.WaitVisible(chromedp.CSS("#token")),
-		chromedp.SendKeys(chromedp.CSS("#token"), adminToken),
-		chromedp.Submit(chromedp.CSS("#token")),
-		chromedp.WaitVisible(chromedp.CSS(card+` [data-status="Connected"]`)),
-	)
+	d.signIn("/integrations", card+` [data-status="Connected"]`)
 	// A marker on the window survives only if the page does not navigate.
 	d.run("mark the page", chromedp.Evaluate[chromedp.Void](`window.airlockMarker = "same page"; typeof htmx`))
 	loaded := get(d, "htmx loaded", chromedp.Evaluate[string](`typeof htmx`))

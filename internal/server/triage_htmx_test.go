@@ -84,13 +84,7 @@ func TestUIBrowserTriageInPlace(t *testing.T) {
 	d.base = h.url
 	_, fs := seedFindings(t, h, 3)
 	row := fmt.Sprintf("#finding-row-%d", fs[1].ID)
-	d.run("sign in",
-		chromedp.Navigate(h.url+"/findings?state=open"),
-		chromedp.WaitVisible(chromedp.CSS("#token")),
-		chromedp.SendKeys(chromedp.CSS("#token"), adminToken),
-		chromedp.Submit(chromedp.CSS("#token")),
-		chromedp.WaitVisible(chromedp.CSS(row+" .dismiss")),
-	)
+	d.signIn("/findings?state=open", row+" .dismiss")
 	d.run("mark the page", chromedp.Evaluate[chromedp.Void](`window.airlockMarker = "same page"`))
 	d.run("dismiss",
 		chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#reason-%d", fs[1].ID)), "accepted risk"),
@@ -206,13 +200,7 @@ func TestUIBrowserProjectSearch(t *testing.T) {
 	if _, err := h.store.UpsertProject(t.Context(), &other, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	d.run("sign in",
-		chromedp.Navigate(h.url+"/projects"),
-		chromedp.WaitVisible(chromedp.CSS("#token")),
-		chromedp.SendKeys(chromedp.CSS("#token"), adminToken),
-		chromedp.Submit(chromedp.CSS("#token")),
-		chromedp.WaitVisible(chromedp.CSS("#p-search")),
-	)
+	d.signIn("/projects", "#p-search")
 	d.run("mark the page", chromedp.Evaluate[chromedp.Void](`window.airlockMarker = "same page"`))
 	d.run("search",
 		chromedp.SendKeys(chromedp.CSS("#p-search"), "billing"),

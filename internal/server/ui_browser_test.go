@@ -132,6 +132,19 @@ func (d *uiDriver) fail(step string, err error) {
 	d.t.Fatalf("%s: %v\nat %s; screenshot %s (kept with go test -artifacts)", step, err, loc, shot)
 }
 
+// signIn opens path, signs in with the admin token on the sign-in page
+// it is sent to, and waits until ready is visible on path.
+func (d *uiDriver) signIn(path, ready string) {
+	d.t.Helper()
+	d.run("sign in",
+		chromedp.Navigate(d.base+path),
+		chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), adminToken),
+		chromedp.Submit(chromedp.CSS("#token")),
+		chromedp.WaitVisible(chromedp.CSS(ready)),
+	)
+}
+
 // check fails the step when cond is false.
 func (d *uiDriver) check(step string, ok bool, format string, args ...any) {
 	d.t.Helper()
@@ -155,13 +168,7 @@ func TestUIBrowser(t *testing.T) {
 
 	// Sign in: the sign-in page returns to where the user was going.
 	var loc string
-	d.run("sign in",
-		chromedp.Navigate(h.url+"/integrations"),
-		chromedp.WaitVisible(chromedp.CSS("#token")),
-		chromedp.SendKeys(chromedp.CSS("#token"), adminToken),
-		chromedp.Submit(chromedp.CSS("#token")),
-		chromedp.WaitVisible(chromedp.CSS("#connect-gitlab")),
-	)
+	d.signIn("/integrations", "#connect-gitlab")
 	loc = d.location("sign in")
 	d.check("sign in", loc == h.url+"/integrations", "after sign-in at %s", loc)
 

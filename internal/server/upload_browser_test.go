@@ -90,13 +90,7 @@ func TestUIBrowserUpload(t *testing.T) {
 	data := &signedData{dir: t.TempDir(), keys: keys}
 	h := newHarness(t, store.SQLite, options{data: data})
 	d.base = h.url
-	d.run("sign in",
-		chromedp.Navigate(h.url+"/data"),
-		chromedp.WaitVisible(chromedp.CSS("#token")),
-		chromedp.SendKeys(chromedp.CSS("#token"), adminToken),
-		chromedp.Submit(chromedp.CSS("#token")),
-		chromedp.WaitVisible(chromedp.CSS("#upload")),
-	)
+	d.signIn("/data", "#upload")
 	d.run("mark the page", chromedp.Evaluate[chromedp.Void](`window.airlockMarker = "same page"`))
 	d.run("upload",
 		chromedp.SetUploadFiles(chromedp.CSS("#bundle"), []string{bf}),
