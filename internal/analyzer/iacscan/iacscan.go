@@ -139,6 +139,10 @@ func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.O
 	}
 	var docs []*iac.Document
 	var times []inputTime
+	// origin is the parser each document came from, as an index into
+	// times: a Helm chart's or a kustomization's manifests are
+	// kubernetes documents, but their time is the chart's.
+	origin := map[*iac.Document]int{}
 	for _, x := range a.c.Parsers {
 		fs := byParser[x]
 		if len(fs) == 0 {
@@ -147,6 +151,9 @@ func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.O
 		t := time.Now()
 		ds, probs := parse(ctx, x, &iac.Input{Files: fs, ReadFile: files.read, ReadDir: files.readDir})
 		times = append(times, inputTime{name: x.Name(), files: len(fs), docs: len(ds), parse: time.Since(t)})
+		for _, d := range ds {
+			origin[d] = len(times) - 1
+		}
 		docs = append(docs, ds...)
 		for _, p := range probs {
 			out.Notices = append(out.Notices, analyzer.Notice{Level: analyzer.NoticeLevel(p.Level), Path: p.Path, Line: p.Line, Message: p.Message})
@@ -176,7 +183,7 @@ func (a *Analyzer) Analyze(ctx context.Context, in *analyzer.Input) (*analyzer.O
 	out.Notices = append(out.Notices, analyzer.Notice{Level: analyzer.NoticeInfo, Message: fmt.Sprintf(
 		"iac: %d files read, %d documents evaluated with %d policies", len(in.Files), len(docs), policyCount(sets))})
 	if len(times) > 0 {
-		out.Notices = append(out.Notices, analyzer.Notice{Level: analyzer.NoticeInfo, Message: timing(times, results, compile)})
+		out.Notices = append(out.Notices, analyzer.Notice{Level: analyzer.NoticeInfo, Message: timing(times, origin, results, compile)})
 	}
 	return out, nil
 }
@@ -190,18 +197,14 @@ type inputTime struct {
 
 // timing says where the scan's time went, per input type: the parse of
 // its files (one goroutine per input type, in turn) and the evaluation
-// of its documents with every policy, summed over the documents (the
+// of the documents it gave (origin) with every policy, summed over the documents (the
 // documents are evaluated on all cores at once, so the sums add up to
 // more than the wall time on a multi-core machine). compile is the
 // embedded policies' compile, which runs beside the reading and parsing.
-func timing(times []inputTime, rs []docResults, compile time.Duration) string {
-	byName := map[string]*inputTime{}
-	for i := range times {
-		byName[times[i].name] = &times[i]
-	}
+func timing(times []inputTime, origin map[*iac.Document]int, rs []docResults, compile time.Duration) string {
 	for _, r := range rs {
-		if t := byName[r.doc.Input]; t != nil {
-			t.evaluate += r.took
+		if i, ok := origin[r.doc]; ok {
+			times[i].evaluate += r.took
 		}
 	}
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }

@@ -199,6 +199,11 @@ func TestTimingNotice(t *testing.T) {
 		"Dockerfile":     "FROM alpine:3.20\nRUN apk add curl\n",
 		"svc/Dockerfile": "FROM alpine:3.20\nUSER 1000\n",
 		"main.tf":        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n",
+		// A kustomization's manifests are kubernetes documents, timed as
+		// the kustomization's (the kubernetes parser leaves its resource
+		// to it).
+		"overlay/kustomization.yaml": "resources:\n- pod.yaml\n",
+		"overlay/pod.yaml":           "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n",
 	})
 	res := run(t, root, iacscan.Config{})
 	var timing string
@@ -209,8 +214,16 @@ func TestTimingNotice(t *testing.T) {
 	}
 	re := regexp.MustCompile(`^iac time: embedded policies compiled in [0-9.]+ ms; ` +
 		`dockerfile 2 files, 2 documents, parse [0-9.]+ ms, evaluate [0-9.]+ ms; ` +
-		`terraform 1 file, 1 document, parse [0-9.]+ ms, evaluate [0-9.]+ ms$`)
+		`terraform 1 file, 1 document, parse [0-9.]+ ms, evaluate [0-9.]+ ms; ` +
+		`kubernetes 1 file, 0 documents, parse [0-9.]+ ms, evaluate 0.0 ms; ` +
+		`kustomize 1 file, 1 document, parse [0-9.]+ ms, evaluate [0-9.]+ ms$`)
 	if !re.MatchString(timing) {
 		t.Errorf("timing notice %q does not match %s", timing, re)
+	}
+	// Every input type with documents spent time evaluating them.
+	for _, m := range regexp.MustCompile(`(\w+) \d+ files?, [1-9]\d* documents?, parse [0-9.]+ ms, evaluate ([0-9.]+) ms`).FindAllStringSubmatch(timing, -1) {
+		if m[2] == "0.0" {
+			t.Errorf("%s: its documents' evaluation not counted: %q", m[1], timing)
+		}
 	}
 }
