@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/airlock-sec/airlock/internal/store"
 )
 
 // The pages' accessibility checks that need no browser (docs/ui.md,
@@ -159,6 +162,40 @@ func TestStyleContrast(t *testing.T) {
 	}
 	if r := contrast("#000", "#fff"); math.Abs(r-21) > 0.01 {
 		t.Errorf("black on white %.2f, want 21", r)
+	}
+}
+
+// TestTrendChartContrast: the dashboard's SVG chart, drawn on the
+// server with presentation attributes the stylesheet does not hold,
+// keeps its text at 4.5:1 and its lines at 3:1 on the page's background.
+func TestTrendChartContrast(t *testing.T) {
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var points []store.TrendPoint
+	for i := range 30 {
+		points = append(points, store.TrendPoint{Day: day.AddDate(0, 0, i), Unfixed: 10 + i%7})
+	}
+	svg := string(trendSVG(points))
+	page := ""
+	for _, d := range parseCSS(string(styleCSS)) {
+		if d.selector == ":root" {
+			page = d.background
+		}
+	}
+	if page == "" {
+		t.Fatal("the stylesheet sets no page background")
+	}
+	attrs := regexp.MustCompile(`<(\w+)[^>]*\b(fill|stroke)="(#[0-9a-fA-F]{3,6})"`).FindAllStringSubmatch(svg, -1)
+	if len(attrs) < 4 {
+		t.Fatalf("found %d coloured elements in the chart:\n%s", len(attrs), svg)
+	}
+	for _, a := range attrs {
+		min := 3.0
+		if a[1] == "text" {
+			min = 4.5
+		}
+		if r := contrast(a[3], page); r < min {
+			t.Errorf("<%s %s=%q> on %s: contrast %.2f:1, below %.1f:1", a[1], a[2], a[3], page, r, min)
+		}
 	}
 }
 
