@@ -20,23 +20,27 @@ type wizardView struct {
 	Error                    *uiError
 	Field                    string
 	PublicURL                string
-	// ServerURL is where agents dial (the public URL, else this
-	// request's); Pools the agent pools with a key or an agent
-	// connected; NewKey the key just created, shown this once.
-	ServerURL string
-	Pools     []agentPool
-	NewKey    *newAgentKeyView
+	// Pools are the agent pools with a key or an agent connected;
+	// NewKey the key just created, shown this once.
+	Pools  []agentPool
+	NewKey *newAgentKeyView
 }
 
 // newAgentKeyView is a key created in the wizard, with the commands
 // that start an agent with it.
 type newAgentKeyView struct {
 	Pool, Key, Helm, Run string
+	// NoGitLabURL says no GitLab URL was typed: the commands hold a
+	// placeholder to replace.
+	NoGitLabURL bool
 }
+
+// gitlabPlaceholder stands for the GitLab URL in the agent commands
+// when none was typed.
+const gitlabPlaceholder = "https://GITLAB.EXAMPLE"
 
 // wizardAgents fills in the pools; a failure to list them is the page's.
 func (s *Server) wizardAgents(r *http.Request, v *wizardView) error {
-	v.ServerURL = s.baseURL(r)
 	pools, err := s.agentPools(r.Context())
 	v.Pools = pools
 	return err
@@ -111,10 +115,10 @@ func (s *Server) wizardForm(w http.ResponseWriter, r *http.Request, ws webSessio
 		}
 		gitlabURL := v.URL
 		if gitlabURL == "" {
-			gitlabURL = "https://GITLAB"
+			gitlabURL = gitlabPlaceholder
 		}
 		base := s.baseURL(r)
-		v.NewKey = &newAgentKeyView{Pool: k.Pool, Key: key, Helm: AgentHelmLine(base, gitlabURL, key), Run: AgentRunLine(base, gitlabURL, key)}
+		v.NewKey = &newAgentKeyView{Pool: k.Pool, Key: key, Helm: AgentHelmLine(base, gitlabURL, key), Run: AgentRunLine(base, gitlabURL, key), NoGitLabURL: v.URL == ""}
 		show(http.StatusOK, nil)
 	case "agents":
 		// The pools again: has the agent connected yet?

@@ -128,6 +128,15 @@ func TestWizardAgentPool(t *testing.T) {
 	if _, body = b.get("/integrations"); !strings.Contains(body, `<span class="agents">no agent connected</span>`) {
 		t.Errorf("hub without the agent:\n%s", body)
 	}
+
+	// Without a GitLab URL typed, the commands hold a placeholder and
+	// the page says to replace it.
+	f = form("agent_key", "dc2")
+	f.Del("url")
+	resp, body = b.post("/integrations/new", f)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="agent-gitlab-placeholder"`) || !strings.Contains(body, "--set agent.gitlabUrl=https://GITLAB.EXAMPLE") {
+		t.Errorf("key without a GitLab URL: %d\n%s", resp.StatusCode, body)
+	}
 }
 
 // TestAgentHelmLineQuoting: values a shell or helm --set would split are
