@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 )
@@ -255,46 +256,47 @@ func systemHookError(op string, err error) error {
 }
 
 // DeleteProjectHooksTo deletes every webhook of the project that calls
-// url, whoever installed it, and returns how many went. A project that is
+// one of urls, whoever installed it, and returns the IDs of those that
+// went. A project that is
 // gone is not an error; below Maintainer the error is CodeForbidden.
-func (c *Client) DeleteProjectHooksTo(ctx context.Context, projectID int64, url string) (int, error) {
+func (c *Client) DeleteProjectHooksTo(ctx context.Context, projectID int64, urls ...string) ([]int64, error) {
 	op := fmt.Sprintf("list the webhooks of project %d", projectID)
 	hooks, err := c.projectHooks(ctx, projectID)
 	if err != nil {
 		if CodeOf(classify(op, err)) == CodeNotFound {
-			return 0, nil
+			return nil, nil
 		}
-		return 0, c.hookError(ctx, op, projectID, err)
+		return nil, c.hookError(ctx, op, projectID, err)
 	}
-	n := 0
+	var gone []int64
 	for _, h := range hooks {
-		if h.URL != url {
+		if !slices.Contains(urls, h.URL) {
 			continue
 		}
 		if err := c.DeleteProjectHook(ctx, projectID, h.ID); err != nil {
-			return n, err
+			return gone, err
 		}
-		n++
+		gone = append(gone, h.ID)
 	}
-	return n, nil
+	return gone, nil
 }
 
-// DeleteSystemHooksTo deletes every system hook that calls url and
-// returns how many went.
-func (c *Client) DeleteSystemHooksTo(ctx context.Context, url string) (int, error) {
+// DeleteSystemHooksTo deletes every system hook that calls one of urls
+// and returns the IDs of those that went.
+func (c *Client) DeleteSystemHooksTo(ctx context.Context, urls ...string) ([]int64, error) {
 	hooks, _, err := c.api.SystemHooks.ListHooks(gl.WithContext(ctx))
 	if err != nil {
-		return 0, systemHookError("list the system hooks", err)
+		return nil, systemHookError("list the system hooks", err)
 	}
-	n := 0
+	var gone []int64
 	for _, h := range hooks {
-		if h.URL != url {
+		if !slices.Contains(urls, h.URL) {
 			continue
 		}
 		if err := c.DeleteSystemHook(ctx, h.ID); err != nil {
-			return n, err
+			return gone, err
 		}
-		n++
+		gone = append(gone, h.ID)
 	}
-	return n, nil
+	return gone, nil
 }

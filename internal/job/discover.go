@@ -152,17 +152,39 @@ func HookURL(base string, integrationID int64) string {
 	return base + "/" + strconv.FormatInt(integrationID, 10)
 }
 
+// hookBase is where GitLab calls for the integration, without its ID:
+// the agents' relay for an integration through a pool that has one
+// (GitLab cannot reach the server), else the server's own endpoint
+// (serverBase, empty without a public URL).
+func hookBase(in store.Integration, serverBase string) string {
+	if in.ViaAgent && in.AgentHookURL != "" {
+		return strings.TrimRight(in.AgentHookURL, "/") + "/webhooks/gitlab"
+	}
+	return serverBase
+}
+
+// hookURLs are every address an integration's hooks may call: the one
+// discovery installs now, and the server's own when that is the agents'
+// relay (hooks installed before the relay's address was set).
+func hookURLs(in store.Integration, serverBase string) []string {
+	var out []string
+	if b := hookBase(in, serverBase); b != "" {
+		out = append(out, HookURL(b, in.ID))
+	}
+	if serverBase != "" && in.ViaAgent && in.AgentHookURL != "" {
+		out = append(out, HookURL(serverBase, in.ID))
+	}
+	return out
+}
+
 // reconcileHooks installs webhooks on selected projects that lack one and
 // removes them from projects no longer selected; with "all and future"
 // and an administrator's token, it installs a system hook so that new
 // projects are known at once.
 func (r *Runner) reconcileHooks(ctx context.Context, in store.Integration, gl *gitlab.Client) error {
-	base := r.c.HookURL
-	if in.ViaAgent && in.AgentHookURL != "" {
-		// GitLab cannot reach the server: it calls the agents' relay,
-		// which passes each delivery on to the server.
-		base = strings.TrimRight(in.AgentHookURL, "/") + "/webhooks/gitlab"
-	}
+	// Through an agent pool with a relay, GitLab cannot reach the
+	// server: it calls the relay, which passes each delivery on.
+	base := hookBase(in, r.c.HookURL)
 	if base == "" {
 		return nil
 	}

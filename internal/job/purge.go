@@ -121,10 +121,7 @@ func RemoveHooks(ctx context.Context, d HookDeps, in store.Integration) (HookRem
 	if err != nil {
 		return res, err
 	}
-	url := ""
-	if d.HookBase != "" {
-		url = HookURL(d.HookBase, in.ID)
-	}
+	urls := hookURLs(in, d.HookBase)
 	type outcome struct {
 		p       store.Project
 		removed int
@@ -137,12 +134,17 @@ func RemoveHooks(ctx context.Context, d HookDeps, in store.Integration) (HookRem
 		wg.Go(func() {
 			for p := range work {
 				o := outcome{p: p}
-				switch {
-				case url != "":
-					o.removed, o.err = gl.DeleteProjectHooksTo(ctx, p.GitLabID, url)
-				case p.HookID != nil:
+				var gone []int64
+				if len(urls) > 0 {
+					gone, o.err = gl.DeleteProjectHooksTo(ctx, p.GitLabID, urls...)
+					o.removed = len(gone)
+				}
+				// The hook airlock recorded is removed by its ID too when
+				// it calls none of today's addresses (installed under an
+				// earlier public URL, or without one).
+				if o.err == nil && p.HookID != nil && !slices.Contains(gone, *p.HookID) {
 					if o.err = gl.DeleteProjectHook(ctx, p.GitLabID, *p.HookID); o.err == nil {
-						o.removed = 1
+						o.removed++
 					}
 				}
 				out <- o
@@ -178,15 +180,18 @@ func RemoveHooks(ctx context.Context, d HookDeps, in store.Integration) (HookRem
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	if in.SystemHookID != nil || (url != "" && integration.StoredCheck(in).Admin) {
-		var n int
+	if in.SystemHookID != nil || (len(urls) > 0 && integration.StoredCheck(in).Admin) {
+		var gone []int64
 		var err error
-		if url != "" {
-			n, err = gl.DeleteSystemHooksTo(ctx, url)
-		} else if err = gl.DeleteSystemHook(ctx, *in.SystemHookID); err == nil {
-			n = 1
+		if len(urls) > 0 {
+			gone, err = gl.DeleteSystemHooksTo(ctx, urls...)
 		}
-		res.Removed += n
+		if err == nil && in.SystemHookID != nil && !slices.Contains(gone, *in.SystemHookID) {
+			if err = gl.DeleteSystemHook(ctx, *in.SystemHookID); err == nil {
+				gone = append(gone, *in.SystemHookID)
+			}
+		}
+		res.Removed += len(gone)
 		if err != nil && gitlab.CodeOf(err) != gitlab.CodeForbidden {
 			msg := integration.ErrorMessage(err)
 			res.Left = append(res.Left, store.HookFailure{HookID: in.SystemHookID, Status: store.HookFailed, Error: "system hook: " + strings.TrimSpace(msg.Message+" "+msg.Hint)})

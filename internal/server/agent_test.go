@@ -154,6 +154,18 @@ func TestAgentEndToEnd(t *testing.T) {
 	if n := len(h.hub.Agents("dc1")); n != 1 {
 		t.Errorf("%d agents after the first key's revocation, want the second key's", n)
 	}
+
+	// Deleting the integration removes the hook GitLab calls through the
+	// agents' relay (not the server's own address), through the agent,
+	// and says so.
+	var del struct {
+		Removed int                 `json:"hooks_removed"`
+		Left    []store.HookFailure `json:"hooks_not_removed"`
+	}
+	h.admin("DELETE", fmt.Sprintf("/api/v1/integrations/%d", in.ID), nil, http.StatusAccepted, &del)
+	if hooks := gl.Hooks(p); del.Removed != 1 || len(del.Left) != 0 || len(hooks) != 0 {
+		t.Errorf("delete answered %+v; hooks left in GitLab %+v", del, hooks)
+	}
 	stop2()
 	<-done2
 }
