@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -643,7 +644,12 @@ func (s *Server) fixPlansPage(w http.ResponseWriter, r *http.Request, ws webSess
 		s.uiFail(w, r, &ws, err)
 		return
 	}
-	plans, err := s.c.Store.FixPlans(r.Context(), pid, r.URL.Query().Get("state"))
+	state := r.URL.Query().Get("state")
+	if state != "" && !slices.Contains(store.PlanStates, state) {
+		s.uiFail(w, r, &ws, apiError{Code: "invalid_field", Field: "state", Message: fmt.Sprintf("state %q: give one of %s", state, strings.Join(store.PlanStates, ", "))})
+		return
+	}
+	plans, err := s.c.Store.FixPlans(r.Context(), pid, state)
 	if err != nil {
 		s.uiFail(w, r, &ws, err)
 		return
@@ -665,7 +671,25 @@ func (s *Server) fixPlansPage(w http.ResponseWriter, r *http.Request, ws webSess
 		json.Unmarshal(p.Plan, &body)
 		views = append(views, planView{FixPlan: p, Diff: body.Diff})
 	}
-	s.render(w, r, "fixplans.html", &ws, "Fix plans", map[string]any{"Plans": views, "Counts": counts})
+	type stateCount struct {
+		State   string
+		N       int
+		Current bool
+	}
+	states := make([]stateCount, 0, len(store.PlanStates))
+	total := 0
+	for _, st := range store.PlanStates {
+		states = append(states, stateCount{State: st, N: counts.ByState[st], Current: st == state})
+		total += counts.ByState[st]
+	}
+	mean := "no plan merged yet"
+	if counts.MeanTimeToFix > 0 {
+		mean = (time.Duration(counts.MeanTimeToFix) * time.Second).Round(time.Minute).String()
+		if counts.MeanTimeToFix < 60 {
+			mean = (time.Duration(counts.MeanTimeToFix) * time.Second).String()
+		}
+	}
+	s.render(w, r, "fixplans.html", &ws, "Fix plans", map[string]any{"Plans": views, "States": states, "Total": total, "Mean": mean, "State": state, "ProjectID": pid})
 }
 
 func (s *Server) decisionForm(w http.ResponseWriter, r *http.Request, ws webSession) {
