@@ -407,6 +407,21 @@ func (s *Server) selectionForm(w http.ResponseWriter, r *http.Request, ws webSes
 		}
 		req.GitLabProjectIDs = append(req.GitLabProjectIDs, id)
 	}
+	// A list saved from a search changes only the projects the search
+	// showed: the ones it hid keep their choice.
+	shown := map[int64]bool{}
+	for _, v := range r.PostForm["shown_project_id"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			shown[id] = true
+		}
+	}
+	if req.Selection == store.SelectList && in.Selection == store.SelectList && len(shown) > 0 {
+		for _, id := range in.SelectedIDs {
+			if !shown[id] && !slices.Contains(req.GitLabProjectIDs, id) {
+				req.GitLabProjectIDs = append(req.GitLabProjectIDs, id)
+			}
+		}
+	}
 	if _, err := s.changeSelection(r.Context(), in, req, ws.P); err != nil {
 		s.uiFail(w, r, &ws, err)
 		return

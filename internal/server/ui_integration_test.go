@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -146,5 +148,62 @@ func TestUIIntegrationAgents(t *testing.T) {
 	_, page = b.get(path)
 	if !strings.Contains(page, "No agent of the pool is connected") || strings.Contains(page, "<td>"+id+"</td>") {
 		t.Errorf("integration page without agents:\n%s", page)
+	}
+}
+
+// TestUISelectionSearchKeepsHidden: saving a list selection from a
+// search changes only the projects the search showed; the ones it hid
+// keep their choice (they used to be deselected silently).
+func TestUISelectionSearchKeepsHidden(t *testing.T) {
+	h := newHarness(t, store.SQLite, options{work: true})
+	gl := h.gl
+	u, tok, a := gitlabSetup(gl, gitlabtest.Maintainer)
+	bp := gl.AddProject(gitlabtest.Project{Path: "billing/invoices", Members: map[int]gitlabtest.AccessLevel{u.ID: gitlabtest.Maintainer}})
+	cp := gl.AddProject(gitlabtest.Project{Path: "billing/ledger", Members: map[int]gitlabtest.AccessLevel{u.ID: gitlabtest.Maintainer}})
+	var in integrationView
+	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value}, 201, &in)
+	eventually(t, 20*time.Second, "discovery", func() bool { return h.count(`SELECT COUNT(*) FROM project`) == 3 })
+	h.admin("PUT", fmt.Sprintf("/api/v1/integrations/%d/selection", in.ID), map[string]any{"selection": "list", "gitlab_project_ids": []int{a.ID, bp.ID, cp.ID}}, 200, nil)
+	selected := func() []int64 {
+		t.Helper()
+		row, err := h.store.Integration(context.Background(), in.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := slices.Clone(row.SelectedIDs)
+		slices.Sort(ids)
+		return ids
+	}
+
+	b := newBrowser(t, h.url)
+	b.signIn(adminToken)
+	path := fmt.Sprintf("/integrations/%d", in.ID)
+	_, page := b.get(path + "?q=payments")
+	if !strings.Contains(page, fmt.Sprintf(`name="shown_project_id" value="%d"`, a.ID)) || strings.Contains(page, fmt.Sprintf(`name="shown_project_id" value="%d"`, bp.ID)) || !strings.Contains(page, "the projects the search hides keep their choice") {
+		t.Fatalf("search page:\n%s", page)
+	}
+	// Untick the one project shown: the two hidden stay selected.
+	form := url.Values{"csrf_token": {csrf(t, page)}, "selection": {"list"}, "shown_project_id": {strconv.Itoa(a.ID)}}
+	if resp, body := b.post(path+"/selection", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", resp.StatusCode, body)
+	}
+	if got, want := selected(), []int64{int64(bp.ID), int64(cp.ID)}; !slices.Equal(got, want) {
+		t.Errorf("after unticking payments in a search: selected %v, want %v", got, want)
+	}
+	// Tick it again from the same search: all three.
+	form.Set("gitlab_project_id", strconv.Itoa(a.ID))
+	b.post(path+"/selection", form)
+	if got := selected(); len(got) != 3 {
+		t.Errorf("after ticking payments again: selected %v", got)
+	}
+	// The whole list shown, what is ticked is the selection.
+	_, page = b.get(path)
+	form = url.Values{"csrf_token": {csrf(t, page)}, "selection": {"list"}, "gitlab_project_id": {strconv.Itoa(cp.ID)}}
+	for _, id := range []int{a.ID, bp.ID, cp.ID} {
+		form.Add("shown_project_id", strconv.Itoa(id))
+	}
+	b.post(path+"/selection", form)
+	if got := selected(); !slices.Equal(got, []int64{int64(cp.ID)}) {
+		t.Errorf("the whole list shown: selected %v, want only ledger", got)
 	}
 }
