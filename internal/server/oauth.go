@@ -44,6 +44,8 @@ type oauthPending struct {
 	AgentPool string    `json:"agent_pool,omitempty"`
 	ClientID  string    `json:"client_id"`
 	Secret    string    `json:"secret"`
+	// Selection is the wizard's step 4 (wizardSelection).
+	Selection string `json:"selection,omitempty"`
 	Redirect  string    `json:"redirect"`
 	Expires   time.Time `json:"expires"`
 }
@@ -95,8 +97,12 @@ func (s *Server) oauthAuthorize(w http.ResponseWriter, r *http.Request, ws webSe
 		show(http.StatusUnprocessableEntity, apiError{Code: "invalid_field", Field: "oauth_client_id", Message: "the application ID and secret are required: copy them from the application's page in GitLab"})
 		return
 	}
+	if err := wizardSelection(v.Selection, &req); err != nil {
+		show(http.StatusUnprocessableEntity, err)
+		return
+	}
 	verifier, challenge := integration.PKCE()
-	p := oauthPending{State: randomString(), Verifier: verifier, Name: v.Name, URL: in.URL, CACert: v.CACert, ProxyURL: v.ProxyURL, ViaAgent: conn.ViaAgent, AgentPool: conn.AgentPool, ClientID: clientID, Secret: secret, Redirect: s.callbackURL(r), Expires: s.c.Now().Add(oauthWait)}
+	p := oauthPending{State: randomString(), Verifier: verifier, Name: v.Name, URL: in.URL, CACert: v.CACert, ProxyURL: v.ProxyURL, ViaAgent: conn.ViaAgent, AgentPool: conn.AgentPool, ClientID: clientID, Secret: secret, Selection: v.Selection, Redirect: s.callbackURL(r), Expires: s.c.Now().Add(oauthWait)}
 	b, _ := json.Marshal(p)
 	sealed, err := s.c.Keyring.Seal(b, oauthAAD(ws.ID))
 	if err != nil {
@@ -129,7 +135,7 @@ func (s *Server) oauthCallbackPage(w http.ResponseWriter, r *http.Request, ws we
 	if p.ViaAgent {
 		route = "agent"
 	}
-	v := wizardView{Name: p.Name, URL: p.URL, Route: route, AgentPool: p.AgentPool, Auth: "oauth", CACert: p.CACert, ProxyURL: p.ProxyURL, ClientID: p.ClientID, PublicURL: s.c.PublicURL, Callback: p.Redirect}
+	v := wizardView{Name: p.Name, URL: p.URL, Route: route, AgentPool: p.AgentPool, Auth: "oauth", CACert: p.CACert, ProxyURL: p.ProxyURL, ClientID: p.ClientID, PublicURL: s.c.PublicURL, Callback: p.Redirect, Homepage: s.baseURL(r), Selection: p.Selection}
 	w.Header().Set("Content-Security-Policy", wizardCSP)
 	show := func(e apiError) {
 		v.Error = &uiError{Message: e.Message, Hint: e.Hint}
@@ -144,6 +150,10 @@ func (s *Server) oauthCallbackPage(w http.ResponseWriter, r *http.Request, ws we
 	kind, caCert, proxy := "oauth", p.CACert, p.ProxyURL
 	via, pool := p.ViaAgent, p.AgentPool
 	req := integrationRequest{Name: &p.Name, URL: &p.URL, TokenKind: &kind, CACert: &caCert, ProxyURL: &proxy, ViaAgent: &via, AgentPool: &pool}
+	if err := wizardSelection(p.Selection, &req); err != nil {
+		show(err.(apiError))
+		return
+	}
 	tok, err := s.exchange(r.Context(), req, p, q.Get("code"))
 	if err != nil {
 		var oe *integration.OAuthError
@@ -170,7 +180,7 @@ func (s *Server) oauthCallbackPage(w http.ResponseWriter, r *http.Request, ws we
 		}
 		return
 	}
-	back(w, r, fmt.Sprintf("/integrations/%d", in.ID), "connected through the OAuth application (tokens are refreshed before they expire): choose which projects to scan, then save")
+	back(w, r, fmt.Sprintf("/integrations/%d", in.ID), connectedNotice(p.Selection, "through the OAuth application (its tokens are refreshed before they expire)"))
 }
 
 func (s *Server) exchange(ctx context.Context, req integrationRequest, p oauthPending, code string) (integration.OAuthToken, error) {

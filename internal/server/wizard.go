@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/airlock-sec/airlock/internal/integration"
+	"github.com/airlock-sec/airlock/internal/store"
 )
 
 // wizardView is the connect wizard's form: what was typed (never the
@@ -14,8 +15,12 @@ import (
 type wizardView struct {
 	Name, URL, Route, AgentPool, CACert, ProxyURL string
 	// Auth is "token" or "oauth"; ClientID the OAuth application's ID,
-	// Callback the callback URL to register in GitLab.
-	Auth, ClientID, Callback string
+	// Callback the callback URL to register in GitLab, Homepage this
+	// server's address (the application's homepage URL).
+	Auth, ClientID, Callback, Homepage string
+	// Selection is step 4's choice: all_future, all, or choose (a list,
+	// empty until the admin ticks projects on the integration page).
+	Selection string
 	Check                    *integration.CheckResult
 	Error                    *uiError
 	Field                    string
@@ -48,7 +53,7 @@ func (s *Server) wizardAgents(r *http.Request, v *wizardView) error {
 
 func (s *Server) wizardPage(w http.ResponseWriter, r *http.Request, ws webSession) {
 	w.Header().Set("Content-Security-Policy", wizardCSP)
-	v := wizardView{Route: "direct", Auth: "token", PublicURL: s.c.PublicURL, Callback: s.callbackURL(r)}
+	v := wizardView{Route: "direct", Auth: "token", PublicURL: s.c.PublicURL, Callback: s.callbackURL(r), Homepage: s.baseURL(r), Selection: string(store.SelectAllFuture)}
 	if err := s.wizardAgents(r, &v); err != nil {
 		s.uiFail(w, r, &ws, err)
 		return
@@ -62,7 +67,7 @@ func (s *Server) wizardForm(w http.ResponseWriter, r *http.Request, ws webSessio
 	w.Header().Set("Content-Security-Policy", wizardCSP)
 	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	v := wizardView{Name: f("name"), URL: f("url"), Route: f("route"), AgentPool: f("agent_pool"), CACert: f("ca_cert"), ProxyURL: f("proxy_url"), PublicURL: s.c.PublicURL,
-		Auth: f("auth"), ClientID: f("oauth_client_id"), Callback: s.callbackURL(r)}
+		Auth: f("auth"), ClientID: f("oauth_client_id"), Callback: s.callbackURL(r), Homepage: s.baseURL(r), Selection: f("selection")}
 	via := v.Route == "agent"
 	token, kind := r.PostFormValue("token"), "personal"
 	req := integrationRequest{Name: &v.Name, URL: &v.URL, Token: &token, TokenKind: &kind, CACert: &v.CACert, ProxyURL: &v.ProxyURL, ViaAgent: &via, AgentPool: &v.AgentPool}
@@ -136,17 +141,55 @@ func (s *Server) wizardForm(w http.ResponseWriter, r *http.Request, ws webSessio
 		}
 		show(http.StatusOK, nil)
 	case "connect":
-		// Selection comes next, on its own step: start with nothing
-		// chosen beyond what the default (all and future) gives.
+		if err := wizardSelection(v.Selection, &req); err != nil {
+			show(http.StatusUnprocessableEntity, err)
+			return
+		}
 		in, err := s.create(r.Context(), req, ws.P)
 		if err != nil {
 			show(http.StatusUnprocessableEntity, err)
 			return
 		}
-		back(w, r, fmt.Sprintf("/integrations/%d", in.ID), "connected: choose which projects to scan (all, all and future, or pick from the list), then save")
+		back(w, r, fmt.Sprintf("/integrations/%d", in.ID), connectedNotice(v.Selection, ""))
 	default:
 		show(http.StatusUnprocessableEntity, apiError{Code: "invalid_field", Field: "action", Message: "action must be test, connect, authorize, agent_key or agents"})
 	}
+}
+
+// wizardSelection applies step 4's choice to the request: "choose" is
+// a list with no project yet (confirmed empty), so that discovery lists
+// the projects to tick and installs no webhook and scans nothing before
+// the admin saves a choice.
+func wizardSelection(choice string, req *integrationRequest) error {
+	var sel store.Selection
+	switch choice {
+	case "", string(store.SelectAllFuture):
+		sel = store.SelectAllFuture
+	case string(store.SelectAll):
+		sel = store.SelectAll
+	case "choose":
+		sel, req.ConfirmEmpty = store.SelectList, true
+		req.GitLabProjectIDs = []int64{}
+	default:
+		return apiError{Code: "invalid_field", Field: "selection", Message: fmt.Sprintf("selection %q: give all_future, all or choose", choice)}
+	}
+	req.Selection = &sel
+	return nil
+}
+
+// connectedNotice is what the integration page says after the wizard
+// connected, for its selection choice (how: "" or through what).
+func connectedNotice(choice, how string) string {
+	if how != "" {
+		how = " " + how
+	}
+	switch choice {
+	case "choose":
+		return "connected" + how + ": nothing is scanned yet; tick the projects to scan below (the list fills as discovery runs), then save"
+	case string(store.SelectAll):
+		return "connected" + how + ": the existing projects are being discovered and scanned; change the selection below"
+	}
+	return "connected" + how + ": the existing and future projects are being discovered and scanned; change the selection below"
 }
 
 // deleteIntegrationForm is the detail page's delete, after the

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -149,5 +150,48 @@ func TestAgentHelmLineQuoting(t *testing.T) {
 	}
 	if got := server.AgentRunLine("https://x", "https://gitlab.example/it's", "alka_abc"); got != `AIRLOCK_AGENT_KEY=alka_abc airlock agent --server https://x --gitlab-url 'https://gitlab.example/it'\''s'` {
 		t.Errorf("run line %s", got)
+	}
+}
+
+// TestWizardSelectionStep: the wizard's step 4 chooses the selection
+// before Connect. "choose" connects with an empty list: discovery lists
+// the projects to tick, but no webhook is installed and nothing is
+// scanned until the admin saves a choice. The OAuth step shows this
+// server's address as the homepage URL.
+func TestWizardSelectionStep(t *testing.T) {
+	h := newHarness(t, store.SQLite, options{work: true})
+	_, tok, p := gitlabSetup(h.gl, gitlabtest.Maintainer)
+	h.gl.InitRepo(p, map[string]string{"README.md": "# payments\n"})
+	b := newBrowser(t, h.url)
+	csrfToken := b.signIn(adminToken)
+	_, page := b.get("/integrations/new")
+	if !strings.Contains(page, `<code id="homepage-url" data-copy="Copy" data-copy-name="the homepage URL">`+h.url+`</code>`) || !strings.Contains(page, `name="selection" value="all_future" checked`) {
+		t.Errorf("wizard page:\n%s", page)
+	}
+	form := url.Values{"csrf_token": {csrfToken}, "url": {h.gl.URL}, "route": {"direct"}, "auth": {"token"}, "token": {tok.Value}, "action": {"connect"}, "selection": {"everything"}}
+	if resp, body := b.post("/integrations/new", form); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "selection &#34;everything&#34;") {
+		t.Errorf("unknown selection: %d\n%s", resp.StatusCode, body)
+	}
+	form.Set("selection", "choose")
+	resp, body := b.post("/integrations/new", form)
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "nothing+is+scanned+yet") {
+		t.Fatalf("connect, choose later: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	eventually(t, 20*time.Second, "discovery", func() bool {
+		return h.count(`SELECT COUNT(*) FROM project`) == 1 && h.count(`SELECT COUNT(*) FROM integration WHERE discovery_status = 'ok'`) == 1
+	})
+	ins, err := h.store.Integrations(context.Background())
+	if err != nil || len(ins) != 1 || ins[0].Selection != store.SelectList || len(ins[0].SelectedIDs) != 0 {
+		t.Fatalf("integrations %+v: %v", ins, err)
+	}
+	if hooks := h.gl.Hooks(p); len(hooks) != 0 {
+		t.Errorf("hooks installed before a choice: %+v", hooks)
+	}
+	if n := h.count(`SELECT COUNT(*) FROM scan`) + h.count(`SELECT COUNT(*) FROM river_job WHERE kind = 'scan'`); n != 0 {
+		t.Errorf("%d scans or scan jobs before a choice", n)
+	}
+	_, page = b.get(resp.Header.Get("Location"))
+	if !strings.Contains(page, fmt.Sprintf(`name="gitlab_project_id" value="%d"`, p.ID)) {
+		t.Errorf("the project is not offered for ticking:\n%s", page)
 	}
 }
