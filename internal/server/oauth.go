@@ -40,12 +40,12 @@ type oauthPending struct {
 	ProxyURL string `json:"proxy_url"`
 	// ViaAgent routes the code exchange, and the integration, through
 	// the agent pool AgentPool.
-	ViaAgent  bool      `json:"via_agent,omitempty"`
-	AgentPool string    `json:"agent_pool,omitempty"`
-	ClientID  string    `json:"client_id"`
-	Secret    string    `json:"secret"`
+	ViaAgent  bool   `json:"via_agent,omitempty"`
+	AgentPool string `json:"agent_pool,omitempty"`
+	ClientID  string `json:"client_id"`
+	Secret    string `json:"secret"`
 	// Selection is the wizard's step 4 (wizardSelection).
-	Selection string `json:"selection,omitempty"`
+	Selection string    `json:"selection,omitempty"`
 	Redirect  string    `json:"redirect"`
 	Expires   time.Time `json:"expires"`
 }

@@ -21,10 +21,10 @@ type wizardView struct {
 	// Selection is step 4's choice: all_future, all, or choose (a list,
 	// empty until the admin ticks projects on the integration page).
 	Selection string
-	Check                    *integration.CheckResult
-	Error                    *uiError
-	Field                    string
-	PublicURL                string
+	Check     *integration.CheckResult
+	Error     *uiError
+	Field     string
+	PublicURL string
 	// Pools are the agent pools with a key or an agent connected;
 	// NewKey the key just created, shown this once.
 	Pools  []agentPool
