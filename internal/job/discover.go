@@ -177,6 +177,11 @@ func hookURLs(in store.Integration, serverBase string) []string {
 	return out
 }
 
+// noAccessMessage says why a project below Reporter is not scanned.
+func noAccessMessage(p store.Project) string {
+	return fmt.Sprintf("the token's user has %s on %s: cloning needs at least Reporter, so the project is not scanned", gitlab.AccessLevel(p.AccessLevel), p.Path)
+}
+
 // reconcileHooks installs webhooks on selected projects that lack one and
 // removes them from projects no longer selected; with "all and future"
 // and an administrator's token, it installs a system hook so that new
@@ -186,6 +191,19 @@ func (r *Runner) reconcileHooks(ctx context.Context, in store.Integration, gl *g
 	// server: it calls the relay, which passes each delivery on.
 	base := hookBase(in, r.c.HookURL)
 	if base == "" {
+		// No webhook without an address GitLab can call; a project the
+		// token cannot clone is still said to be out of reach.
+		projects, err := r.c.Store.Projects(ctx, store.ProjectFilter{IntegrationID: in.ID})
+		if err != nil {
+			return err
+		}
+		for _, p := range projects {
+			if p.Selected && p.Visible && p.AccessLevel < store.ReporterAccess && p.HookStatus != store.HookNoAccess {
+				if err := r.c.Store.SetHook(ctx, p.ID, p.HookID, store.HookNoAccess, noAccessMessage(p)); err != nil {
+					return err
+				}
+			}
+		}
 		return nil
 	}
 	secret, err := r.c.Keyring.Open(in.WebhookSealed, integration.AAD(in.ID, integration.FieldWebhook))
@@ -335,7 +353,7 @@ func (r *Runner) reconcileHook(ctx context.Context, gl *gitlab.Client, p store.P
 		return res
 	}
 	if p.AccessLevel < store.ReporterAccess {
-		res.status, res.message = store.HookNoAccess, fmt.Sprintf("the token's user has %s on %s: cloning needs at least Reporter, so the project is not scanned", gitlab.AccessLevel(p.AccessLevel), p.Path)
+		res.status, res.message = store.HookNoAccess, noAccessMessage(p)
 		return res
 	}
 	if p.AccessLevel < int(gitlab.Maintainer) {

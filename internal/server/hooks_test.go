@@ -185,3 +185,40 @@ func hooksOncePerProject(t *testing.T, d store.Dialect) {
 		t.Errorf("another service's hook was touched: %+v", hs)
 	}
 }
+
+// TestNoAccessWithoutPublicURL: without a public URL no webhook is
+// installed, but a selected project the token cannot clone (below
+// Reporter) is still marked no_access and never scanned.
+func TestNoAccessWithoutPublicURL(t *testing.T) {
+	h := newHarness(t, store.SQLite, options{work: true, noPublicURL: true})
+	gl := h.gl
+	u, tok, p := gitlabSetup(gl, gitlabtest.Maintainer)
+	gl.InitRepo(p, map[string]string{"README.md": "# payments\n"})
+	guest := gl.AddProject(gitlabtest.Project{Path: "platform/secret-sauce", Members: map[int]gitlabtest.AccessLevel{u.ID: gitlabtest.Guest}})
+	gl.InitRepo(guest, map[string]string{"README.md": "# guest\n"})
+	var in integrationView
+	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value}, http.StatusCreated, &in)
+	var ps list[store.Project]
+	eventually(t, 20*time.Second, "discovery and the onboarding scan", func() bool {
+		h.admin("GET", fmt.Sprintf("/api/v1/projects?integration_id=%d", in.ID), nil, 200, &ps)
+		return len(ps.Items) == 2 && h.count(`SELECT COUNT(*) FROM scan WHERE status = 'succeeded'`) == 1
+	})
+	for _, pr := range ps.Items {
+		switch pr.Path {
+		case guest.Path:
+			if pr.HookStatus != store.HookNoAccess || !strings.Contains(pr.HookError, "Reporter") {
+				t.Errorf("Guest project: hook_status %q (%s), want no_access", pr.HookStatus, pr.HookError)
+			}
+			if ss := latestScans(h, pr.ID, "main"); len(ss) != 0 {
+				t.Errorf("Guest project scanned: %+v", ss)
+			}
+		default:
+			if pr.HookStatus == store.HookNoAccess {
+				t.Errorf("%s marked no_access", pr.Path)
+			}
+		}
+	}
+	if hooks := gl.Hooks(p); len(hooks) != 0 {
+		t.Errorf("hooks without a public URL: %+v", hooks)
+	}
+}

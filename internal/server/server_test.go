@@ -89,6 +89,8 @@ type options struct {
 	data server.DataManager
 	// maxUpload bounds uploaded bundles (0: the server's default).
 	maxUpload int64
+	// noPublicURL runs without a public URL: no webhook address.
+	noPublicURL bool
 }
 
 func newHarness(t testing.TB, d store.Dialect, o options) *harness {
@@ -119,6 +121,10 @@ func newHarness(t testing.TB, d store.Dialect, o options) *harness {
 		t.Fatal(err)
 	}
 	jc := job.Config{Store: h.store, Keyring: kr, Logger: log, WorkDir: t.TempDir(), HookURL: ts.URL + "/webhooks/gitlab", PublicURL: ts.URL, Rules: rules, VulnDB: o.vulns, PollInterval: o.poll, FailOn: finding.Threshold(finding.High.Rank()), Fix: o.fix, ChangePollInterval: o.changePoll, Registries: o.registries, Licenses: o.licenses}
+	public := ts.URL
+	if o.noPublicURL {
+		jc.HookURL, jc.PublicURL, public = "", "", ""
+	}
 	if o.agents {
 		hub, err := tunnel.NewHub(tunnel.HubConfig{Authenticate: server.AgentAuthenticator(h.store, time.Now), Logger: log, Wait: time.Second})
 		if err != nil {
@@ -152,7 +158,7 @@ func newHarness(t testing.TB, d store.Dialect, o options) *harness {
 	if _, err := server.Bootstrap(ctx, h.store, adminToken, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	h.srv, err = server.New(server.Config{Store: h.store, Keyring: kr, Jobs: client, Logger: log, PublicURL: ts.URL, Version: "test", Agents: h.hub, Data: o.data, MaxBundleUpload: o.maxUpload})
+	h.srv, err = server.New(server.Config{Store: h.store, Keyring: kr, Jobs: client, Logger: log, PublicURL: public, Version: "test", Agents: h.hub, Data: o.data, MaxBundleUpload: o.maxUpload})
 	if err != nil {
 		t.Fatal(err)
 	}
