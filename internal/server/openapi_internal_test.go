@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/airlock-sec/airlock/internal/job"
@@ -36,6 +37,20 @@ func TestDocsMatchRoutes(t *testing.T) {
 	for k := range docs {
 		if !seen[k] {
 			t.Errorf("docs describe %s, which is not registered", k)
+		}
+	}
+}
+
+// TestFindingsFiltersDocumented: every filter the findings list reads
+// (the page's filters too) is in the OpenAPI document.
+func TestFindingsFiltersDocumented(t *testing.T) {
+	var names []string
+	for _, p := range docs["GET /api/v1/findings"].Query {
+		names = append(names, p.Name)
+	}
+	for _, want := range []string{"project_id", "branch", "state", "kind", "severity", "package", "rule_id", "scan_id", "change", "limit", "after"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("GET /api/v1/findings does not document %q (it has %v)", want, names)
 		}
 	}
 }
