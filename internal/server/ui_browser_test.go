@@ -124,12 +124,27 @@ func (d *uiDriver) fail(step string, err error) {
 	loc, _ := chromedp.Run(ctx, chromedp.Location())
 	html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
 	png, _ := chromedp.Run(ctx, chromedp.FullScreenshot(90))
-	dir := d.t.ArtifactDir()
+	// go test -artifacts keeps the test's artifact directory; without
+	// it (CI's plain go test) the directory goes with the test, so the
+	// files are also written where they stay: $AIRLOCK_UI_FAILURES, or
+	// airlock-ui-failures in the system's temporary directory.
+	keep := os.Getenv("AIRLOCK_UI_FAILURES")
+	if keep == "" {
+		keep = filepath.Join(os.TempDir(), "airlock-ui-failures")
+	}
 	name := strings.NewReplacer(" ", "-", "/", "-").Replace(step)
-	shot := filepath.Join(dir, name+".png")
-	os.WriteFile(shot, png, 0o644)
-	os.WriteFile(filepath.Join(dir, name+".html"), []byte(html), 0o644)
-	d.t.Fatalf("%s: %v\nat %s; screenshot %s (kept with go test -artifacts)", step, err, loc, shot)
+	var shots []string
+	for _, dir := range []string{d.t.ArtifactDir(), filepath.Join(keep, strings.ReplaceAll(d.t.Name(), "/", "-"))} {
+		if os.MkdirAll(dir, 0o755) != nil {
+			continue
+		}
+		shot := filepath.Join(dir, name+".png")
+		if os.WriteFile(shot, png, 0o644) == nil {
+			shots = append(shots, shot)
+		}
+		os.WriteFile(filepath.Join(dir, name+".html"), []byte(html), 0o644)
+	}
+	d.t.Fatalf("%s: %v\nat %s; screenshot and page: %s (the first kept with go test -artifacts)", step, err, loc, strings.Join(shots, ", "))
 }
 
 // signIn opens path, signs in with the admin token on the sign-in page
