@@ -158,6 +158,10 @@ type Config struct {
 	ChangePollInterval time.Duration
 	// PollInterval is how often idle workers look for jobs (default 200ms).
 	PollInterval time.Duration
+	// PollOnly turns PostgreSQL's LISTEN/NOTIFY off, so that workers
+	// find jobs only by polling: for the side-by-side benchmark of the
+	// two (BenchmarkPushToNote), not for production.
+	PollOnly bool
 	// Heartbeat is how often a running scan and a held lease are renewed
 	// (default 5s); after six missed beats they count as abandoned.
 	Heartbeat time.Duration
@@ -219,6 +223,7 @@ func NewClient(c Config, work bool) (*river.Client[*sql.Tx], error) {
 	rc := &river.Config{
 		Logger:                      c.Logger.With("component", "river"),
 		FetchPollInterval:           c.PollInterval,
+		PollOnly:                    c.PollOnly,
 		FetchCooldown:               20 * time.Millisecond,
 		JobTimeout:                  2 * time.Minute,
 		RescueStuckJobsAfter:        2*c.ScanTimeout + 10*time.Minute,

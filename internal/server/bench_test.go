@@ -254,10 +254,27 @@ func pushPayload(tb testing.TB, raw []byte, p *gitlabtest.Project) []byte {
 // merge request (the op), and from a further commit on that branch until
 // the note shows the new commit ("update-s"). Each op is one webhook
 // delivery, one clone and scan, one note. Run it with -benchtime=5x.
+//
+// On PostgreSQL it runs twice: as serve does, workers woken by
+// LISTEN/NOTIFY, and "postgres-poll-only", workers that only poll (every
+// 200 ms, as serve's), for the side-by-side figure.
 func BenchmarkPushToNote(b *testing.B) {
+	type variant struct {
+		name     string
+		d        store.Dialect
+		pollOnly bool
+	}
+	var variants []variant
 	for _, d := range storetest.Engines() {
-		b.Run(string(d), func(b *testing.B) {
-			h := newHarness(b, d, options{work: true, poll: servePoll})
+		variants = append(variants, variant{string(d), d, false})
+		if d == store.Postgres {
+			variants = append(variants, variant{string(d) + "-poll-only", d, true})
+		}
+	}
+	for _, v := range variants {
+		d := v.d
+		b.Run(v.name, func(b *testing.B) {
+			h := newHarness(b, d, options{work: true, poll: servePoll, pollOnly: v.pollOnly})
 			gl := h.gl
 			_, tok, p := gitlabSetup(gl, gitlabtest.Maintainer)
 			gl.InitRepo(p, map[string]string{

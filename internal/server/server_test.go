@@ -91,6 +91,8 @@ type options struct {
 	maxUpload int64
 	// noPublicURL runs without a public URL: no webhook address.
 	noPublicURL bool
+	// pollOnly turns LISTEN/NOTIFY off on PostgreSQL (job.Config.PollOnly).
+	pollOnly bool
 }
 
 func newHarness(t testing.TB, d store.Dialect, o options) *harness {
@@ -120,7 +122,7 @@ func newHarness(t testing.TB, d store.Dialect, o options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jc := job.Config{Store: h.store, Keyring: kr, Logger: log, WorkDir: t.TempDir(), HookURL: ts.URL + "/webhooks/gitlab", PublicURL: ts.URL, Rules: rules, VulnDB: o.vulns, PollInterval: o.poll, FailOn: finding.Threshold(finding.High.Rank()), Fix: o.fix, ChangePollInterval: o.changePoll, Registries: o.registries, Licenses: o.licenses}
+	jc := job.Config{Store: h.store, Keyring: kr, Logger: log, WorkDir: t.TempDir(), HookURL: ts.URL + "/webhooks/gitlab", PublicURL: ts.URL, Rules: rules, VulnDB: o.vulns, PollInterval: o.poll, FailOn: finding.Threshold(finding.High.Rank()), Fix: o.fix, ChangePollInterval: o.changePoll, Registries: o.registries, Licenses: o.licenses, PollOnly: o.pollOnly}
 	public := ts.URL
 	if o.noPublicURL {
 		jc.HookURL, jc.PublicURL, public = "", "", ""
