@@ -102,13 +102,17 @@ func (r *Runner) test(ctx context.Context, in store.Integration, force bool) err
 	if refreshErr != "" {
 		// First: it is the one to act on.
 		res.Warnings = append([]integration.CheckMessage{{Code: WarnOAuthRefresh, Message: "the OAuth token could not be refreshed: " + refreshErr,
-			Hint: "re-authorize: connect the instance again with its OAuth application (the current token stops working when it expires)"}}, res.Warnings...)
+			Hint: ReauthorizeHint + " (the current token stops working when it expires)"}}, res.Warnings...)
 	}
 	integration.Record(&in, res, now)
 	// Only the test's columns: a discovery running meanwhile with an
 	// older copy of the row neither loses nor undoes this result.
 	return r.c.Store.SetIntegrationCheck(ctx, in.ID, in.Check, now, now)
 }
+
+// ReauthorizeHint is what to do when an OAuth integration's grant no
+// longer works.
+const ReauthorizeHint = "re-authorize: press Re-authorize in GitLab on the integration's page"
 
 // refreshOAuth refreshes the integration's access token when it expires
 // soon. A refusal is recorded in the grant and returned as text; only

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/airlock-sec/airlock/internal/gitlab"
 	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/netx"
 	"github.com/airlock-sec/airlock/internal/store"
@@ -45,9 +46,12 @@ type oauthPending struct {
 	ClientID  string `json:"client_id"`
 	Secret    string `json:"secret"`
 	// Selection is the wizard's step 4 (wizardSelection).
-	Selection string    `json:"selection,omitempty"`
-	Redirect  string    `json:"redirect"`
-	Expires   time.Time `json:"expires"`
+	Selection string `json:"selection,omitempty"`
+	// Reauth is the integration whose grant this authorization
+	// replaces (its page's Re-authorize), 0 for a new connection.
+	Reauth   int64     `json:"reauth,omitempty"`
+	Redirect string    `json:"redirect"`
+	Expires  time.Time `json:"expires"`
 }
 
 // oauthGrant is what create stores with an OAuth integration.
@@ -101,8 +105,15 @@ func (s *Server) oauthAuthorize(w http.ResponseWriter, r *http.Request, ws webSe
 		show(http.StatusUnprocessableEntity, err)
 		return
 	}
+	s.startAuthorization(w, r, ws, oauthPending{Name: v.Name, URL: in.URL, CACert: v.CACert, ProxyURL: v.ProxyURL, ViaAgent: conn.ViaAgent, AgentPool: conn.AgentPool, ClientID: clientID, Secret: secret, Selection: v.Selection})
+}
+
+// startAuthorization sends the browser to GitLab's authorization with a
+// new state and PKCE challenge; p, completed with them, travels sealed
+// for this session in the callback's cookie.
+func (s *Server) startAuthorization(w http.ResponseWriter, r *http.Request, ws webSession, p oauthPending) {
 	verifier, challenge := integration.PKCE()
-	p := oauthPending{State: randomString(), Verifier: verifier, Name: v.Name, URL: in.URL, CACert: v.CACert, ProxyURL: v.ProxyURL, ViaAgent: conn.ViaAgent, AgentPool: conn.AgentPool, ClientID: clientID, Secret: secret, Selection: v.Selection, Redirect: s.callbackURL(r), Expires: s.c.Now().Add(oauthWait)}
+	p.State, p.Verifier, p.Redirect, p.Expires = randomString(), verifier, s.callbackURL(r), s.c.Now().Add(oauthWait)
 	b, _ := json.Marshal(p)
 	sealed, err := s.c.Keyring.Seal(b, oauthAAD(ws.ID))
 	if err != nil {
@@ -110,7 +121,35 @@ func (s *Server) oauthAuthorize(w http.ResponseWriter, r *http.Request, ws webSe
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: oauthCookie, Value: base64.RawURLEncoding.EncodeToString(sealed), Path: oauthCallback, MaxAge: int(oauthWait / time.Second), HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, integration.AuthorizeURL(in.URL, clientID, p.Redirect, p.State, challenge), http.StatusSeeOther)
+	http.Redirect(w, r, integration.AuthorizeURL(p.URL, p.ClientID, p.Redirect, p.State, challenge), http.StatusSeeOther)
+}
+
+// reauthorizeForm is an OAuth integration's Re-authorize (its page):
+// the authorization again with its application, whose new grant then
+// replaces the stored one (a refused refresh needs it).
+func (s *Server) reauthorizeForm(w http.ResponseWriter, r *http.Request, ws webSession) {
+	in, ok := s.uiIntegration(w, r, ws)
+	if !ok {
+		return
+	}
+	if in.TokenKind != string(gitlab.TokenOAuth) {
+		s.uiFail(w, r, &ws, apiError{Code: "not_oauth", Message: "this integration signs in with an access token: rotate the token instead", Hint: "paste a new token in Test and rotate"})
+		return
+	}
+	raw, err := s.c.Store.OAuthGrant(r.Context(), in.ID)
+	var g integration.OAuthGrant
+	if err == nil {
+		err = json.Unmarshal([]byte(raw), &g)
+	}
+	var secret []byte
+	if err == nil {
+		secret, err = s.c.Keyring.Open(g.SecretSealed, integration.AAD(in.ID, integration.FieldOAuthSecret))
+	}
+	if err != nil {
+		s.uiFail(w, r, &ws, fmt.Errorf("integration %d: its OAuth grant cannot be read: %w", in.ID, err))
+		return
+	}
+	s.startAuthorization(w, r, ws, oauthPending{Name: in.Name, URL: in.URL, CACert: string(in.CAPEM), ProxyURL: in.ProxyURL, ViaAgent: in.ViaAgent, AgentPool: in.AgentPool, ClientID: g.ClientID, Secret: string(secret), Reauth: in.ID})
 }
 
 // oauthCallbackPage is where GitLab sends the admin back.
@@ -166,6 +205,10 @@ func (s *Server) oauthCallbackPage(w http.ResponseWriter, r *http.Request, ws we
 	}
 	req.Token = &tok.AccessToken
 	req.oauth = &oauthGrant{ClientID: p.ClientID, Secret: p.Secret, Refresh: tok.RefreshToken, Redirect: p.Redirect, ExpiresAt: s.c.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)}
+	if p.Reauth != 0 {
+		s.reauthorized(w, r, ws, p.Reauth, tok.AccessToken, req.oauth)
+		return
+	}
 	in, err := s.create(r.Context(), req, ws.P)
 	if err != nil {
 		var ae apiError
@@ -181,6 +224,24 @@ func (s *Server) oauthCallbackPage(w http.ResponseWriter, r *http.Request, ws we
 		return
 	}
 	back(w, r, fmt.Sprintf("/integrations/%d", in.ID), connectedNotice(p.Selection, "through the OAuth application (its tokens are refreshed before they expire)"))
+}
+
+// reauthorized keeps the new grant of a Re-authorize: the access token
+// is tested and kept as a rotation is (a failed test changes nothing),
+// then the grant (secret, refresh token, expiry) replaces the old one.
+func (s *Server) reauthorized(w http.ResponseWriter, r *http.Request, ws webSession, id int64, access string, g *oauthGrant) {
+	in, err := s.c.Store.Integration(r.Context(), id)
+	if err == nil {
+		in, err = s.rotate(r.Context(), in, rotateRequest{Token: access, TokenKind: string(gitlab.TokenOAuth)}, ws.P)
+	}
+	if err == nil {
+		err = s.c.Store.InTx(r.Context(), func(t *store.Tx) error { return s.sealGrant(r.Context(), t, id, g) })
+	}
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	back(w, r, fmt.Sprintf("/integrations/%d", id), "re-authorized in GitLab: the new grant is kept and refreshed before it expires")
 }
 
 func (s *Server) exchange(ctx context.Context, req integrationRequest, p oauthPending, code string) (integration.OAuthToken, error) {

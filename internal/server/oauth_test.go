@@ -143,4 +143,37 @@ func TestOAuthConnectAndRefresh(t *testing.T) {
 	if _, hub := b.get("/integrations"); !strings.Contains(hub, `data-status="Degraded"`) || !strings.Contains(hub, "re-authorize") {
 		t.Fatal("the hub does not show Degraded with re-authorize")
 	}
+
+	// Re-authorize from the integration's page: GitLab approves again,
+	// the new grant replaces the old one on the same integration, and it
+	// is Connected again.
+	resp, page = b.get(fmt.Sprintf("/integrations/%d", id))
+	if !strings.Contains(page, `id="reauthorize"`) || strings.Contains(resp.Header.Get("Content-Security-Policy"), "form-action") {
+		t.Fatalf("integration page: CSP %q\n%s", resp.Header.Get("Content-Security-Policy"), page)
+	}
+	resp, _ = b.post(fmt.Sprintf("/integrations/%d/reauthorize", id), url.Values{"csrf_token": {csrf(t, page)}})
+	if authz, _ := url.Parse(resp.Header.Get("Location")); resp.StatusCode != http.StatusSeeOther || authz.Path != "/oauth/authorize" || authz.Query().Get("client_id") != app.UID {
+		t.Fatalf("re-authorize: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ = b.follow(resp) // GitLab approves and sends back
+	resp, body = b.follow(resp)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), fmt.Sprintf("/integrations/%d?notice=re-authorized", id)) {
+		t.Fatalf("re-authorize callback: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	if ins, err := h.store.Integrations(ctx); err != nil || len(ins) != 1 {
+		t.Fatalf("re-authorizing made integrations %+v (%v)", ins, err)
+	}
+	if g := grant(); g.RefreshError != "" || len(g.RefreshSealed) == 0 {
+		t.Errorf("grant after re-authorizing: %+v", g)
+	}
+	h.admin("GET", fmt.Sprintf("/api/v1/integrations/%d", id), nil, 200, &v)
+	if v.Status != "Connected" || !v.Check.OK {
+		t.Errorf("after re-authorizing: %+v", v)
+	}
+	// The refresh works again.
+	before := grant().ExpiresAt
+	if _, err := h.jobs.Insert(ctx, job.HealthArgs{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "a refresh of the new grant", func() bool { return grant().ExpiresAt.After(before) })
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/gitlab"
 	"github.com/airlock-sec/airlock/internal/integration"
+	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/store"
 	"github.com/airlock-sec/airlock/internal/tunnel"
 )
@@ -179,6 +180,7 @@ func (s *Server) registerUI() {
 	s.ui("POST /integrations/{id}/delete", store.RoleAdmin, s.deleteIntegrationForm)
 	s.ui("POST /integrations/{id}/selection", store.RoleAdmin, s.selectionForm)
 	s.ui("POST /integrations/{id}/token", store.RoleAdmin, s.rotateForm)
+	s.ui("POST /integrations/{id}/reauthorize", store.RoleAdmin, s.reauthorizeForm)
 	s.ui("GET /projects", store.RoleViewer, s.projectsPage)
 	s.ui("GET /projects/{id}", store.RoleViewer, s.projectPage)
 	s.ui("POST /projects/{id}/scans", store.RoleAdmin, s.scanNowForm)
@@ -230,6 +232,14 @@ func status(in store.Integration) (st, problem, hint string, res *integration.Ch
 			problem = c.Error.Message
 			if c.Error.Hint != "" {
 				hint = c.Error.Hint
+			}
+			// An OAuth integration's token is not pasted: a refused or
+			// expired one needs the grant again.
+			switch gitlab.Code(c.Error.Code) {
+			case gitlab.CodeUnauthorized, gitlab.CodeTokenExpired, gitlab.CodeTokenRevoked:
+				if in.TokenKind == string(gitlab.TokenOAuth) {
+					hint = job.ReauthorizeHint
+				}
 			}
 		}
 		return st, problem, hint, &c
@@ -362,6 +372,11 @@ func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request, ws webS
 		agents = s.c.Agents.Agents(in.AgentPool)
 	}
 	data := map[string]any{"Card": c, "Projects": shown, "Query": r.URL.Query().Get("q"), "Total": len(ps), "Agents": agents, "OAuth": in.TokenKind == string(gitlab.TokenOAuth)}
+	if data["OAuth"] == true {
+		// Re-authorize posts here and is redirected to GitLab, which a
+		// form-action directive would stop (as in the wizard).
+		w.Header().Set("Content-Security-Policy", wizardCSP)
+	}
 	if htmxPartial(r) {
 		// The search as the admin types: the selection's project list.
 		s.renderPart(w, r, "integration.html", "selection-projects", &ws, data)
