@@ -455,7 +455,13 @@ type findingsView struct {
 	Severities []finding.Severity
 	States     []string
 	Changes    []string
+	// Projects are offered by path in the project filter, up to
+	// projectChoices of them; past that the filter takes an ID.
+	Projects []store.Project
 }
+
+// projectChoices bounds the findings page's project list.
+const projectChoices = 1000
 
 // uiPageSize is how many rows a list page shows.
 const uiPageSize = 50
@@ -494,6 +500,15 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request, ws webSess
 		rows = append(rows, row)
 	}
 	v := findingsView{Filter: f, Findings: fs, Rows: rows, Kinds: findingKinds, Severities: finding.Severities, States: []string{store.FindingOpen, store.FindingFixed, store.FindingDismissed}, Changes: []string{store.ChangeNew, store.ChangeExisting, store.ChangeFixed}}
+	ps, err := s.c.Store.Projects(r.Context(), store.ProjectFilter{Limit: projectChoices + 1})
+	if err != nil {
+		s.uiFail(w, r, &ws, err)
+		return
+	}
+	if len(ps) <= projectChoices {
+		slices.SortFunc(ps, func(a, b store.Project) int { return strings.Compare(a.Path, b.Path) })
+		v.Projects = ps
+	}
 	if p := newPage(fs, int64(f.Limit), func(f store.Finding) int64 { return f.ID }); p.Next != nil {
 		q.Set("after", strconv.FormatInt(*p.Next, 10))
 		v.Next = "/findings?" + q.Encode()

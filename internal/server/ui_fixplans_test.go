@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -39,5 +40,26 @@ func TestUIFixPlanCounts(t *testing.T) {
 	}
 	if resp, page = b.get("/fix-plans?state=bogus"); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `state &#34;bogus&#34;`) {
 		t.Errorf("unknown state: %d\n%s", resp.StatusCode, page)
+	}
+}
+
+// TestUIFindingsProjectChoice: the findings page's project filter offers
+// the projects by path, the one filtered on selected, and the rows name
+// the project and link the file to GitLab.
+func TestUIFindingsProjectChoice(t *testing.T) {
+	h := newHarness(t, store.SQLite, options{})
+	p, fs := seedFindings(t, h, 2)
+	b := newBrowser(t, h.url)
+	b.signIn(adminToken)
+	resp, page := b.get(fmt.Sprintf("/findings?project_id=%d", p.ID))
+	for _, want := range []string{
+		`<select id="f-project" name="project_id"><option value="">any</option>`,
+		fmt.Sprintf(`<option value="%d" selected>platform/payments</option>`, p.ID),
+		fmt.Sprintf(`<a href="/projects/%d">platform/payments</a> · main`, p.ID),
+		fmt.Sprintf(`<a href="https://gitlab.example.com/platform/payments/-/blob/main/go.mod#L%d">go.mod:%d</a>`, fs[0].Line, fs[0].Line),
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("findings page (%d) lacks %s", resp.StatusCode, want)
+		}
 	}
 }
