@@ -55,6 +55,20 @@ func reclaimDeadWorkersJobs(t *testing.T, d store.Dialect) {
 			t.Fatal(err)
 		}
 	}
+	// A scan job the local dead worker was running: its scan is queued
+	// again with a new job (here there is no scan row to queue), and the
+	// old job ends instead of staying running until River's rescuer.
+	scanJob, err := inserter.Insert(ctx, job.ScanArgs{ScanID: 999999}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := `ARRAY['local-dead']`
+	if d == store.SQLite {
+		by = `jsonb('["local-dead"]')`
+	}
+	if _, err := st.DB().Exec(`UPDATE river_job SET state = 'running', attempt = 1, attempted_at = ` + now(d) + `, attempted_by = ` + by + ` WHERE id = ` + itoa(scanJob.Job.ID)); err != nil {
+		t.Fatal(err)
+	}
 	// The local worker's lock is free: it died.
 	if err := os.WriteFile(filepath.Join(work, "w-local-dead.lock"), nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -80,6 +94,9 @@ func reclaimDeadWorkersJobs(t *testing.T, d store.Dialect) {
 		return state(owners["local-dead"]) == "completed" && state(owners["remote-dead"]) == "completed"
 	})
 	t.Logf("dead workers' jobs completed %v after the start", time.Since(began).Round(time.Millisecond))
+	if s := state(scanJob.Job.ID); s != "cancelled" {
+		t.Errorf("the dead worker's scan job is %q; want it cancelled (its scan has a new job)", s)
+	}
 	if s := state(owners["remote-alive"]); s != "running" {
 		t.Errorf("the job of a worker whose lease is fresh is %q; want it left running", s)
 	}

@@ -138,8 +138,14 @@ func (r *Runner) Reclaim(ctx context.Context, dead []string) (int, error) {
 			}
 		}
 		// Scan jobs are left out: their scans were queued again above
-		// with jobs of their own.
-		jobs, err = t.RequeueWorkerJobs(ctx, all, []string{ScanArgs{}.Kind()})
+		// with jobs of their own, and the old jobs end as cancelled
+		// (River's rescuer would leave them running for longer than a
+		// scan may take).
+		scanKind := []string{ScanArgs{}.Kind()}
+		if jobs, err = t.RequeueWorkerJobs(ctx, all, scanKind); err != nil {
+			return err
+		}
+		_, err = t.CancelWorkerJobs(ctx, all, scanKind)
 		return err
 	})
 	if err != nil {

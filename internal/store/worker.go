@@ -32,10 +32,27 @@ UNION SELECT worker_id FROM lease WHERE worker_id <> '' AND expires_at < ?`, Sca
 // the caller queues again itself), and returns how many it requeued. A job
 // counts as the worker's when the worker made its latest attempt.
 func (q Queries) RequeueWorkerJobs(ctx context.Context, deadWorkers []string, except []string) (int64, error) {
+	return q.workerJobs(ctx, deadWorkers, except, false, "state = 'available', scheduled_at = %s")
+}
+
+// CancelWorkerJobs ends, as cancelled, the River jobs of the kinds given
+// that the dead workers were running: the caller has queued their work
+// again with new jobs, and the old ones would otherwise stay running
+// until River's rescuer, long after. It returns how many it ended.
+func (q Queries) CancelWorkerJobs(ctx context.Context, deadWorkers []string, kinds []string) (int64, error) {
+	if len(kinds) == 0 {
+		return 0, nil
+	}
+	return q.workerJobs(ctx, deadWorkers, kinds, true, "state = 'cancelled', finalized_at = %s")
+}
+
+// workerJobs updates the running River jobs whose latest attempt is one
+// of the dead workers', of the kinds given (only, or all but them); set
+// holds one %s for River's notion of now in its own column format.
+func (q Queries) workerJobs(ctx context.Context, deadWorkers, kinds []string, only bool, set string) (int64, error) {
 	if len(deadWorkers) == 0 {
 		return 0, nil
 	}
-	// River's own notion of now, in its own column format.
 	var last, at string
 	switch q.dialect {
 	case Postgres:
@@ -51,18 +68,22 @@ func (q Queries) RequeueWorkerJobs(ctx context.Context, deadWorkers []string, ex
 		in[i] = "?"
 		args = append(args, w)
 	}
-	query := `UPDATE river_job SET state = 'available', scheduled_at = ` + at + ` WHERE state = 'running' AND ` + last + ` IN (` + strings.Join(in, ", ") + `)`
-	if len(except) > 0 {
-		ex := make([]string, len(except))
-		for i, k := range except {
-			ex[i] = "?"
+	query := `UPDATE river_job SET ` + fmt.Sprintf(set, at) + ` WHERE state = 'running' AND ` + last + ` IN (` + strings.Join(in, ", ") + `)`
+	if len(kinds) > 0 {
+		ks := make([]string, len(kinds))
+		for i, k := range kinds {
+			ks[i] = "?"
 			args = append(args, k)
 		}
-		query += ` AND kind NOT IN (` + strings.Join(ex, ", ") + `)`
+		op := "NOT IN"
+		if only {
+			op = "IN"
+		}
+		query += ` AND kind ` + op + ` (` + strings.Join(ks, ", ") + `)`
 	}
 	res, err := q.exec(ctx, query, args...)
 	if err != nil {
-		return 0, fmt.Errorf("requeue jobs of dead workers: %w", err)
+		return 0, fmt.Errorf("update the jobs of dead workers: %w", err)
 	}
 	return res.RowsAffected()
 }
