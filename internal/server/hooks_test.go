@@ -127,6 +127,17 @@ func hooksOncePerProject(t *testing.T, d store.Dialect) {
 		if ss := latestScans(h, p.ID, "main"); len(ss) != 0 {
 			t.Errorf("empty repository scanned: %+v", ss)
 		}
+		// Its first push, before any discovery: GitLab is asked again,
+		// and Scan now is accepted.
+		gl.InitRepo(empty, map[string]string{"README.md": "# first\n"})
+		var sc store.Scan
+		h.admin("POST", fmt.Sprintf("/api/v1/projects/%d/scans", p.ID), nil, http.StatusAccepted, &sc)
+		if sc.Branch != "main" || sc.SHA == "" {
+			t.Errorf("scan after the first push: %+v", sc)
+		}
+		if pr, err := h.store.Project(t.Context(), p.ID); err != nil || pr.EmptyRepo || pr.DefaultBranch != "main" {
+			t.Errorf("project after the first push: %+v (%v)", pr, err)
+		}
 	}
 	if !emptySeen {
 		t.Errorf("the empty project was not discovered")

@@ -191,12 +191,6 @@ func (s *Server) scannable(ctx context.Context, p store.Project, branch string) 
 	if p.AccessLevel < store.ReporterAccess {
 		return "", "", apiError{Code: "no_access", Message: fmt.Sprintf("the integration's token has %s on %s: cloning needs at least Reporter", gitlab.AccessLevel(p.AccessLevel), p.Path), Hint: "give the token's user the Reporter role (Maintainer for webhooks) on the project"}
 	}
-	if branch == "" {
-		branch = p.DefaultBranch
-	}
-	if branch == "" || (p.EmptyRepo && branch == p.DefaultBranch) {
-		return "", "", apiError{Code: "empty_repository", Message: fmt.Sprintf("project %s has no commits (its repository is empty): nothing to scan", p.Path)}
-	}
 	in, err := s.c.Store.Integration(ctx, p.IntegrationID)
 	if err != nil {
 		return "", "", err
@@ -211,6 +205,28 @@ func (s *Server) scannable(ctx context.Context, p store.Project, branch string) 
 	}
 	cctx, cancel := context.WithTimeout(ctx, s.c.CheckTimeout)
 	defer cancel()
+	if p.EmptyRepo || p.DefaultBranch == "" {
+		// Empty at the last discovery: ask GitLab again, since a first
+		// push since then is not known until the next discovery.
+		gp, err := gl.Project(cctx, p.GitLabID)
+		if err != nil {
+			s.retestOnFailure(ctx, in.ID, err)
+			msg := integration.ErrorMessage(err)
+			return "", "", upstreamError{apiError{Code: msg.Code, Message: "could not read the project in GitLab: " + msg.Message, Hint: msg.Hint}}
+		}
+		if !gp.EmptyRepo && gp.DefaultBranch != "" {
+			p.EmptyRepo, p.DefaultBranch = false, gp.DefaultBranch
+			if _, err := s.c.Store.UpsertProject(ctx, &p, s.c.Now()); err != nil {
+				return "", "", err
+			}
+		}
+	}
+	if branch == "" {
+		branch = p.DefaultBranch
+	}
+	if branch == "" || (p.EmptyRepo && branch == p.DefaultBranch) {
+		return "", "", apiError{Code: "empty_repository", Message: fmt.Sprintf("project %s has no commits (its repository is empty): nothing to scan", p.Path)}
+	}
 	sha, err := gl.BranchHead(cctx, p.GitLabID, branch)
 	switch gitlab.CodeOf(err) {
 	case "":
