@@ -93,6 +93,11 @@ type options struct {
 	noPublicURL bool
 	// pollOnly turns LISTEN/NOTIFY off on PostgreSQL (job.Config.PollOnly).
 	pollOnly bool
+	// worker runs the jobs in a second River client of its own, with its
+	// own worker ID and workspace, as an 'airlock worker' beside an
+	// 'airlock serve --workers 0' does; the server's client only inserts.
+	// With work.
+	worker bool
 }
 
 func newHarness(t testing.TB, d store.Dialect, o options) *harness {
@@ -142,19 +147,27 @@ func newHarness(t testing.TB, d store.Dialect, o options) *harness {
 		})
 		h.hub, jc.Agents, jc.Relay = hub, hub, relay
 	}
-	client, err := job.NewClient(jc, o.work)
+	client, err := job.NewClient(jc, o.work && !o.worker)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.jobs = client
 	if o.work {
-		if err := client.Start(ctx); err != nil {
+		worker := client
+		if o.worker {
+			wc := jc
+			wc.WorkDir = t.TempDir()
+			if worker, err = job.NewClient(wc, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := worker.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			client.Stop(sctx)
+			worker.Stop(sctx)
 		})
 	}
 	if _, err := server.Bootstrap(ctx, h.store, adminToken, time.Now()); err != nil {
