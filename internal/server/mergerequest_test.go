@@ -30,7 +30,9 @@ func TestMergeRequestHeadWins(t *testing.T) {
 }
 
 func mergeRequestHeadWins(t *testing.T, d store.Dialect, reverse bool) {
-	h := newHarness(t, d, options{work: true})
+	// On PostgreSQL the jobs run in a worker apart from the server, the
+	// set-up where the duplicate notes were seen.
+	h := newHarness(t, d, options{work: true, worker: d == store.Postgres})
 	gl := h.gl
 	_, tok, p := gitlabSetup(gl, gitlabtest.Maintainer)
 	gl.InitRepo(p, map[string]string{"README.md": "# payments\n"})
