@@ -29,7 +29,7 @@ type discoverWorker struct {
 func (w *discoverWorker) Timeout(*river.Job[DiscoverArgs]) time.Duration { return 30 * time.Minute }
 
 func (w *discoverWorker) Work(ctx context.Context, j *river.Job[DiscoverArgs]) error {
-	err := w.r.Discover(ctx, j.Args.IntegrationID)
+	err := w.r.Discover(ctx, j.Args.IntegrationID, j.Args.Verify)
 	if gone(err) {
 		return nil
 	}
@@ -44,7 +44,7 @@ func (w *discoverWorker) Work(ctx context.Context, j *river.Job[DiscoverArgs]) e
 // Discover lists the integration's projects, records them, applies the
 // selection, installs or removes webhooks and queues a first scan of
 // every newly selected project.
-func (r *Runner) Discover(ctx context.Context, integrationID int64) (err error) {
+func (r *Runner) Discover(ctx context.Context, integrationID int64, verify bool) (err error) {
 	// One discovery of an integration at a time: two would both find a
 	// project without airlock's hook and both add one.
 	release, err := r.lease(ctx, discoveryLease(integrationID), "discover")
@@ -125,7 +125,7 @@ func (r *Runner) Discover(ctx context.Context, integrationID int64) (err error) 
 		return err
 	}
 	r.log.InfoContext(ctx, "discovery finished", "integration_id", in.ID, "projects", len(found), "new", added)
-	return r.reconcileHooks(ctx, in, gl)
+	return r.reconcileHooks(ctx, in, gl, verify)
 }
 
 func (r *Runner) discoveryFailed(ctx context.Context, in store.Integration, cause error) error {
@@ -186,7 +186,7 @@ func noAccessMessage(p store.Project) string {
 // removes them from projects no longer selected; with "all and future"
 // and an administrator's token, it installs a system hook so that new
 // projects are known at once.
-func (r *Runner) reconcileHooks(ctx context.Context, in store.Integration, gl *gitlab.Client) error {
+func (r *Runner) reconcileHooks(ctx context.Context, in store.Integration, gl *gitlab.Client, verify bool) error {
 	// Through an agent pool with a relay, GitLab cannot reach the
 	// server: it calls the relay, which passes each delivery on.
 	base := hookBase(in, r.c.HookURL)
@@ -233,7 +233,7 @@ func (r *Runner) reconcileHooks(ctx context.Context, in store.Integration, gl *g
 		defer close(work)
 		for _, p := range projects {
 			want := p.Selected && p.Visible
-			if want == (p.HookStatus == store.HookRegistered) && (want || p.HookID == nil) {
+			if want == (p.HookStatus == store.HookRegistered) && (want || p.HookID == nil) && !(verify && want) {
 				continue
 			}
 			select {

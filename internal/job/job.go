@@ -45,6 +45,10 @@ const (
 type DiscoverArgs struct {
 	IntegrationID int64  `json:"integration_id"`
 	Reason        string `json:"reason,omitempty"`
+	// Verify checks the webhook of every selected project in GitLab, the
+	// ones recorded as registered too: one deleted in GitLab is added
+	// again, duplicates are removed (a requested or scheduled discovery).
+	Verify bool `json:"verify,omitempty"`
 }
 
 // Kind is River's name for the job.

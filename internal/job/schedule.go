@@ -46,7 +46,7 @@ func (r *Runner) Schedule(ctx context.Context) error {
 				if in.DiscoveryStatus == "deleting" || (in.DiscoveredAt != nil && now.Sub(*in.DiscoveredAt) < r.c.DiscoverInterval) {
 					continue
 				}
-				if err := r.insertTx(ctx, t, DiscoverArgs{IntegrationID: in.ID, Reason: "schedule"}); err != nil {
+				if err := r.insertTx(ctx, t, DiscoverArgs{IntegrationID: in.ID, Reason: "schedule", Verify: true}); err != nil {
 					return err
 				}
 			}

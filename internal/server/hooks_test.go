@@ -162,6 +162,27 @@ func hooksOncePerProject(t *testing.T, d store.Dialect) {
 		}
 	}
 
+	// A requested discovery checks the hooks recorded as registered too:
+	// one deleted in GitLab by hand is added again, a duplicate (left by
+	// an older airlock) is removed.
+	for _, hk := range gl.Hooks(maintained[0]) {
+		req, _ := http.NewRequest("DELETE", fmt.Sprintf("%s/api/v4/projects/%d/hooks/%d", gl.URL, maintained[0].ID, hk.ID), nil)
+		req.Header.Set("PRIVATE-TOKEN", tok.Value)
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode/100 != 2 {
+			t.Fatalf("delete the hook in GitLab: %v %v", resp, err)
+		}
+	}
+	gl.AddHook(maintained[1], gitlabtest.Hook{URL: in.WebhookURL, PushEvents: true, MergeRequestsEvents: true})
+	h.admin("POST", fmt.Sprintf("/api/v1/integrations/%d/discover", in.ID), nil, http.StatusAccepted, nil)
+	eventually(t, 20*time.Second, "the verifying discovery", func() bool {
+		return h.count(`SELECT COUNT(*) FROM river_job WHERE kind = 'discover' AND state <> 'completed'`) == 0
+	})
+	for _, p := range maintained[:2] {
+		if hs := gl.Hooks(p); len(hs) != 1 || hs[0].URL != in.WebhookURL {
+			t.Errorf("%s after a requested discovery: hooks %+v, want exactly one to %s", p.Path, hs, in.WebhookURL)
+		}
+	}
+
 	// A hook left behind (a crash between GitLab's answer and the
 	// database), another service's hook, and a project whose hooks GitLab
 	// refuses to delete.

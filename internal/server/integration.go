@@ -742,7 +742,7 @@ func (s *Server) discover(w http.ResponseWriter, r *http.Request, p principal) {
 	}
 	ctx := r.Context()
 	err := s.c.Store.InTx(ctx, func(t *store.Tx) error {
-		_, err := s.c.Jobs.InsertTx(ctx, t.SQL(), job.DiscoverArgs{IntegrationID: in.ID, Reason: "requested"}, nil)
+		_, err := s.c.Jobs.InsertTx(ctx, t.SQL(), job.DiscoverArgs{IntegrationID: in.ID, Reason: "requested", Verify: true}, nil)
 		return err
 	})
 	if err != nil {
