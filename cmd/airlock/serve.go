@@ -20,6 +20,7 @@ import (
 	"github.com/airlock-sec/airlock/internal/bundle"
 	"github.com/airlock-sec/airlock/internal/finding"
 	"github.com/airlock-sec/airlock/internal/fix"
+	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/job"
 	"github.com/airlock-sec/airlock/internal/keyring"
 	"github.com/airlock-sec/airlock/internal/license"
@@ -43,6 +44,7 @@ type serverConfig struct {
 	ScanInterval     time.Duration `yaml:"scan_interval"`
 	DiscoverInterval time.Duration `yaml:"discover_interval"`
 	HealthInterval   time.Duration `yaml:"health_interval"`
+	GitLabTimeout    time.Duration `yaml:"gitlab_timeout"`
 	ScanWorkers      int           `yaml:"scan_workers"`
 	ScanTimeout      time.Duration `yaml:"scan_timeout"`
 	FailOn           string        `yaml:"fail_on"`
@@ -158,6 +160,7 @@ func defaultServerConfig() serverConfig {
 		ScanInterval:     24 * time.Hour,
 		DiscoverInterval: time.Hour,
 		HealthInterval:   15 * time.Minute,
+		GitLabTimeout:    2 * time.Minute,
 		ScanTimeout:      15 * time.Minute,
 		FailOn:           "any",
 		LogLevel:         "info",
@@ -189,7 +192,7 @@ func defaultDataDir() string {
 var envNames = map[string]string{
 	"addr": "AIRLOCK_ADDR", "data_dir": "AIRLOCK_DATA_DIR", "database_url": "AIRLOCK_DATABASE_URL",
 	"public_url": "AIRLOCK_PUBLIC_URL", "db": "AIRLOCK_DB", "scan_interval": "AIRLOCK_SCAN_INTERVAL",
-	"discover_interval": "AIRLOCK_DISCOVER_INTERVAL", "health_interval": "AIRLOCK_HEALTH_INTERVAL", "scan_workers": "AIRLOCK_SCAN_WORKERS",
+	"discover_interval": "AIRLOCK_DISCOVER_INTERVAL", "health_interval": "AIRLOCK_HEALTH_INTERVAL", "gitlab_timeout": "AIRLOCK_GITLAB_TIMEOUT", "scan_workers": "AIRLOCK_SCAN_WORKERS",
 	"scan_timeout": "AIRLOCK_SCAN_TIMEOUT", "fail_on": "AIRLOCK_FAIL_ON", "log_level": "AIRLOCK_LOG_LEVEL",
 	"log_format": "AIRLOCK_LOG_FORMAT", "shutdown_timeout": "AIRLOCK_SHUTDOWN_TIMEOUT",
 	"trusted_keys": "AIRLOCK_TRUSTED_KEYS", "change_poll_interval": "AIRLOCK_CHANGE_POLL_INTERVAL",
@@ -259,6 +262,7 @@ func (c *serverConfig) flags(fs *flag.FlagSet, serve bool) {
 	fs.DurationVar(&c.DiscoverInterval, "discover-interval", c.DiscoverInterval, "re-discover projects this often; 0 disables (env AIRLOCK_DISCOVER_INTERVAL)")
 	fs.DurationVar(&c.ChangePollInterval, "change-poll-interval", c.ChangePollInterval, "poll integrations routed via agent without a webhook address for new commits and merge requests this often; 0 disables (env AIRLOCK_CHANGE_POLL_INTERVAL)")
 	fs.DurationVar(&c.HealthInterval, "health-interval", c.HealthInterval, "re-test every GitLab integration this often (its status on the hub); 0 disables (env AIRLOCK_HEALTH_INTERVAL)")
+	fs.DurationVar(&c.GitLabTimeout, "gitlab-timeout", c.GitLabTimeout, "wait this long for GitLab's answer to a call before giving up on it (retried as a timeout) (env AIRLOCK_GITLAB_TIMEOUT)")
 	fs.IntVar(&c.ScanWorkers, "scan-workers", c.ScanWorkers, "scans run at once; 0 means one per core (env AIRLOCK_SCAN_WORKERS)")
 	fs.DurationVar(&c.ScanTimeout, "scan-timeout", c.ScanTimeout, "limit for one scan, clone included (env AIRLOCK_SCAN_TIMEOUT)")
 	fs.StringVar(&c.FailOn, "fail-on", c.FailOn, "lowest severity a merge request may introduce before its status fails: any, low, medium, high, critical, none (env AIRLOCK_FAIL_ON)")
@@ -335,6 +339,7 @@ func openPlatform(ctx context.Context, c serverConfig, log *slog.Logger) (*platf
 		p.Close()
 		return nil, err
 	}
+	integration.SetResponseTimeout(c.GitLabTimeout)
 	p.jobs = job.Config{
 		Store: p.store, Keyring: p.keyring, Logger: log, Rules: rules, Registries: regs, Licenses: lpol,
 		WorkDir:     filepath.Join(c.DataDir, "work"),

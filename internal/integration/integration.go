@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/airlock-sec/airlock/internal/gitlab"
@@ -79,11 +80,24 @@ func NewClient(c Connection, logger *slog.Logger, agents Agents) (*gitlab.Client
 	if err != nil {
 		return nil, err
 	}
-	hc, err := netx.NewClient(netx.Config{CAPEM: []byte(c.CAPEM), ProxyURL: c.ProxyURL, NoProxy: c.NoProxy, Allow: []string{u.Host}})
+	hc, err := netx.NewClient(netx.Config{CAPEM: []byte(c.CAPEM), ProxyURL: c.ProxyURL, NoProxy: c.NoProxy, Allow: []string{u.Host},
+		Timeouts: netx.Timeouts{ResponseHeader: time.Duration(responseTimeout.Load())}})
 	if err != nil {
 		return nil, err
 	}
 	return gitlab.New(gitlab.Config{BaseURL: c.URL, Token: c.Token, TokenKind: gitlab.TokenKind(c.TokenKind), HTTPClient: hc, UserAgent: "airlock", Logger: logger})
+}
+
+// responseTimeout bounds the wait for GitLab's answer to a direct call
+// (serve's --gitlab-timeout); 0 is netx's default.
+var responseTimeout atomic.Int64
+
+// SetResponseTimeout sets how long a direct GitLab call waits for the
+// answer's headers before it fails as a timeout (CodeTimeout, retried
+// as such); d <= 0 restores the default (2 minutes). It applies to the
+// clients made after it, for the process.
+func SetResponseTimeout(d time.Duration) {
+	responseTimeout.Store(int64(max(d, 0)))
 }
 
 // Open opens an integration's sealed token into a Connection.

@@ -1,6 +1,9 @@
 package integration
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -58,5 +61,27 @@ func TestRecordCarriesLastWorked(t *testing.T) {
 	Record(&in, CheckResult{OK: true}, t0.Add(3*time.Hour))
 	if got := StoredCheck(in); !got.OK || !got.LastOKAt.Equal(t0.Add(3*time.Hour)) {
 		t.Errorf("after a success: %+v", got)
+	}
+}
+
+// TestResponseTimeout: a GitLab that never answers fails a direct call
+// as a timeout after SetResponseTimeout's wait, not netx's two minutes.
+func TestResponseTimeout(t *testing.T) {
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer hang.Close()
+	SetResponseTimeout(300 * time.Millisecond)
+	defer SetResponseTimeout(0)
+	gl, err := NewClient(Connection{URL: hang.URL, Token: "glpat-x", TokenKind: "personal"}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = gl.Check(ctx)
+	if code := gitlab.CodeOf(err); code != gitlab.CodeTimeout {
+		t.Fatalf("a GitLab that never answers: %v (code %q), want a timeout", err, code)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the call ran into the test's own deadline, not the response timeout")
 	}
 }

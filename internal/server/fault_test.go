@@ -10,13 +10,15 @@ import (
 	"time"
 
 	"github.com/airlock-sec/airlock/internal/gitlab/gitlabtest"
+	"github.com/airlock-sec/airlock/internal/integration"
 	"github.com/airlock-sec/airlock/internal/store"
 	"github.com/airlock-sec/airlock/internal/store/storetest"
 )
 
 // TestOnboardingConvergesThroughFaults: while airlock onboards ten
-// projects, GitLab answers a quarter of the API calls with 500, 429 or a
-// connection dropped after a delay. Once it recovers, everything
+// projects, GitLab answers over a quarter of the API calls with 500, 429,
+// a connection dropped after a delay, or no answer at all (a stall, which
+// the client abandons after its timeout). Once it recovers, everything
 // converges without anyone's help: every project discovered, one hook
 // each, hooks_status ok, a successful first scan each, no job left
 // unfinished.
@@ -37,7 +39,11 @@ func onboardingConverges(t *testing.T, d store.Dialect) {
 	for _, p := range projects {
 		gl.InitRepo(p, map[string]string{"README.md": "hi\n"})
 	}
-	var injected atomic.Int32
+	var injected, stalls atomic.Int32
+	// GitLab calls give up after half a second here (serve's
+	// --gitlab-timeout, 2 minutes by default), so that stalls are timeouts.
+	integration.SetResponseTimeout(500 * time.Millisecond)
+	t.Cleanup(func() { integration.SetResponseTimeout(0) })
 	var mu sync.Mutex
 	rnd := rand.New(rand.NewPCG(1, 2))
 	faults := func(r *http.Request) gitlabtest.Fault {
@@ -46,7 +52,7 @@ func onboardingConverges(t *testing.T, d store.Dialect) {
 			return gitlabtest.Fault{} // Test Connection, answered before the integration exists
 		}
 		mu.Lock()
-		x := rnd.IntN(12)
+		x := rnd.IntN(14)
 		mu.Unlock()
 		switch x {
 		case 0:
@@ -58,6 +64,11 @@ func onboardingConverges(t *testing.T, d store.Dialect) {
 		case 2:
 			injected.Add(1)
 			return gitlabtest.Fault{Delay: 300 * time.Millisecond, Drop: true}
+		case 3:
+			// No answer at all: the client gives up after its timeout.
+			injected.Add(1)
+			stalls.Add(1)
+			return gitlabtest.Fault{Stall: true}
 		}
 		return gitlabtest.Fault{}
 	}
@@ -69,9 +80,9 @@ func onboardingConverges(t *testing.T, d store.Dialect) {
 	for range 3 {
 		h.admin("POST", fmt.Sprintf("/api/v1/integrations/%d/discover", in.ID), nil, http.StatusAccepted, nil)
 	}
-	eventually(t, 60*time.Second, "faults to be injected", func() bool { return injected.Load() >= 8 })
+	eventually(t, 60*time.Second, "faults to be injected, a stall among them", func() bool { return injected.Load() >= 8 && stalls.Load() >= 1 })
 	gl.InjectFaults(nil)
-	t.Logf("%d faults injected", injected.Load())
+	t.Logf("%d faults injected, %d of them stalls", injected.Load(), stalls.Load())
 
 	eventually(t, 120*time.Second, "onboarding to converge", func() bool {
 		h.admin("GET", fmt.Sprintf("/api/v1/integrations/%d", in.ID), nil, 200, &in)
