@@ -706,15 +706,25 @@ func (s *Server) fixPlansPage(w http.ResponseWriter, r *http.Request, ws webSess
 	}
 	type planView struct {
 		store.FixPlan
-		Diff string
+		Diff, Project string
 	}
 	views := make([]planView, 0, len(plans))
+	paths := map[int64]string{}
 	for _, p := range plans {
 		var body struct {
 			Diff string `json:"diff"`
 		}
 		json.Unmarshal(p.Plan, &body)
-		views = append(views, planView{FixPlan: p, Diff: body.Diff})
+		path, ok := paths[p.ProjectID]
+		if !ok {
+			pr, err := s.c.Store.Project(r.Context(), p.ProjectID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				s.uiFail(w, r, &ws, err)
+				return
+			}
+			path, paths[p.ProjectID] = pr.Path, pr.Path
+		}
+		views = append(views, planView{FixPlan: p, Diff: body.Diff, Project: path})
 	}
 	type stateCount struct {
 		State   string

@@ -31,7 +31,8 @@ func TestUIFixPlanCounts(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || strings.Contains(page, "ByState") ||
 		!strings.Contains(page, `<td data-state="proposed">2</td>`) || !strings.Contains(page, `<td data-state="merged">0</td>`) ||
 		!strings.Contains(page, `<a href="/fix-plans?state=approved">approved</a>`) || !strings.Contains(page, "<td>2</td></tr>") ||
-		!strings.Contains(page, "to its merge: no plan merged yet.") {
+		!strings.Contains(page, "to its merge: no plan merged yet.") ||
+		!strings.Contains(page, fmt.Sprintf(`<a href="/projects/%d">platform/payments</a> · branch airlock/fix/a`, p.ID)) {
 		t.Errorf("fix plans page: %d\n%s", resp.StatusCode, page)
 	}
 	resp, page = b.get("/fix-plans?state=proposed")
