@@ -231,10 +231,12 @@ func TestNoAccessWithoutPublicURL(t *testing.T) {
 	var in integrationView
 	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value}, http.StatusCreated, &in)
 	var ps list[store.Project]
-	eventually(t, 20*time.Second, "discovery and the onboarding scan", func() bool {
+	eventually(t, 20*time.Second, "discovery (its hook phase too) and the onboarding scan", func() bool {
 		h.admin("GET", fmt.Sprintf("/api/v1/projects?integration_id=%d", in.ID), nil, 200, &ps)
-		return len(ps.Items) == 2 && h.count(`SELECT COUNT(*) FROM scan WHERE status = 'succeeded'`) == 1
+		return len(ps.Items) == 2 && h.count(`SELECT COUNT(*) FROM scan WHERE status = 'succeeded'`) == 1 &&
+			h.count(`SELECT COUNT(*) FROM river_job WHERE kind = 'discover' AND state <> 'completed'`) == 0
 	})
+	h.admin("GET", fmt.Sprintf("/api/v1/projects?integration_id=%d", in.ID), nil, 200, &ps)
 	for _, pr := range ps.Items {
 		switch pr.Path {
 		case guest.Path:

@@ -90,6 +90,10 @@ func TestUIBrowserTriageInPlace(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#reason-%d", fs[1].ID)), "accepted risk"),
 		chromedp.Click(chromedp.CSS(row+" .dismiss")),
 		chromedp.WaitVisible(chromedp.CSS(row+`[data-state="dismissed"] .reopen`)),
+		// htmx processes the swapped-in row (its hx- attributes) when it
+		// settles, then fires htmx:load, on which copy.js adds the row's
+		// Copy button: until then a click would post the form natively.
+		chromedp.WaitVisible(chromedp.CSS(row+`[data-state="dismissed"] button.copy`)),
 	)
 	text := d.text("dismiss", row)
 	marker := get(d, "dismiss", chromedp.Evaluate[string](`String(window.airlockMarker)`))
