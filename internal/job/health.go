@@ -157,7 +157,12 @@ func (r *Runner) refreshOAuth(ctx context.Context, in store.Integration) (store.
 		}
 		g.RefreshError = err.Error()
 		b, _ := json.Marshal(g)
-		return in, false, g.RefreshError, r.c.Store.SetOAuthGrant(ctx, in.ID, string(b))
+		swapped, err := r.c.Store.SwapOAuthGrant(ctx, in.ID, raw, string(b))
+		if err != nil || !swapped {
+			// Replaced meanwhile (re-authorized): the new grant stands.
+			return in, false, "", err
+		}
+		return in, false, g.RefreshError, nil
 	}
 	if in.TokenSealed, err = r.c.Keyring.Seal([]byte(tok.AccessToken), integration.AAD(in.ID, integration.FieldToken)); err != nil {
 		return in, false, "", err
@@ -167,12 +172,24 @@ func (r *Runner) refreshOAuth(ctx context.Context, in store.Integration) (store.
 	}
 	g.ExpiresAt, g.RefreshError = now.Add(time.Duration(tok.ExpiresIn)*time.Second), ""
 	b, _ := json.Marshal(g)
+	swapped := false
 	err = r.c.Store.InTx(ctx, func(t *store.Tx) error {
-		if err := t.UpdateIntegration(ctx, &in, now); err != nil {
+		// Only over the grant this refresh started from: a grant
+		// replaced meanwhile (re-authorized) and its token stand.
+		var err error
+		if swapped, err = t.SwapOAuthGrant(ctx, in.ID, raw, string(b)); err != nil || !swapped {
 			return err
 		}
-		return t.SetOAuthGrant(ctx, in.ID, string(b))
+		return t.UpdateIntegration(ctx, &in, now)
 	})
+	if err == nil && !swapped {
+		r.log.InfoContext(ctx, "OAuth refresh dropped: the grant was replaced meanwhile", "integration_id", in.ID)
+		cur, cerr := r.c.Store.Integration(ctx, in.ID)
+		if cerr != nil {
+			return in, false, "", cerr
+		}
+		return cur, false, "", nil
+	}
 	if err == nil {
 		r.log.InfoContext(ctx, "OAuth token refreshed", "integration_id", in.ID, "expires_at", g.ExpiresAt)
 	}

@@ -207,3 +207,15 @@ func (q Queries) OAuthGrant(ctx context.Context, id int64) (string, error) {
 func (q Queries) SetOAuthGrant(ctx context.Context, id int64, grant string) error {
 	return deleted(q.exec(ctx, `UPDATE integration SET oauth = ? WHERE id = ?`, grant, id))("integration", id)
 }
+
+// SwapOAuthGrant stores grant only if the stored one is still old, and
+// says whether it did: a refresh that took a while must not put back a
+// grant replaced meanwhile (a Re-authorize).
+func (q Queries) SwapOAuthGrant(ctx context.Context, id int64, old, grant string) (bool, error) {
+	res, err := q.exec(ctx, `UPDATE integration SET oauth = ? WHERE id = ? AND oauth = ?`, grant, id, old)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}

@@ -49,3 +49,31 @@ func TestIntegrationNarrowUpdates(t *testing.T) {
 		}
 	})
 }
+
+// TestSwapOAuthGrant: a grant is replaced only over the one the caller
+// read, so a slow refresh cannot put back a grant replaced meanwhile.
+func TestSwapOAuthGrant(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		in := newIntegration(t, s.Queries)
+		if err := s.SetOAuthGrant(ctx, in.ID, `{"v":1}`); err != nil {
+			t.Fatal(err)
+		}
+		// Re-authorized meanwhile.
+		if err := s.SetOAuthGrant(ctx, in.ID, `{"v":2}`); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.SwapOAuthGrant(ctx, in.ID, `{"v":1}`, `{"v":1,"refresh_error":"x"}`); err != nil || ok {
+			t.Fatalf("swap over a replaced grant: %v %v", ok, err)
+		}
+		if g, _ := s.OAuthGrant(ctx, in.ID); g != `{"v":2}` {
+			t.Fatalf("grant %s, want the new one", g)
+		}
+		if ok, err := s.SwapOAuthGrant(ctx, in.ID, `{"v":2}`, `{"v":3}`); err != nil || !ok {
+			t.Fatalf("swap over the current grant: %v %v", ok, err)
+		}
+		if g, _ := s.OAuthGrant(ctx, in.ID); g != `{"v":3}` {
+			t.Fatalf("grant %s, want v3", g)
+		}
+	})
+}
