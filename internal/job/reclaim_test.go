@@ -55,10 +55,36 @@ func reclaimDeadWorkersJobs(t *testing.T, d store.Dialect) {
 			t.Fatal(err)
 		}
 	}
-	// A scan job the local dead worker was running: its scan is queued
-	// again with a new job (here there is no scan row to queue), and the
-	// old job ends instead of staying running until River's rescuer.
-	scanJob, err := inserter.Insert(ctx, job.ScanArgs{ScanID: 999999}, nil)
+	// Two scan jobs the local dead worker was running. One's scan was
+	// running: the scan is queued again with a new job, and the old job
+	// ends as cancelled instead of staying running until River's
+	// rescuer. The other died between fetching its job and claiming its
+	// scan (no scan row here): that job is made available again, since
+	// nothing else would run its scan.
+	in := store.Integration{Name: "gl", URL: "https://gitlab.example.com", TokenKind: "personal", TokenSealed: []byte{}, WebhookSealed: []byte{}, Selection: store.SelectAll}
+	var orphan store.Scan
+	err = st.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateIntegration(ctx, &in, time.Now()); err != nil {
+			return err
+		}
+		pr := store.Project{IntegrationID: in.ID, GitLabID: 1, Path: "platform/payments", DefaultBranch: "main", AccessLevel: 40, Selected: true}
+		if _, err := tx.UpsertProject(ctx, &pr, time.Now()); err != nil {
+			return err
+		}
+		orphan = store.Scan{ProjectID: pr.ID, Trigger: store.TriggerManual, Branch: "main"}
+		return job.QueueScan(ctx, inserter, tx, &orphan, time.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().Exec(`UPDATE scan SET status = 'running', worker_id = 'local-dead' WHERE id = ` + itoa(orphan.ID)); err != nil {
+		t.Fatal(err)
+	}
+	var orphanJob int64
+	if err := st.DB().QueryRow(`SELECT id FROM river_job WHERE kind = 'scan'`).Scan(&orphanJob); err != nil {
+		t.Fatal(err)
+	}
+	unclaimed, err := inserter.Insert(ctx, job.ScanArgs{ScanID: 999999}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,8 +92,10 @@ func reclaimDeadWorkersJobs(t *testing.T, d store.Dialect) {
 	if d == store.SQLite {
 		by = `jsonb('["local-dead"]')`
 	}
-	if _, err := st.DB().Exec(`UPDATE river_job SET state = 'running', attempt = 1, attempted_at = ` + now(d) + `, attempted_by = ` + by + ` WHERE id = ` + itoa(scanJob.Job.ID)); err != nil {
-		t.Fatal(err)
+	for _, id := range []int64{orphanJob, unclaimed.Job.ID} {
+		if _, err := st.DB().Exec(`UPDATE river_job SET state = 'running', attempt = 1, attempted_at = ` + now(d) + `, attempted_by = ` + by + ` WHERE id = ` + itoa(id)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// The local worker's lock is free: it died.
 	if err := os.WriteFile(filepath.Join(work, "w-local-dead.lock"), nil, 0o600); err != nil {
@@ -94,9 +122,17 @@ func reclaimDeadWorkersJobs(t *testing.T, d store.Dialect) {
 		return state(owners["local-dead"]) == "completed" && state(owners["remote-dead"]) == "completed"
 	})
 	t.Logf("dead workers' jobs completed %v after the start", time.Since(began).Round(time.Millisecond))
-	if s := state(scanJob.Job.ID); s != "cancelled" {
-		t.Errorf("the dead worker's scan job is %q; want it cancelled (its scan has a new job)", s)
+	if s := state(orphanJob); s != "cancelled" {
+		t.Errorf("the dead worker's job of a running scan is %q; want it cancelled (its scan has a new job)", s)
 	}
+	var newJobs int
+	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'scan' AND id NOT IN (` + itoa(orphanJob) + `, ` + itoa(unclaimed.Job.ID) + `)`).Scan(&newJobs); err != nil || newJobs != 1 {
+		t.Errorf("%d new scan jobs (%v), want the orphaned scan's one", newJobs, err)
+	}
+	waitFor(t, "the unclaimed scan's job to run again", func() bool {
+		s := state(unclaimed.Job.ID)
+		return s != "running" && s != "cancelled"
+	})
 	if s := state(owners["remote-alive"]); s != "running" {
 		t.Errorf("the job of a worker whose lease is fresh is %q; want it left running", s)
 	}

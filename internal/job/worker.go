@@ -137,15 +137,16 @@ func (r *Runner) Reclaim(ctx context.Context, dead []string) (int, error) {
 				return err
 			}
 		}
-		// Scan jobs are left out: their scans were queued again above
-		// with jobs of their own, and the old jobs end as cancelled
+		// The old jobs of the scans queued again above end as cancelled
 		// (River's rescuer would leave them running for longer than a
-		// scan may take).
-		scanKind := []string{ScanArgs{}.Kind()}
-		if jobs, err = t.RequeueWorkerJobs(ctx, all, scanKind); err != nil {
+		// scan may take); every other job the dead workers ran is made
+		// available again — a scan job whose scan was still queued (the
+		// worker died between fetching the job and claiming the scan)
+		// too, since nothing else would run that scan.
+		if _, err := t.CancelWorkerJobs(ctx, all, ScanArgs{}.Kind(), "scan_id", ids); err != nil {
 			return err
 		}
-		_, err = t.CancelWorkerJobs(ctx, all, scanKind)
+		jobs, err = t.RequeueWorkerJobs(ctx, all, nil)
 		return err
 	})
 	if err != nil {

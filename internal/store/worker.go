@@ -32,24 +32,47 @@ UNION SELECT worker_id FROM lease WHERE worker_id <> '' AND expires_at < ?`, Sca
 // the caller queues again itself), and returns how many it requeued. A job
 // counts as the worker's when the worker made its latest attempt.
 func (q Queries) RequeueWorkerJobs(ctx context.Context, deadWorkers []string, except []string) (int64, error) {
-	return q.workerJobs(ctx, deadWorkers, except, false, "state = 'available', scheduled_at = %s")
+	cond, args := "", []any{}
+	if len(except) > 0 {
+		cond = ` AND kind NOT IN (` + placeholders(len(except)) + `)`
+		for _, k := range except {
+			args = append(args, k)
+		}
+	}
+	return q.workerJobs(ctx, deadWorkers, cond, args, "state = 'available', scheduled_at = %s")
 }
 
-// CancelWorkerJobs ends, as cancelled, the River jobs of the kinds given
-// that the dead workers were running: the caller has queued their work
-// again with new jobs, and the old ones would otherwise stay running
-// until River's rescuer, long after. It returns how many it ended.
-func (q Queries) CancelWorkerJobs(ctx context.Context, deadWorkers []string, kinds []string) (int64, error) {
-	if len(kinds) == 0 {
+// CancelWorkerJobs ends, as cancelled, the running River jobs of kind
+// that the dead workers were running and whose argument field (a JSON
+// number: scan_id) is one of ids: the caller has queued their work again
+// with new jobs, and the old ones would otherwise stay running until
+// River's rescuer, long after. It returns how many it ended.
+func (q Queries) CancelWorkerJobs(ctx context.Context, deadWorkers []string, kind, field string, ids []int64) (int64, error) {
+	if len(ids) == 0 {
 		return 0, nil
 	}
-	return q.workerJobs(ctx, deadWorkers, kinds, true, "state = 'cancelled', finalized_at = %s")
+	var arg string
+	switch q.dialect {
+	case Postgres:
+		arg = `(args->>'` + field + `')::bigint`
+	default:
+		arg = `json_extract(args, '$.` + field + `')`
+	}
+	args := []any{kind}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return q.workerJobs(ctx, deadWorkers, ` AND kind = ? AND `+arg+` IN (`+placeholders(len(ids))+`)`, args, "state = 'cancelled', finalized_at = %s")
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 // workerJobs updates the running River jobs whose latest attempt is one
-// of the dead workers', of the kinds given (only, or all but them); set
-// holds one %s for River's notion of now in its own column format.
-func (q Queries) workerJobs(ctx context.Context, deadWorkers, kinds []string, only bool, set string) (int64, error) {
+// of the dead workers' and that match cond (with its args); set holds one
+// %s for River's notion of now in its own column format.
+func (q Queries) workerJobs(ctx context.Context, deadWorkers []string, cond string, condArgs []any, set string) (int64, error) {
 	if len(deadWorkers) == 0 {
 		return 0, nil
 	}
@@ -63,25 +86,11 @@ func (q Queries) workerJobs(ctx context.Context, deadWorkers, kinds []string, on
 		return 0, fmt.Errorf("store: unknown dialect %q", q.dialect)
 	}
 	var args []any
-	in := make([]string, len(deadWorkers))
-	for i, w := range deadWorkers {
-		in[i] = "?"
+	for _, w := range deadWorkers {
 		args = append(args, w)
 	}
-	query := `UPDATE river_job SET ` + fmt.Sprintf(set, at) + ` WHERE state = 'running' AND ` + last + ` IN (` + strings.Join(in, ", ") + `)`
-	if len(kinds) > 0 {
-		ks := make([]string, len(kinds))
-		for i, k := range kinds {
-			ks[i] = "?"
-			args = append(args, k)
-		}
-		op := "NOT IN"
-		if only {
-			op = "IN"
-		}
-		query += ` AND kind ` + op + ` (` + strings.Join(ks, ", ") + `)`
-	}
-	res, err := q.exec(ctx, query, args...)
+	query := `UPDATE river_job SET ` + fmt.Sprintf(set, at) + ` WHERE state = 'running' AND ` + last + ` IN (` + placeholders(len(deadWorkers)) + `)` + cond
+	res, err := q.exec(ctx, query, append(args, condArgs...)...)
 	if err != nil {
 		return 0, fmt.Errorf("update the jobs of dead workers: %w", err)
 	}
