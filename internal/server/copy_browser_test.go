@@ -80,6 +80,20 @@ func TestUIBrowserCopyRow(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(row+" button.copy")),
 	)
 
+	// Enter in a wizard field runs Test Connection (the form's default
+	// button), not the agent step's Create agent key.
+	d.run("wizard enter",
+		chromedp.Navigate(h.url+"/integrations/new"),
+		chromedp.WaitVisible(chromedp.CSS("#url")),
+		chromedp.SendKeys(chromedp.CSS("#url"), h.gl.URL),
+		chromedp.SendKeys(chromedp.CSS("#agent_pool"), "dc9"),
+		chromedp.SendKeys(chromedp.CSS("#url"), kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS("#wizard-error")),
+	)
+	if n := h.count(`SELECT COUNT(*) FROM agent_key`); n != 0 {
+		d.fail("wizard enter", fmt.Errorf("Enter created %d agent keys", n))
+	}
+
 	// The wizard's agent pool step: the key and its commands come in
 	// through htmx with their Copy buttons; the URL typed stays.
 	d.run("agent key",
