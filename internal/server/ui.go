@@ -430,8 +430,24 @@ func (s *Server) selectionForm(w http.ResponseWriter, r *http.Request, ws webSes
 			shown[id] = true
 		}
 	}
-	if req.Selection == store.SelectList && in.Selection == store.SelectList && len(shown) > 0 {
-		for _, id := range in.SelectedIDs {
+	if req.Selection == store.SelectList && len(shown) > 0 {
+		// What is selected now: the list, or, switching from all (and
+		// future), every project discovered.
+		keep := in.SelectedIDs
+		if in.Selection != store.SelectList {
+			ps, err := s.c.Store.Projects(r.Context(), store.ProjectFilter{IntegrationID: in.ID})
+			if err != nil {
+				s.uiFail(w, r, &ws, err)
+				return
+			}
+			keep = nil
+			for _, p := range ps {
+				if p.Selected && p.Visible {
+					keep = append(keep, p.GitLabID)
+				}
+			}
+		}
+		for _, id := range keep {
 			if !shown[id] && !slices.Contains(req.GitLabProjectIDs, id) {
 				req.GitLabProjectIDs = append(req.GitLabProjectIDs, id)
 			}

@@ -162,8 +162,9 @@ func TestUISelectionSearchKeepsHidden(t *testing.T) {
 	cp := gl.AddProject(gitlabtest.Project{Path: "billing/ledger", Members: map[int]gitlabtest.AccessLevel{u.ID: gitlabtest.Maintainer}})
 	var in integrationView
 	h.admin("POST", "/api/v1/integrations", map[string]any{"url": gl.URL, "token": tok.Value}, 201, &in)
-	eventually(t, 20*time.Second, "discovery", func() bool { return h.count(`SELECT COUNT(*) FROM project`) == 3 })
-	h.admin("PUT", fmt.Sprintf("/api/v1/integrations/%d/selection", in.ID), map[string]any{"selection": "list", "gitlab_project_ids": []int{a.ID, bp.ID, cp.ID}}, 200, nil)
+	eventually(t, 20*time.Second, "discovery", func() bool {
+		return h.count(`SELECT COUNT(*) FROM project WHERE selected`) == 3 && h.count(`SELECT COUNT(*) FROM river_job WHERE kind = 'discover' AND state <> 'completed'`) == 0
+	})
 	selected := func() []int64 {
 		t.Helper()
 		row, err := h.store.Integration(context.Background(), in.ID)
@@ -178,7 +179,18 @@ func TestUISelectionSearchKeepsHidden(t *testing.T) {
 	b := newBrowser(t, h.url)
 	b.signIn(adminToken)
 	path := fmt.Sprintf("/integrations/%d", in.ID)
+	// From "all and future", a list saved from a search: the projects
+	// it hid, selected until then, stay selected.
 	_, page := b.get(path + "?q=payments")
+	switchForm := url.Values{"csrf_token": {csrf(t, page)}, "selection": {"list"}, "shown_project_id": {strconv.Itoa(a.ID)}}
+	if resp, body := b.post(path+"/selection", switchForm); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("switch to a list: %d\n%s", resp.StatusCode, body)
+	}
+	if got, want := selected(), []int64{int64(bp.ID), int64(cp.ID)}; !slices.Equal(got, want) {
+		t.Errorf("after switching to a list from a search for payments, unticked: selected %v, want %v", got, want)
+	}
+	h.admin("PUT", fmt.Sprintf("/api/v1/integrations/%d/selection", in.ID), map[string]any{"selection": "list", "gitlab_project_ids": []int{a.ID, bp.ID, cp.ID}}, 200, nil)
+	_, page = b.get(path + "?q=payments")
 	if !strings.Contains(page, fmt.Sprintf(`name="shown_project_id" value="%d"`, a.ID)) || strings.Contains(page, fmt.Sprintf(`name="shown_project_id" value="%d"`, bp.ID)) || !strings.Contains(page, "the projects the search hides keep their choice") {
 		t.Fatalf("search page:\n%s", page)
 	}
