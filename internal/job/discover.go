@@ -198,8 +198,16 @@ func (r *Runner) reconcileHooks(ctx context.Context, in store.Integration, gl *g
 			return err
 		}
 		for _, p := range projects {
-			if p.Selected && p.Visible && p.AccessLevel < store.ReporterAccess && p.HookStatus != store.HookNoAccess {
+			noAccess := p.Selected && p.Visible && p.AccessLevel < store.ReporterAccess
+			switch {
+			case noAccess && p.HookStatus != store.HookNoAccess:
 				if err := r.c.Store.SetHook(ctx, p.ID, p.HookID, store.HookNoAccess, noAccessMessage(p)); err != nil {
+					return err
+				}
+			case !noAccess && p.HookStatus == store.HookNoAccess:
+				// Given Reporter since, or deselected: no longer out of
+				// reach.
+				if err := r.c.Store.SetHook(ctx, p.ID, p.HookID, "", ""); err != nil {
 					return err
 				}
 			}

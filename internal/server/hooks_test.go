@@ -255,4 +255,17 @@ func TestNoAccessWithoutPublicURL(t *testing.T) {
 	if hooks := gl.Hooks(p); len(hooks) != 0 {
 		t.Errorf("hooks without a public URL: %+v", hooks)
 	}
+	// Given Reporter, the next discovery clears no_access.
+	gl.SetMember(guest, u.ID, gitlabtest.Reporter)
+	h.admin("POST", fmt.Sprintf("/api/v1/integrations/%d/discover", in.ID), nil, http.StatusAccepted, nil)
+	eventually(t, 20*time.Second, "no_access cleared", func() bool {
+		var now list[store.Project] // fresh: hook_status is left out when empty
+		h.admin("GET", fmt.Sprintf("/api/v1/projects?integration_id=%d", in.ID), nil, 200, &now)
+		for _, pr := range now.Items {
+			if pr.Path == guest.Path {
+				return pr.HookStatus != store.HookNoAccess
+			}
+		}
+		return false
+	})
 }

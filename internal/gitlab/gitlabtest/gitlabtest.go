@@ -345,6 +345,20 @@ func (s *Server) AddProject(p Project) *Project {
 	return &p
 }
 
+// SetMember gives the user a role on the project, as an owner changing
+// the project's members would.
+func (s *Server) SetMember(p *Project, userID int, level AccessLevel) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.projects[p.ID] == nil {
+		s.t.Fatalf("gitlabtest: SetMember: unknown project")
+	}
+	if p.Members == nil {
+		p.Members = map[int]AccessLevel{}
+	}
+	p.Members[userID] = level
+}
+
 // AddHook adds a project hook, as POST /projects/:id/hooks would, and
 // returns a copy with its ID.
 func (s *Server) AddHook(p *Project, h Hook) Hook {
