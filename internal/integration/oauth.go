@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/airlock-sec/airlock/internal/gitlab"
+	"github.com/airlock-sec/airlock/internal/keyring"
 	"github.com/airlock-sec/airlock/internal/netx"
 )
 
@@ -37,6 +38,30 @@ type OAuthGrant struct {
 	RedirectURI   string    `json:"redirect_uri"`
 	ExpiresAt     time.Time `json:"expires_at"`
 	RefreshError  string    `json:"refresh_error,omitempty"`
+}
+
+// ReadGrant reads integration id's stored grant; raw is the stored text,
+// which a later replacement compares against (store.SwapOAuthGrant).
+// An integration without one gives an empty raw.
+func ReadGrant(ctx context.Context, st interface {
+	OAuthGrant(context.Context, int64) (string, error)
+}, id int64) (raw string, g OAuthGrant, err error) {
+	if raw, err = st.OAuthGrant(ctx, id); err != nil || raw == "" {
+		return raw, g, err
+	}
+	err = json.Unmarshal([]byte(raw), &g)
+	return raw, g, err
+}
+
+// Open opens the grant's application secret and refresh token, sealed
+// for integration id.
+func (g OAuthGrant) Open(k *keyring.Keyring, id int64) (secret, refresh string, err error) {
+	s, err := k.Open(g.SecretSealed, AAD(id, FieldOAuthSecret))
+	if err != nil {
+		return "", "", err
+	}
+	rt, err := k.Open(g.RefreshSealed, AAD(id, FieldOAuthRefresh))
+	return string(s), string(rt), err
 }
 
 // OAuthToken is GitLab's answer of POST /oauth/token.

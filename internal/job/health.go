@@ -118,23 +118,15 @@ const ReauthorizeHint = "re-authorize: press Re-authorize in GitLab on the integ
 // soon. A refusal is recorded in the grant and returned as text; only
 // storage failures are errors.
 func (r *Runner) refreshOAuth(ctx context.Context, in store.Integration) (store.Integration, bool, string, error) {
-	raw, err := r.c.Store.OAuthGrant(ctx, in.ID)
+	raw, g, err := integration.ReadGrant(ctx, r.c.Store, in.ID)
 	if err != nil || raw == "" {
-		return in, false, "", err
-	}
-	var g integration.OAuthGrant
-	if err := json.Unmarshal([]byte(raw), &g); err != nil {
 		return in, false, "", err
 	}
 	now := r.now()
 	if g.ExpiresAt.Sub(now) > oauthRefreshAhead {
 		return in, false, g.RefreshError, nil
 	}
-	secret, err := r.c.Keyring.Open(g.SecretSealed, integration.AAD(in.ID, integration.FieldOAuthSecret))
-	if err != nil {
-		return in, false, "", err
-	}
-	refresh, err := r.c.Keyring.Open(g.RefreshSealed, integration.AAD(in.ID, integration.FieldOAuthRefresh))
+	secret, refresh, err := g.Open(r.c.Keyring, in.ID)
 	if err != nil {
 		return in, false, "", err
 	}
@@ -147,7 +139,7 @@ func (r *Runner) refreshOAuth(ctx context.Context, in store.Integration) (store.
 		return in, false, "", err
 	}
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	tok, err := integration.RefreshOAuth(cctx, hc, in.URL, g.ClientID, string(secret), string(refresh), g.RedirectURI)
+	tok, err := integration.RefreshOAuth(cctx, hc, in.URL, g.ClientID, secret, refresh, g.RedirectURI)
 	cancel()
 	if err != nil {
 		var oe *integration.OAuthError

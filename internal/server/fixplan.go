@@ -26,14 +26,21 @@ type decisionRequest struct {
 	Reason string `json:"reason"`
 }
 
-// listFixPlans lists remediation plans of one project (project_id) or of
-// the whole instance, optionally in one state, with the counts.
-func (s *Server) listFixPlans(w http.ResponseWriter, r *http.Request, _ principal) {
-	pid, err := queryInt(r, "project_id", 0, 0)
-	state := r.URL.Query().Get("state")
+// planQuery reads the plan lists' filters, of the API and the page: the
+// project (0: every one) and the state (empty: any).
+func planQuery(r *http.Request) (pid int64, state string, err error) {
+	pid, err = queryInt(r, "project_id", 0, 0)
+	state = r.URL.Query().Get("state")
 	if err == nil && state != "" && !slices.Contains(store.PlanStates, state) {
 		err = apiError{Code: "invalid_query", Field: "state", Message: fmt.Sprintf("state %q is not one of %s", state, strings.Join(store.PlanStates, ", "))}
 	}
+	return pid, state, err
+}
+
+// listFixPlans lists remediation plans of one project (project_id) or of
+// the whole instance, optionally in one state, with the counts.
+func (s *Server) listFixPlans(w http.ResponseWriter, r *http.Request, _ principal) {
+	pid, state, err := planQuery(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -136,20 +136,16 @@ func (s *Server) reauthorizeForm(w http.ResponseWriter, r *http.Request, ws webS
 		s.uiFail(w, r, &ws, apiError{Code: "not_oauth", Message: "this integration signs in with an access token: rotate the token instead", Hint: "paste a new token in Test and rotate"})
 		return
 	}
-	raw, err := s.c.Store.OAuthGrant(r.Context(), in.ID)
-	var g integration.OAuthGrant
+	_, g, err := integration.ReadGrant(r.Context(), s.c.Store, in.ID)
+	var secret string
 	if err == nil {
-		err = json.Unmarshal([]byte(raw), &g)
-	}
-	var secret []byte
-	if err == nil {
-		secret, err = s.c.Keyring.Open(g.SecretSealed, integration.AAD(in.ID, integration.FieldOAuthSecret))
+		secret, _, err = g.Open(s.c.Keyring, in.ID)
 	}
 	if err != nil {
 		s.uiFail(w, r, &ws, fmt.Errorf("integration %d: its OAuth grant cannot be read: %w", in.ID, err))
 		return
 	}
-	s.startAuthorization(w, r, ws, oauthPending{Name: in.Name, URL: in.URL, CACert: string(in.CAPEM), ProxyURL: in.ProxyURL, ViaAgent: in.ViaAgent, AgentPool: in.AgentPool, ClientID: g.ClientID, Secret: string(secret), Reauth: in.ID})
+	s.startAuthorization(w, r, ws, oauthPending{Name: in.Name, URL: in.URL, CACert: string(in.CAPEM), ProxyURL: in.ProxyURL, ViaAgent: in.ViaAgent, AgentPool: in.AgentPool, ClientID: g.ClientID, Secret: secret, Reauth: in.ID})
 }
 
 // oauthCallbackPage is where GitLab sends the admin back.
@@ -174,7 +170,8 @@ func (s *Server) oauthCallbackPage(w http.ResponseWriter, r *http.Request, ws we
 	if p.ViaAgent {
 		route = "agent"
 	}
-	v := wizardView{Name: p.Name, URL: p.URL, Route: route, AgentPool: p.AgentPool, Auth: "oauth", CACert: p.CACert, ProxyURL: p.ProxyURL, ClientID: p.ClientID, PublicURL: s.c.PublicURL, Callback: p.Redirect, Homepage: s.baseURL(r), Selection: p.Selection}
+	v := s.newWizardView(r)
+	v.Name, v.URL, v.Route, v.AgentPool, v.Auth, v.CACert, v.ProxyURL, v.ClientID, v.Callback, v.Selection = p.Name, p.URL, route, p.AgentPool, "oauth", p.CACert, p.ProxyURL, p.ClientID, p.Redirect, p.Selection
 	w.Header().Set("Content-Security-Policy", wizardCSP)
 	show := func(e apiError) {
 		v.Error = &uiError{Message: e.Message, Hint: e.Hint}

@@ -371,8 +371,9 @@ func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request, ws webS
 	if s.c.Agents != nil && in.ViaAgent {
 		agents = s.c.Agents.Agents(in.AgentPool)
 	}
-	data := map[string]any{"Card": c, "Projects": shown, "Query": r.URL.Query().Get("q"), "Total": len(ps), "Agents": agents, "OAuth": in.TokenKind == string(gitlab.TokenOAuth)}
-	if data["OAuth"] == true {
+	oauth := in.TokenKind == string(gitlab.TokenOAuth)
+	data := map[string]any{"Card": c, "Projects": shown, "Query": r.URL.Query().Get("q"), "Total": len(ps), "Agents": agents, "OAuth": oauth}
+	if oauth {
 		// Re-authorize posts here and is redirected to GitLab, which a
 		// form-action directive would stop (as in the wizard).
 		w.Header().Set("Content-Security-Policy", wizardCSP)
@@ -505,17 +506,7 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request, ws webSess
 	if len(bq) > 0 {
 		backTo += "?" + bq.Encode()
 	}
-	rows := make([]findingRow, 0, len(fs))
-	projects := map[int64]store.Project{}
-	for _, x := range fs {
-		row := findingRow{F: x, Admin: ws.P.Role == store.RoleAdmin, CSRF: ws.CSRF, Back: backTo}
-		if err := s.rowProject(r.Context(), &row, projects); err != nil {
-			s.uiFail(w, r, &ws, err)
-			return
-		}
-		rows = append(rows, row)
-	}
-	v := findingsView{Filter: f, Findings: fs, Rows: rows, Kinds: findingKinds, Severities: finding.Severities, States: []string{store.FindingOpen, store.FindingFixed, store.FindingDismissed}, Changes: []string{store.ChangeNew, store.ChangeExisting, store.ChangeFixed}}
+	v := findingsView{Filter: f, Findings: fs, Kinds: findingKinds, Severities: finding.Severities, States: []string{store.FindingOpen, store.FindingFixed, store.FindingDismissed}, Changes: []string{store.ChangeNew, store.ChangeExisting, store.ChangeFixed}}
 	ps, err := s.c.Store.Projects(r.Context(), store.ProjectFilter{Limit: projectChoices + 1})
 	if err != nil {
 		s.uiFail(w, r, &ws, err)
@@ -524,6 +515,17 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request, ws webSess
 	if len(ps) <= projectChoices {
 		slices.SortFunc(ps, func(a, b store.Project) int { return strings.Compare(a.Path, b.Path) })
 		v.Projects = ps
+	}
+	// The rows' projects: from the filter's list when it holds them all.
+	known := s.projects(v.Projects...)
+	v.Rows = make([]findingRow, 0, len(fs))
+	for _, x := range fs {
+		row := findingRow{F: x, Admin: ws.P.Role == store.RoleAdmin, CSRF: ws.CSRF, Back: backTo}
+		if err := known.row(r.Context(), &row); err != nil {
+			s.uiFail(w, r, &ws, err)
+			return
+		}
+		v.Rows = append(v.Rows, row)
 	}
 	if p := newPage(fs, int64(f.Limit), func(f store.Finding) int64 { return f.ID }); p.Next != nil {
 		q.Set("after", strconv.FormatInt(*p.Next, 10))
@@ -611,19 +613,38 @@ type findingRow struct {
 	Project, Source string
 }
 
-// rowProject fills in the row's project path and GitLab link, reading
-// each project once a page (seen).
-func (s *Server) rowProject(ctx context.Context, row *findingRow, seen map[int64]store.Project) error {
-	p, ok := seen[row.F.ProjectID]
+// projects reads each project a page names once; a project gone since
+// is the zero Project.
+type projects struct {
+	st   *store.Store
+	seen map[int64]store.Project
+}
+
+func (s *Server) projects(known ...store.Project) projects {
+	ps := projects{st: s.c.Store, seen: map[int64]store.Project{}}
+	for _, p := range known {
+		ps.seen[p.ID] = p
+	}
+	return ps
+}
+
+func (ps projects) get(ctx context.Context, id int64) (store.Project, error) {
+	p, ok := ps.seen[id]
 	if !ok {
 		var err error
-		if p, err = s.c.Store.Project(ctx, row.F.ProjectID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
+		if p, err = ps.st.Project(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return p, err
 		}
-		seen[row.F.ProjectID] = p
+		ps.seen[id] = p
 	}
+	return p, nil
+}
+
+// row fills in the row's project path and GitLab link.
+func (ps projects) row(ctx context.Context, row *findingRow) error {
+	p, err := ps.get(ctx, row.F.ProjectID)
 	row.Project, row.Source = p.Path, sourceLink(p, row.F)
-	return nil
+	return err
 }
 
 // htmxRequest says the request came from htmx (HX-Request), which swaps
@@ -648,7 +669,7 @@ func (s *Server) triageForm(w http.ResponseWriter, r *http.Request, ws webSessio
 		f, ferr := s.c.Store.Finding(r.Context(), id)
 		if ferr == nil {
 			row := findingRow{F: f, Admin: true, CSRF: ws.CSRF, Back: to}
-			if perr := s.rowProject(r.Context(), &row, map[int64]store.Project{}); perr != nil {
+			if perr := s.projects().row(r.Context(), &row); perr != nil {
 				s.uiFail(w, r, &ws, perr)
 				return
 			}
@@ -700,14 +721,9 @@ func uiErrorText(err error) string {
 }
 
 func (s *Server) fixPlansPage(w http.ResponseWriter, r *http.Request, ws webSession) {
-	pid, err := queryInt(r, "project_id", 0, 0)
+	pid, state, err := planQuery(r)
 	if err != nil {
 		s.uiFail(w, r, &ws, err)
-		return
-	}
-	state := r.URL.Query().Get("state")
-	if state != "" && !slices.Contains(store.PlanStates, state) {
-		s.uiFail(w, r, &ws, apiError{Code: "invalid_field", Field: "state", Message: fmt.Sprintf("state %q: give one of %s", state, strings.Join(store.PlanStates, ", "))})
 		return
 	}
 	plans, err := s.c.Store.FixPlans(r.Context(), pid, state)
@@ -725,22 +741,18 @@ func (s *Server) fixPlansPage(w http.ResponseWriter, r *http.Request, ws webSess
 		Diff, Project string
 	}
 	views := make([]planView, 0, len(plans))
-	paths := map[int64]string{}
+	known := s.projects()
 	for _, p := range plans {
 		var body struct {
 			Diff string `json:"diff"`
 		}
 		json.Unmarshal(p.Plan, &body)
-		path, ok := paths[p.ProjectID]
-		if !ok {
-			pr, err := s.c.Store.Project(r.Context(), p.ProjectID)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				s.uiFail(w, r, &ws, err)
-				return
-			}
-			path, paths[p.ProjectID] = pr.Path, pr.Path
+		pr, err := known.get(r.Context(), p.ProjectID)
+		if err != nil {
+			s.uiFail(w, r, &ws, err)
+			return
 		}
-		views = append(views, planView{FixPlan: p, Diff: body.Diff, Project: path})
+		views = append(views, planView{FixPlan: p, Diff: body.Diff, Project: pr.Path})
 	}
 	type stateCount struct {
 		State   string

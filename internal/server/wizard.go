@@ -44,17 +44,17 @@ type newAgentKeyView struct {
 // when none was typed.
 const gitlabPlaceholder = "https://GITLAB.EXAMPLE"
 
-// wizardAgents fills in the pools; a failure to list them is the page's.
-func (s *Server) wizardAgents(r *http.Request, v *wizardView) error {
-	pools, err := s.agentPools(r.Context())
-	v.Pools = pools
-	return err
+// newWizardView is the wizard with this server's addresses filled in.
+func (s *Server) newWizardView(r *http.Request) wizardView {
+	return wizardView{PublicURL: s.c.PublicURL, Callback: s.callbackURL(r), Homepage: s.baseURL(r)}
 }
 
 func (s *Server) wizardPage(w http.ResponseWriter, r *http.Request, ws webSession) {
 	w.Header().Set("Content-Security-Policy", wizardCSP)
-	v := wizardView{Route: "direct", Auth: "token", PublicURL: s.c.PublicURL, Callback: s.callbackURL(r), Homepage: s.baseURL(r), Selection: string(store.SelectAllFuture)}
-	if err := s.wizardAgents(r, &v); err != nil {
+	v := s.newWizardView(r)
+	v.Route, v.Auth, v.Selection = "direct", "token", string(store.SelectAllFuture)
+	var err error
+	if v.Pools, err = s.agentPools(r.Context()); err != nil {
 		s.uiFail(w, r, &ws, err)
 		return
 	}
@@ -66,8 +66,9 @@ func (s *Server) wizardPage(w http.ResponseWriter, r *http.Request, ws webSessio
 func (s *Server) wizardForm(w http.ResponseWriter, r *http.Request, ws webSession) {
 	w.Header().Set("Content-Security-Policy", wizardCSP)
 	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
-	v := wizardView{Name: f("name"), URL: f("url"), Route: f("route"), AgentPool: f("agent_pool"), CACert: f("ca_cert"), ProxyURL: f("proxy_url"), PublicURL: s.c.PublicURL,
-		Auth: f("auth"), ClientID: f("oauth_client_id"), Callback: s.callbackURL(r), Homepage: s.baseURL(r), Selection: f("selection")}
+	v := s.newWizardView(r)
+	v.Name, v.URL, v.Route, v.AgentPool, v.CACert, v.ProxyURL = f("name"), f("url"), f("route"), f("agent_pool"), f("ca_cert"), f("proxy_url")
+	v.Auth, v.ClientID, v.Selection = f("auth"), f("oauth_client_id"), f("selection")
 	via := v.Route == "agent"
 	token, kind := r.PostFormValue("token"), "personal"
 	req := integrationRequest{Name: &v.Name, URL: &v.URL, Token: &token, TokenKind: &kind, CACert: &v.CACert, ProxyURL: &v.ProxyURL, ViaAgent: &via, AgentPool: &v.AgentPool}
@@ -75,9 +76,13 @@ func (s *Server) wizardForm(w http.ResponseWriter, r *http.Request, ws webSessio
 		req.Token = nil // the agents hold the token
 	}
 	show := func(status int, err error) {
-		if lerr := s.wizardAgents(r, &v); lerr != nil {
-			s.uiFail(w, r, &ws, lerr)
-			return
+		// The pools, unless htmx swaps in Test Connection's result alone.
+		if !htmxPartial(r) || r.PostFormValue("action") != "test" {
+			var lerr error
+			if v.Pools, lerr = s.agentPools(r.Context()); lerr != nil {
+				s.uiFail(w, r, &ws, lerr)
+				return
+			}
 		}
 		var ae apiError
 		var ce checkError
