@@ -158,8 +158,16 @@ func (s *Server) uiFail(w http.ResponseWriter, r *http.Request, ws *webSession, 
 }
 
 // back redirects after a form post to where the form was, with a notice.
+// The path may carry a query of its own (a filtered list), which stays.
 func back(w http.ResponseWriter, r *http.Request, path, notice string) {
-	http.Redirect(w, r, path+"?notice="+url.QueryEscape(notice), http.StatusSeeOther)
+	u, err := url.Parse(path)
+	if err != nil {
+		u = &url.URL{Path: path}
+	}
+	q := u.Query()
+	q.Set("notice", notice)
+	u.RawQuery = q.Encode()
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
 }
 
 func (s *Server) registerUI() {
@@ -694,11 +702,7 @@ func (s *Server) triageForm(w http.ResponseWriter, r *http.Request, ws webSessio
 		s.uiFail(w, r, &ws, err)
 		return
 	}
-	u, _ := url.Parse(to)
-	q := u.Query()
-	q.Set("notice", notice)
-	u.RawQuery = q.Encode()
-	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+	back(w, r, to, notice)
 }
 
 // uiErrorText is what uiFail would say about err, in one line.
